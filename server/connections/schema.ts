@@ -1,0 +1,20 @@
+import { z } from "zod";
+
+export const DIALECTS = ["postgresql", "mysql", "sqlite", "bigquery", "snowflake", "databricks", "mssql", "clickhouse"] as const;
+
+export const dbConnectionSchema = z.object({
+  id: z.string(),
+  alias: z.string(),
+  dialect: z.string(),
+  schema_text: z.string(),
+  golden_record_count: z.number().int(),
+  created_at: z.iso.datetime({ offset: true }),
+});
+export type DbConnection = z.infer<typeof dbConnectionSchema>;
+
+export const createDbConnectionInputSchema = z.object({
+  alias: z.string().trim().min(1).max(128),
+  dialect: z.enum(DIALECTS),
+  schema_text: z.string().min(1).max(200_000),
+});
+export type CreateDbConnectionInput = z.infer<typeof createDbConnectionInputSchema>;

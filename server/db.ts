@@ -1,0 +1,18 @@
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient } from "./generated/prisma/client";
+import { env } from "./env";
+
+export type Db = PrismaClient;
+
+export function createDb(databaseUrl: string = env().DATABASE_URL): Db {
+  const adapter = new PrismaPg({ connectionString: databaseUrl, max: env().DATABASE_POOL_SIZE });
+  return new PrismaClient({ adapter });
+}
+
+// One client per process; survives Next's dev-mode module reloads.
+const globalForDb = globalThis as unknown as { controlRoomDb?: Db };
+
+export function db(): Db {
+  globalForDb.controlRoomDb ??= createDb();
+  return globalForDb.controlRoomDb;
+}

@@ -1,0 +1,120 @@
+import type { Db } from "../db";
+import { AppError } from "../errors";
+import { ProviderUnavailableError, type FinetuningProvider } from "../provider/types";
+import { actorLabel, PROVIDER, type Actor } from "./actor";
+import { cleanUpProviderSide } from "./cleanup";
+import { findJobRow, notFound, statusConflict } from "./queries";
+import { toWireJob, type JobRow } from "./records";
+import { syncProviderStatus } from "./sync";
+import { ACTIVE_STATUSES, CANCELLED_BY_USER_ERROR, isActive, type FinetuningJob, type Metadata } from "./schema";
+import { transitionJob } from "./transitions";
+
+export type CancelJobArgs = {
+  db: Db;
+  provider: FinetuningProvider;
+  actor: Actor;
+  id: string;
+  metadata?: Metadata | null;
+};
+
+const MAX_ATTEMPTS = 8;
+// A claim older than this belongs to a cancel that died; another may take over.
+const CLAIM_STALE_SECONDS = 60;
+
+/**
+ * Cancels a job at any stage (CONTRACT.md, "Cancel"). Idempotent; exactly one
+ * transition however many cancels race; the provider job, when there is one,
+ * is cancelled first so that a 200 never leaves it running.
+ */
+export async function cancelJob({ db, provider, actor, id, metadata }: CancelJobArgs): Promise<FinetuningJob> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const job = await findJobRow(db, id);
+    if (!job) throw notFound(id);
+    if (job.status === "cancelled") return toWireJob(job);
+    if (!isActive(job.status)) throw statusConflict(job);
+
+    if (job.finetuningJobId) {
+      const outcome = await cancelAtProvider({ db, provider, job, providerJobId: job.finetuningJobId });
+      if (outcome === "retry") continue;
+    }
+
+    const row = await transitionJob({
+      db,
+      id,
+      from: ACTIVE_STATUSES,
+      to: "cancelled",
+      expectProviderJobId: job.finetuningJobId,
+      actor: actorLabel(actor),
+      reason: metadata && Object.keys(metadata).length > 0 ? JSON.stringify(metadata) : "cancelled",
+      eventMetadata: metadata ?? null,
+      patch: { error: CANCELLED_BY_USER_ERROR, mergeMetadata: metadata ?? null, clearCancelClaim: true },
+    });
+    if (row) {
+      void cleanUpProviderSide({ db, provider, id }).catch((error: unknown) => {
+        console.error(`cleanup after cancelling ${id} failed; the worker's sweep retries it`, error);
+      });
+      return toWireJob(row);
+    }
+    // Lost a race (another cancel, the worker, or a provider job appeared): look again.
+  }
+  throw new AppError("CONFLICT", `Fine-tuning job ${id} kept changing while it was being cancelled; retry.`);
+}
+
+type ProviderOutcome = "cancelled_there" | "retry";
+
+async function cancelAtProvider(args: {
+  db: Db;
+  provider: FinetuningProvider;
+  job: JobRow;
+  providerJobId: string;
+}): Promise<ProviderOutcome> {
+  const { db, provider, job, providerJobId } = args;
+  const claimed = await claimCancel(db, job.id);
+  if (!claimed) {
+    await waitForOtherCancel(db, job.id);
+    return "retry";
+  }
+  let providerJob;
+  try {
+    providerJob = await provider.cancelJob(providerJobId);
+  } catch (error) {
+    await releaseClaim(db, job.id);
+    if (error instanceof ProviderUnavailableError) {
+      throw new AppError("BAD_GATEWAY", `The provider could not be reached to cancel job ${job.id}; nothing was changed. Retry.`, { cause: error });
+    }
+    throw error;
+  }
+  if (providerJob.status === "succeeded" || providerJob.status === "failed") {
+    // It finished there first: record that, and the caller gets a CONFLICT.
+    await syncProviderStatus({ db, id: job.id, providerJob, actor: PROVIDER });
+    await releaseClaim(db, job.id);
+    const now = await findJobRow(db, job.id);
+    throw statusConflict(now ?? { ...job, status: providerJob.status });
+  }
+  return "cancelled_there";
+}
+
+async function claimCancel(db: Db, id: string): Promise<boolean> {
+  const claimed = await db.$executeRaw`
+    UPDATE finetuning_jobs SET cancel_claimed_at = now()
+    WHERE id = ${id}::uuid AND status IN ('queued', 'validating_files', 'running')
+      AND (cancel_claimed_at IS NULL OR cancel_claimed_at < now() - make_interval(secs => ${CLAIM_STALE_SECONDS}))`;
+  return claimed === 1;
+}
+
+async function releaseClaim(db: Db, id: string): Promise<void> {
+  await db.$executeRaw`UPDATE finetuning_jobs SET cancel_claimed_at = NULL WHERE id = ${id}::uuid`;
+}
+
+// Another request is cancelling at the provider: wait for its outcome instead
+// of calling the provider again (at most one provider cancel call).
+async function waitForOtherCancel(db: Db, id: string): Promise<void> {
+  const deadline = Date.now() + (CLAIM_STALE_SECONDS + 5) * 1000;
+  let delay = 20;
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    delay = Math.min(delay * 2, 250);
+    const row = await db.finetuningJob.findUnique({ where: { id }, select: { status: true, cancelClaimedAt: true } });
+    if (!row || !isActive(row.status) || row.cancelClaimedAt === null) return;
+  }
+}

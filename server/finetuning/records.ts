@@ -1,0 +1,76 @@
+import { Prisma } from "../generated/prisma/client";
+import { finetuningJobSchema, type FinetuningJob, type JobStatus } from "./schema";
+
+// What the services read of a job, and the one mapper to the wire shape.
+export const JOB_SELECT = {
+  id: true,
+  alias: true,
+  dbConnectionId: true,
+  status: true,
+  error: true,
+  modelProvider: true,
+  modelName: true,
+  modelParameters: true,
+  finetuningFileId: true,
+  finetuningJobId: true,
+  modelId: true,
+  goldenRecordIds: true,
+  metadata: true,
+  createdAt: true,
+  updatedAt: true,
+  finishedAt: true,
+  cancelledAt: true,
+  cancelClaimedAt: true,
+} as const satisfies Prisma.FinetuningJobSelect;
+
+export type JobRow = Prisma.FinetuningJobGetPayload<{ select: typeof JOB_SELECT }>;
+
+// The same columns for raw statements, aliased to the Prisma field names so
+// that one mapper serves both.
+export const JOB_COLUMNS_SQL = Prisma.raw(`
+  j.id::text AS "id", j.alias AS "alias", j.db_connection_id::text AS "dbConnectionId",
+  j.status::text AS "status", j.error AS "error", j.model_provider AS "modelProvider",
+  j.model_name AS "modelName", j.model_parameters AS "modelParameters",
+  j.finetuning_file_id AS "finetuningFileId", j.finetuning_job_id AS "finetuningJobId",
+  j.model_id AS "modelId", j.golden_records::text[] AS "goldenRecordIds", j.metadata AS "metadata",
+  j.created_at AS "createdAt", j.updated_at AS "updatedAt", j.finished_at AS "finishedAt",
+  j.cancelled_at AS "cancelledAt", j.cancel_claimed_at AS "cancelClaimedAt"`);
+
+function stringRecord(value: unknown): Record<string, string> | null {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return null;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, String(v)]));
+}
+
+function modelParameters(value: unknown): FinetuningJob["base_llm"]["model_parameters"] {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return null;
+  return value as FinetuningJob["base_llm"]["model_parameters"];
+}
+
+export function toWireJob(row: JobRow): FinetuningJob {
+  return {
+    id: row.id,
+    alias: row.alias,
+    db_connection_id: row.dbConnectionId,
+    status: row.status as JobStatus,
+    error: row.error,
+    base_llm: {
+      model_provider: "openai",
+      model_name: row.modelName,
+      model_parameters: modelParameters(row.modelParameters),
+    },
+    finetuning_file_id: row.finetuningFileId,
+    finetuning_job_id: row.finetuningJobId,
+    model_id: row.modelId,
+    created_at: row.createdAt.toISOString(),
+    golden_records: row.goldenRecordIds,
+    metadata: stringRecord(row.metadata),
+    updated_at: row.updatedAt.toISOString(),
+    finished_at: row.finishedAt?.toISOString() ?? null,
+    cancelled_at: row.cancelledAt?.toISOString() ?? null,
+  };
+}
+
+// Used by tests and the REST layer to prove the mapper honours the contract.
+export function parseWireJob(value: unknown): FinetuningJob {
+  return finetuningJobSchema.parse(value);
+}

@@ -1,0 +1,134 @@
+import { z } from "zod";
+
+// The wire contract (../shared/CONTRACT.md). tRPC, REST, OpenAPI, the UI and
+// the worker all use these schemas; nothing else defines a job's shape.
+
+export const JOB_STATUSES = ["queued", "validating_files", "running", "succeeded", "failed", "cancelled"] as const;
+export const ACTIVE_STATUSES = ["queued", "validating_files", "running"] as const satisfies readonly JobStatus[];
+export const TERMINAL_STATUSES = ["succeeded", "failed", "cancelled"] as const satisfies readonly JobStatus[];
+
+export const jobStatusSchema = z.enum(JOB_STATUSES);
+export type JobStatus = (typeof JOB_STATUSES)[number];
+export type ActiveStatus = (typeof ACTIVE_STATUSES)[number];
+
+export function isActive(status: JobStatus): status is ActiveStatus {
+  return (ACTIVE_STATUSES as readonly JobStatus[]).includes(status);
+}
+
+export const CANCELLED_BY_USER_ERROR = "Fine tuning cancelled by the user";
+export const MIN_GOLDEN_RECORDS = 10;
+
+export const idSchema = z.uuid({ error: "must be an id (a UUID)" });
+
+const METADATA_MAX_KEYS = 64;
+const METADATA_MAX_KEY_LENGTH = 64;
+const METADATA_MAX_VALUE_BYTES = 1024;
+
+export const metadataSchema = z
+  .record(
+    z.string().min(1, "keys must not be empty").max(METADATA_MAX_KEY_LENGTH, `keys must be at most ${METADATA_MAX_KEY_LENGTH} characters`),
+    z.string().refine((v) => Buffer.byteLength(v, "utf8") <= METADATA_MAX_VALUE_BYTES, `values must be at most ${METADATA_MAX_VALUE_BYTES} bytes`),
+  )
+  .refine((m) => Object.keys(m).length <= METADATA_MAX_KEYS, `at most ${METADATA_MAX_KEYS} keys`);
+export type Metadata = z.infer<typeof metadataSchema>;
+
+const intOrString = z.union([z.int().positive(), z.string().min(1).max(32)]);
+
+export const modelParametersSchema = z
+  .object({
+    n_epochs: intOrString.optional(),
+    batch_size: intOrString.optional(),
+    learning_rate_multiplier: z.union([z.number().positive(), z.string().min(1).max(32)]).optional(),
+  })
+  .strict();
+export type ModelParameters = z.infer<typeof modelParametersSchema>;
+
+export const FINE_TUNABLE_MODELS = [
+  "gpt-4o-mini-2024-07-18",
+  "gpt-4o-2024-08-06",
+  "gpt-4.1-mini-2025-04-14",
+  "gpt-4.1-2025-04-14",
+  "gpt-4.1-nano-2025-04-14",
+  "gpt-3.5-turbo-0125",
+] as const;
+export const DEFAULT_MODEL = FINE_TUNABLE_MODELS[0];
+
+export const baseLlmSchema = z.object({
+  model_provider: z.literal("openai"),
+  model_name: z.string().min(1).max(128),
+  model_parameters: modelParametersSchema.nullable(),
+});
+
+const isoDate = z.iso.datetime({ offset: true });
+
+export const finetuningJobSchema = z.object({
+  id: z.string(),
+  alias: z.string().nullable(),
+  db_connection_id: z.string(),
+  status: jobStatusSchema,
+  error: z.string().nullable(),
+  base_llm: baseLlmSchema,
+  finetuning_file_id: z.string().nullable(),
+  finetuning_job_id: z.string().nullable(),
+  model_id: z.string().nullable(),
+  created_at: isoDate,
+  golden_records: z.array(z.string()),
+  metadata: z.record(z.string(), z.string()).nullable(),
+  updated_at: isoDate,
+  finished_at: isoDate.nullable(),
+  cancelled_at: isoDate.nullable(),
+});
+export type FinetuningJob = z.infer<typeof finetuningJobSchema>;
+
+export const cancelJobInputSchema = z.object({
+  finetuning_id: idSchema,
+  metadata: metadataSchema.nullish(),
+});
+
+export const jobIdInputSchema = z.object({ finetuning_id: idSchema });
+
+export const createJobInputSchema = z.object({
+  db_connection_id: idSchema,
+  alias: z.string().trim().min(1).max(128).nullish(),
+  base_llm: z
+    .object({
+      model_provider: z.literal("openai").default("openai"),
+      model_name: z.string().min(1).max(128).default(DEFAULT_MODEL),
+      model_parameters: modelParametersSchema.nullish(),
+    })
+    .optional(),
+  golden_records: z.array(idSchema).max(100_000).nullish(),
+  metadata: metadataSchema.nullish(),
+});
+export type CreateJobInput = z.infer<typeof createJobInputSchema>;
+
+export const updateJobInputSchema = z.object({
+  finetuning_id: idSchema,
+  metadata: metadataSchema,
+});
+
+export const listJobsInputSchema = z.object({
+  db_connection_id: idSchema.optional(),
+  status: jobStatusSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(200).optional(),
+});
+export type ListJobsInput = z.infer<typeof listJobsInputSchema>;
+
+export const jobPageSchema = z.object({
+  items: z.array(finetuningJobSchema),
+  next_cursor: z.string().nullable(),
+});
+export type JobPage = z.infer<typeof jobPageSchema>;
+
+export const jobEventSchema = z.object({
+  id: z.string(),
+  kind: z.enum(["status_change", "provider_event", "metadata_update", "deleted"]),
+  from_status: jobStatusSchema.nullable(),
+  to_status: jobStatusSchema.nullable(),
+  actor: z.string(),
+  reason: z.string().nullable(),
+  metadata: z.record(z.string(), z.unknown()).nullable(),
+  at: isoDate,
+});
+export type JobEvent = z.infer<typeof jobEventSchema>;

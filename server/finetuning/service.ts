@@ -1,0 +1,137 @@
+import type { Db } from "../db";
+import { AppError } from "../errors";
+import type { Prisma } from "../generated/prisma/client";
+import type { FinetuningProvider } from "../provider/types";
+import { actorLabel, type Actor } from "./actor";
+import { cancelJob } from "./cancel";
+import { cleanUpProviderSide } from "./cleanup";
+import { decodeCursor, encodeCursor } from "./cursor";
+import { findJobRow, notFound } from "./queries";
+import { JOB_SELECT, toWireJob } from "./records";
+import {
+  DEFAULT_MODEL,
+  isActive,
+  MIN_GOLDEN_RECORDS,
+  type CreateJobInput,
+  type FinetuningJob,
+  type JobPage,
+  type ListJobsInput,
+  type Metadata,
+} from "./schema";
+
+export type TxClient = Prisma.TransactionClient;
+/** Enqueues the worker's run of a job inside the transaction that creates it. */
+export type EnqueueRun = (tx: TxClient, jobId: string) => Promise<void>;
+
+export async function createJob(args: { db: Db; actor: Actor; input: CreateJobInput; enqueueRun: EnqueueRun }): Promise<FinetuningJob> {
+  const { db, actor, input, enqueueRun } = args;
+  const connection = await db.dbConnection.findUnique({ where: { id: input.db_connection_id }, select: { id: true } });
+  if (!connection) {
+    throw new AppError("NOT_FOUND", `Database connection ${input.db_connection_id} not found.`, { field: "db_connection_id" });
+  }
+  const goldenRecordIds = await resolveGoldenRecords(db, input.db_connection_id, input.golden_records ?? null);
+  const baseLlm = input.base_llm;
+
+  return db.$transaction(async (tx) => {
+    const row = await tx.finetuningJob.create({
+      data: {
+        alias: input.alias ?? null,
+        dbConnectionId: input.db_connection_id,
+        modelName: baseLlm?.model_name ?? DEFAULT_MODEL,
+        modelParameters: baseLlm?.model_parameters ?? undefined,
+        goldenRecordIds,
+        metadata: input.metadata ?? undefined,
+        createdBy: actorLabel(actor),
+        events: { create: { kind: "status_change", toStatus: "queued", actor: actorLabel(actor), reason: "created" } },
+      },
+      select: JOB_SELECT,
+    });
+    await enqueueRun(tx, row.id);
+    return toWireJob(row);
+  });
+}
+
+async function resolveGoldenRecords(db: Db, dbConnectionId: string, requested: string[] | null): Promise<string[]> {
+  const ids = requested
+    ? [...new Set(requested)]
+    : (await db.goldenRecord.findMany({ where: { dbConnectionId }, select: { id: true }, orderBy: { id: "asc" } })).map((r) => r.id);
+  if (requested) {
+    const found = await db.goldenRecord.count({ where: { dbConnectionId, id: { in: ids } } });
+    if (found !== ids.length) {
+      throw new AppError("BAD_REQUEST", `golden_records: ${ids.length - found} of the ids are not golden records of connection ${dbConnectionId}.`, { field: "golden_records" });
+    }
+  }
+  if (ids.length < MIN_GOLDEN_RECORDS) {
+    throw new AppError("BAD_REQUEST", `golden_records: fine-tuning needs at least ${MIN_GOLDEN_RECORDS} golden records; ${ids.length} given.`, { field: "golden_records" });
+  }
+  return ids;
+}
+
+export async function listJobs({ db, input }: { db: Db; input: ListJobsInput }): Promise<JobPage> {
+  const after = input.cursor ? decodeCursor(input.cursor) : null;
+  const rows = await db.finetuningJob.findMany({
+    where: {
+      deletedAt: null,
+      ...(input.db_connection_id ? { dbConnectionId: input.db_connection_id } : {}),
+      ...(input.status ? { status: input.status } : {}),
+      ...(after ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] } : {}),
+    },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: input.limit + 1,
+    select: JOB_SELECT,
+  });
+  const page = rows.slice(0, input.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(toWireJob),
+    next_cursor: rows.length > input.limit && last ? encodeCursor(last) : null,
+  };
+}
+
+export async function getJob({ db, id }: { db: Db; id: string }): Promise<FinetuningJob> {
+  const row = await findJobRow(db, id);
+  if (!row) throw notFound(id);
+  return toWireJob(row);
+}
+
+/** Replaces the job's metadata (PUT semantics) in one guarded statement, with its event. */
+export async function updateJobMetadata(args: { db: Db; actor: Actor; id: string; metadata: Metadata }): Promise<FinetuningJob> {
+  const { db, actor, id, metadata } = args;
+  const updated = await db.$transaction(async (tx) => {
+    const result = await tx.finetuningJob.updateManyAndReturn({
+      where: { id, deletedAt: null },
+      data: { metadata },
+      select: JOB_SELECT,
+    });
+    const row = result[0];
+    if (!row) return null;
+    await tx.jobEvent.create({ data: { jobId: id, kind: "metadata_update", actor: actorLabel(actor), metadata } });
+    return row;
+  });
+  if (!updated) throw notFound(id);
+  return toWireJob(updated);
+}
+
+/** Deletes a job from the list (the event log keeps it): an active job is cancelled first. */
+export async function deleteJob(args: { db: Db; provider: FinetuningProvider; actor: Actor; id: string }): Promise<FinetuningJob> {
+  const { db, provider, actor, id } = args;
+  const job = await findJobRow(db, id);
+  if (!job) throw notFound(id);
+  if (isActive(job.status)) await cancelJob({ db, provider, actor, id, metadata: { deleted: "true" } });
+  const deleted = await db.$transaction(async (tx) => {
+    const result = await tx.finetuningJob.updateManyAndReturn({
+      where: { id, deletedAt: null },
+      data: { deletedAt: new Date() },
+      select: JOB_SELECT,
+    });
+    const row = result[0];
+    if (!row) return null;
+    await tx.jobEvent.create({ data: { jobId: id, kind: "deleted", actor: actorLabel(actor) } });
+    return row;
+  });
+  if (!deleted) throw notFound(id);
+  await cleanUpProviderSide({ db, provider, id }).catch((error: unknown) => {
+    console.error(`cleanup after deleting ${id} failed; the worker's sweep retries it`, error);
+  });
+  return toWireJob(deleted);
+}

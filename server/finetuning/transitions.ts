@@ -1,0 +1,74 @@
+import { Prisma } from "../generated/prisma/client";
+import type { Db } from "../db";
+import { JOB_COLUMNS_SQL, type JobRow } from "./records";
+import { TERMINAL_STATUSES, type JobStatus, type Metadata } from "./schema";
+
+export type TransitionPatch = {
+  error?: string | null;
+  finetuningFileId?: string;
+  finetuningJobId?: string;
+  modelId?: string;
+  mergeMetadata?: Metadata | null;
+  clearCancelClaim?: boolean;
+};
+
+export type TransitionArgs = {
+  db: Db;
+  id: string;
+  from: readonly JobStatus[];
+  to: JobStatus;
+  actor: string;
+  reason?: string | null;
+  eventMetadata?: Record<string, unknown> | null;
+  patch?: TransitionPatch;
+  // Also require the provider job id to be what the caller saw (undefined: don't care).
+  expectProviderJobId?: string | null;
+};
+
+/**
+ * The only way a job's status (or worker-owned fields) changes: one guarded
+ * compare-and-set statement that also appends the event when the status
+ * moved. Returns null when the guard did not hold, so the caller lost a race
+ * and must re-read. Terminal statuses are never a `from`.
+ */
+export async function transitionJob(args: TransitionArgs): Promise<JobRow | null> {
+  const { db, id, from, to, actor, patch = {} } = args;
+  if (from.some((s) => (TERMINAL_STATUSES as readonly string[]).includes(s))) {
+    throw new Error(`transitionJob: a terminal status never changes (from ${from.join(",")})`);
+  }
+  const providerGuard =
+    args.expectProviderJobId === undefined
+      ? Prisma.empty
+      : Prisma.sql`AND finetuning_job_id IS NOT DISTINCT FROM ${args.expectProviderJobId}`;
+  const setError = patch.error !== undefined;
+  const merge = patch.mergeMetadata ? JSON.stringify(patch.mergeMetadata) : null;
+  const eventMetadata = args.eventMetadata ? JSON.stringify(args.eventMetadata) : null;
+
+  const rows = await db.$queryRaw<JobRow[]>`
+    WITH prev AS (
+      SELECT id, status FROM finetuning_jobs
+      WHERE id = ${id}::uuid AND deleted_at IS NULL AND status::text = ANY(${[...from]}::text[]) ${providerGuard}
+      FOR UPDATE
+    ), upd AS (
+      UPDATE finetuning_jobs AS t SET
+        status = ${to}::"JobStatus",
+        updated_at = now(),
+        error = CASE WHEN ${setError} THEN ${patch.error ?? null} ELSE t.error END,
+        finetuning_file_id = COALESCE(${patch.finetuningFileId ?? null}, t.finetuning_file_id),
+        finetuning_job_id = COALESCE(${patch.finetuningJobId ?? null}, t.finetuning_job_id),
+        model_id = COALESCE(${patch.modelId ?? null}, t.model_id),
+        metadata = CASE WHEN ${merge}::jsonb IS NULL THEN t.metadata
+                        ELSE COALESCE(t.metadata, '{}'::jsonb) || ${merge}::jsonb END,
+        cancelled_at = CASE WHEN ${to} = 'cancelled' THEN now() ELSE t.cancelled_at END,
+        finished_at = CASE WHEN ${to} IN ('succeeded', 'failed', 'cancelled') THEN now() ELSE t.finished_at END,
+        cancel_claimed_at = CASE WHEN ${patch.clearCancelClaim ?? false} THEN NULL ELSE t.cancel_claimed_at END
+      FROM prev WHERE t.id = prev.id
+      RETURNING t.*, prev.status AS prev_status
+    ), ev AS (
+      INSERT INTO job_events (job_id, kind, from_status, to_status, actor, reason, metadata)
+      SELECT id, 'status_change', prev_status, status, ${actor}, ${args.reason ?? null}, ${eventMetadata}::jsonb
+      FROM upd WHERE prev_status IS DISTINCT FROM status
+    )
+    SELECT ${JOB_COLUMNS_SQL} FROM upd AS j`;
+  return rows[0] ?? null;
+}

@@ -1,0 +1,55 @@
+import OpenAI from "openai";
+import { ProviderRejectedError, ProviderUnavailableError } from "./types";
+
+const RETRYABLE_STATUS = new Set([408, 409, 429]);
+
+export function isTransient(error: unknown): boolean {
+  if (error instanceof OpenAI.APIConnectionError) return true;
+  if (error instanceof OpenAI.APIError && error.status !== undefined) {
+    return RETRYABLE_STATUS.has(error.status) || error.status >= 500;
+  }
+  return false;
+}
+
+function retryAfterMs(error: unknown): number | null {
+  if (!(error instanceof OpenAI.APIError) || !error.headers) return null;
+  const ms = Number(error.headers.get("retry-after-ms"));
+  if (Number.isFinite(ms) && ms > 0) return ms;
+  const seconds = Number(error.headers.get("retry-after"));
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : null;
+}
+
+export type RetryOptions = { deadlineMs: number; baseDelayMs?: number; what: string };
+
+/**
+ * Runs a call that is safe to repeat, retrying transient failures (408, 409,
+ * 429, 5xx, connection errors and timeouts) with exponential backoff and
+ * jitter, honouring retry-after, until a deadline. Then ProviderUnavailableError.
+ */
+export async function withRetries<T>(call: () => Promise<T>, { deadlineMs, baseDelayMs = 200, what }: RetryOptions): Promise<T> {
+  const deadline = Date.now() + deadlineMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!isTransient(error)) throw asProviderError(error, what);
+      const backoff = Math.min(baseDelayMs * 2 ** attempt, 5_000) * (0.5 + Math.random() / 2);
+      const wait = Math.max(retryAfterMs(error) ?? 0, backoff);
+      if (Date.now() + wait >= deadline) {
+        throw new ProviderUnavailableError(`${what}: the provider kept failing (${describe(error)})`, { cause: error });
+      }
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}
+
+export function describe(error: unknown): string {
+  if (error instanceof OpenAI.APIError) return `${error.status ?? "no status"} ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function asProviderError(error: unknown, what: string): Error {
+  if (isTransient(error)) return new ProviderUnavailableError(`${what}: ${describe(error)}`, { cause: error });
+  if (error instanceof OpenAI.APIError) return new ProviderRejectedError(`${what}: ${describe(error)}`, { cause: error });
+  return error instanceof Error ? error : new Error(String(error));
+}

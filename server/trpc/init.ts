@@ -1,0 +1,104 @@
+import { initTRPC, TRPCError } from "@trpc/server";
+import { ZodError } from "zod";
+import { resolveActor } from "../auth/actor";
+import { db, type Db } from "../db";
+import { AppError, GENERIC_INTERNAL_MESSAGE, httpStatusOf } from "../errors";
+import type { Actor, Role } from "../finetuning/actor";
+import { provider } from "../provider";
+import type { FinetuningProvider } from "../provider/types";
+import { checkRateLimit } from "../rate-limit/service";
+
+export type Context = {
+  db: Db;
+  provider: FinetuningProvider;
+  headers: Headers;
+  /** Set by the transport for browser-origin checks; absent in createCaller. */
+  requestOrigin?: string;
+};
+
+export function createContext(opts: { headers: Headers; requestOrigin?: string }): Context {
+  return { db: db(), provider: provider(), headers: opts.headers, requestOrigin: opts.requestOrigin };
+}
+
+function fieldOf(error: unknown): string | undefined {
+  if (error instanceof ZodError) return error.issues[0]?.path.join(".") || undefined;
+  if (error instanceof AppError) return error.field;
+  return undefined;
+}
+
+function zodMessage(error: ZodError): string {
+  return error.issues.map((issue) => (issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message)).join("; ");
+}
+
+const t = initTRPC.context<Context>().create({
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    const message =
+      cause instanceof ZodError ? zodMessage(cause) : error.code === "INTERNAL_SERVER_ERROR" ? GENERIC_INTERNAL_MESSAGE : shape.message;
+    return {
+      ...shape,
+      message,
+      data: {
+        code: shape.data.code,
+        httpStatus: shape.data.httpStatus,
+        path: shape.data.path,
+        field: fieldOf(cause) ?? null,
+        retryAfterSeconds: cause instanceof AppError ? (cause.retryAfterSeconds ?? null) : null,
+      },
+    };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+// Services throw AppError; here, once, it becomes the tRPC error of the same code.
+const appErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof AppError) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: cause.code, message: cause.message, cause });
+  }
+  if (!result.ok && result.error.cause instanceof ZodError) {
+    // Input that failed its schema: say which field, in words, on every transport.
+    const cause = result.error.cause;
+    throw new TRPCError({ code: "BAD_REQUEST", message: zodMessage(cause), cause });
+  }
+  if (!result.ok && result.error.code === "INTERNAL_SERVER_ERROR") console.error(result.error);
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(appErrors);
+
+function isCrossSite(ctx: Context): boolean {
+  const origin = ctx.headers.get("origin");
+  if (origin && ctx.requestOrigin && origin !== ctx.requestOrigin) return true;
+  return ctx.headers.get("sec-fetch-site") === "cross-site";
+}
+
+export const authedProcedure = publicProcedure.use(async ({ ctx, type, next }) => {
+  const actor = await resolveActor(ctx.headers);
+  if (!actor) throw new AppError("UNAUTHORIZED", "Sign in, or send an API key as `Authorization: Bearer <key>`.");
+  if (actor.kind === "user" && type === "mutation" && isCrossSite(ctx)) {
+    throw new AppError("FORBIDDEN", "Cross-site requests cannot change jobs.");
+  }
+  await checkRateLimit({ db: ctx.db, actor });
+  return next({ ctx: { ...ctx, actor } });
+});
+
+const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
+
+function requireRole(role: Role) {
+  return authedProcedure.use(({ ctx, next }) => {
+    if (RANK[ctx.actor.kind === "system" ? "admin" : ctx.actor.role] < RANK[role]) {
+      throw new AppError("FORBIDDEN", `This needs the ${role} role; you are a ${ctx.actor.kind === "system" ? "system" : ctx.actor.role}.`);
+    }
+    return next();
+  });
+}
+
+export const viewerProcedure = requireRole("viewer");
+export const operatorProcedure = requireRole("operator");
+export const adminProcedure = requireRole("admin");
+
+export { httpStatusOf };

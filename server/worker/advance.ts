@@ -1,0 +1,115 @@
+import type { Db } from "../db";
+import { actorLabel, WORKER } from "../finetuning/actor";
+import { cleanUpProviderSide } from "../finetuning/cleanup";
+import { JOB_SELECT, type JobRow } from "../finetuning/records";
+import { isActive, MIN_GOLDEN_RECORDS, type JobStatus } from "../finetuning/schema";
+import { syncProviderStatus } from "../finetuning/sync";
+import { transitionJob } from "../finetuning/transitions";
+import { ProviderRejectedError, type FinetuningProvider } from "../provider/types";
+import { mirrorProviderEvents } from "./events";
+import { buildTrainingJsonl } from "./training-file";
+
+export type StepResult = { next: "now" } | { next: "later"; seconds: number } | { next: "done" };
+export type StepArgs = { db: Db; provider: FinetuningProvider; jobId: string; pollSeconds: number };
+
+const NOW: StepResult = { next: "now" };
+const DONE: StepResult = { next: "done" };
+const worker = actorLabel(WORKER);
+
+/**
+ * Takes the next step of one job. Every step claims the job with a guarded
+ * write before acting on what it read, and stands down (cleaning up what it
+ * made at the provider) when the job was cancelled meanwhile. Steps are
+ * idempotent: a step killed half-way is simply taken again.
+ */
+export async function advanceJob(args: StepArgs): Promise<StepResult> {
+  const job = await args.db.finetuningJob.findUnique({ where: { id: args.jobId }, select: { ...JOB_SELECT, deletedAt: true } });
+  if (!job) return DONE;
+  if (!isActive(job.status) || job.deletedAt) {
+    await cleanUpProviderSide({ db: args.db, provider: args.provider, id: job.id });
+    return DONE;
+  }
+  if (!job.finetuningFileId) return uploadTrainingFile(args, job);
+  if (!job.finetuningJobId) return createProviderJob(args, job, job.finetuningFileId);
+  return followProviderJob(args, job, job.finetuningJobId);
+}
+
+async function failJob(args: StepArgs, from: readonly JobStatus[], message: string): Promise<StepResult> {
+  await transitionJob({ db: args.db, id: args.jobId, from, to: "failed", actor: worker, reason: message, patch: { error: message } });
+  await cleanUpProviderSide({ db: args.db, provider: args.provider, id: args.jobId });
+  return DONE;
+}
+
+async function uploadTrainingFile(args: StepArgs, job: JobRow): Promise<StepResult> {
+  const { db, provider, jobId } = args;
+  if (job.status === "queued") {
+    const claimed = await transitionJob({ db, id: jobId, from: ["queued"], to: "validating_files", actor: worker, reason: "building and uploading the training file" });
+    if (!claimed) return NOW;
+  }
+  if (job.goldenRecordIds.length < MIN_GOLDEN_RECORDS) {
+    return failJob(args, ["validating_files"], `Fine-tuning needs at least ${MIN_GOLDEN_RECORDS} golden records; this job has ${job.goldenRecordIds.length}.`);
+  }
+  const jsonl = await buildTrainingJsonl({ db, jobId });
+  let fileId: string;
+  try {
+    ({ fileId } = await provider.uploadTrainingFile({ jobId, jsonl }));
+  } catch (error) {
+    if (error instanceof ProviderRejectedError) return failJob(args, ["validating_files"], `The provider rejected the training file: ${error.message}`);
+    throw error;
+  }
+  const recorded = await transitionJob({ db, id: jobId, from: ["validating_files"], to: "validating_files", actor: worker, patch: { finetuningFileId: fileId } });
+  if (!recorded) await provider.deleteFile(fileId); // cancelled while uploading
+  return NOW;
+}
+
+async function createProviderJob(args: StepArgs, job: JobRow, fileId: string): Promise<StepResult> {
+  const { db, provider, jobId } = args;
+  const file = await provider.fileState(fileId);
+  if (file.status === "processing") return { next: "later", seconds: 1 };
+  if (file.status === "error") return failJob(args, ["queued", "validating_files"], `The provider rejected the training file: ${file.message}`);
+
+  let providerJob;
+  try {
+    providerJob = await provider.createJob({
+      jobId,
+      fileId,
+      model: job.modelName,
+      parameters: job.modelParameters as Parameters<FinetuningProvider["createJob"]>[0]["parameters"],
+      suffix: job.alias ? job.alias.replace(/[^a-zA-Z0-9-]/g, "-").slice(0, 18) : null,
+    });
+  } catch (error) {
+    if (error instanceof ProviderRejectedError) return failJob(args, ["queued", "validating_files"], error.message);
+    throw error;
+  }
+  const recorded = await transitionJob({
+    db,
+    id: jobId,
+    from: ["queued", "validating_files"],
+    to: job.status,
+    expectProviderJobId: null,
+    actor: worker,
+    patch: { finetuningJobId: providerJob.id },
+  });
+  if (!recorded) {
+    // Cancelled while the provider job was being created: it must not outlive us.
+    await provider.cancelJob(providerJob.id);
+    await cleanUpProviderSide({ db, provider, id: jobId });
+    return DONE;
+  }
+  return NOW;
+}
+
+async function followProviderJob(args: StepArgs, job: JobRow, providerJobId: string): Promise<StepResult> {
+  const { db, provider, jobId } = args;
+  const providerJob = await provider.retrieveJob(providerJobId);
+  await mirrorProviderEvents({ db, provider, jobId, providerJobId });
+  if (providerJob.status !== job.status) {
+    const synced = await syncProviderStatus({ db, id: jobId, providerJob, actor: WORKER });
+    if (!synced) return NOW; // someone else moved it (a cancel): look again
+  }
+  if (providerJob.status === "succeeded" || providerJob.status === "failed" || providerJob.status === "cancelled") {
+    if (providerJob.status !== "succeeded") await cleanUpProviderSide({ db, provider, id: jobId });
+    return DONE;
+  }
+  return { next: "later", seconds: args.pollSeconds };
+}

@@ -1,0 +1,62 @@
+import type { Db } from "../db";
+import { cleanUpProviderSide } from "../finetuning/cleanup";
+import type { FinetuningProvider } from "../provider/types";
+import { advanceJob } from "./advance";
+import { ADVANCE_QUEUE, enqueueAdvance, queue, type AdvanceMessage } from "./queue";
+
+export type WorkerOptions = { db: Db; provider: FinetuningProvider; concurrency?: number; pollMs?: number; reconcileMs?: number };
+export type RunningWorker = { stop(): Promise<void> };
+
+/**
+ * Runs job steps from the durable queue, and every few seconds re-enqueues
+ * every active job (the queue dedupes) and retries unfinished provider
+ * clean-ups, so nothing depends on a step chain surviving a crash.
+ */
+export async function startWorker({ db, provider, concurrency = 4, pollMs = 1_000, reconcileMs = 5_000 }: WorkerOptions): Promise<RunningWorker> {
+  const boss = await queue();
+  const pollSeconds = Math.max(1, Math.round(pollMs / 1000));
+  const workerId = await boss.work<AdvanceMessage>(
+    ADVANCE_QUEUE,
+    { localConcurrency: concurrency, batchSize: 1, pollingIntervalSeconds: 0.5 },
+    async ([message]) => {
+      if (!message) return;
+      const { jobId } = message.data;
+      const result = await advanceJob({ db, provider, jobId, pollSeconds });
+      if (result.next === "now") await enqueueAdvance(jobId);
+      if (result.next === "later") await enqueueAdvance(jobId, result.seconds);
+    },
+  );
+
+  let reconciling = false;
+  const reconcile = async () => {
+    if (reconciling) return;
+    reconciling = true;
+    try {
+      const active = await db.finetuningJob.findMany({
+        where: { status: { in: ["queued", "validating_files", "running"] }, deletedAt: null },
+        select: { id: true },
+        take: 1_000,
+      });
+      for (const { id } of active) await enqueueAdvance(id);
+      const unclean = await db.finetuningJob.findMany({
+        where: { providerCleanedAt: null, OR: [{ status: { in: ["cancelled", "failed"] } }, { deletedAt: { not: null } }], NOT: { finetuningFileId: null, finetuningJobId: null } },
+        select: { id: true },
+        take: 100,
+      });
+      for (const { id } of unclean) await cleanUpProviderSide({ db, provider, id });
+    } catch (error) {
+      console.error("worker reconcile failed; trying again shortly", error);
+    } finally {
+      reconciling = false;
+    }
+  };
+  const timer = setInterval(() => void reconcile(), reconcileMs);
+  void reconcile();
+
+  return {
+    async stop() {
+      clearInterval(timer);
+      await boss.offWork(ADVANCE_QUEUE, { id: workerId });
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createTRPCClient, httpLink } from "@trpc/client";
+import { createTrpcNodeHandler } from "../../server/http/trpc";
+import type { AppRouter } from "../../server/trpc/root";
+
+/** The API's real HTTP handler on a loopback port. */
+export async function startApiServer(): Promise<{ origin: string; close(): Promise<void> }> {
+  const handler = createTrpcNodeHandler();
+  const server = createServer((req, res) => {
+    if (req.url?.startsWith("/api/trpc/")) return handler(req, res);
+    res.statusCode = 404;
+    res.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+export function trpcClient(origin: string, headers: Record<string, string> = {}) {
+  return createTRPCClient<AppRouter>({ links: [httpLink({ url: `${origin}/api/trpc`, headers })] });
+}
