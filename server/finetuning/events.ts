@@ -1,6 +1,6 @@
 import type { Db } from "../db";
 import { notFound } from "./queries";
-import type { JobEvent, JobStatus } from "./schema";
+import type { JobEvent } from "./schema";
 
 export async function listJobEvents({ db, id }: { db: Db; id: string }): Promise<JobEvent[]> {
   const job = await db.finetuningJob.findUnique({ where: { id }, select: { id: true } });
@@ -13,8 +13,8 @@ export async function listJobEvents({ db, id }: { db: Db; id: string }): Promise
   return rows.map((row) => ({
     id: row.id.toString(),
     kind: row.kind,
-    from_status: row.fromStatus as JobStatus | null,
-    to_status: row.toStatus as JobStatus | null,
+    from_status: row.fromStatus,
+    to_status: row.toStatus,
     actor: row.actor,
     reason: row.reason,
     metadata: row.metadata !== null && typeof row.metadata === "object" && !Array.isArray(row.metadata) ? (row.metadata as Record<string, unknown>) : null,

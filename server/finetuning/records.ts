@@ -1,5 +1,5 @@
 import { Prisma } from "../generated/prisma/client";
-import { finetuningJobSchema, type FinetuningJob, type JobStatus } from "./schema";
+import { finetuningJobSchema, type FinetuningJob } from "./schema";
 
 // What the services read of a job, and the one mapper to the wire shape.
 export const JOB_SELECT = {
@@ -43,7 +43,7 @@ function stringRecord(value: unknown): Record<string, string> | null {
 
 function modelParameters(value: unknown): FinetuningJob["base_llm"]["model_parameters"] {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return null;
-  return value as FinetuningJob["base_llm"]["model_parameters"];
+  return value;
 }
 
 export function toWireJob(row: JobRow): FinetuningJob {
@@ -51,7 +51,7 @@ export function toWireJob(row: JobRow): FinetuningJob {
     id: row.id,
     alias: row.alias,
     db_connection_id: row.dbConnectionId,
-    status: row.status as JobStatus,
+    status: row.status,
     error: row.error,
     base_llm: {
       model_provider: "openai",

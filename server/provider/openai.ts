@@ -1,4 +1,4 @@
-import OpenAI, { toFile } from "openai";
+import OpenAI, { BadRequestError, NotFoundError, toFile } from "openai";
 import type { FineTuningJob } from "openai/resources/fine-tuning/jobs/jobs";
 import { asProviderError, withRetries } from "./retry";
 import {
@@ -7,7 +7,6 @@ import {
   type FileState,
   type FinetuningProvider,
   type ProviderJob,
-  type ProviderJobStatus,
 } from "./types";
 
 // Our job id rides in the provider job's metadata, so a create whose outcome
@@ -26,7 +25,7 @@ function toProviderJob(job: FineTuningJob): ProviderJob {
   }
   return {
     id: job.id,
-    status: job.status as ProviderJobStatus,
+    status: job.status,
     fineTunedModel: job.fine_tuned_model,
     error: job.error ? job.error.message : null,
     trainingFile: job.training_file,
@@ -77,7 +76,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Finetuning
         await retry("delete training file", () => client.files.delete(fileId));
       } catch (error) {
         // Already gone is what we wanted.
-        if (error instanceof Error && error.cause instanceof OpenAI.NotFoundError) return;
+        if (error instanceof Error && error.cause instanceof NotFoundError) return;
         throw error;
       }
     },
@@ -113,7 +112,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Finetuning
         return toProviderJob(await retry("cancel provider job", () => client.fineTuning.jobs.cancel(providerJobId)));
       } catch (error) {
         // A job that already finished cannot be cancelled: report how it ended.
-        if (error instanceof Error && error.cause instanceof OpenAI.BadRequestError) {
+        if (error instanceof Error && error.cause instanceof BadRequestError) {
           const job = toProviderJob(await retry("retrieve provider job", () => client.fineTuning.jobs.retrieve(providerJobId)));
           if (job.status === "succeeded" || job.status === "failed" || job.status === "cancelled") return job;
         }

@@ -1,21 +1,25 @@
-import OpenAI from "openai";
+import { APIConnectionError, APIError } from "openai";
 import { ProviderRejectedError, ProviderUnavailableError } from "./types";
 
 const RETRYABLE_STATUS = new Set([408, 409, 429]);
 
 export function isTransient(error: unknown): boolean {
-  if (error instanceof OpenAI.APIConnectionError) return true;
-  if (error instanceof OpenAI.APIError && error.status !== undefined) {
-    return RETRYABLE_STATUS.has(error.status) || error.status >= 500;
+  if (error instanceof APIConnectionError) return true;
+  if (error instanceof APIError) {
+    // instanceof on the generic class yields APIError<any>; pin the field types.
+    const status = (error as APIError<number | undefined>).status;
+    return status !== undefined && (RETRYABLE_STATUS.has(status) || status >= 500);
   }
   return false;
 }
 
 function retryAfterMs(error: unknown): number | null {
-  if (!(error instanceof OpenAI.APIError) || !error.headers) return null;
-  const ms = Number(error.headers.get("retry-after-ms"));
+  if (!(error instanceof APIError)) return null;
+  const headers = (error as APIError<number | undefined, Headers | undefined>).headers;
+  if (!headers) return null;
+  const ms = Number(headers.get("retry-after-ms"));
   if (Number.isFinite(ms) && ms > 0) return ms;
-  const seconds = Number(error.headers.get("retry-after"));
+  const seconds = Number(headers.get("retry-after"));
   return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : null;
 }
 
@@ -44,12 +48,12 @@ export async function withRetries<T>(call: () => Promise<T>, { deadlineMs, baseD
 }
 
 export function describe(error: unknown): string {
-  if (error instanceof OpenAI.APIError) return `${error.status ?? "no status"} ${error.message}`;
+  if (error instanceof APIError) return `${error.status ?? "no status"} ${error.message}`;
   return error instanceof Error ? error.message : String(error);
 }
 
 export function asProviderError(error: unknown, what: string): Error {
   if (isTransient(error)) return new ProviderUnavailableError(`${what}: ${describe(error)}`, { cause: error });
-  if (error instanceof OpenAI.APIError) return new ProviderRejectedError(`${what}: ${describe(error)}`, { cause: error });
+  if (error instanceof APIError) return new ProviderRejectedError(`${what}: ${describe(error)}`, { cause: error });
   return error instanceof Error ? error : new Error(String(error));
 }

@@ -3,7 +3,7 @@ import { ZodError } from "zod";
 import { resolveActor } from "../auth/actor";
 import { db, type Db } from "../db";
 import { AppError, GENERIC_INTERNAL_MESSAGE, httpStatusOf } from "../errors";
-import type { Actor, Role } from "../finetuning/actor";
+import type { Role } from "../finetuning/actor";
 import { provider } from "../provider";
 import type { FinetuningProvider } from "../provider/types";
 import { checkRateLimit } from "../rate-limit/service";

@@ -26,6 +26,8 @@ export default async function setup(project: TestProject) {
 }
 
 declare module "vitest" {
+  // Module augmentation needs an interface.
+  // eslint-disable-next-line @typescript-eslint/consistent-type-definitions
   export interface ProvidedContext {
     databaseUrl: string;
   }

@@ -1,0 +1,30 @@
+// `npm run db:migrate`: applies pending migrations in prisma/migrations.
+// Uses DATABASE_URL when set; otherwise the embedded Postgres in .data/postgres
+// (started for the run and stopped afterwards).
+import path from "node:path";
+import { startEmbeddedPostgres, stopOnExit } from "../server/db/embedded";
+import { applyMigrations } from "../server/db/migrate";
+
+const root = path.resolve(import.meta.dirname, "..");
+const migrationsDir = path.join(root, "prisma", "migrations");
+
+async function main(): Promise<void> {
+  const fromEnv = process.env.DATABASE_URL;
+  const embedded = fromEnv ? null : await startEmbeddedPostgres({ dataDir: path.join(root, ".data", "postgres") });
+  const release = embedded ? stopOnExit(embedded) : () => {};
+  try {
+    const databaseUrl = fromEnv ?? embedded?.url;
+    if (!databaseUrl) throw new Error("no database URL");
+    console.log(`Migrating ${fromEnv ? "DATABASE_URL" : `embedded Postgres (${path.join(".data", "postgres")})`}`);
+    const { applied } = await applyMigrations({ databaseUrl, migrationsDir });
+    console.log(applied.length ? `Applied:\n${applied.map((name) => `  ${name}`).join("\n")}` : "No pending migrations.");
+  } finally {
+    await embedded?.stop();
+    release();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,75 @@
+// `npm start`: the whole product in one process — embedded Postgres (unless
+// DATABASE_URL), the local OpenAI sandbox (unless OPENAI_API_KEY), migrations,
+// first-start seed and admin, the worker, and the web app on PORT (3000).
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { ensureAuthSecret, migrate, openDatabase, ROOT } from "../server/bootstrap";
+
+const dev = process.argv.includes("--dev");
+const stops: Array<() => Promise<void>> = [];
+
+async function main(): Promise<void> {
+  const database = await openDatabase();
+  stops.unshift(() => database.stop());
+  console.log(database.embedded ? `Postgres: embedded, data in .data/postgres (${database.url.replace(/:[^:@/]+@/, ":***@")})` : "Postgres: DATABASE_URL");
+  const applied = await migrate(database.url);
+  if (applied.length) console.log(`Migrations applied: ${applied.join(", ")}`);
+  await ensureAuthSecret();
+
+  if (!process.env.OPENAI_API_KEY) {
+    const { startSandbox } = await import("../server/provider/sandbox");
+    // Slow enough for an operator to watch a job run and cancel it.
+    const sandbox = await startSandbox({ port: Number(process.env.SANDBOX_PORT ?? 0), timings: { fileProcessingMs: 1_500, validatingMs: 4_000, queuedMs: 4_000, runningMs: 180_000 } });
+    stops.unshift(() => sandbox.close());
+    process.env.OPENAI_API_KEY = "sk-local-sandbox";
+    process.env.OPENAI_BASE_URL = sandbox.url;
+    console.log(`OpenAI: no OPENAI_API_KEY, so using the local OpenAI sandbox at ${sandbox.url} (jobs train for 3 minutes there)`);
+  } else {
+    console.log(`OpenAI: ${process.env.OPENAI_BASE_URL ?? "api.openai.com"}`);
+  }
+
+  const port = Number(process.env.PORT ?? 3000);
+  process.env.APP_URL ??= `http://localhost:${port}`;
+  if (!dev && !existsSync(path.join(ROOT, ".next", "BUILD_ID"))) {
+    console.log("Building the web app (first start only; `npm run build` rebuilds)…");
+    execFileSync(process.execPath, [path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), "build"], { cwd: ROOT, stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });
+  }
+
+  const { firstStart } = await import("./first-start");
+  await firstStart({ seed: database.embedded });
+
+  if (process.env.WORKER !== "off") {
+    const { db } = await import("../server/db");
+    const { provider } = await import("../server/provider");
+    const { startWorker } = await import("../server/worker/runner");
+    const { stopQueue } = await import("../server/worker/queue");
+    const worker = await startWorker({ db: db(), provider: provider() });
+    stops.unshift(async () => {
+      await worker.stop();
+      await stopQueue();
+    });
+    console.log("Worker: running in this process (`npm run worker` runs more)");
+  }
+
+  const { startAppServer } = await import("../server/app-server");
+  const { restMounts } = await import("../server/http/mounts");
+  const app = await startAppServer({ port, dev, mounts: restMounts() });
+  stops.unshift(() => app.close());
+  console.log(`\nReady: ${process.env.APP_URL}\n`);
+}
+
+let stopping = false;
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  for (const stop of stops) await stop().catch((error: unknown) => console.error("while stopping:", error));
+  process.exit(code);
+}
+
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));
+main().catch(async (error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  await shutdown(1);
+});

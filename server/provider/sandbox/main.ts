@@ -1,0 +1,57 @@
+// Standalone sandbox: `tsx server/provider/sandbox/main.ts --port 4010`.
+// Optional: --running-ms <n|Infinity> and friends to change the default timings.
+import { parseArgs } from "node:util";
+import { startSandbox, type SandboxTimings } from "./index";
+
+const { values } = parseArgs({
+  options: {
+    port: { type: "string", default: "4010" },
+    "file-processing-ms": { type: "string" },
+    "validating-ms": { type: "string" },
+    "queued-ms": { type: "string" },
+    "running-ms": { type: "string" },
+  },
+  strict: true,
+});
+
+function ms(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  return raw === "Infinity" || raw === "never" ? Infinity : Number(raw);
+}
+
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+  console.error(`Invalid --port ${values.port}`);
+  process.exit(2);
+}
+
+const timings: Partial<SandboxTimings> = {};
+const pairs = [
+  ["fileProcessingMs", values["file-processing-ms"]],
+  ["validatingMs", values["validating-ms"]],
+  ["queuedMs", values["queued-ms"]],
+  ["runningMs", values["running-ms"]],
+] as const;
+for (const [key, raw] of pairs) {
+  const value = ms(raw);
+  if (value !== undefined) timings[key] = value;
+}
+
+const sandbox = await startSandbox({ port, timings });
+console.log(`OpenAI sandbox listening on ${sandbox.url}`);
+
+let stopping = false;
+function stop(signal: string): void {
+  if (stopping) return;
+  stopping = true;
+  console.log(`OpenAI sandbox: ${signal}, closing`);
+  sandbox.close().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
+process.on("SIGINT", () => stop("SIGINT"));
+process.on("SIGTERM", () => stop("SIGTERM"));
