@@ -1,6 +1,6 @@
 import type { Db } from "../db";
 import { AppError } from "../errors";
-import { ProviderUnavailableError, type FinetuningProvider } from "../provider/types";
+import { ProviderNotFoundError, ProviderUnavailableError, type FinetuningProvider } from "../provider/types";
 import { actorLabel, PROVIDER, type Actor } from "./actor";
 import { cleanUpProviderSide } from "./cleanup";
 import { findJobRow, notFound, statusConflict } from "./queries";
@@ -78,6 +78,8 @@ async function cancelAtProvider(args: {
   try {
     providerJob = await provider.cancelJob(providerJobId);
   } catch (error) {
+    // Gone at the provider: nothing runs there, so cancelling here is enough.
+    if (error instanceof ProviderNotFoundError) return "cancelled_there";
     await releaseClaim(db, job.id);
     if (error instanceof ProviderUnavailableError) {
       throw new AppError("BAD_GATEWAY", `The provider could not be reached to cancel job ${job.id}; nothing was changed. Retry.`, { cause: error });

@@ -1,5 +1,5 @@
 import type { Db } from "../db";
-import type { FinetuningProvider } from "../provider/types";
+import { ProviderNotFoundError, type FinetuningProvider } from "../provider/types";
 import { isActive } from "./schema";
 
 /**
@@ -18,8 +18,11 @@ export async function cleanUpProviderSide(args: { db: Db; provider: FinetuningPr
   if (!ended || isActive(job.status)) return;
 
   if (job.finetuningJobId) {
-    const there = await provider.retrieveJob(job.finetuningJobId);
-    if (there.status !== "succeeded" && there.status !== "failed" && there.status !== "cancelled") {
+    const there = await provider.retrieveJob(job.finetuningJobId).catch((error: unknown) => {
+      if (error instanceof ProviderNotFoundError) return null; // nothing left to stop
+      throw error;
+    });
+    if (there && there.status !== "succeeded" && there.status !== "failed" && there.status !== "cancelled") {
       await provider.cancelJob(job.finetuningJobId);
     }
   }

@@ -112,7 +112,9 @@ export const listJobsInputSchema = z.object({
   status: jobStatusSchema.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(200).optional(),
-});
+})
+  // No input at all means the first page of everything.
+  .prefault({});
 export type ListJobsInput = z.infer<typeof listJobsInputSchema>;
 
 export const jobPageSchema = z.object({

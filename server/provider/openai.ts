@@ -1,8 +1,9 @@
-import OpenAI, { BadRequestError, NotFoundError, toFile } from "openai";
+import OpenAI, { BadRequestError, toFile } from "openai";
 import type { FineTuningJob } from "openai/resources/fine-tuning/jobs/jobs";
 import { asProviderError, withRetries } from "./retry";
 import {
   PROVIDER_JOB_STATUSES,
+  ProviderNotFoundError,
   type CreateProviderJobArgs,
   type FileState,
   type FinetuningProvider,
@@ -76,7 +77,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Finetuning
         await retry("delete training file", () => client.files.delete(fileId));
       } catch (error) {
         // Already gone is what we wanted.
-        if (error instanceof Error && error.cause instanceof NotFoundError) return;
+        if (error instanceof ProviderNotFoundError) return;
         throw error;
       }
     },

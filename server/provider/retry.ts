@@ -1,5 +1,5 @@
-import { APIConnectionError, APIError } from "openai";
-import { ProviderRejectedError, ProviderUnavailableError } from "./types";
+import { APIConnectionError, APIError, NotFoundError } from "openai";
+import { ProviderNotFoundError, ProviderRejectedError, ProviderUnavailableError } from "./types";
 
 const RETRYABLE_STATUS = new Set([408, 409, 429]);
 
@@ -48,12 +48,13 @@ export async function withRetries<T>(call: () => Promise<T>, { deadlineMs, baseD
 }
 
 export function describe(error: unknown): string {
-  if (error instanceof APIError) return `${error.status ?? "no status"} ${error.message}`;
+  if (error instanceof APIError) return error.message;
   return error instanceof Error ? error.message : String(error);
 }
 
 export function asProviderError(error: unknown, what: string): Error {
   if (isTransient(error)) return new ProviderUnavailableError(`${what}: ${describe(error)}`, { cause: error });
+  if (error instanceof NotFoundError) return new ProviderNotFoundError(`${what}: ${describe(error)}`, { cause: error });
   if (error instanceof APIError) return new ProviderRejectedError(`${what}: ${describe(error)}`, { cause: error });
   return error instanceof Error ? error : new Error(String(error));
 }

@@ -44,6 +44,11 @@ export class ProviderUnavailableError extends Error {
   override readonly name = "ProviderUnavailableError";
 }
 
+/** The provider does not know this job or file (deleted there, or never existed). */
+export class ProviderNotFoundError extends Error {
+  override readonly name = "ProviderNotFoundError";
+}
+
 /** The provider answered, but refused the request for a reason that retrying will not fix. */
 export class ProviderRejectedError extends Error {
   override readonly name = "ProviderRejectedError";

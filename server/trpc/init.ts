@@ -50,6 +50,7 @@ const t = initTRPC.context<Context>().create({
 });
 
 export const router = t.router;
+export const mergeRouters = t.mergeRouters;
 export const createCallerFactory = t.createCallerFactory;
 
 // Services throw AppError; here, once, it becomes the tRPC error of the same code.

@@ -1,12 +1,13 @@
-import { createCallerFactory, router } from "./init";
+import { createCallerFactory, mergeRouters, router } from "./init";
 import { dbConnectionRouter } from "./routers/db-connection";
 import { finetuningRouter } from "./routers/finetuning";
 import { goldenRecordRouter } from "./routers/golden-record";
+import { goldenRecordImportRouter } from "./routers/golden-record-import";
 
 export const appRouter = router({
   finetuning: finetuningRouter,
   dbConnection: dbConnectionRouter,
-  goldenRecord: goldenRecordRouter,
+  goldenRecord: mergeRouters(goldenRecordRouter, goldenRecordImportRouter),
 });
 
 /** The API's type, for other TypeScript services' typed clients. */

@@ -5,7 +5,7 @@ import { JOB_SELECT, type JobRow } from "../finetuning/records";
 import { isActive, MIN_GOLDEN_RECORDS, type JobStatus } from "../finetuning/schema";
 import { syncProviderStatus } from "../finetuning/sync";
 import { transitionJob } from "../finetuning/transitions";
-import { ProviderRejectedError, type FinetuningProvider } from "../provider/types";
+import { ProviderNotFoundError, ProviderRejectedError, type FinetuningProvider } from "../provider/types";
 import { mirrorProviderEvents } from "./events";
 import { buildTrainingJsonl } from "./training-file";
 
@@ -42,6 +42,9 @@ async function failJob(args: StepArgs, from: readonly JobStatus[], message: stri
 
 async function uploadTrainingFile(args: StepArgs, job: JobRow): Promise<StepResult> {
   const { db, provider, jobId } = args;
+  if (job.status === "running") {
+    return failJob(args, ["running"], "The job was marked running but has no training file; it cannot continue.");
+  }
   if (job.status === "queued") {
     const claimed = await transitionJob({ db, id: jobId, from: ["queued"], to: "validating_files", actor: worker, reason: "building and uploading the training file" });
     if (!claimed) return NOW;
@@ -101,7 +104,13 @@ async function createProviderJob(args: StepArgs, job: JobRow, fileId: string): P
 
 async function followProviderJob(args: StepArgs, job: JobRow, providerJobId: string): Promise<StepResult> {
   const { db, provider, jobId } = args;
-  const providerJob = await provider.retrieveJob(providerJobId);
+  let providerJob;
+  try {
+    providerJob = await provider.retrieveJob(providerJobId);
+  } catch (error) {
+    if (!(error instanceof ProviderNotFoundError)) throw error;
+    return failJob(args, ["queued", "validating_files", "running"], `The provider no longer knows job ${providerJobId} (deleted there, or a restarted local sandbox).`);
+  }
   await mirrorProviderEvents({ db, provider, jobId, providerJobId });
   if (providerJob.status !== job.status) {
     const synced = await syncProviderStatus({ db, id: jobId, providerJob, actor: WORKER });

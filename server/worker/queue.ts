@@ -10,7 +10,7 @@ const globalForBoss = globalThis as unknown as { controlRoomBoss?: Promise<PgBos
 
 async function startBoss(connectionString: string): Promise<PgBoss> {
   const boss = new PgBoss({ connectionString, max: 4, supervise: false, schedule: false });
-  boss.on("error", (error) => console.error("queue error", error));
+  boss.on("error", (error) => console.error(`queue: ${error.message}`));
   await boss.start();
   // stately + singletonKey: at most one queued and one running step per job,
   // so two workers never act on the same job at once.

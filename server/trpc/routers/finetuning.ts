@@ -1,10 +1,12 @@
 import { z } from "zod";
 import { cancelJob } from "../../finetuning/cancel";
+import { jobChanges } from "../../finetuning/changes";
 import { listJobEvents } from "../../finetuning/events";
 import {
   cancelJobInputSchema,
   createJobInputSchema,
   finetuningJobSchema,
+  idSchema,
   jobEventSchema,
   jobIdInputSchema,
   jobPageSchema,
@@ -47,6 +49,16 @@ export const finetuningRouter = router({
     .input(updateJobInputSchema)
     .output(finetuningJobSchema)
     .mutation(({ ctx, input }) => updateJobMetadata({ db: ctx.db, actor: ctx.actor, id: input.finetuning_id, metadata: input.metadata })),
+
+  /** Live job changes (server-sent events), fed by Postgres LISTEN/NOTIFY. */
+  onChange: viewerProcedure
+    .input(z.object({ db_connection_id: idSchema.optional() }).prefault({}))
+    .subscription(async function* ({ input, signal }) {
+      for await (const change of jobChanges(signal)) {
+        if (input.db_connection_id && change.db_connection_id !== input.db_connection_id) continue;
+        yield change;
+      }
+    }),
 
   delete: operatorProcedure
     .input(jobIdInputSchema)
