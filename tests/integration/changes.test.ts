@@ -2,7 +2,8 @@ import "../helpers/env";
 import { describe, expect, it } from "vitest";
 import { db } from "../../server/db";
 import { transitionJob } from "../../server/finetuning/transitions";
-import { callerAs } from "../helpers/callers";
+import { createCaller } from "../../server/trpc/root";
+import { headersFor } from "../helpers/callers";
 import { makeJob } from "../helpers/factories";
 import { unreachableProvider } from "../helpers/provider";
 
@@ -10,9 +11,9 @@ describe("finetuning.onChange", () => {
   it("pushes a status change made elsewhere (LISTEN/NOTIFY), filtered by connection", async () => {
     const job = await makeJob(db(), { status: "queued" });
     const other = await makeJob(db(), { status: "queued" });
-    const caller = await callerAs("viewer", unreachableProvider());
     const controller = new AbortController();
-    const stream = await caller.finetuning.onChange({ db_connection_id: job.dbConnectionId }, { signal: controller.signal });
+    const caller = createCaller({ db: db(), provider: unreachableProvider(), headers: await headersFor("viewer") }, { signal: controller.signal });
+    const stream = await caller.finetuning.onChange({ db_connection_id: job.dbConnectionId });
     const iterator = stream[Symbol.asyncIterator]();
     const next = iterator.next();
     // Give the subscription a moment to LISTEN before the change.
