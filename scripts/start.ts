@@ -20,11 +20,14 @@ async function main(): Promise<void> {
   if (!process.env.OPENAI_API_KEY) {
     const { startSandbox } = await import("../server/provider/sandbox");
     // Slow enough for an operator to watch a job run and cancel it.
-    const sandbox = await startSandbox({ port: Number(process.env.SANDBOX_PORT ?? 0), timings: { fileProcessingMs: 1_500, validatingMs: 4_000, queuedMs: 4_000, runningMs: 180_000 } });
+    const timings = process.env.SANDBOX_TIMINGS
+      ? (JSON.parse(process.env.SANDBOX_TIMINGS) as Record<string, number>)
+      : { fileProcessingMs: 1_500, validatingMs: 4_000, queuedMs: 4_000, runningMs: 180_000 };
+    const sandbox = await startSandbox({ port: Number(process.env.SANDBOX_PORT ?? 0), timings });
     stops.unshift(() => sandbox.close());
     process.env.OPENAI_API_KEY = "sk-local-sandbox";
     process.env.OPENAI_BASE_URL = sandbox.url;
-    console.log(`OpenAI: no OPENAI_API_KEY, so using the local OpenAI sandbox at ${sandbox.url} (jobs train for 3 minutes there)`);
+    console.log(`OpenAI: no OPENAI_API_KEY, so using the local OpenAI sandbox at ${sandbox.url}`);
   } else {
     console.log(`OpenAI: ${process.env.OPENAI_BASE_URL ?? "api.openai.com"}`);
   }
