@@ -1,0 +1,51 @@
+import { test as base, expect, type Page } from "@playwright/test";
+import { createTRPCClient, httpLink } from "@trpc/client";
+import type { AppRouter } from "../../server/trpc/root";
+
+export type Role = "admin" | "operator" | "viewer";
+
+function need(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the browser tests with \`npm run test:e2e\``);
+  return value;
+}
+
+export const sandboxOrigin = () => need("E2E_SANDBOX_ORIGIN");
+
+export async function signIn(page: Page, role: Role): Promise<void> {
+  await page.goto("/sign-in");
+  await page.getByLabel("Email").fill(need(`E2E_${role.toUpperCase()}_EMAIL`));
+  await page.getByLabel("Password").fill(need(`E2E_${role.toUpperCase()}_PASSWORD`));
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(/\/jobs/);
+}
+
+/** The typed tRPC client another service would use, with an API key of the role. */
+export function apiAs(role: Role) {
+  return createTRPCClient<AppRouter>({
+    links: [httpLink({ url: `${need("E2E_BASE_URL")}/api/trpc`, headers: { authorization: `Bearer ${need(`E2E_API_KEY_${role.toUpperCase()}`)}` } })],
+  });
+}
+
+export async function demoConnectionId(): Promise<string> {
+  const connections = await apiAs("viewer").dbConnection.list.query();
+  const demo = connections.find((c) => c.alias === "retail-warehouse");
+  if (!demo) throw new Error("the demo connection retail-warehouse is missing");
+  return demo.id;
+}
+
+/** A fresh job, created through the API and followed until the sandbox runs it. */
+export async function makeRunningJob(alias = `e2e-${Date.now().toString(36)}`) {
+  const api = apiAs("operator");
+  const job = await api.finetuning.create.mutate({ db_connection_id: await demoConnectionId(), alias });
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const now = await api.finetuning.get.query({ finetuning_id: job.id });
+    if (now.status === "running") return now;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`job ${job.id} did not reach running within 30 s`);
+}
+
+export const test = base;
+export { expect };
