@@ -29,9 +29,9 @@ export async function advanceJob(args: StepArgs): Promise<StepResult> {
     await cleanUpProviderSide({ db: args.db, provider: args.provider, id: job.id });
     return DONE;
   }
+  if (job.finetuningJobId) return followProviderJob(args, job, job.finetuningJobId);
   if (!job.finetuningFileId) return uploadTrainingFile(args, job);
-  if (!job.finetuningJobId) return createProviderJob(args, job, job.finetuningFileId);
-  return followProviderJob(args, job, job.finetuningJobId);
+  return createProviderJob(args, job, job.finetuningFileId);
 }
 
 async function failJob(args: StepArgs, from: readonly JobStatus[], message: string): Promise<StepResult> {
