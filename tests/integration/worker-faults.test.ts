@@ -1,0 +1,54 @@
+import "../helpers/env";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { db } from "../../server/db";
+import { createOpenAIProvider } from "../../server/provider/openai";
+import type { Fault, Sandbox } from "../../server/provider/sandbox";
+import type { FinetuningProvider } from "../../server/provider/types";
+import { makeConnection, makeJob } from "../helpers/factories";
+import { sandboxProvider } from "../helpers/provider";
+import { driveJob } from "../helpers/worker";
+
+let sandbox: Sandbox;
+let provider: FinetuningProvider;
+
+beforeAll(async () => {
+  ({ sandbox } = await sandboxProvider());
+  // A short timeout, so that a slow answer is a timeout; a deadline that outlasts a retry-after of 1 s.
+  provider = createOpenAIProvider({ apiKey: "sk-sandbox", baseURL: sandbox.url, timeoutMs: 300, deadlineMs: 4_000 });
+});
+afterAll(async () => {
+  await sandbox.close();
+});
+beforeEach(() => {
+  sandbox.clearFaults();
+  sandbox.setTimings({ fileProcessingMs: 20, validatingMs: 20, queuedMs: 20, runningMs: 100 });
+});
+
+const CREATE = "POST /v1/fine_tuning/jobs";
+const RETRIEVE = "GET /v1/fine_tuning/jobs/*";
+const UPLOAD = "POST /v1/files";
+
+describe("provider faults: each ends in the right state, never with a duplicate provider job", () => {
+  it.each<[string, string, Fault, number]>([
+    ["5xx on create", CREATE, { kind: "status", status: 500 }, 2],
+    ["503 on upload", UPLOAD, { kind: "status", status: 503 }, 2],
+    ["429 with retry-after on retrieve", RETRIEVE, { kind: "rate_limit", retryAfterSeconds: 1 }, 2],
+    ["an answer slower than the timeout on create", CREATE, { kind: "slow", delayMs: 800 }, 1],
+    ["a dropped connection on create (nothing happened)", CREATE, { kind: "drop" }, 1],
+    ["a dropped connection on create after the job was made", CREATE, { kind: "drop_after_effect" }, 1],
+  ])("%s", async (_name, route, fault, times) => {
+    const { connection, goldenRecordIds } = await makeConnection(db(), { goldenRecords: 12 });
+    const job = await makeJob(db(), { dbConnectionId: connection.id, goldenRecordIds });
+    sandbox.addFault({ route, fault, times });
+
+    await driveJob({ db: db(), provider, jobId: job.id, timeoutMs: 20_000 });
+
+    const done = await db().finetuningJob.findUniqueOrThrow({ where: { id: job.id } });
+    expect(done.status).toBe("succeeded");
+    expect(done.modelId).not.toBeNull();
+    const made = sandbox.jobs().filter((j) => j.metadata?.controlroom_job_id === job.id);
+    expect(made).toHaveLength(1);
+    expect(made[0]?.id).toBe(done.finetuningJobId);
+    expect(sandbox.pendingFaults()).toEqual([]); // every injected fault was really hit
+  });
+});
