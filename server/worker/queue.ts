@@ -9,7 +9,9 @@ export type AdvanceMessage = { jobId: string };
 const globalForBoss = globalThis as unknown as { controlRoomBoss?: Promise<PgBoss> };
 
 async function startBoss(connectionString: string): Promise<PgBoss> {
-  const boss = new PgBoss({ connectionString, max: 4, supervise: false, schedule: false });
+  // Supervision fails steps whose worker stopped heart-beating (a killed
+  // process), so they are retried within seconds instead of hanging.
+  const boss = new PgBoss({ connectionString, max: 4, supervise: true, superviseIntervalSeconds: 5, monitorIntervalSeconds: 5, schedule: false });
   boss.on("error", (error) => console.error(`queue: ${error.message}`));
   await boss.start();
   // stately + singletonKey: at most one queued and one running step per job,
