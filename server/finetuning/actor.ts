@@ -1,6 +1,10 @@
 export const ROLES = ["viewer", "operator", "admin"] as const;
 export type Role = (typeof ROLES)[number];
 
+export function asRole(value: unknown): Role {
+  return (ROLES as readonly unknown[]).includes(value) ? (value as Role) : "viewer";
+}
+
 // Who did something: a signed-in user, an API key, or the product itself.
 export type Actor =
   | { kind: "user"; id: string; email: string; role: Role }

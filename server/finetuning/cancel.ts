@@ -27,6 +27,11 @@ const CLAIM_STALE_SECONDS = 60;
  * is cancelled first so that a 200 never leaves it running.
  */
 export async function cancelJob({ db, provider, actor, id, metadata }: CancelJobArgs): Promise<FinetuningJob> {
+  // The common case in one statement: an active job with no provider job yet
+  // is cancelled locally, whatever stage the worker is at.
+  const direct = await cancelLocally({ db, actor, id, metadata, providerJobId: null });
+  if (direct) return finish({ db, provider, row: direct });
+
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const job = await findJobRow(db, id);
     if (!job) throw notFound(id);
@@ -38,26 +43,36 @@ export async function cancelJob({ db, provider, actor, id, metadata }: CancelJob
       if (outcome === "retry") continue;
     }
 
-    const row = await transitionJob({
-      db,
-      id,
-      from: ACTIVE_STATUSES,
-      to: "cancelled",
-      expectProviderJobId: job.finetuningJobId,
-      actor: actorLabel(actor),
-      reason: metadata && Object.keys(metadata).length > 0 ? JSON.stringify(metadata) : "cancelled",
-      eventMetadata: metadata ?? null,
-      patch: { error: CANCELLED_BY_USER_ERROR, mergeMetadata: metadata ?? null, clearCancelClaim: true },
-    });
-    if (row) {
-      void cleanUpProviderSide({ db, provider, id }).catch((error: unknown) => {
-        console.error(`cleanup after cancelling ${id} failed; the worker's sweep retries it`, error);
-      });
-      return toWireJob(row);
-    }
+    const row = await cancelLocally({ db, actor, id, metadata, providerJobId: job.finetuningJobId });
+    if (row) return finish({ db, provider, row });
     // Lost a race (another cancel, the worker, or a provider job appeared): look again.
   }
   throw new AppError("CONFLICT", `Fine-tuning job ${id} kept changing while it was being cancelled; retry.`);
+}
+
+/** The guarded transition to cancelled; null when the job is not active with that provider job. */
+function cancelLocally(args: { db: Db; actor: Actor; id: string; metadata?: Metadata | null; providerJobId: string | null }): Promise<JobRow | null> {
+  const { metadata } = args;
+  return transitionJob({
+    db: args.db,
+    id: args.id,
+    from: ACTIVE_STATUSES,
+    to: "cancelled",
+    expectProviderJobId: args.providerJobId,
+    actor: actorLabel(args.actor),
+    reason: metadata && Object.keys(metadata).length > 0 ? JSON.stringify(metadata) : "cancelled",
+    eventMetadata: metadata ?? null,
+    patch: { error: CANCELLED_BY_USER_ERROR, mergeMetadata: metadata ?? null, clearCancelClaim: true },
+  });
+}
+
+function finish({ db, provider, row }: { db: Db; provider: FinetuningProvider; row: JobRow }): FinetuningJob {
+  if (row.finetuningFileId || row.finetuningJobId) {
+    void cleanUpProviderSide({ db, provider, id: row.id }).catch((error: unknown) => {
+      console.error(`cleanup after cancelling ${row.id} failed; the worker's sweep retries it`, error);
+    });
+  }
+  return toWireJob(row);
 }
 
 type ProviderOutcome = "cancelled_there" | "retry";

@@ -1,12 +1,12 @@
 import { initTRPC, TRPCError } from "@trpc/server";
+import type { OpenApiMeta } from "trpc-to-openapi";
 import { ZodError } from "zod";
-import { resolveActor } from "../auth/actor";
+import { authenticate } from "../auth/actor";
 import { db, type Db } from "../db";
 import { AppError, GENERIC_INTERNAL_MESSAGE, httpStatusOf } from "../errors";
 import type { Role } from "../finetuning/actor";
 import { provider } from "../provider";
 import type { FinetuningProvider } from "../provider/types";
-import { checkRateLimit } from "../rate-limit/service";
 
 export type Context = {
   db: Db;
@@ -30,7 +30,7 @@ function zodMessage(error: ZodError): string {
   return error.issues.map((issue) => (issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message)).join("; ");
 }
 
-const t = initTRPC.context<Context>().create({
+const t = initTRPC.context<Context>().meta<OpenApiMeta>().create({
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     const message =
@@ -78,12 +78,11 @@ function isCrossSite(ctx: Context): boolean {
 }
 
 export const authedProcedure = publicProcedure.use(async ({ ctx, type, next }) => {
-  const actor = await resolveActor(ctx.headers);
+  const actor = await authenticate({ db: ctx.db, headers: ctx.headers });
   if (!actor) throw new AppError("UNAUTHORIZED", "Sign in, or send an API key as `Authorization: Bearer <key>`.");
   if (actor.kind === "user" && type === "mutation" && isCrossSite(ctx)) {
     throw new AppError("FORBIDDEN", "Cross-site requests cannot change jobs.");
   }
-  await checkRateLimit({ db: ctx.db, actor });
   return next({ ctx: { ...ctx, actor } });
 });
 
