@@ -21,3 +21,11 @@ export async function sandboxProvider(
 export function unreachableProvider(): FinetuningProvider {
   return createOpenAIProvider({ apiKey: "sk-none", baseURL: "http://127.0.0.1:9/v1", timeoutMs: 500, deadlineMs: 600 });
 }
+
+/** A valid training file at the provider, processed and ready for jobs. */
+export async function uploadProcessedFile(provider: FinetuningProvider): Promise<string> {
+  const line = JSON.stringify({ messages: [{ role: "user", content: "How many orders?" }, { role: "assistant", content: "SELECT count(*) FROM orders;" }] });
+  const { fileId } = await provider.uploadTrainingFile({ jobId: crypto.randomUUID(), jsonl: Array(10).fill(line).join("\n") });
+  for (let i = 0; i < 200 && (await provider.fileState(fileId)).status !== "processed"; i++) await new Promise((r) => setTimeout(r, 25));
+  return fileId;
+}

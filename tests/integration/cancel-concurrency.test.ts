@@ -7,7 +7,7 @@ import type { Sandbox } from "../../server/provider/sandbox";
 import type { FinetuningProvider } from "../../server/provider/types";
 import { callerAs } from "../helpers/callers";
 import { eventsOf, makeJob } from "../helpers/factories";
-import { sandboxProvider } from "../helpers/provider";
+import { sandboxProvider, uploadProcessedFile } from "../helpers/provider";
 
 let sandbox: Sandbox;
 let provider: FinetuningProvider;
@@ -34,9 +34,7 @@ describe("exactly one transition", () => {
   });
 
   it("concurrent cancels of a job with a provider job make at most one provider cancel call", async () => {
-    const line = JSON.stringify({ messages: [{ role: "user", content: "q" }, { role: "assistant", content: "select 1" }] });
-    const { fileId } = await provider.uploadTrainingFile({ jobId: crypto.randomUUID(), jsonl: Array(12).fill(line).join("\n") });
-    while ((await provider.fileState(fileId)).status !== "processed") await new Promise((r) => setTimeout(r, 25));
+    const fileId = await uploadProcessedFile(provider);
     const providerJob = await provider.createJob({ jobId: crypto.randomUUID(), fileId, model: "gpt-4o-mini-2024-07-18", parameters: null, suffix: null });
     const job = await makeJob(db(), { status: "validating_files", finetuningJobId: providerJob.id, finetuningFileId: fileId });
     const before = sandbox.stats().byRoute["POST /v1/fine_tuning/jobs/{id}/cancel"] ?? 0;

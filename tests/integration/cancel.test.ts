@@ -7,7 +7,7 @@ import type { Sandbox } from "../../server/provider/sandbox";
 import type { FinetuningProvider } from "../../server/provider/types";
 import { callerAs } from "../helpers/callers";
 import { eventsOf, makeJob } from "../helpers/factories";
-import { sandboxProvider, unreachableProvider } from "../helpers/provider";
+import { sandboxProvider, unreachableProvider, uploadProcessedFile } from "../helpers/provider";
 
 let sandbox: Sandbox;
 let provider: FinetuningProvider;
@@ -73,7 +73,7 @@ describe("finetuning.cancel: the contract's table", () => {
   });
 
   it("answers BAD_GATEWAY when the provider keeps answering 503, and the retry then succeeds", async () => {
-    const file = await uploadValidFile();
+    const file = await uploadProcessedFile(provider);
     const providerJob = await provider.createJob({ jobId: crypto.randomUUID(), fileId: file, model: "gpt-4o-mini-2024-07-18", parameters: null, suffix: null });
     const job = await makeJob(db(), { status: "validating_files", finetuningJobId: providerJob.id });
     sandbox.addFault({ route: "POST /v1/fine_tuning/jobs/*/cancel", fault: { kind: "status", status: 503 }, times: 1_000 });
@@ -86,10 +86,3 @@ describe("finetuning.cancel: the contract's table", () => {
     expect(sandbox.jobs().find((j) => j.id === providerJob.id)?.status).toBe("cancelled");
   });
 });
-
-async function uploadValidFile(): Promise<string> {
-  const line = JSON.stringify({ messages: [{ role: "user", content: "q" }, { role: "assistant", content: "select 1" }] });
-  const { fileId } = await provider.uploadTrainingFile({ jobId: crypto.randomUUID(), jsonl: Array(10).fill(line).join("\n") });
-  for (let i = 0; i < 100 && (await provider.fileState(fileId)).status !== "processed"; i++) await new Promise((r) => setTimeout(r, 50));
-  return fileId;
-}
