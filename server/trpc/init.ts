@@ -3,6 +3,7 @@ import type { OpenApiMeta } from "trpc-to-openapi";
 import { ZodError } from "zod";
 import { authenticate } from "../auth/actor";
 import { db, type Db } from "../db";
+import { isDatabaseUnavailable } from "../db/errors";
 import { AppError, GENERIC_INTERNAL_MESSAGE, httpStatusOf } from "../errors";
 import type { Role } from "../finetuning/actor";
 import { provider } from "../provider";
@@ -30,7 +31,7 @@ function zodMessage(error: ZodError): string {
   return error.issues.map((issue) => (issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message)).join("; ");
 }
 
-const t = initTRPC.context<Context>().meta<OpenApiMeta>().create({
+const t = initTRPC.context<Context>().meta<OpenApiMeta<{ successStatus?: 201 }>>().create({
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     const message =
@@ -64,6 +65,11 @@ const appErrors = t.middleware(async ({ next }) => {
     // Input that failed its schema: say which field, in words, on every transport.
     const cause = result.error.cause;
     throw new TRPCError({ code: "BAD_REQUEST", message: zodMessage(cause), cause });
+  }
+  if (!result.ok && result.error.code === "INTERNAL_SERVER_ERROR" && isDatabaseUnavailable(result.error.cause)) {
+    // The database is down or restarting: a retryable 503, not a bug.
+    const cause = new AppError("SERVICE_UNAVAILABLE", "The database is unavailable right now; retry shortly.", { retryAfterSeconds: 1, cause: result.error.cause });
+    throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: cause.message, cause });
   }
   if (!result.ok && result.error.code === "INTERNAL_SERVER_ERROR") console.error(result.error);
   return result;
