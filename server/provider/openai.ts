@@ -20,7 +20,7 @@ export class UnknownProviderStatusError extends Error {
   override readonly name = "UnknownProviderStatusError";
 }
 
-function toProviderJob(job: FineTuningJob): ProviderJob {
+export function toProviderJob(job: FineTuningJob): ProviderJob {
   if (!(PROVIDER_JOB_STATUSES as readonly string[]).includes(job.status)) {
     throw new UnknownProviderStatusError(`Provider job ${job.id} has an unknown status "${job.status}"`);
   }
