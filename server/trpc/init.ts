@@ -4,6 +4,7 @@ import { ZodError } from "zod";
 import { authenticate } from "../auth/actor";
 import { db, type Db } from "../db";
 import { isDatabaseUnavailable } from "../db/errors";
+import { appUrl } from "../env";
 import { AppError, GENERIC_INTERNAL_MESSAGE, httpStatusOf } from "../errors";
 import type { Role } from "../finetuning/actor";
 import { provider } from "../provider";
@@ -77,9 +78,11 @@ const appErrors = t.middleware(async ({ next }) => {
 
 export const publicProcedure = t.procedure.use(appErrors);
 
+// A browser's mutation must come from our own pages: the request's own
+// origin, or the configured public one (behind a proxy they differ).
 function isCrossSite(ctx: Context): boolean {
   const origin = ctx.headers.get("origin");
-  if (origin && ctx.requestOrigin && origin !== ctx.requestOrigin) return true;
+  if (origin && origin !== ctx.requestOrigin && origin !== new URL(appUrl()).origin) return true;
   return ctx.headers.get("sec-fetch-site") === "cross-site";
 }
 

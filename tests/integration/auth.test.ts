@@ -69,3 +69,43 @@ describe("auth over HTTP", () => {
     expect(row.key).not.toContain(key.slice(10));
   });
 });
+
+describe("browser sessions", () => {
+  async function sessionCookie(role: "viewer" | "operator"): Promise<string> {
+    const { createUser } = await import("../../server/auth/admin");
+    const { auth } = await import("../../server/auth/auth");
+    const email = `${role}-${Date.now()}@example.test`;
+    await createUser({ email, password: "correct-horse-1", role });
+    const response = await auth().api.signInEmail({ body: { email, password: "correct-horse-1" }, asResponse: true });
+    const cookie = response.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    expect(cookie).toContain("session_token");
+    return cookie;
+  }
+
+  it("lets a signed-in operator cancel from the same origin, and refuses a cross-site request", async () => {
+    const cookie = await sessionCookie("operator");
+    const job = await makeJob(db(), { status: "running" });
+    const call = (origin: string) =>
+      fetch(`${api.origin}/api/trpc/finetuning.cancel`, {
+        method: "POST",
+        headers: { cookie, origin, "content-type": "application/json" },
+        body: JSON.stringify({ finetuning_id: job.id }),
+      });
+    const crossSite = await call("https://evil.example");
+    expect(crossSite.status).toBe(403);
+    expect((await db().finetuningJob.findUniqueOrThrow({ where: { id: job.id } })).status).toBe("running");
+    const sameOrigin = await call(api.origin);
+    expect(sameOrigin.status).toBe(200);
+    const events = await db().jobEvent.findMany({ where: { jobId: job.id } });
+    expect(events[0]?.actor).toMatch(/^user:operator-/);
+  });
+
+  it("lets a signed-in viewer read but not cancel", async () => {
+    const cookie = await sessionCookie("viewer");
+    const job = await makeJob(db(), { status: "running" });
+    const read = await fetch(`${api.origin}/api/trpc/finetuning.get?input=${encodeURIComponent(JSON.stringify({ finetuning_id: job.id }))}`, { headers: { cookie } });
+    expect(read.status).toBe(200);
+    const cancel = await fetch(`${api.origin}/api/trpc/finetuning.cancel`, { method: "POST", headers: { cookie, origin: api.origin, "content-type": "application/json" }, body: JSON.stringify({ finetuning_id: job.id }) });
+    expect(cancel.status).toBe(403);
+  });
+});
