@@ -70,7 +70,7 @@ describe("the worker process", () => {
     sandbox.addFault({ route: "POST /v1/fine_tuning/jobs", fault: { kind: "slow", delayMs: 2_000 } });
     const before = sandbox.stats().byRoute["POST /v1/fine_tuning/jobs"] ?? 0;
     const job = await createJob("killed-mid-step");
-    await waitFor(async () => sandbox.stats().byRoute["POST /v1/fine_tuning/jobs"] ?? 0, (n) => n > before, 30_000);
+    await waitFor(() => sandbox.stats().byRoute["POST /v1/fine_tuning/jobs"] ?? 0, (n) => n > before, 30_000);
     await stopWorkerProcess(worker, "SIGKILL");
 
     startWorkerProcess();

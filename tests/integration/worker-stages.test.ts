@@ -7,7 +7,7 @@ import type { FinetuningProvider } from "../../server/provider/types";
 import { advanceJob } from "../../server/worker/advance";
 import { eventsOf, makeConnection, makeJob } from "../helpers/factories";
 import { sandboxProvider } from "../helpers/provider";
-import { driveJob, sleep, waitFor } from "../helpers/worker";
+import { driveJob, waitFor } from "../helpers/worker";
 
 let sandbox: Sandbox;
 let provider: FinetuningProvider;
@@ -32,13 +32,13 @@ async function newJob(goldenRecords = 12) {
 const step = (jobId: string) => advanceJob({ db: db(), provider, jobId, pollSeconds: 0 });
 const row = (id: string) => db().finetuningJob.findUniqueOrThrow({ where: { id } });
 const providerJobsFor = (jobId: string) => sandbox.jobs().filter((j) => j.metadata?.controlroom_job_id === jobId);
-const fileDeleted = (fileId: string) => waitFor(async () => sandbox.files().find((f) => f.id === fileId)?.deleted, (d) => d === true);
+const fileDeleted = (fileId: string) => waitFor(() => sandbox.files().find((f) => f.id === fileId)?.deleted, (d) => d === true);
 
 /** Contract guarantee 2, asked of the sandbox itself. */
 async function expectNothingLeftAtProvider(jobId: string) {
   const job = await row(jobId);
   expect(job.status).toBe("cancelled");
-  await waitFor(async () => providerJobsFor(jobId).map((j) => j.status), (statuses) => statuses.every((s) => s === "cancelled"));
+  await waitFor(() => providerJobsFor(jobId).map((j) => j.status), (statuses) => statuses.every((s) => s === "cancelled"));
   if (job.finetuningFileId) await fileDeleted(job.finetuningFileId);
   for (const file of sandbox.files().filter((f) => f.filename.includes(jobId))) await fileDeleted(file.id);
 }
@@ -135,13 +135,13 @@ describe("cancel at every stage (guarantees 1 and 2)", () => {
     const job = await newJob();
     await step(job.id); // uploads the file
     const { finetuningFileId } = await row(job.id);
-    await waitFor(async () => sandbox.files().find((f) => f.id === finetuningFileId)?.status, (s) => s === "processed");
+    await waitFor(() => sandbox.files().find((f) => f.id === finetuningFileId)?.status, (s) => s === "processed");
     const creates = () => sandbox.stats().byRoute["POST /v1/fine_tuning/jobs"] ?? 0;
     const before = creates();
     sandbox.addFault({ route: "POST /v1/fine_tuning/jobs", fault: { kind: "slow", delayMs: 400 } });
     if (deleteDelayMs) sandbox.addFault({ route: "DELETE /v1/files/*", fault: { kind: "slow", delayMs: deleteDelayMs } });
     const creating = step(job.id);
-    await waitFor(async () => creates(), (n) => n > before);
+    await waitFor(() => creates(), (n) => n > before);
     await cancelJob({ db: db(), provider, actor: operator, id: job.id }); // no provider job recorded yet
     await creating;
     await driveJob({ db: db(), provider, jobId: job.id });

@@ -103,7 +103,7 @@ it("the provider fault matrix during a load of creates and cancels", async () =>
     60_000,
   );
   await waitFor(
-    async () => sandbox.jobs().filter((j) => !terminal.has(j.status)).length + sandbox.files().filter((f) => !f.deleted && rows.some((r) => r.status !== "succeeded" && r.finetuningFileId === f.id)).length,
+    () => sandbox.jobs().filter((j) => !terminal.has(j.status)).length + sandbox.files().filter((f) => !f.deleted && rows.some((r) => r.status !== "succeeded" && r.finetuningFileId === f.id)).length,
     (n) => n === 0,
     30_000,
   ).catch(() => undefined);

@@ -74,7 +74,7 @@ it("workers killed with SIGKILL mid-step and restarted: every job ends right, no
     (all) => all.every((j) => terminal.has(j.status)),
     120_000,
   );
-  await waitFor(async () => sandbox.jobs().filter((j) => !terminal.has(j.status)).length, (n) => n === 0, 30_000).catch(() => undefined);
+  await waitFor(() => sandbox.jobs().filter((j) => !terminal.has(j.status)).length, (n) => n === 0, 30_000).catch(() => undefined);
   for (const row of rows) {
     report.transitions += await db().jobEvent.count({ where: { jobId: row.id, kind: "status_change" } });
     const made = sandbox.jobs().filter((j) => j.metadata?.controlroom_job_id === row.id);
