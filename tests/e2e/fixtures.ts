@@ -25,7 +25,8 @@ export async function signIn(page: Page, role: Role, { fresh = false } = {}): Pr
   if (saved && !fresh) {
     await page.context().addCookies(saved);
     await page.goto("/jobs");
-    return;
+    if (!page.url().includes("/sign-in")) return;
+    sessions.delete(role); // signed out meanwhile: sign in again
   }
   await page.goto("/sign-in");
   await page.getByLabel("Email").fill(need(`E2E_${role.toUpperCase()}_EMAIL`));
