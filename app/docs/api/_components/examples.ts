@@ -1,0 +1,43 @@
+import type { FinetuningJob } from "@/server/finetuning/schema";
+
+// The seed's cancel example (Dataherald's docs), with the bearer key this API needs.
+export const CANCEL_CURL = `curl -X 'POST' \\
+  'http://localhost:3000/api/v1/finetunings/0193a5b2-7c1e-7d40-9f0b-2b6f1c2d3e4f/cancel' \\
+  -H 'accept: application/json' \\
+  -H 'Content-Type: application/json' \\
+  -H 'Authorization: Bearer ftcr_your_api_key' \\
+  -d '{
+  "finetuning_id": "0193a5b2-7c1e-7d40-9f0b-2b6f1c2d3e4f",
+  "metadata": { "reason": "trained on the wrong warehouse" }
+}'`;
+
+const cancelled: FinetuningJob = {
+  id: "0193a5b2-7c1e-7d40-9f0b-2b6f1c2d3e4f",
+  alias: "my_model",
+  db_connection_id: "0193a5a0-1b2c-7e3d-8f40-5a6b7c8d9e0f",
+  status: "cancelled",
+  error: "Fine tuning cancelled by the user",
+  base_llm: { model_provider: "openai", model_name: "gpt-4o-mini-2024-07-18", model_parameters: { n_epochs: "1" } },
+  finetuning_file_id: null,
+  finetuning_job_id: null,
+  model_id: null,
+  created_at: "2026-11-23T17:35:53.263Z",
+  golden_records: ["0193a5a0-2c3d-7f4e-9a5b-6c7d8e9f0a1b", "0193a5a0-2c3d-7f4e-9a5b-6c7d8e9f0a1c", "…"],
+  metadata: { reason: "trained on the wrong warehouse" },
+  updated_at: "2026-11-23T17:41:02.118Z",
+  finished_at: "2026-11-23T17:41:02.118Z",
+  cancelled_at: "2026-11-23T17:41:02.118Z",
+};
+
+export const CANCEL_RESPONSE = JSON.stringify(cancelled, null, 2);
+
+export const ERROR_EXAMPLE = JSON.stringify(
+  { error: { code: "CONFLICT", message: "Fine-tuning job 0193a5b2-… has already succeeded; only a queued, validating or running job can be cancelled." } },
+  null,
+  2,
+);
+
+export const CLIENT_EXAMPLE = `import { createFinetuningClient } from "control-room/client";
+
+const api = createFinetuningClient({ url: process.env.CONTROL_ROOM_URL!, apiKey: process.env.CONTROL_ROOM_API_KEY! });
+const job = await api.finetuning.cancel.mutate({ finetuning_id: jobId, metadata: { reason: "wrong data" } });`;

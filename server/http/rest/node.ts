@@ -1,0 +1,77 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { GENERIC_INTERNAL_MESSAGE } from "../../errors";
+import { openApiDocument } from "../../openapi";
+import { errorResponse, type RestResponse } from "./errors";
+import { handleRestRequest } from "./handler";
+import { MAX_BODY_BYTES } from "./constants";
+import { acceptsBody } from "./request";
+
+function headersOf(req: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (typeof value === "string") headers.set(name, value);
+    else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+  }
+  return headers;
+}
+
+function originOf(req: IncomingMessage): string | undefined {
+  const proto = req.headers["x-forwarded-proto"];
+  return req.headers.host ? `${typeof proto === "string" ? proto : "http"}://${req.headers.host}` : undefined;
+}
+
+/** The body as text; null when it is over the limit. */
+async function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > limit) return null;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) return null;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function send(res: ServerResponse, response: RestResponse): void {
+  if (res.headersSent) return void res.end();
+  const length = response.body === null ? 0 : Buffer.byteLength(response.body, "utf8");
+  res.writeHead(response.status, { ...response.headers, "content-length": String(length) });
+  res.end(response.body ?? undefined);
+}
+
+async function serveRest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const method = req.method ?? "GET";
+  const body = acceptsBody(method) ? await readBody(req, MAX_BODY_BYTES) : null;
+  if (acceptsBody(method) && body === null) {
+    const response = errorResponse("PAYLOAD_TOO_LARGE", `The body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB.`, { headers: { connection: "close" } });
+    return send(res, response);
+  }
+  const url = new URL(req.url ?? "/", "http://localhost");
+  send(res, await handleRestRequest({ method, url, headers: headersOf(req), body, requestOrigin: originOf(req) }));
+}
+
+function guarded(serve: (req: IncomingMessage, res: ServerResponse) => Promise<void>) {
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    serve(req, res).catch((error: unknown) => {
+      console.error("REST request failed", error);
+      send(res, errorResponse("INTERNAL_SERVER_ERROR", GENERIC_INTERNAL_MESSAGE));
+    });
+  };
+}
+
+/** REST v1 on Node's own HTTP stack, for the app server (server/http/mounts.ts). */
+export const createRestNodeHandler = () => guarded(serveRest);
+
+/** GET /api/openapi.json: public, like the reference page built from it. */
+export const createOpenApiNodeHandler = () =>
+  guarded(async (req, res) => {
+    const { pathname } = new URL(req.url ?? "/", "http://localhost");
+    if (pathname !== "/api/openapi.json") return send(res, errorResponse("NOT_FOUND", `There is no ${pathname}.`));
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      return send(res, errorResponse("METHOD_NOT_ALLOWED", "The OpenAPI document is read with GET.", { headers: { allow: "GET, HEAD" } }));
+    }
+    send(res, { status: 200, headers: { "content-type": "application/json; charset=utf-8", "cache-control": "public, max-age=300" }, body: JSON.stringify(openApiDocument()) });
+    await Promise.resolve();
+  });

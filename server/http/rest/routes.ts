@@ -1,0 +1,51 @@
+import { forEachOpenApiProcedure, getPathParameters, getPathRegExp, normalizePath, type OpenApiMethod, type OpenApiRouter } from "trpc-to-openapi";
+
+// The REST routes, read from the procedures' `meta.openapi`: the REST layer
+// routes (404, 405) and checks requests itself before trpc-to-openapi runs them.
+export type RestRoute = {
+  method: OpenApiMethod;
+  /** As in the OpenAPI document, e.g. "/finetunings/{finetuning_id}/cancel". */
+  template: string;
+  procedurePath: string;
+  pathParams: string[];
+  successStatus: number;
+  /** POSTs honour Idempotency-Key. */
+  idempotent: boolean;
+  regExp: RegExp;
+};
+
+export type RouteMatch =
+  | { kind: "route"; route: RestRoute; params: Record<string, string> }
+  | { kind: "wrong_method"; allowed: string[] }
+  | { kind: "none" };
+
+type RestMeta = { openapi: { method: OpenApiMethod; path: `/${string}` }; successStatus?: number };
+
+export function collectRoutes(router: OpenApiRouter): RestRoute[] {
+  const routes: RestRoute[] = [];
+  forEachOpenApiProcedure(router._def.procedures, ({ path, type, meta }) => {
+    if (type === "subscription") return;
+    const { openapi, successStatus } = meta as RestMeta;
+    const template = normalizePath(openapi.path);
+    routes.push({
+      method: openapi.method,
+      template,
+      procedurePath: path,
+      pathParams: getPathParameters(template),
+      successStatus: successStatus ?? 200,
+      idempotent: openapi.method === "POST",
+      regExp: getPathRegExp(template),
+    });
+  });
+  return routes;
+}
+
+/** `path` is relative to the REST base path, e.g. "/finetunings/abc". */
+export function matchRoute(routes: RestRoute[], method: string, path: string): RouteMatch {
+  const normalized = normalizePath(path);
+  const onPath = routes.filter((route) => route.regExp.test(normalized));
+  if (onPath.length === 0) return { kind: "none" };
+  const route = onPath.find((r) => r.method === method);
+  if (!route) return { kind: "wrong_method", allowed: onPath.map((r) => r.method) };
+  return { kind: "route", route, params: route.regExp.exec(normalized)?.groups ?? {} };
+}
