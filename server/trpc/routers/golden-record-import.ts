@@ -1,4 +1,13 @@
-import { router } from "../init";
+import { importGoldenRecordsInputSchema, importReportSchema } from "../../golden-records/import-schema";
+import { importGoldenRecords } from "../../golden-records/import";
+import { operatorProcedure, router } from "../init";
 
-// goldenRecord.import (pasted or uploaded JSONL/CSV, with a report of rejected lines).
-export const goldenRecordImportRouter = router({});
+// goldenRecord.import: pasted or uploaded JSONL/CSV, answered with a report of rejected lines.
+export const goldenRecordImportRouter = router({
+  import: operatorProcedure
+    .input(importGoldenRecordsInputSchema)
+    .output(importReportSchema)
+    .mutation(({ ctx, input }) =>
+      importGoldenRecords({ db: ctx.db, dbConnectionId: input.db_connection_id, format: input.format, text: input.text }),
+    ),
+});
