@@ -113,3 +113,29 @@ describe("goldenRecord.import", () => {
     expect(await countOf(connection.id)).toBe(0);
   });
 });
+
+describe("REST: POST /api/v1/golden-records/import", () => {
+  it("imports over REST with the same report", async () => {
+    const { startRestServer } = await import("../helpers/rest");
+    const { createApiKey } = await import("../../server/auth/admin");
+    const { makeConnection } = await import("../helpers/factories");
+    const { db } = await import("../../server/db");
+    const server = await startRestServer();
+    try {
+      const { connection } = await makeConnection(db(), { goldenRecords: 0 });
+      const { key } = await createApiKey({ name: "rest-import", role: "operator" });
+      const text = 'question,sql\n"How many orders?","SELECT count(*) FROM orders;"\nonly-a-question,\n';
+      const response = await fetch(`${server.origin}/api/v1/golden-records/import`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({ db_connection_id: connection.id, format: "csv", text }),
+      });
+      expect(response.status).toBe(200);
+      const report = (await response.json()) as { created: number; rejected: Array<{ line: number }> };
+      expect(report.created).toBe(1);
+      expect(report.rejected.map((r) => r.line)).toEqual([3]);
+    } finally {
+      await server.close();
+    }
+  });
+});

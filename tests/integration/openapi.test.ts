@@ -27,6 +27,7 @@ const ENDPOINTS = [
   ["get", "/database-connections", "200"],
   ["post", "/golden-records", "201"],
   ["get", "/golden-records", "200"],
+  ["post", "/golden-records/import", "200"],
 ] as const;
 
 const JOB_FIELDS = ["id", "alias", "db_connection_id", "status", "error", "base_llm", "finetuning_file_id", "finetuning_job_id", "model_id", "created_at", "golden_records", "metadata"];
