@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
 import { Toaster } from "sonner";
+import { AppHeader } from "./_components/app-header";
 import { TrpcProvider } from "./_trpc/provider";
 import "./globals.css";
 
@@ -13,7 +14,10 @@ export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
       <body className="min-h-screen bg-slate-50 font-sans text-slate-900 antialiased">
-        <TrpcProvider>{children}</TrpcProvider>
+        <TrpcProvider>
+          <AppHeader />
+          {children}
+        </TrpcProvider>
         <Toaster richColors position="bottom-right" />
       </body>
     </html>

@@ -12,7 +12,9 @@ function asRole(value: unknown): Role {
 
 /** The signed-in user of this request, or null. Cached per request: the layout and the page both ask. */
 export const getSessionUser = cache(async (): Promise<SessionUser | null> => {
-  const session = await auth().api.getSession({ headers: await headers() });
+  // headers() first: it marks the page dynamic before anything touches the database (never at build time).
+  const requestHeaders = await headers();
+  const session = await auth().api.getSession({ headers: requestHeaders });
   if (!session) return null;
   const { user } = session;
   return { id: user.id, email: user.email, name: user.name, role: asRole(user.role) };

@@ -28,11 +28,17 @@ export async function signIn(page: Page, role: Role, { fresh = false } = {}): Pr
     if (!page.url().includes("/sign-in")) return;
     sessions.delete(role); // signed out meanwhile: sign in again
   }
-  await page.goto("/sign-in");
-  await page.getByLabel("Email").fill(need(`E2E_${role.toUpperCase()}_EMAIL`));
-  await page.getByLabel("Password").fill(need(`E2E_${role.toUpperCase()}_PASSWORD`));
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(/\/jobs/);
+  for (let attempt = 1; ; attempt++) {
+    await page.goto("/sign-in");
+    await page.getByLabel("Email").fill(need(`E2E_${role.toUpperCase()}_EMAIL`));
+    await page.getByLabel("Password").fill(need(`E2E_${role.toUpperCase()}_PASSWORD`));
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const limited = page.getByText("Too many sign-in attempts");
+    await expect(page.getByRole("heading", { level: 1, name: "Fine-tuning jobs" }).or(limited)).toBeVisible({ timeout: 15_000 });
+    if (!(await limited.isVisible())) break;
+    if (attempt === 4) throw new Error(`signing in as ${role} stayed rate-limited`);
+    await page.waitForTimeout(10_500); // the limiter's window
+  }
   sessions.set(role, await page.context().cookies());
 }
 

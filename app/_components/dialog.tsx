@@ -1,0 +1,34 @@
+"use client";
+
+import * as Dialog from "@radix-ui/react-dialog";
+import { X } from "lucide-react";
+import type { ReactNode } from "react";
+
+// Radix's Dialog, styled once for forms: focus trap, Escape, focus returned to the trigger.
+export const DialogRoot = Dialog.Root;
+export const DialogTrigger = Dialog.Trigger;
+export const DialogClose = Dialog.Close;
+
+export function DialogContent({ title, description, children, wide = false }: { title: ReactNode; description?: ReactNode; children: ReactNode; wide?: boolean }) {
+  return (
+    <Dialog.Portal>
+      <Dialog.Overlay className="fixed inset-0 z-40 bg-slate-950/40 backdrop-blur-[2px]" />
+      <Dialog.Content
+        // Without a description, say so (Radix warns otherwise).
+        {...(description ? {} : { "aria-describedby": undefined })}
+        className={`fixed top-1/2 left-1/2 z-50 flex max-h-[calc(100vh-2rem)] w-[calc(100vw-2rem)] -translate-x-1/2 -translate-y-1/2 flex-col rounded-xl border border-slate-200 bg-white shadow-2xl focus:outline-none ${wide ? "max-w-2xl" : "max-w-lg"}`}
+      >
+        <div className="flex items-start gap-4 border-b border-slate-100 px-6 pt-5 pb-4">
+          <div className="min-w-0 flex-1">
+            <Dialog.Title className="text-base font-semibold text-slate-900">{title}</Dialog.Title>
+            {description ? <Dialog.Description className="mt-1 text-sm text-slate-500">{description}</Dialog.Description> : null}
+          </div>
+          <Dialog.Close className="-mr-2 rounded-md p-1.5 text-slate-400 hover:bg-slate-100 hover:text-slate-700 focus-visible:outline-2 focus-visible:outline-blue-600" aria-label="Close">
+            <X aria-hidden className="size-4" />
+          </Dialog.Close>
+        </div>
+        <div className="min-h-0 flex-1 overflow-y-auto px-6 py-5">{children}</div>
+      </Dialog.Content>
+    </Dialog.Portal>
+  );
+}

@@ -1,0 +1,34 @@
+import { TRPCError } from "@trpc/server";
+import type { Metadata } from "next";
+import { headers } from "next/headers";
+import { notFound } from "next/navigation";
+import { canChangeJobs, requireUser } from "@/server/auth/session";
+import { idSchema } from "@/server/finetuning/schema";
+import { createContext } from "@/server/trpc/init";
+import { createCaller } from "@/server/trpc/root";
+import { JobDetail } from "./_components/job-detail";
+
+export const metadata: Metadata = { title: "Job · Fine-tuning control room" };
+
+export default async function JobPage({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  const user = await requireUser(`/jobs/${encodeURIComponent(id)}`);
+  if (!idSchema.safeParse(id).success) notFound();
+
+  const api = createCaller(createContext({ headers: new Headers(await headers()) }));
+  const [job, events, connections] = await Promise.all([
+    api.finetuning.get({ finetuning_id: id }),
+    api.finetuning.events({ finetuning_id: id }),
+    api.dbConnection.list(),
+  ]).catch((error: unknown) => {
+    if (error instanceof TRPCError && error.code === "NOT_FOUND") notFound();
+    throw error;
+  });
+  const connection = connections.find((c) => c.id === job.db_connection_id);
+
+  return (
+    <main className="mx-auto max-w-7xl px-4 py-8 sm:px-6">
+      <JobDetail initialJob={job} initialEvents={events} connectionAlias={connection?.alias ?? null} canCancel={canChangeJobs(user.role)} />
+    </main>
+  );
+}

@@ -1,0 +1,162 @@
+"use client";
+
+import { ChevronDown, LoaderCircle, Plus } from "lucide-react";
+import Link from "next/link";
+import { useId, useState, type FormEvent, type ReactNode } from "react";
+import { toast } from "sonner";
+import { authClient } from "@/app/_components/auth-client";
+import { Button } from "@/app/_components/button";
+import { DialogClose, DialogContent, DialogRoot, DialogTrigger } from "@/app/_components/dialog";
+import { Field, fieldAria, inputClasses } from "@/app/_components/form-field";
+import { ErrorCallout } from "@/app/_components/states";
+import { trpc } from "@/app/_trpc/client";
+import { FINE_TUNABLE_MODELS } from "@/server/finetuning/schema";
+import { GoldenRecordsChoice } from "./create-job-golden-records";
+import { checkJobForm, EMPTY_JOB_FORM, type JobForm, type JobFormErrors, type JobFormField } from "./create-job-form";
+import { MetadataRows } from "./create-job-metadata";
+
+// Server errors name the API field; this says which form field shows them.
+const FIELD_OF: Record<string, JobFormField> = { db_connection_id: "connection", alias: "alias", golden_records: "goldenRecords", metadata: "metadata" };
+
+function useIsViewer(): boolean {
+  const session = authClient.useSession();
+  const role = (session.data?.user as { role?: unknown } | undefined)?.role;
+  return role === "viewer";
+}
+
+/** "New job": a fine-tuning job on a connection's golden records; the jobs table shows it once created. */
+export function CreateJobDialog() {
+  const isViewer = useIsViewer();
+  const [open, setOpen] = useState(false);
+  const [form, setForm] = useState<JobForm>(EMPTY_JOB_FORM);
+  const [submitted, setSubmitted] = useState(false);
+  const ids = { connection: useId(), alias: useId(), model: useId(), epochs: useId(), batchSize: useId(), learningRate: useId() };
+  const utils = trpc.useUtils();
+  const connections = trpc.dbConnection.list.useQuery(undefined, { enabled: open });
+  const connection = connections.data?.find((c) => c.id === form.connectionId);
+  const create = trpc.finetuning.create.useMutation({
+    onSuccess: async (job) => {
+      toast.success(`Created ${job.alias ?? "a new job"}`, { description: "It is queued and will start shortly." });
+      openChange(false);
+      await utils.finetuning.list.invalidate();
+    },
+  });
+
+  const errors: JobFormErrors = submitted ? checkJobForm(form, connection).errors : {};
+  const serverField = create.error?.data?.field ? FIELD_OF[create.error.data.field.split(".")[0] ?? ""] : undefined;
+  if (serverField && create.error) errors[serverField] ??= create.error.message.replace(/^[\w.]+: /, "");
+
+  const change = (patch: Partial<JobForm>) => {
+    setForm((f) => ({ ...f, ...patch }));
+    if (create.error) create.reset();
+  };
+  function openChange(next: boolean) {
+    setOpen(next);
+    if (next) return;
+    setForm(EMPTY_JOB_FORM);
+    setSubmitted(false);
+    create.reset();
+  }
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setSubmitted(true);
+    const { input } = checkJobForm(form, connection);
+    if (input) create.mutate(input);
+  };
+
+  if (isViewer) return null;
+  return (
+    <DialogRoot open={open} onOpenChange={openChange}>
+      <DialogTrigger asChild>
+        <Button variant="primary">
+          <Plus aria-hidden className="size-4" />
+          New job
+        </Button>
+      </DialogTrigger>
+      <DialogContent title="New fine-tuning job" description="Train a model on a connection’s golden question/SQL pairs." wide>
+        <form onSubmit={submit} noValidate className="space-y-5">
+          <div className="grid gap-4 sm:grid-cols-2">
+            <Field id={ids.connection} label="Database connection" error={errors.connection} hint={connectionHint(connection, connections.data?.length)}>
+              <NativeSelect id={ids.connection} value={form.connectionId} onChange={(v) => change({ connectionId: v, chosen: [] })} error={errors.connection} hint>
+                <option value="">Choose a connection…</option>
+                {connections.data?.map((c) => (
+                  <option key={c.id} value={c.id}>
+                    {c.alias}
+                  </option>
+                ))}
+              </NativeSelect>
+            </Field>
+            <Field id={ids.alias} label="Name" optional error={errors.alias}>
+              <input id={ids.alias} value={form.alias} onChange={(e) => change({ alias: e.target.value })} autoComplete="off" placeholder="e.g. retail-sql-v4" className={`${inputClasses} h-9`} {...fieldAria(ids.alias, { error: errors.alias })} />
+            </Field>
+          </div>
+          <Field id={ids.model} label="Base model" error={errors.model}>
+            <NativeSelect id={ids.model} value={form.model} onChange={(v) => change({ model: v })} error={errors.model}>
+              {FINE_TUNABLE_MODELS.map((m) => (
+                <option key={m} value={m}>
+                  {m}
+                </option>
+              ))}
+            </NativeSelect>
+          </Field>
+          <fieldset className="min-w-0 space-y-2">
+            <legend className="text-sm font-medium text-slate-800">
+              Hyperparameters <span className="font-normal text-slate-500">(blank means the default)</span>
+            </legend>
+            <div className="grid gap-4 sm:grid-cols-3">
+              <NumberField id={ids.epochs} label="Epochs" placeholder="3" value={form.epochs} onChange={(v) => change({ epochs: v })} error={errors.epochs} />
+              <NumberField id={ids.batchSize} label="Batch size" placeholder="1" value={form.batchSize} onChange={(v) => change({ batchSize: v })} error={errors.batchSize} />
+              <NumberField id={ids.learningRate} label="Learning rate multiplier" placeholder="auto" decimal value={form.learningRate} onChange={(v) => change({ learningRate: v })} error={errors.learningRate} />
+            </div>
+          </fieldset>
+          <GoldenRecordsChoice
+            connection={connection}
+            mode={form.recordsMode}
+            onModeChange={(recordsMode) => change({ recordsMode })}
+            chosen={form.chosen}
+            onChosenChange={(chosen) => change({ chosen })}
+            error={errors.goldenRecords}
+          />
+          <MetadataRows rows={form.metadata} onChange={(metadata) => change({ metadata })} error={errors.metadata} />
+          {create.error && !serverField ? <ErrorCallout title="Could not create the job">{create.error.message}</ErrorCallout> : null}
+          <div className="flex flex-col-reverse gap-2 border-t border-slate-100 pt-4 sm:flex-row sm:justify-end">
+            <DialogClose asChild>
+              <Button>Cancel</Button>
+            </DialogClose>
+            <Button type="submit" variant="primary" disabled={create.isPending}>
+              {create.isPending ? <LoaderCircle aria-hidden className="size-4 animate-spin" /> : null}
+              Create job
+            </Button>
+          </div>
+        </form>
+      </DialogContent>
+    </DialogRoot>
+  );
+}
+
+function connectionHint(connection: { dialect: string; golden_record_count: number } | undefined, available: number | undefined): ReactNode {
+  if (available === undefined) return "Loading connections…";
+  if (available === 0) return <>No connection yet? <Link href="/connections" className="underline hover:text-slate-700">Add one</Link>.</>;
+  if (!connection) return "The database the model will write SQL for.";
+  return `${connection.dialect} · ${connection.golden_record_count.toLocaleString("en-US")} golden records`;
+}
+
+function NativeSelect({ id, value, onChange, error, hint, children }: { id: string; value: string; onChange: (value: string) => void; error?: string; hint?: boolean; children: ReactNode }) {
+  return (
+    <div className="relative">
+      <select id={id} value={value} onChange={(e) => onChange(e.target.value)} className={`${inputClasses} h-9 cursor-pointer appearance-none pr-8`} {...fieldAria(id, { hint, error })}>
+        {children}
+      </select>
+      <ChevronDown aria-hidden className="pointer-events-none absolute top-1/2 right-2 size-4 -translate-y-1/2 text-slate-400" />
+    </div>
+  );
+}
+
+function NumberField(props: { id: string; label: string; placeholder: string; value: string; onChange: (value: string) => void; error?: string; decimal?: boolean }) {
+  const { id, label, placeholder, value, onChange, error, decimal } = props;
+  return (
+    <Field id={id} label={label} error={error}>
+      <input id={id} inputMode={decimal ? "decimal" : "numeric"} value={value} onChange={(e) => onChange(e.target.value)} placeholder={placeholder} autoComplete="off" className={`${inputClasses} h-9`} {...fieldAria(id, { error })} />
+    </Field>
+  );
+}

@@ -1,0 +1,41 @@
+import Link from "next/link";
+import { DateTime } from "@/app/_components/date-time";
+import { JobStatusBadge } from "@/app/_components/job-status-badge";
+import { isActive, type FinetuningJob } from "@/server/finetuning/schema";
+import { CancelJobButton } from "./cancel-job-button";
+
+// Narrow windows hide Database, Model and Created columns; their values then
+// sit under the name instead, so nothing is lost.
+export function JobRow({ job, connectionAlias, canCancel }: { job: FinetuningJob; connectionAlias: string | undefined; canCancel: boolean }) {
+  const database = connectionAlias ?? <span className="font-mono text-xs text-slate-500">{job.db_connection_id.slice(-12)}</span>;
+  return (
+    <tr className="hover:bg-slate-50/70">
+      <td className="w-full max-w-0 px-4 py-3 lg:w-auto lg:max-w-80">
+        <Link
+          href={`/jobs/${job.id}`}
+          title={job.alias ?? job.id}
+          className={`block truncate rounded-sm font-medium text-slate-900 hover:text-blue-700 hover:underline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-blue-600 ${job.alias ? "" : "font-mono text-xs"}`}
+        >
+          {job.alias ?? job.id}
+        </Link>
+        <span className="mt-0.5 block truncate text-xs text-slate-500 lg:hidden">
+          <span className="md:hidden">{database} · </span>
+          <span className="font-mono">{job.base_llm.model_name}</span>
+          <span className="sm:hidden">
+            {" · "}
+            <DateTime iso={job.created_at} />
+          </span>
+        </span>
+      </td>
+      <td className="hidden px-4 py-3 whitespace-nowrap text-slate-700 md:table-cell">{database}</td>
+      <td className="hidden px-4 py-3 font-mono text-xs whitespace-nowrap text-slate-600 lg:table-cell">{job.base_llm.model_name}</td>
+      <td className="px-4 py-3" title={job.error ?? undefined}>
+        <JobStatusBadge status={job.status} />
+      </td>
+      <td className="hidden px-4 py-3 whitespace-nowrap text-slate-600 sm:table-cell">
+        <DateTime iso={job.created_at} />
+      </td>
+      <td className="w-px px-4 py-3 text-right whitespace-nowrap">{canCancel && isActive(job.status) ? <CancelJobButton job={job} /> : null}</td>
+    </tr>
+  );
+}

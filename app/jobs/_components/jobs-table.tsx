@@ -1,0 +1,147 @@
+"use client";
+
+import { clsx } from "clsx";
+import { LoaderCircle, RotateCw, X } from "lucide-react";
+import { usePathname, useRouter } from "next/navigation";
+import { useId, useMemo, useTransition } from "react";
+import { Button } from "@/app/_components/button";
+import { STATUS_LABELS } from "@/app/_components/job-status-badge";
+import { EmptyState, ErrorCallout } from "@/app/_components/states";
+import { trpc } from "@/app/_trpc/client";
+import type { DbConnection } from "@/server/connections/schema";
+import { JOB_STATUSES, type JobPage } from "@/server/finetuning/schema";
+import { useJobChanges } from "../_hooks/use-job-changes";
+import { FilterSelect } from "./filter-select";
+import { jobFiltersQuery, listInput, type JobFilters } from "./job-filters";
+import { JobRow } from "./job-row";
+import { LiveIndicator } from "./live-indicator";
+
+type Props = { filters: JobFilters; initialPage: JobPage; connections: DbConnection[]; canCancel: boolean };
+
+/** The jobs table: server-rendered first page, then live, filterable and paged here. */
+export function JobsTable({ filters, initialPage, connections: initialConnections, canCancel }: Props) {
+  const router = useRouter();
+  const pathname = usePathname();
+  const [navigating, startTransition] = useTransition();
+  const ids = { status: useId(), connection: useId() };
+  const { feed, refetchInterval } = useJobChanges();
+
+  const jobs = trpc.finetuning.list.useInfiniteQuery(listInput(filters), {
+    getNextPageParam: (page) => page.next_cursor,
+    initialData: { pages: [initialPage], pageParams: [null] },
+    refetchInterval,
+  });
+  const { data: connections } = trpc.dbConnection.list.useQuery(undefined, { initialData: initialConnections });
+  const aliases = useMemo(() => new Map(connections.map((c) => [c.id, c.alias])), [connections]);
+
+  // Pages are fetched by keyset cursor, but a job that moved between pages during a refetch must not show twice.
+  const rows = useMemo(() => {
+    const seen = new Set<string>();
+    return jobs.data.pages.flatMap((page) => page.items).filter((job) => !seen.has(job.id) && seen.add(job.id));
+  }, [jobs.data]);
+
+  const setFilters = (next: Partial<JobFilters>) =>
+    startTransition(() => router.replace(`${pathname}${jobFiltersQuery({ ...filters, ...next })}`, { scroll: false }));
+  const filtered = Boolean(filters.status ?? filters.connection);
+
+  return (
+    <section aria-label="Jobs" className="space-y-3">
+      <div className="flex flex-wrap items-center gap-x-4 gap-y-2">
+        <FilterSelect id={ids.status} label="Status" value={filters.status ?? ""} onChange={(v) => setFilters({ status: (v || undefined) as JobFilters["status"] })}>
+          <option value="">All statuses</option>
+          {JOB_STATUSES.map((status) => (
+            <option key={status} value={status}>
+              {STATUS_LABELS[status]}
+            </option>
+          ))}
+        </FilterSelect>
+        <FilterSelect id={ids.connection} label="Database" value={filters.connection ?? ""} onChange={(v) => setFilters({ connection: v || undefined })}>
+          <option value="">All databases</option>
+          {connections.map((c) => (
+            <option key={c.id} value={c.id}>
+              {c.alias}
+            </option>
+          ))}
+        </FilterSelect>
+        {filtered ? (
+          <Button variant="ghost" size="sm" onClick={() => setFilters({ status: undefined, connection: undefined })}>
+            <X aria-hidden className="size-3.5" />
+            Clear filters
+          </Button>
+        ) : null}
+        {navigating ? <LoaderCircle aria-label="Loading" className="size-4 animate-spin text-slate-400" /> : null}
+        <div className="ml-auto">
+          <LiveIndicator feed={feed} />
+        </div>
+      </div>
+
+      {jobs.isRefetchError ? (
+        <ErrorCallout
+          title="Could not refresh the jobs"
+          action={
+            <Button size="sm" onClick={() => void jobs.refetch()}>
+              <RotateCw aria-hidden className="size-3.5" />
+              Retry
+            </Button>
+          }
+        >
+          {jobs.error?.message} Showing what was loaded before.
+        </ErrorCallout>
+      ) : null}
+
+      <div className={clsx("overflow-hidden rounded-xl border border-slate-200 bg-white shadow-xs transition-opacity", navigating && "opacity-60")}>
+        {rows.length === 0 ? (
+          filtered ? (
+            <EmptyState
+              title="No jobs match these filters"
+              action={
+                <Button size="sm" onClick={() => setFilters({ status: undefined, connection: undefined })}>
+                  Clear filters
+                </Button>
+              }
+            >
+              Try another status or database.
+            </EmptyState>
+          ) : (
+            <EmptyState title="No fine-tuning jobs yet">Start one with “New job”; it will appear here and update as it trains.</EmptyState>
+          )
+        ) : (
+          <div className="overflow-x-auto">
+            <table className="w-full text-left text-sm">
+              <caption className="sr-only">Fine-tuning jobs, newest first</caption>
+              <thead className="border-b border-slate-200 bg-slate-50/80 text-xs font-medium text-slate-500">
+                <tr>
+                  <th scope="col" className="px-4 py-2.5 font-medium">Name</th>
+                  <th scope="col" className="hidden px-4 py-2.5 font-medium md:table-cell">Database</th>
+                  <th scope="col" className="hidden px-4 py-2.5 font-medium lg:table-cell">Model</th>
+                  <th scope="col" className="px-4 py-2.5 font-medium">Status</th>
+                  <th scope="col" className="hidden px-4 py-2.5 font-medium sm:table-cell">Created</th>
+                  <th scope="col" className="px-4 py-2.5">
+                    <span className="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-100">
+                {rows.map((job) => (
+                  <JobRow key={job.id} job={job} connectionAlias={aliases.get(job.db_connection_id)} canCancel={canCancel} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </div>
+
+      <div className="flex items-center justify-between gap-4 text-sm text-slate-500">
+        <span>
+          {rows.length > 0 ? `${rows.length} ${rows.length === 1 ? "job" : "jobs"}${jobs.hasNextPage ? " shown" : ""}` : null}
+        </span>
+        {jobs.hasNextPage ? (
+          <Button onClick={() => void jobs.fetchNextPage()} disabled={jobs.isFetchingNextPage}>
+            {jobs.isFetchingNextPage ? <LoaderCircle aria-hidden className="size-4 animate-spin" /> : null}
+            Load more
+          </Button>
+        ) : null}
+      </div>
+    </section>
+  );
+}

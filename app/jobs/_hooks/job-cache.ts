@@ -1,0 +1,71 @@
+import type { InfiniteData, QueryClient } from "@tanstack/react-query";
+import { getMutationKey, getQueryKey } from "@trpc/react-query";
+import { trpc } from "@/app/_trpc/client";
+import { TERMINAL_STATUSES, type FinetuningJob, type JobPage, type JobStatus } from "@/server/finetuning/schema";
+
+// The jobs list lives in the cache as plain pages (useQuery) or as pages of an
+// infinite query (the "Load more" table); both sit under one key prefix, so
+// one updater keeps every filter's variant in step.
+export type JobListData = JobPage | InfiniteData<JobPage, string | null>;
+export type JobListSnapshot = Array<[readonly unknown[], JobListData | undefined]>;
+
+export const jobListKey = () => getQueryKey(trpc.finetuning.list);
+export const cancelJobMutationKey = () => getMutationKey(trpc.finetuning.cancel);
+
+function mapPage(page: JobPage, map: (items: FinetuningJob[]) => FinetuningJob[]): JobPage {
+  const items = map(page.items);
+  return items === page.items ? page : { ...page, items };
+}
+
+function mapListData(data: JobListData | undefined, map: (items: FinetuningJob[]) => FinetuningJob[]): JobListData | undefined {
+  if (!data) return data;
+  if ("pages" in data) return { ...data, pages: data.pages.map((page) => mapPage(page, map)) };
+  return mapPage(data, map);
+}
+
+/** Replaces one job, wherever it is listed; lists without it are left as they are. */
+export function updateListedJob(queryClient: QueryClient, id: string, update: (job: FinetuningJob) => FinetuningJob): void {
+  queryClient.setQueriesData<JobListData>({ queryKey: jobListKey() }, (data) =>
+    mapListData(data, (items) => (items.some((job) => job.id === id) ? items.map((job) => (job.id === id ? update(job) : job)) : items)),
+  );
+}
+
+export function removeListedJob(queryClient: QueryClient, id: string): void {
+  queryClient.setQueriesData<JobListData>({ queryKey: jobListKey() }, (data) =>
+    mapListData(data, (items) => (items.some((job) => job.id === id) ? items.filter((job) => job.id !== id) : items)),
+  );
+}
+
+export function snapshotLists(queryClient: QueryClient): JobListSnapshot {
+  return queryClient.getQueriesData<JobListData>({ queryKey: jobListKey() });
+}
+
+export function restoreLists(queryClient: QueryClient, snapshot: JobListSnapshot): void {
+  for (const [key, data] of snapshot) queryClient.setQueryData(key, data);
+}
+
+/** Any listed copy of a job (to name it in a message). */
+export function findListedJob(snapshot: JobListSnapshot, id: string): FinetuningJob | undefined {
+  for (const [, data] of snapshot) {
+    const pages = !data ? [] : "pages" in data ? data.pages : [data];
+    for (const page of pages) {
+      const job = page.items.find((j) => j.id === id);
+      if (job) return job;
+    }
+  }
+  return undefined;
+}
+
+export function isTerminal(status: JobStatus): boolean {
+  return (TERMINAL_STATUSES as readonly JobStatus[]).includes(status);
+}
+
+/** What a job looks like the moment the operator confirms its cancel. */
+export function asCancelled(job: FinetuningJob): FinetuningJob {
+  const now = new Date().toISOString();
+  return { ...job, status: "cancelled", error: "Fine tuning cancelled by the user", cancelled_at: now, finished_at: job.finished_at ?? now, updated_at: now };
+}
+
+export function jobName(job: Pick<FinetuningJob, "alias" | "id">): string {
+  return job.alias ?? job.id;
+}

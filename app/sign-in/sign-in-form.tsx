@@ -1,0 +1,72 @@
+"use client";
+
+import { AlertCircle, LoaderCircle } from "lucide-react";
+import { useRouter } from "next/navigation";
+import { useState, useTransition, type FormEvent } from "react";
+import { authClient } from "@/app/_components/auth-client";
+import { Button } from "@/app/_components/button";
+
+const inputClasses =
+  "block h-9 w-full rounded-md border border-slate-300 bg-white px-3 text-sm shadow-xs placeholder:text-slate-400 focus:border-blue-600 focus:outline-2 focus:outline-offset-0 focus:outline-blue-600/30 aria-invalid:border-red-400";
+
+export function SignInForm({ returnTo }: { returnTo: string }) {
+  const router = useRouter();
+  const [error, setError] = useState<string | null>(null);
+  const [pending, startTransition] = useTransition();
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const field = (name: string) => {
+      const value = form.get(name);
+      return typeof value === "string" ? value : "";
+    };
+    const email = field("email").trim();
+    const password = field("password");
+    setError(null);
+    startTransition(async () => {
+      const result = await authClient.signIn.email({ email, password }).catch((e: unknown) => ({
+        error: { message: e instanceof Error ? e.message : "The server could not be reached.", status: 0 },
+      }));
+      if (result.error) {
+        setError(
+          result.error.status === 401
+            ? "Wrong email or password."
+            : result.error.status === 429
+              ? "Too many sign-in attempts. Wait a few seconds and try again."
+              : (result.error.message ?? "Sign-in failed; try again."),
+        );
+        return;
+      }
+      router.replace(returnTo);
+      router.refresh();
+    });
+  };
+
+  return (
+    <form onSubmit={submit} className="space-y-4">
+      <div className="space-y-1.5">
+        <label htmlFor="email" className="block text-sm font-medium text-slate-800">
+          Email
+        </label>
+        <input id="email" name="email" type="email" autoComplete="username" required autoFocus className={inputClasses} aria-invalid={error ? true : undefined} aria-describedby={error ? "sign-in-error" : undefined} />
+      </div>
+      <div className="space-y-1.5">
+        <label htmlFor="password" className="block text-sm font-medium text-slate-800">
+          Password
+        </label>
+        <input id="password" name="password" type="password" autoComplete="current-password" required className={inputClasses} aria-invalid={error ? true : undefined} aria-describedby={error ? "sign-in-error" : undefined} />
+      </div>
+      {error ? (
+        <p id="sign-in-error" role="alert" className="flex items-start gap-2 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
+          <AlertCircle aria-hidden className="mt-0.5 size-4 shrink-0" />
+          {error}
+        </p>
+      ) : null}
+      <Button type="submit" variant="primary" className="w-full" disabled={pending}>
+        {pending ? <LoaderCircle aria-hidden className="size-4 animate-spin" /> : null}
+        Sign in
+      </Button>
+    </form>
+  );
+}
