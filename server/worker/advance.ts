@@ -5,12 +5,21 @@ import { JOB_SELECT, type JobRow } from "../finetuning/records";
 import { isActive, MIN_GOLDEN_RECORDS, type JobStatus } from "../finetuning/schema";
 import { syncProviderStatus } from "../finetuning/sync";
 import { transitionJob } from "../finetuning/transitions";
-import { ProviderNotFoundError, ProviderRejectedError, type FinetuningProvider } from "../provider/types";
+import { ProviderNotFoundError, ProviderRejectedError, type FinetuningProvider, type ProviderJob } from "../provider/types";
 import { mirrorProviderEvents } from "./events";
 import { buildTrainingJsonl } from "./training-file";
 
 export type StepResult = { next: "now" } | { next: "later"; seconds: number } | { next: "done" };
-export type StepArgs = { db: Db; provider: FinetuningProvider; jobId: string; pollSeconds: number };
+export type StepArgs = {
+  db: Db;
+  provider: FinetuningProvider;
+  jobId: string;
+  pollSeconds: number;
+  /** How long an unanswered create may still take effect at the provider. */
+  createSettleMs?: number;
+};
+
+const DEFAULT_CREATE_SETTLE_MS = 45_000;
 
 const NOW: StepResult = { next: "now" };
 const DONE: StepResult = { next: "done" };
@@ -23,7 +32,7 @@ const worker = actorLabel(WORKER);
  * idempotent: a step killed half-way is simply taken again.
  */
 export async function advanceJob(args: StepArgs): Promise<StepResult> {
-  const job = await args.db.finetuningJob.findUnique({ where: { id: args.jobId }, select: { ...JOB_SELECT, deletedAt: true } });
+  const job = await args.db.finetuningJob.findUnique({ where: { id: args.jobId }, select: { ...JOB_SELECT, deletedAt: true, providerCreateAttemptedAt: true } });
   if (!job) return DONE;
   if (!isActive(job.status) || job.deletedAt) {
     await cleanUpProviderSide({ db: args.db, provider: args.provider, id: job.id });
@@ -65,25 +74,15 @@ async function uploadTrainingFile(args: StepArgs, job: JobRow): Promise<StepResu
   return NOW;
 }
 
-async function createProviderJob(args: StepArgs, job: JobRow, fileId: string): Promise<StepResult> {
+async function createProviderJob(args: StepArgs, job: JobRow & { providerCreateAttemptedAt: Date | null }, fileId: string): Promise<StepResult> {
   const { db, provider, jobId } = args;
   const file = await provider.fileState(fileId);
   if (file.status === "processing") return { next: "later", seconds: 1 };
   if (file.status === "error") return failJob(args, ["queued", "validating_files"], `The provider rejected the training file: ${file.message}`);
 
-  let providerJob;
-  try {
-    providerJob = await provider.createJob({
-      jobId,
-      fileId,
-      model: job.modelName,
-      parameters: job.modelParameters as Parameters<FinetuningProvider["createJob"]>[0]["parameters"],
-      suffix: job.alias ? job.alias.replace(/[^a-zA-Z0-9-]/g, "-").slice(0, 18) : null,
-    });
-  } catch (error) {
-    if (error instanceof ProviderRejectedError) return failJob(args, ["queued", "validating_files"], error.message);
-    throw error;
-  }
+  const providerJob = await createOnce(args, job, fileId);
+  if (providerJob === "wait") return { next: "later", seconds: 1 };
+  if (providerJob instanceof ProviderRejectedError) return failJob(args, ["queued", "validating_files"], providerJob.message);
   const recorded = await transitionJob({
     db,
     id: jobId,
@@ -100,6 +99,32 @@ async function createProviderJob(args: StepArgs, job: JobRow, fileId: string): P
     return DONE;
   }
   return NOW;
+}
+
+/**
+ * Asks the provider to create the job, unless an earlier ask whose answer
+ * never came (a timeout, a dropped connection) may still take effect: within
+ * the settle window the job is only looked up, so it is never created twice.
+ */
+async function createOnce(args: StepArgs, job: JobRow & { providerCreateAttemptedAt: Date | null }, fileId: string): Promise<ProviderJob | "wait" | ProviderRejectedError> {
+  const { db, provider, jobId } = args;
+  const attempted = job.providerCreateAttemptedAt;
+  if (attempted && Date.now() - attempted.getTime() < (args.createSettleMs ?? DEFAULT_CREATE_SETTLE_MS)) {
+    return (await provider.findJobFor(jobId)) ?? "wait";
+  }
+  await db.$executeRaw`UPDATE finetuning_jobs SET provider_create_attempted_at = now() WHERE id = ${jobId}::uuid`;
+  try {
+    return await provider.createJob({
+      jobId,
+      fileId,
+      model: job.modelName,
+      parameters: job.modelParameters as Parameters<FinetuningProvider["createJob"]>[0]["parameters"],
+      suffix: job.alias ? job.alias.replace(/[^a-zA-Z0-9-]/g, "-").slice(0, 18) : null,
+    });
+  } catch (error) {
+    if (error instanceof ProviderRejectedError) return error;
+    throw error;
+  }
 }
 
 async function followProviderJob(args: StepArgs, job: JobRow, providerJobId: string): Promise<StepResult> {

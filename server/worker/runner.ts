@@ -1,4 +1,5 @@
 import type { Db } from "../db";
+import { env } from "../env";
 import { cleanUpProviderSide } from "../finetuning/cleanup";
 import type { FinetuningProvider } from "../provider/types";
 import { advanceJob } from "./advance";
@@ -15,13 +16,15 @@ export type RunningWorker = { stop(): Promise<void> };
 export async function startWorker({ db, provider, concurrency = 4, pollMs = 1_000, reconcileMs = 5_000 }: WorkerOptions): Promise<RunningWorker> {
   const boss = await queue();
   const pollSeconds = Math.max(1, Math.round(pollMs / 1000));
+  // A create that timed out may still land; wait well past one call's timeout before asking again.
+  const createSettleMs = 2 * env().PROVIDER_TIMEOUT_MS + 5_000;
   const workerId = await boss.work<AdvanceMessage>(
     ADVANCE_QUEUE,
     { localConcurrency: concurrency, batchSize: 1, pollingIntervalSeconds: 0.5 },
     async ([message]) => {
       if (!message) return;
       const { jobId } = message.data;
-      const result = await advanceJob({ db, provider, jobId, pollSeconds });
+      const result = await advanceJob({ db, provider, jobId, pollSeconds, createSettleMs });
       if (result.next === "now") await enqueueAdvance(jobId);
       if (result.next === "later") await enqueueAdvance(jobId, result.seconds);
     },

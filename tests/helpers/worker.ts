@@ -12,7 +12,7 @@ export async function driveJob(args: { db: Db; provider: FinetuningProvider; job
   const failedSteps: unknown[] = [];
   for (let steps = 1; Date.now() < deadline; steps++) {
     try {
-      const result = await advanceJob({ db: args.db, provider: args.provider, jobId: args.jobId, pollSeconds: 0 });
+      const result = await advanceJob({ db: args.db, provider: args.provider, jobId: args.jobId, pollSeconds: 0, createSettleMs: 2_000 });
       if (result.next === "done") return { steps, failedSteps };
       if (result.next === "later") await sleep(50);
     } catch (error) {

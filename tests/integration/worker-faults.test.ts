@@ -52,3 +52,24 @@ describe("provider faults: each ends in the right state, never with a duplicate 
     expect(sandbox.pendingFaults()).toEqual([]); // every injected fault was really hit
   });
 });
+
+describe("an unanswered create", () => {
+  it("is not repeated while it may still land: the next steps only look it up", async () => {
+    const { advanceJob } = await import("../../server/worker/advance");
+    const { uploadProcessedFile } = await import("../helpers/provider");
+    const { connection, goldenRecordIds } = await makeConnection(db(), { goldenRecords: 12 });
+    const fileId = await uploadProcessedFile(provider);
+    const job = await makeJob(db(), { dbConnectionId: connection.id, goldenRecordIds, status: "validating_files", finetuningFileId: fileId });
+    const creates = () => sandbox.stats().byRoute[CREATE] ?? 0;
+    const before = creates();
+    sandbox.addFault({ route: CREATE, fault: { kind: "slow", delayMs: 800 } }); // lands after our 300 ms timeout
+    const step = () => advanceJob({ db: db(), provider, jobId: job.id, pollSeconds: 0, createSettleMs: 5_000 });
+
+    await expect(step()).rejects.toThrow(); // timed out: unclear whether it was made
+    await expect(step()).resolves.toEqual({ next: "later", seconds: 1 }); // not found yet, and not asked again
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    await expect(step()).resolves.toEqual({ next: "now" }); // the late create is found and recorded
+    expect(creates() - before).toBe(1);
+    expect(sandbox.jobs().filter((j) => j.metadata?.controlroom_job_id === job.id)).toHaveLength(1);
+  });
+});
