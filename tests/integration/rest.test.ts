@@ -339,3 +339,12 @@ describe("limits and the other transport", () => {
     expect(malformed.status).toBe(400);
   });
 });
+
+describe("query parameters named like Object.prototype members", () => {
+  // Found by the fuzz test: trpc-to-openapi's query parsing crashed on them (a 500).
+  it("are ignored, not a 500", async () => {
+    const response = await rest(api.origin, "GET", "/api/v1/finetunings?constructor=1&toString=x&__proto__=y&limit=1", { key: viewer });
+    expect(response.status).toBe(200);
+    expect(response.body.items).toHaveLength(1);
+  });
+});

@@ -64,6 +64,10 @@ async function handle(req: RestRequest): Promise<RestResponse> {
 async function runRoute(req: RestRequest, route: RestRoute, body: JsonObject | undefined): Promise<RestResponse> {
   const url = new URL(req.url);
   url.pathname = url.pathname.slice(REST_BASE_PATH.length);
+  // trpc-to-openapi collects the query into a plain object, so a parameter
+  // named like an Object.prototype member ("constructor", "__proto__") crashes
+  // it. No input is named so: such parameters are dropped.
+  for (const name of [...url.searchParams.keys()]) if (name in Object.prototype) url.searchParams.delete(name);
   const result = await invokeProcedure({ method: route.method, url, headers: req.headers, body, requestOrigin: req.requestOrigin });
   if (!result.ok) return responseFromTrpcError(result.error);
   return { status: result.status === 200 ? route.successStatus : result.status, headers: { ...JSON_HEADERS }, body: result.body };
