@@ -7,10 +7,9 @@
 //   it diffs the schema snapshot kept with the newest migration (see
 //   migrations-dir.ts) against the current schema.prisma.
 //
-// Hand-written SQL (triggers: the append-only event log in *_init, live-update
-// notifications in *_job_change_notify) is
-// never generated: append it to a migration.sql, or give it a migration of its own. Prisma
-// does not model triggers, so later diffs neither repeat nor drop it.
+// Hand-written SQL (triggers, e.g. the append-only event log in *_init) is
+// never generated: append it to a migration.sql, or give it a migration of its
+// own. Prisma does not model triggers, so later diffs neither repeat nor drop it.
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";

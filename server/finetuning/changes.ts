@@ -4,9 +4,9 @@ import { z } from "zod";
 import { env } from "../env";
 import { jobStatusSchema } from "./schema";
 
-// Postgres LISTEN/NOTIFY → in-process fan-out. The trigger in migration
-// *_job_change_notify announces every job change; each app instance holds one
-// listening connection, however many browsers watch.
+// Postgres LISTEN/NOTIFY → in-process fan-out. Every process that changes
+// jobs announces the changes after they commit (./announce.ts); each app
+// instance holds one listening connection, however many browsers watch.
 
 export const JOB_CHANGED_CHANNEL = "finetuning_job_changed";
 
@@ -33,8 +33,8 @@ function connect(emitter: EventEmitter): Promise<void> {
   client.on("error", reconnect);
   client.on("notification", (message) => {
     if (message.channel !== JOB_CHANGED_CHANNEL || !message.payload) return;
-    const parsed = jobChangeSchema.safeParse(JSON.parse(message.payload));
-    if (parsed.success) emitter.emit("change", parsed.data);
+    const parsed = z.array(jobChangeSchema).safeParse(JSON.parse(message.payload));
+    if (parsed.success) for (const change of parsed.data) emitter.emit("change", change);
   });
   return client
     .connect()

@@ -3,6 +3,7 @@ import { AppError } from "../errors";
 import type { Prisma } from "../generated/prisma/client";
 import type { FinetuningProvider } from "../provider/types";
 import { actorLabel, type Actor } from "./actor";
+import { announceJobChange } from "./announce";
 import { cancelJob } from "./cancel";
 import { cleanUpProviderSide } from "./cleanup";
 import { decodeCursor, encodeCursor } from "./cursor";
@@ -32,7 +33,7 @@ export async function createJob(args: { db: Db; actor: Actor; input: CreateJobIn
   const goldenRecordIds = await resolveGoldenRecords(db, input.db_connection_id, input.golden_records ?? null);
   const baseLlm = input.base_llm;
 
-  return db.$transaction(async (tx) => {
+  const created = await db.$transaction(async (tx) => {
     const row = await tx.finetuningJob.create({
       data: {
         alias: input.alias ?? null,
@@ -47,8 +48,10 @@ export async function createJob(args: { db: Db; actor: Actor; input: CreateJobIn
       select: JOB_SELECT,
     });
     await enqueueRun(tx, row.id);
-    return toWireJob(row);
+    return row;
   });
+  announceJobChange(db, created);
+  return toWireJob(created);
 }
 
 async function resolveGoldenRecords(db: Db, dbConnectionId: string, requested: string[] | null): Promise<string[]> {
@@ -109,6 +112,7 @@ export async function updateJobMetadata(args: { db: Db; actor: Actor; id: string
     return row;
   });
   if (!updated) throw notFound(id);
+  announceJobChange(db, updated);
   return toWireJob(updated);
 }
 
@@ -130,6 +134,7 @@ export async function deleteJob(args: { db: Db; provider: FinetuningProvider; ac
     return row;
   });
   if (!deleted) throw notFound(id);
+  announceJobChange(db, { ...deleted, deletedAt: new Date() });
   await cleanUpProviderSide({ db, provider, id }).catch((error: unknown) => {
     console.error(`cleanup after deleting ${id} failed; the worker's sweep retries it`, error);
   });

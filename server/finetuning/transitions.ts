@@ -1,5 +1,6 @@
 import { Prisma } from "../generated/prisma/client";
 import type { Db } from "../db";
+import { announceJobChange } from "./announce";
 import { JOB_COLUMNS_SQL, type JobRow } from "./records";
 import { TERMINAL_STATUSES, type JobStatus, type Metadata } from "./schema";
 
@@ -70,5 +71,7 @@ export async function transitionJob(args: TransitionArgs): Promise<JobRow | null
       FROM upd WHERE prev_status IS DISTINCT FROM status
     )
     SELECT ${JOB_COLUMNS_SQL} FROM upd AS j`;
-  return rows[0] ?? null;
+  const row = rows[0] ?? null;
+  if (row) announceJobChange(db, row);
+  return row;
 }

@@ -17,12 +17,18 @@ export function useCancelJob() {
 
   return trpc.finetuning.cancel.useMutation({
     onMutate: async ({ finetuning_id }) => {
-      // A refetch in flight would land after this and undo the optimistic state.
-      await Promise.all([utils.finetuning.list.cancel(), utils.finetuning.get.cancel({ finetuning_id })]);
       const lists = snapshotLists(queryClient);
       const detail = utils.finetuning.get.getData({ finetuning_id });
-      updateListedJob(queryClient, finetuning_id, asCancelled);
-      utils.finetuning.get.setData({ finetuning_id }, (job) => (job ? asCancelled(job) : job));
+      const showCancelled = () => {
+        updateListedJob(queryClient, finetuning_id, asCancelled);
+        utils.finetuning.get.setData({ finetuning_id }, (job) => (job ? asCancelled(job) : job));
+      };
+      // The badge flips in the click's own render, together with the dialog closing…
+      showCancelled();
+      // …then in-flight refetches are cancelled (which reverts their queries) and
+      // the optimistic state is applied again, so a late response cannot undo it.
+      await Promise.all([utils.finetuning.list.cancel(), utils.finetuning.get.cancel({ finetuning_id })]);
+      showCancelled();
       const known = detail ?? findListedJob(lists, finetuning_id);
       return { lists, detail, name: known ? jobName(known) : finetuning_id };
     },
