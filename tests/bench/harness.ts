@@ -1,0 +1,199 @@
+// What the benchmark and the profiler share: child processes (tracked, stopped
+// by pid), the load generator, Postgres CPU accounting and wait sampling, and
+// the bulk-loaded jobs.
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import pg from "pg";
+import { childrenOf, cpuMsOf, sleep } from "./lib";
+import type { LoadResult, LoadSpec } from "./loadgen";
+
+export const ROOT = path.resolve(import.meta.dirname, "../..");
+export const NODE = process.execPath;
+export const SECRET = "bench-secret-bench-secret-bench-secret-0000";
+export const MODEL = "gpt-4o-mini-2024-07-18";
+
+// ---------- processes ----------
+
+/** Every process this run started and that is still alive, so that all are stopped (by pid) at the end. */
+export const children = new Set<ChildProcess>();
+
+export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...extra };
+  for (const name of ["OPENAI_API_KEY", "OPENAI_BASE_URL"]) if (!(name in extra)) Reflect.deleteProperty(env, name);
+  return env;
+}
+
+export function track(child: ChildProcess, name: string, lines?: string[]): ChildProcess {
+  children.add(child);
+  const keep = (chunk: Buffer) => {
+    if (!lines) return;
+    for (const line of chunk.toString("utf8").split("\n")) if (line.trim()) lines.push(`${name}: ${line}`);
+    if (lines.length > 200) lines.splice(0, lines.length - 200);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  child.once("exit", () => children.delete(child));
+  return child;
+}
+
+/** SIGTERM (to the process, or to its process group when it was spawned detached), SIGKILL after 15 s. */
+export async function stopChild(child: ChildProcess | undefined, { group = false } = {}): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const pid = child.pid;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(group ? -pid : pid, sig);
+    } catch {
+      // already gone
+    }
+  };
+  signal("SIGTERM");
+  const timeout = sleep(15_000).then(() => "timeout" as const);
+  if ((await Promise.race([exited, timeout])) === "timeout") {
+    signal("SIGKILL");
+    await Promise.race([exited, sleep(5_000)]);
+  }
+}
+
+export async function stopAll(): Promise<void> {
+  for (const child of [...children]) await stopChild(child);
+}
+
+export async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number, ok: (status: number) => boolean): Promise<{ ms: number; status: number }> {
+  const started = performance.now();
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the process exited (code ${child.exitCode}) before ${url} answered`);
+    const status = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(5_000) }).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status && ok(status)) return { ms: performance.now() - started, status };
+    await sleep(50);
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+export function runLoadgen(spec: LoadSpec): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = track(spawn(NODE, ["--import", "tsx", path.join(ROOT, "tests/bench/loadgen.ts"), JSON.stringify(spec)], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] }), "loadgen");
+    let out = "";
+    let err = "";
+    child.stdout?.on("data", (c: Buffer) => (out += c.toString("utf8")));
+    child.stderr?.on("data", (c: Buffer) => (err += c.toString("utf8")));
+    child.once("exit", (code) => {
+      if (code === 0) resolve(JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as LoadResult);
+      else reject(new Error(`loadgen exited with ${code}: ${err.slice(-2000)}`));
+    });
+  });
+}
+
+// ---------- Postgres ----------
+
+/**
+ * Postgres' CPU time: the postmaster, its live children (backends, walwriter, …),
+ * and the children it already reaped (cutime/cstime), so that a pooled
+ * connection closing mid-case does not make the figure go backwards.
+ */
+export function postgresCpuMs(dataDir: string): number {
+  const pid = Number(readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+  return cpuMsOf(pid, { reapedChildren: true }) + childrenOf(pid).reduce((sum, child) => sum + cpuMsOf(child), 0);
+}
+
+/**
+ * Samples what Postgres' active backends are doing (pg_stat_activity) every
+ * `everyMs`, from its own connection: "CPU" when running, else the wait event.
+ */
+export async function sampleWaits(url: string, everyMs = 20): Promise<{ stop(): Promise<{ samples: number; activePerSample: number; byEvent: Record<string, number> }> }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const counts = new Map<string, number>();
+  let samples = 0;
+  let active = 0;
+  let running = true;
+  const loop = (async () => {
+    const deadline = Date.now() + 10 * 60_000;
+    while (running && Date.now() < deadline) {
+      const { rows } = await client.query<{ ev: string; n: number }>(
+        `SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU') AS ev, count(*)::int AS n
+         FROM pg_stat_activity WHERE state = 'active' AND backend_type = 'client backend' AND pid <> pg_backend_pid() GROUP BY 1`,
+      );
+      samples++;
+      for (const r of rows) {
+        counts.set(r.ev, (counts.get(r.ev) ?? 0) + r.n);
+        active += r.n;
+      }
+      await sleep(everyMs);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      await client.end();
+      const byEvent = Object.fromEntries([...counts.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Number((v / Math.max(1, samples)).toFixed(3))]));
+      return { samples, activePerSample: active / Math.max(1, samples), byEvent };
+    },
+  };
+}
+
+// ---------- data ----------
+
+export type JobPool = { take(n: number): Promise<string[]> };
+
+/** Running jobs with no provider job, each handed out once. Tops itself up with more (older) jobs when short. */
+export function jobPool(admin: pg.Client, connectionId: string, initial: string[], inserted: number): JobPool {
+  let free = shuffle(initial);
+  let made = inserted;
+  return {
+    async take(n) {
+      if (free.length < n) {
+        const more = n - free.length + 1_000;
+        const ids = await insertJobs(admin, connectionId, made + 1, made + more, "bench");
+        made += more;
+        free = free.concat(shuffle(ids));
+        await admin.query("VACUUM (ANALYZE) finetuning_jobs");
+      }
+      return free.splice(0, n);
+    },
+  };
+}
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j] as T, items[i] as T];
+  }
+  return items;
+}
+
+/** Inserts jobs number `from`..`to` (created 1 s apart, newest first), running, no provider job; the NOTIFY trigger is off for the bulk load. */
+export async function insertJobs(admin: pg.Client, connectionId: string, from: number, to: number, prefix: string, createdSql = "now() - make_interval(secs => g)"): Promise<string[]> {
+  await admin.query("BEGIN");
+  await admin.query("SET LOCAL session_replication_role = replica");
+  const { rows } = await admin.query<{ id: string }>(
+    `INSERT INTO finetuning_jobs (id, alias, db_connection_id, status, model_name, golden_records, created_by, created_at, updated_at)
+     SELECT uuidv7(), $4 || '-' || g, $1, 'running', $5, '{}', 'bench', ${createdSql}, now()
+     FROM generate_series($2::int, $3::int) AS g RETURNING id`,
+    [connectionId, from, to, prefix, MODEL],
+  );
+  await admin.query("COMMIT");
+  return rows.map((r) => r.id);
+}
+
+export async function insertConnection(admin: pg.Client): Promise<string> {
+  const { rows } = await admin.query<{ id: string }>(
+    `INSERT INTO db_connections (id, alias, dialect, schema_text, updated_at) VALUES (uuidv7(), 'bench', 'postgresql', 'CREATE TABLE t (id int);', now()) RETURNING id`,
+  );
+  return rows[0]?.id as string;
+}
+
+export async function writeIds(dir: string, name: string, ids: string[]): Promise<string> {
+  const file = path.join(dir, `${name}.ids`);
+  await writeFile(file, `${ids.join("\n")}\n`);
+  return file;
+}

@@ -1,0 +1,148 @@
+// The optimistic cancel, timed inside Chromium: from the click on the confirm
+// button ("Cancel job") to the row's status badge (role=status) reading
+// "Cancelled". A capture-phase click listener and a MutationObserver, both
+// installed in the page before the click, take performance.now().
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { chromium, type Page } from "playwright";
+import { stats, type Stats } from "./lib";
+
+export type UiResult =
+  | { available: false; reason: string }
+  | {
+      available: true;
+      cancels: number;
+      /** Click → badge text "Cancelled" in the DOM, ms. */
+      domMs: Stats;
+      /** Click → the next animation frame after that change (≈ when it can be painted), ms. */
+      frameMs: Stats;
+      /** Click → the cancel's HTTP response arrived (what a non-optimistic UI would wait for at least), ms. */
+      responseMs: Stats;
+      samples: Array<{ domMs: number; frameMs: number; responseMs: number }>;
+    };
+
+const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+type Probe = { clickAt: number; changedAt: number; frameAt: number; responseAt: number; done: boolean };
+
+// Plain JavaScript, passed to the page as text: tsx's transform would wrap a
+// function literal with helpers (__name) that do not exist in the page.
+const PROBE_SCRIPT = `(jobHref) => {
+  const probe = { clickAt: 0, changedAt: 0, frameAt: 0, responseAt: 0, done: false };
+  window.__benchProbe = probe;
+  const badgeText = () => document.querySelector('a[href="' + jobHref + '"]')?.closest("tr")?.querySelector('[role="status"]')?.textContent?.trim();
+  window.addEventListener("click", () => { probe.clickAt ||= performance.now(); }, { capture: true, once: true });
+  const observer = new MutationObserver(() => {
+    if (probe.done || !probe.clickAt || badgeText() !== "Cancelled") return;
+    probe.changedAt = performance.now();
+    probe.done = true;
+    observer.disconnect();
+    requestAnimationFrame(() => { probe.frameAt = performance.now(); });
+  });
+  observer.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+  // When the cancel's response has arrived (resource timing), for comparison.
+  const resources = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      if (entry.name.includes("finetuning.cancel") && probe.clickAt && !probe.responseAt) {
+        probe.responseAt = entry.responseEnd;
+        resources.disconnect();
+      }
+    }
+  });
+  resources.observe({ type: "resource" });
+}`;
+
+async function installProbe(page: Page, href: string): Promise<void> {
+  await page.evaluate(`(${PROBE_SCRIPT})(${JSON.stringify(href)})`);
+}
+
+async function readProbe(page: Page): Promise<Probe | undefined> {
+  return page.evaluate<Probe | undefined>("window.__benchProbe");
+}
+
+export async function measureOptimisticCancel(opts: {
+  baseUrl: string;
+  executablePath: string;
+  email: string;
+  password: string;
+  cancels: number;
+  log(line: string): void;
+  /** Where to leave a screenshot and the page's HTML when it is not measurable. */
+  failureDir?: string;
+}): Promise<UiResult> {
+  const browser = await chromium.launch({ executablePath: opts.executablePath, args: CHROMIUM_ARGS, timeout: 60_000 });
+  const page = await browser.newPage();
+  const keepEvidence = async () => {
+    if (!opts.failureDir) return;
+    await mkdir(opts.failureDir, { recursive: true });
+    await page.screenshot({ path: path.join(opts.failureDir, "ui-failure.png"), fullPage: true }).catch(() => {});
+    await writeFile(path.join(opts.failureDir, "ui-failure.html"), await page.content().catch(() => "")).catch(() => {});
+    opts.log(`  ui: left ui-failure.png and ui-failure.html in ${opts.failureDir} (page ${page.url()})`);
+  };
+  try {
+    page.setDefaultTimeout(15_000);
+    await page.goto(`${opts.baseUrl}/sign-in`);
+    const email = page.getByLabel("Email");
+    if ((await email.count()) === 0) return { available: false, reason: "no sign-in form at /sign-in" };
+    await email.fill(opts.email);
+    await page.getByLabel("Password").fill(opts.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(/\/jobs/, { timeout: 30_000 });
+    await page.waitForLoadState("load");
+    // The table arrives after the client-side navigation from the sign-in page.
+    const anyCancel = page.getByRole("button", { name: "Cancel", exact: true }).first();
+    if (!(await anyCancel.waitFor({ timeout: 30_000 }).then(() => true, () => false))) {
+      await keepEvidence();
+      return { available: false, reason: 'no "Cancel" button on /jobs within 30 s of signing in' };
+    }
+
+    const samples: Array<{ domMs: number; frameMs: number; responseMs: number }> = [];
+    const deadline = Date.now() + 180_000;
+    for (let i = 0; i < opts.cancels && Date.now() < deadline; i++) {
+      const cancelButton = page.getByRole("button", { name: "Cancel", exact: true });
+      const row = page.locator("tbody tr").filter({ has: cancelButton }).first();
+      if ((await row.count()) === 0) {
+        if (i === 0) {
+          await keepEvidence();
+          return { available: false, reason: 'no row with a "Cancel" button on /jobs' };
+        }
+        break;
+      }
+      const href = await row.locator("a[href^='/jobs/']").first().getAttribute("href");
+      if (!href) return { available: false, reason: "a job row has no link to the job" };
+      const confirm = page.getByRole("alertdialog").getByRole("button", { name: "Cancel job" });
+      // A click that lands before React has hydrated opens nothing: try again (bounded).
+      for (let attempt = 0; attempt < 5; attempt++) {
+        await row.getByRole("button", { name: "Cancel", exact: true }).click();
+        if (await confirm.waitFor({ timeout: 3_000 }).then(() => true, () => false)) break;
+      }
+      await confirm.waitFor({ timeout: 1_000 });
+      await installProbe(page, href);
+      const response = page.waitForResponse((r) => r.url().includes("finetuning.cancel"), { timeout: 15_000 });
+      await confirm.click();
+      await page.waitForFunction("window.__benchProbe?.done === true", null, { timeout: 10_000 });
+      await response;
+      await page.getByRole("alertdialog").waitFor({ state: "detached" });
+      // Let the mutation settle (refetches after it) so each cancel starts from a quiet page.
+      await page.waitForTimeout(400);
+      const probe = await readProbe(page);
+      if (!probe?.clickAt || !probe.changedAt) throw new Error(`cancel ${i + 1}: the probe saw no click or no change`);
+      samples.push({
+        domMs: probe.changedAt - probe.clickAt,
+        frameMs: (probe.frameAt || probe.changedAt) - probe.clickAt,
+        responseMs: probe.responseAt ? probe.responseAt - probe.clickAt : NaN,
+      });
+      opts.log(`  ui cancel ${i + 1}: badge after ${(probe.changedAt - probe.clickAt).toFixed(1)} ms, response after ${(probe.responseAt - probe.clickAt).toFixed(1)} ms`);
+    }
+    const of = (key: "domMs" | "frameMs" | "responseMs") => {
+      const values = samples.map((s) => s[key]).filter((v) => Number.isFinite(v));
+      return stats(values);
+    };
+    return { available: true, cancels: samples.length, domMs: of("domMs"), frameMs: of("frameMs"), responseMs: of("responseMs"), samples };
+  } catch (error) {
+    await keepEvidence();
+    throw error;
+  } finally {
+    await browser.close();
+  }
+}
