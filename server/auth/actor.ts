@@ -1,7 +1,7 @@
 import type { Db } from "../db";
 import type { Actor } from "../finetuning/actor";
 import { asRole } from "../finetuning/actor";
-import { checkRateLimit } from "../rate-limit/service";
+import { countRequest } from "../rate-limit/service";
 import { authenticateApiKey } from "./api-key";
 import { auth, bearerToken } from "./auth";
 
@@ -17,6 +17,6 @@ export async function authenticate({ db, headers }: { db: Db; headers: Headers }
   if (!headers.get("cookie")) return null;
   const session = await auth().api.getSession({ headers });
   if (!session) return null;
-  await checkRateLimit({ db, subject: `user:${session.user.id}` });
+  countRequest({ db, subject: `user:${session.user.id}` });
   return { kind: "user", id: session.user.id, email: session.user.email, role: asRole(session.user.role) };
 }

@@ -70,3 +70,23 @@ describe("rate limits on REST", () => {
     expect(await db().idempotencyKey.count({ where: { key } })).toBe(0);
   });
 });
+
+describe("rate limits across app instances", () => {
+  it("counts every instance's requests: counts another instance saved in Postgres refuse this one's next request", async () => {
+    const { createApiKey } = await import("../../server/auth/admin");
+    const { id, key } = await createApiKey({ name: "rate-shared", role: "viewer" });
+    const job = await makeJob(db(), { status: "running" });
+    await awayFromWindowEdge();
+    // Another instance has used up this key's minute already.
+    await db().$executeRaw`
+      INSERT INTO rate_limit_buckets (subject, window_start, count)
+      VALUES (${`key:${id}`}, to_timestamp(floor(extract(epoch from now()) / 60) * 60), ${LIMIT})`;
+    const first = await rest(api.origin, "GET", `/api/v1/finetunings/${job.id}`, { key });
+    expect(first.status).toBe(200); // this instance has not heard yet…
+    await new Promise((resolve) => setTimeout(resolve, 1_200)); // …until its counts are saved and read back
+    const next = await rest(api.origin, "GET", `/api/v1/finetunings/${job.id}`, { key });
+    expect(next.status).toBe(429);
+    const [bucket] = await db().$queryRaw<{ count: number }[]>`SELECT count FROM rate_limit_buckets WHERE subject = ${`key:${id}`}`;
+    expect(bucket?.count).toBeGreaterThanOrEqual(LIMIT + 1);
+  });
+});
