@@ -1,25 +1,8 @@
 "use client";
 
-import { RotateCw } from "lucide-react";
-import { Button } from "@/app/_components/button";
-import { ErrorCallout } from "@/app/_components/states";
+import { RouteError, type RouteErrorProps } from "@/app/_components/route-error";
 
-export default function ConnectionsError({ error, retry }: { error: unknown; retry: () => void }) {
-  const digest = error instanceof Error && "digest" in error && typeof error.digest === "string" ? error.digest : undefined;
-  return (
-    <main className="mx-auto max-w-3xl px-4 py-16 sm:px-6">
-      <ErrorCallout
-        title="The connections could not be loaded"
-        action={
-          <Button size="sm" onClick={retry}>
-            <RotateCw aria-hidden className="size-3.5" />
-            Try again
-          </Button>
-        }
-      >
-        {error instanceof Error && error.message ? error.message : "Something went wrong on the server."}
-        {digest ? <span className="mt-1 block font-mono text-xs text-red-500">Reference: {digest}</span> : null}
-      </ErrorCallout>
-    </main>
-  );
+// Next's error boundary for /connections.
+export default function ConnectionsError(props: RouteErrorProps) {
+  return <RouteError {...props} title="The connections could not be loaded" />;
 }

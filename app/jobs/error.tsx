@@ -1,26 +1,8 @@
 "use client";
 
-import { RotateCw } from "lucide-react";
-import { Button } from "@/app/_components/button";
-import { ErrorCallout } from "@/app/_components/states";
+import { RouteError, type RouteErrorProps } from "@/app/_components/route-error";
 
-// Next's error boundary for /jobs and /jobs/[id]: what went wrong, and a way to try again.
-export default function JobsError({ error, retry }: { error: unknown; retry: () => void }) {
-  const digest = error instanceof Error && "digest" in error && typeof error.digest === "string" ? error.digest : undefined;
-  return (
-    <main className="mx-auto max-w-3xl px-4 py-16 sm:px-6">
-      <ErrorCallout
-        title="The jobs could not be loaded"
-        action={
-          <Button size="sm" onClick={retry}>
-            <RotateCw aria-hidden className="size-3.5" />
-            Try again
-          </Button>
-        }
-      >
-        {error instanceof Error && error.message ? error.message : "Something went wrong on the server."}
-        {digest ? <span className="mt-1 block font-mono text-xs text-red-500">Reference: {digest}</span> : null}
-      </ErrorCallout>
-    </main>
-  );
+// Next's error boundary for /jobs and /jobs/[id].
+export default function JobsError(props: RouteErrorProps) {
+  return <RouteError {...props} title="The jobs could not be loaded" />;
 }

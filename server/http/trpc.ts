@@ -3,6 +3,7 @@ import type { TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { AppError } from "../errors";
+import { headersOf, originOf } from "./node-request";
 import { createContext } from "../trpc/init";
 import { appRouter } from "../trpc/root";
 
@@ -26,15 +27,6 @@ export function handleTrpcFetch(req: Request): Promise<Response> {
   });
 }
 
-function toHeaders(req: IncomingMessage): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (typeof value === "string") headers.set(name, value);
-    else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-  }
-  return headers;
-}
-
 /**
  * The same router on Node's own HTTP stack: the app server routes /api/trpc
  * here directly, skipping Next's request handling on the hot path.
@@ -43,10 +35,7 @@ export function createTrpcNodeHandler(): (req: IncomingMessage, res: ServerRespo
   const handler = createHTTPHandler({
     router: appRouter,
     basePath: `${TRPC_ENDPOINT}/`,
-    createContext: ({ req }) => {
-      const proto = (req.headers["x-forwarded-proto"] as string | undefined) ?? "http";
-      return createContext({ headers: toHeaders(req), requestOrigin: req.headers.host ? `${proto}://${req.headers.host}` : undefined });
-    },
+    createContext: ({ req }) => createContext({ headers: headersOf(req), requestOrigin: originOf(req) }),
     responseMeta,
   });
   return (req, res) => void handler(req, res);

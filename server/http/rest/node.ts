@@ -5,20 +5,7 @@ import { errorResponse, type RestResponse } from "./errors";
 import { handleRestRequest } from "./handler";
 import { MAX_BODY_BYTES } from "./constants";
 import { acceptsBody } from "./request";
-
-function headersOf(req: IncomingMessage): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (typeof value === "string") headers.set(name, value);
-    else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-  }
-  return headers;
-}
-
-function originOf(req: IncomingMessage): string | undefined {
-  const proto = req.headers["x-forwarded-proto"];
-  return req.headers.host ? `${typeof proto === "string" ? proto : "http"}://${req.headers.host}` : undefined;
-}
+import { headersOf, originOf } from "../node-request";
 
 /** The body as text; null when it is over the limit. */
 async function readBody(req: IncomingMessage, limit: number): Promise<string | null> {

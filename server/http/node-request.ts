@@ -1,0 +1,17 @@
+import type { IncomingMessage } from "node:http";
+
+/** A Node request's headers as web Headers (repeated headers kept). */
+export function headersOf(req: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (typeof value === "string") headers.set(name, value);
+    else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+  }
+  return headers;
+}
+
+/** The origin the client addressed (behind a proxy: its forwarded protocol). */
+export function originOf(req: IncomingMessage): string | undefined {
+  const proto = req.headers["x-forwarded-proto"];
+  return req.headers.host ? `${typeof proto === "string" ? proto : "http"}://${req.headers.host}` : undefined;
+}
