@@ -1,5 +1,5 @@
 import type { Page } from "@playwright/test";
-import { apiAs, expect, makeRunningJob, sandboxOrigin, test, signIn } from "./fixtures";
+import { apiAs, expect, makeRunningJob, sandboxOrigin, saveScreenshot, signIn, test } from "./fixtures";
 
 // The job detail page (/jobs/[id]): every field, the event timeline, the
 // model id's Copy button, live status, and Cancel there too.
@@ -70,7 +70,7 @@ test("a running job finishes live on its page; every field, the timeline and Cop
 
   await expect(page.getByText("Copied the model ID")).toBeHidden({ timeout: 10_000 });
   await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: "docs/screenshots/job-detail.png", fullPage: false });
+  await saveScreenshot(page, "job-detail");
 });
 
 test("a job can be cancelled from its page, with a reason kept in its history", async ({ page }) => {

@@ -71,3 +71,13 @@ export async function makeRunningJob(alias = `e2e-${Date.now().toString(36)}`) {
 
 export const test = base;
 export { expect };
+
+/**
+ * The README's screenshots, taken by the tests that reach those screens:
+ * written to docs/screenshots/ when E2E_SCREENSHOTS=1 (so that `npm test`
+ * leaves the tree clean), to test-results/ otherwise.
+ */
+export async function saveScreenshot(page: Page, name: string): Promise<void> {
+  const dir = process.env.E2E_SCREENSHOTS === "1" ? "docs/screenshots" : "test-results/screenshots";
+  await page.screenshot({ path: `${dir}/${name}.png` });
+}

@@ -1,6 +1,6 @@
 import type { Page } from "@playwright/test";
 import { TRPCClientError } from "@trpc/client";
-import { apiAs, expect, makeRunningJob, sandboxOrigin, test, signIn } from "./fixtures";
+import { apiAs, expect, makeRunningJob, sandboxOrigin, saveScreenshot, signIn, test } from "./fixtures";
 
 // The jobs table (/jobs) as an operator and a viewer see it: the seeded jobs,
 // optimistic cancel, a refused cancel rolled back, changes made elsewhere
@@ -63,7 +63,7 @@ test.describe("the jobs table", () => {
     for (const name of ["retail-sql-v1", "retail-sql-lr-sweep", "retail-sql-wrong-schema"]) {
       await expect(rowOf(page, name).getByRole("button", { name: "Cancel", exact: true })).toHaveCount(0);
     }
-    await page.screenshot({ path: "docs/screenshots/jobs.png" });
+    await saveScreenshot(page, "jobs");
   });
 
   test("cancel is optimistic: the badge reads Cancelled before the server answers, and stays after a reload", async ({ page }) => {
@@ -79,7 +79,7 @@ test.describe("the jobs table", () => {
     await expect(dialog).toBeVisible();
     await expect(dialog).toContainText("Training stops now and cannot be resumed");
     await expect(dialog.getByRole("button", { name: "Keep job" })).toBeFocused();
-    await page.screenshot({ path: "docs/screenshots/cancel-dialog.png" });
+    await saveScreenshot(page, "cancel-dialog");
 
     const answered = page.waitForResponse(CANCEL_ROUTE);
     await dialog.getByRole("button", { name: "Cancel job" }).click();
