@@ -1,6 +1,7 @@
 // In-memory state of one sandbox instance plus its timers. Every timer is
 // unref'd so a forgotten sandbox never keeps a test process alive.
 import type { EventJson, JobJson, SandboxTimings } from "./types";
+import type { JobSpec } from "./job-params";
 
 export type FileStatus = "uploaded" | "processed" | "error";
 
@@ -24,16 +25,10 @@ export type JobStatus = JobJson["status"];
 export type HpValue = number | "auto";
 export type Hyperparameters = { n_epochs: HpValue; batch_size: HpValue; learning_rate_multiplier: HpValue };
 
-export type JobRecord = {
+/** A job as the sandbox keeps it: what was asked for (JobSpec) and where it is. */
+export type JobRecord = JobSpec & {
   id: string;
   seq: number;
-  model: string;
-  trainingFile: string;
-  validationFile: string | null;
-  suffix: string | null;
-  metadata: Record<string, string> | null;
-  hyperparameters: Hyperparameters;
-  seed: number;
   /** From the training file, for steps and trained_tokens. */
   examples: number;
   tokens: number;
