@@ -2,15 +2,13 @@ import { defaultKeyHasher } from "@better-auth/api-key";
 import type { Db } from "../db";
 import { AppError } from "../errors";
 import { asRole, type Actor } from "../finetuning/actor";
-import { countRequest } from "../rate-limit/service";
 
 type KeyRow = { id: string; name: string | null; metadata: string | null; usable: boolean };
 
 /**
  * Verifies an API key — stored hashed by better-auth's API-key plugin, hashed
- * here with the plugin's own hasher — in one read, and counts the request
- * against the key's rate limit. It runs on every API call: better-auth's own
- * verifyApiKey takes four statements, two of them writes.
+ * here with the plugin's own hasher — in one read. It runs on every API call:
+ * better-auth's own verifyApiKey takes four statements, two of them writes.
  */
 export async function authenticateApiKey({ db, key }: { db: Db; key: string }): Promise<Actor> {
   const hashed = await defaultKeyHasher(key);
@@ -19,7 +17,6 @@ export async function authenticateApiKey({ db, key }: { db: Db; key: string }): 
     FROM apikey WHERE key = ${hashed}`;
   const row = rows[0];
   if (!row?.usable) throw new AppError("UNAUTHORIZED", "The API key is not valid, expired or revoked.");
-  countRequest({ db, subject: `key:${row.id}` });
   return { kind: "api_key", id: row.id, name: row.name ?? row.id, role: asRole(parseMetadata(row.metadata).role) };
 }
 
