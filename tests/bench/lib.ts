@@ -1,6 +1,7 @@
 // Small helpers shared by the benchmark's processes (no product imports here).
 import { readFileSync, readdirSync } from "node:fs";
-import { createServer } from "node:net";
+// The one free-port helper, shared with the product and the e2e harness.
+export { freePort } from "../../server/db/embedded-state";
 
 export type Stats = { n: number; mean: number; p50: number; p90: number; p99: number; max: number };
 
@@ -11,17 +12,6 @@ export function stats(values: ArrayLike<number>, count = values.length): Stats {
   let sum = 0;
   for (const v of sorted) sum += v;
   return { n: count, mean: count ? sum / count : NaN, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: count ? (sorted[count - 1] ?? NaN) : NaN };
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
