@@ -32,7 +32,3 @@ export class AppError extends Error {
 }
 
 export const GENERIC_INTERNAL_MESSAGE = "Something went wrong on our side; it has been logged.";
-
-export function httpStatusOf(code: AppErrorCode): number {
-  return ERROR_HTTP_STATUS[code];
-}

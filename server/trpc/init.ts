@@ -5,7 +5,7 @@ import { authenticate } from "../auth/actor";
 import { db, type Db } from "../db";
 import { isDatabaseUnavailable } from "../db/errors";
 import { appUrl } from "../env";
-import { AppError, GENERIC_INTERNAL_MESSAGE, httpStatusOf } from "../errors";
+import { AppError, GENERIC_INTERNAL_MESSAGE } from "../errors";
 import type { Role } from "../finetuning/actor";
 import { provider } from "../provider";
 import type { FinetuningProvider } from "../provider/types";
@@ -110,4 +110,3 @@ export const viewerProcedure = requireRole("viewer");
 export const operatorProcedure = requireRole("operator");
 export const adminProcedure = requireRole("admin");
 
-export { httpStatusOf };
