@@ -5,7 +5,7 @@
 //   user create --email E --password P --role viewer|operator|admin [--name N]
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { ensureAuthSecret, migrate, openDatabase } from "../server/bootstrap";
+import { ensureAuthSecret, migrate, openDatabase } from "../server/launch/bootstrap";
 import { ROLES } from "../server/finetuning/actor";
 
 const USAGE = `usage:

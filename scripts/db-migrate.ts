@@ -2,8 +2,8 @@
 // Uses DATABASE_URL when set; otherwise the embedded Postgres in .data/postgres
 // (started for the run and stopped afterwards).
 import path from "node:path";
-import { startEmbeddedPostgres, stopOnExit } from "../server/db/embedded";
-import { applyMigrations } from "../server/db/migrate";
+import { startEmbeddedPostgres, stopOnExit } from "../server/launch/embedded";
+import { applyMigrations } from "../server/launch/migrate";
 
 const root = path.resolve(import.meta.dirname, "..");
 const migrationsDir = path.join(root, "prisma", "migrations");

@@ -1,8 +1,8 @@
 // `npm run db:migration -- NAME`: writes prisma/migrations/<timestamp>_NAME/
 // for the changes to prisma/schema.prisma since the last migration. Needs no
-// database (see server/db/migrate.ts). Review the SQL before applying it.
+// database (see server/launch/migrate.ts). Review the SQL before applying it.
 import path from "node:path";
-import { createMigration } from "../server/db/migrate";
+import { createMigration } from "../server/launch/migrate";
 
 const root = path.resolve(import.meta.dirname, "..");
 

@@ -1,5 +1,5 @@
 // `npm run db:seed`: demo data into the configured database (only if it has no connections yet).
-import { ensureAuthSecret, migrate, openDatabase } from "../server/bootstrap";
+import { ensureAuthSecret, migrate, openDatabase } from "../server/launch/bootstrap";
 
 async function main(): Promise<void> {
   const database = await openDatabase();

@@ -1,7 +1,7 @@
 // Generates the Prisma client after `npm install`. Prisma 7's CLI wants a
 // native schema engine it would download (impossible offline); `generate`
 // does not use it, so any existing file satisfies the check. Migrations run
-// through Prisma's wasm engine instead (server/db/migrate.ts).
+// through Prisma's wasm engine instead (server/launch/migrate.ts).
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";

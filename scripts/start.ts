@@ -4,7 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { ensureAuthSecret, migrate, openDatabase, ROOT } from "../server/bootstrap";
+import { ensureAuthSecret, migrate, openDatabase, ROOT } from "../server/launch/bootstrap";
 
 const dev = process.argv.includes("--dev");
 const stops: Array<() => Promise<void>> = [];

@@ -1,6 +1,6 @@
 // `npm run worker`: the job worker alone. Several can share one database;
 // the queue gives each job step to one of them at a time.
-import { ensureAuthSecret, openDatabase } from "../server/bootstrap";
+import { ensureAuthSecret, openDatabase } from "../server/launch/bootstrap";
 
 async function main(): Promise<void> {
   const database = await openDatabase();

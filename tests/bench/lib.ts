@@ -1,7 +1,7 @@
 // Small helpers shared by the benchmark's processes (no product imports here).
 import { readFileSync, readdirSync } from "node:fs";
 // The one free-port helper, shared with the product and the e2e harness.
-export { freePort } from "../../server/db/embedded-state";
+export { freePort } from "../../server/launch/embedded-state";
 
 export type Stats = { n: number; mean: number; p50: number; p90: number; p99: number; max: number };
 

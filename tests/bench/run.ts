@@ -20,8 +20,8 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
-import { startEmbeddedPostgres, type EmbeddedPostgres } from "../../server/db/embedded";
-import { applyMigrations } from "../../server/db/migrate";
+import { startEmbeddedPostgres, type EmbeddedPostgres } from "../../server/launch/embedded";
+import { applyMigrations } from "../../server/launch/migrate";
 import {
   children,
   childEnv,

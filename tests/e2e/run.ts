@@ -4,11 +4,11 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { freePort } from "../../server/db/embedded-state";
+import { freePort } from "../../server/launch/embedded-state";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { startEmbeddedPostgres } from "../../server/db/embedded";
-import { applyMigrations } from "../../server/db/migrate";
+import { startEmbeddedPostgres } from "../../server/launch/embedded";
+import { applyMigrations } from "../../server/launch/migrate";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const bin = (name: string) => path.join(ROOT, "node_modules", ".bin", name);

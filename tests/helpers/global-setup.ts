@@ -2,8 +2,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
-import { startEmbeddedPostgres } from "../../server/db/embedded";
-import { applyMigrations } from "../../server/db/migrate";
+import { startEmbeddedPostgres } from "../../server/launch/embedded";
+import { applyMigrations } from "../../server/launch/migrate";
 
 // One real Postgres for the whole run (TEST_DATABASE_URL, or an embedded one
 // in a temporary folder), migrated once. Each test makes its own data.

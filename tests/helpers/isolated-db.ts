@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { inject } from "vitest";
-import { applyMigrations } from "../../server/db/migrate";
+import { applyMigrations } from "../../server/launch/migrate";
 
 /**
  * A database of its own on the test Postgres, migrated, and made this test

@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmbeddedPostgres, type EmbeddedPostgres } from "@/server/db/embedded";
-import { applyMigrations } from "@/server/db/migrate";
-import { migrationNames } from "@/server/db/migrations-dir";
+import { startEmbeddedPostgres, type EmbeddedPostgres } from "@/server/launch/embedded";
+import { applyMigrations } from "@/server/launch/migrate";
+import { migrationNames } from "@/server/launch/migrations-dir";
 
 const migrationsDir = path.resolve(import.meta.dirname, "../../prisma/migrations");
 

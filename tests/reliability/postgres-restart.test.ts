@@ -2,8 +2,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startEmbeddedPostgres, type EmbeddedPostgres } from "../../server/db/embedded";
-import { applyMigrations } from "../../server/db/migrate";
+import { startEmbeddedPostgres, type EmbeddedPostgres } from "../../server/launch/embedded";
+import { applyMigrations } from "../../server/launch/migrate";
 import { sleep, waitFor } from "../helpers/worker";
 import { ScenarioReport } from "./report";
 

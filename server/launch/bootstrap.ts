@@ -2,13 +2,13 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { startEmbeddedPostgres } from "./db/embedded";
-import { applyMigrations } from "./db/migrate";
+import { startEmbeddedPostgres } from "./embedded";
+import { applyMigrations } from "./migrate";
 
 // What the product's own commands (start, worker, cli, db:seed) do before
 // anything reads env(): find the database, the auth secret and the provider.
 
-export const ROOT = path.resolve(import.meta.dirname, "..");
+export const ROOT = path.resolve(import.meta.dirname, "..", "..");
 export const DATA_DIR = path.join(ROOT, ".data");
 
 export type Database = { url: string; embedded: boolean; stop(): Promise<void> };
