@@ -6,7 +6,7 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { ensureAuthSecret, migrate, openDatabase } from "../server/launch/bootstrap";
-import { ROLES } from "../server/finetuning/actor";
+import { ROLES } from "../server/auth/actor";
 
 const USAGE = `usage:
   cli api-key create --name NAME --role viewer|operator|admin

@@ -1,5 +1,5 @@
 import { db } from "../db";
-import type { Role } from "../finetuning/actor";
+import type { Role } from "./actor";
 import { auth } from "./auth";
 
 // Owner of API keys made outside any user's session (CLI, seed). It has no

@@ -1,7 +1,7 @@
 import { defaultKeyHasher } from "@better-auth/api-key";
 import type { Db } from "../db";
 import { AppError } from "../errors";
-import { asRole, type Actor } from "../finetuning/actor";
+import { asRole, type Actor } from "./actor";
 
 type KeyRow = { id: string; name: string | null; metadata: string | null; usable: boolean };
 

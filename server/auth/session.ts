@@ -1,14 +1,10 @@
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { cache } from "react";
-import { ROLES, type Role } from "../finetuning/actor";
+import { asRole, type Role } from "./actor";
 import { auth } from "./auth";
 
 export type SessionUser = { id: string; email: string; name: string; role: Role };
-
-function asRole(value: unknown): Role {
-  return (ROLES as readonly unknown[]).includes(value) ? (value as Role) : "viewer";
-}
 
 /** The signed-in user of this request, or null. Cached per request: the layout and the page both ask. */
 export const getSessionUser = cache(async (): Promise<SessionUser | null> => {

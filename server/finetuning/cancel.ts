@@ -1,10 +1,10 @@
 import type { Db } from "../db";
 import { AppError } from "../errors";
 import { ProviderNotFoundError, ProviderUnavailableError, type FinetuningProvider } from "../provider/types";
-import { actorLabel, PROVIDER, type Actor } from "./actor";
+import { actorLabel, PROVIDER, type Actor } from "../auth/actor";
 import { cleanUpProviderSide } from "./cleanup";
-import { findJobRow, notFound, statusConflict } from "./queries";
-import { toWireJob, type JobRow } from "./records";
+import { notFound, statusConflict } from "./errors";
+import { findJobRow, toWireJob, type JobRow } from "./job-row";
 import { syncProviderStatus } from "./sync";
 import { ACTIVE_STATUSES, CANCELLED_BY_USER_ERROR, isActive, type FinetuningJob, type Metadata } from "./schema";
 import { transitionJob } from "./transitions";

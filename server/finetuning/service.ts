@@ -2,13 +2,14 @@ import type { Db } from "../db";
 import { AppError } from "../errors";
 import type { Prisma } from "../generated/prisma/client";
 import type { FinetuningProvider } from "../provider/types";
-import { actorLabel, type Actor } from "./actor";
+import { actorLabel, type Actor } from "../auth/actor";
 import { announceJobChange } from "./announce";
 import { cancelJob } from "./cancel";
 import { cleanUpProviderSide } from "./cleanup";
 import { decodeCursor, encodeCursor } from "./cursor";
-import { findJobRow, notFound } from "./queries";
-import { JOB_SELECT, toWireJob } from "./records";
+import { notFound } from "./errors";
+import { findJobRow, JOB_SELECT, toWireJob } from "./job-row";
+import type { JobEvent } from "./schema";
 import {
   DEFAULT_MODEL,
   isActive,
@@ -139,4 +140,24 @@ export async function deleteJob(args: { db: Db; provider: FinetuningProvider; ac
     console.error(`cleanup after deleting ${id} failed; the worker's sweep retries it`, error);
   });
   return toWireJob(deleted);
+}
+
+export async function listJobEvents({ db, id }: { db: Db; id: string }): Promise<JobEvent[]> {
+  const job = await db.finetuningJob.findUnique({ where: { id }, select: { id: true } });
+  if (!job) throw notFound(id);
+  const rows = await db.jobEvent.findMany({
+    where: { jobId: id },
+    orderBy: { id: "asc" },
+    select: { id: true, kind: true, fromStatus: true, toStatus: true, actor: true, reason: true, metadata: true, at: true },
+  });
+  return rows.map((row) => ({
+    id: row.id.toString(),
+    kind: row.kind,
+    from_status: row.fromStatus,
+    to_status: row.toStatus,
+    actor: row.actor,
+    reason: row.reason,
+    metadata: row.metadata !== null && typeof row.metadata === "object" && !Array.isArray(row.metadata) ? (row.metadata as Record<string, unknown>) : null,
+    at: row.at.toISOString(),
+  }));
 }

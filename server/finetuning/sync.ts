@@ -1,7 +1,7 @@
 import type { Db } from "../db";
 import type { ProviderJob, ProviderJobStatus } from "../provider/types";
-import { actorLabel, type Actor } from "./actor";
-import type { JobRow } from "./records";
+import { actorLabel, type Actor } from "../auth/actor";
+import type { JobRow } from "./job-row";
 import type { JobStatus } from "./schema";
 import { transitionJob, type TransitionPatch } from "./transitions";
 

@@ -1,7 +1,7 @@
 import { Prisma } from "../generated/prisma/client";
 import type { Db } from "../db";
 import { announceJobChange } from "./announce";
-import { JOB_COLUMNS_SQL, type JobRow } from "./records";
+import { JOB_COLUMNS_SQL, type JobRow } from "./job-row";
 import { TERMINAL_STATUSES, type JobStatus, type Metadata } from "./schema";
 
 export type TransitionPatch = {

@@ -1,4 +1,4 @@
-import { callerSubject, identifyCaller } from "../auth/actor";
+import { callerSubject, identifyCaller } from "../auth/caller";
 import type { Db } from "../db";
 
 /**

@@ -1,12 +1,12 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { OpenApiMeta } from "trpc-to-openapi";
 import { ZodError } from "zod";
-import { authenticate } from "../auth/actor";
+import { authenticate } from "../auth/caller";
 import { db, type Db } from "../db";
 import { isDatabaseUnavailable } from "../db/errors";
 import { appUrl } from "../env";
 import { AppError, GENERIC_INTERNAL_MESSAGE } from "../errors";
-import type { Role } from "../finetuning/actor";
+import type { Role } from "../auth/actor";
 import { provider } from "../provider";
 import type { FinetuningProvider } from "../provider/types";
 

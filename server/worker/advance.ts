@@ -1,7 +1,7 @@
 import type { Db } from "../db";
-import { actorLabel, WORKER } from "../finetuning/actor";
+import { actorLabel, WORKER } from "../auth/actor";
 import { cleanUpProviderSide } from "../finetuning/cleanup";
-import { JOB_SELECT, type JobRow } from "../finetuning/records";
+import { JOB_SELECT, type JobRow } from "../finetuning/job-row";
 import { isActive, MIN_GOLDEN_RECORDS, type JobStatus } from "../finetuning/schema";
 import { syncProviderStatus } from "../finetuning/sync";
 import { transitionJob } from "../finetuning/transitions";

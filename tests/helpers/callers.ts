@@ -1,6 +1,6 @@
 import { createApiKey } from "../../server/auth/admin";
 import { db } from "../../server/db";
-import type { Role } from "../../server/finetuning/actor";
+import type { Role } from "../../server/auth/actor";
 import type { FinetuningProvider } from "../../server/provider/types";
 import { createCaller } from "../../server/trpc/root";
 

@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApiKey } from "../../server/auth/admin";
-import type { Role } from "../../server/finetuning/actor";
+import type { Role } from "../../server/auth/actor";
 import { restMounts } from "../../server/http/mounts";
 import { createTrpcNodeHandler, TRPC_ENDPOINT } from "../../server/http/trpc";
 

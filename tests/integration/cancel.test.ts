@@ -1,7 +1,7 @@
 import "../helpers/env";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../../server/db";
-import { parseWireJob } from "../../server/finetuning/records";
+import { parseWireJob } from "../../server/finetuning/job-row";
 import { CANCELLED_BY_USER_ERROR } from "../../server/finetuning/schema";
 import type { Sandbox } from "../../server/provider/sandbox";
 import type { FinetuningProvider } from "../../server/provider/types";

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { cancelJob } from "../../finetuning/cancel";
 import { jobChanges } from "../../finetuning/changes";
-import { listJobEvents } from "../../finetuning/events";
 import {
   cancelJobInputSchema,
   createJobInputSchema,
@@ -13,7 +12,7 @@ import {
   listJobsInputSchema,
   updateJobInputSchema,
 } from "../../finetuning/schema";
-import { createJob, deleteJob, getJob, listJobs, updateJobMetadata } from "../../finetuning/service";
+import { createJob, deleteJob, getJob, listJobEvents, listJobs, updateJobMetadata } from "../../finetuning/service";
 import { enqueueRun } from "../../worker/queue";
 import { operatorProcedure, router, viewerProcedure } from "../init";
 

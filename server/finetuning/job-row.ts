@@ -1,3 +1,4 @@
+import type { Db } from "../db";
 import { Prisma } from "../generated/prisma/client";
 import { finetuningJobSchema, type FinetuningJob } from "./schema";
 
@@ -73,4 +74,8 @@ export function toWireJob(row: JobRow): FinetuningJob {
 // Used by tests and the REST layer to prove the mapper honours the contract.
 export function parseWireJob(value: unknown): FinetuningJob {
   return finetuningJobSchema.parse(value);
+}
+
+export async function findJobRow(db: Db, id: string): Promise<JobRow | null> {
+  return db.finetuningJob.findFirst({ where: { id, deletedAt: null }, select: JOB_SELECT });
 }

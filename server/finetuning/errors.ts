@@ -1,10 +1,4 @@
-import type { Db } from "../db";
 import { AppError } from "../errors";
-import { JOB_SELECT, type JobRow } from "./records";
-
-export async function findJobRow(db: Db, id: string): Promise<JobRow | null> {
-  return db.finetuningJob.findFirst({ where: { id, deletedAt: null }, select: JOB_SELECT });
-}
 
 export function notFound(id: string): AppError {
   return new AppError("NOT_FOUND", `Fine-tuning job ${id} not found.`);
