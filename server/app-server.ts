@@ -13,7 +13,7 @@ export type ApiMounts = Array<{ prefix: string; handler: Handler }>;
 /**
  * One HTTP server for the whole product. The APIs are answered by tRPC's
  * Node handler directly; only pages (and auth) go through Next's request
- * handling, which costs ~1 ms of CPU a request (see PERFORMANCE.md).
+ * handling, which costs ~1 ms of CPU a request (see docs/BENCHMARKS.md).
  */
 export async function startAppServer(opts: { port: number; hostname?: string; dev?: boolean; mounts?: ApiMounts }): Promise<AppServer> {
   const hostname = opts.hostname ?? "0.0.0.0";

@@ -22,7 +22,7 @@ const MAX_ATTEMPTS = 8;
 const CLAIM_STALE_SECONDS = 60;
 
 /**
- * Cancels a job at any stage (CONTRACT.md, "Cancel"). Idempotent; exactly one
+ * Cancels a job at any stage (docs/CONTRACT.md, "Cancel"). Idempotent; exactly one
  * transition however many cancels race; the provider job, when there is one,
  * is cancelled first so that a 200 never leaves it running.
  */

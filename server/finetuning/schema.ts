@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-// The wire contract (../shared/CONTRACT.md). tRPC, REST, OpenAPI, the UI and
+// The wire contract (docs/CONTRACT.md). tRPC, REST, OpenAPI, the UI and
 // the worker all use these schemas; nothing else defines a job's shape.
 
 export const JOB_STATUSES = ["queued", "validating_files", "running", "succeeded", "failed", "cancelled"] as const;

@@ -521,7 +521,7 @@ async function main(): Promise<void> {
       trpc_c1_p50_vs_floor: ratio(c("trpc_c1")?.latency.p50, c("floor_c1")?.latency.p50),
       trpc_c16_p50_vs_floor: ratio(c("trpc_c16")?.latency.p50, floorP50c16),
       rest_c16_rps_vs_floor: ratio(c("rest_c16")?.rps, floorRps),
-      // Against the floor without the table's NOTIFY trigger: PERFORMANCE.md's floor (the bare operation).
+      // Against the floor without the table's NOTIFY trigger: docs/BENCHMARKS.md's floor (the bare operation).
       trpc_c16_rps_vs_trigger_free_floor: ratio(c("trpc_c16")?.rps, c("floor_nt_c16")?.rps),
       rest_c16_rps_vs_trigger_free_floor: ratio(c("rest_c16")?.rps, c("floor_nt_c16")?.rps),
       rest_c1_rps_vs_floor: ratio(c("rest_c1")?.rps, c("floor_c1")?.rps),

@@ -64,7 +64,7 @@ export function useJobChanges(): { feed: LiveFeed; refetchInterval: number | fal
       if (change.deleted) {
         removeListedJob(queryClient, change.id);
       } else if (!pendingCancels(queryClient).has(change.id)) {
-        // Terminal statuses are final (CONTRACT.md), so a late notification never moves a job back.
+        // Terminal statuses are final (docs/CONTRACT.md), so a late notification never moves a job back.
         const patch = (job: FinetuningJob) => (isTerminal(job.status) || job.status === change.status ? job : { ...job, status: change.status, updated_at: change.updated_at });
         updateListedJob(queryClient, change.id, patch);
         utils.finetuning.get.setData({ finetuning_id: change.id }, (job) => (job ? patch(job) : job));
