@@ -1,5 +1,6 @@
 import OpenAI, { BadRequestError, toFile } from "openai";
 import type { FineTuningJob } from "openai/resources/fine-tuning/jobs/jobs";
+import { observeProviderCall } from "../metrics/registry";
 import { asProviderError, withRetries } from "./retry";
 import {
   PROVIDER_JOB_STATUSES,
@@ -47,7 +48,8 @@ function hyperparameters(args: CreateProviderJobArgs) {
 export function createOpenAIProvider(options: OpenAIProviderOptions): FinetuningProvider {
   // Retries are ours (withRetries), so the SDK never repeats a call by itself.
   const client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL, timeout: options.timeoutMs, maxRetries: 0 });
-  const retry = <T>(what: string, call: () => Promise<T>) => withRetries(call, { deadlineMs: options.deadlineMs, what });
+  // Counted and timed per call (retries included) for GET /metrics.
+  const retry = <T>(what: string, call: () => Promise<T>) => observeProviderCall(what, () => withRetries(call, { deadlineMs: options.deadlineMs, what }));
 
   async function findJobFor(jobId: string): Promise<ProviderJob | null> {
     const page = await retry("look up provider job", () => client.fineTuning.jobs.list({ limit: 10, metadata: { [JOB_ID_METADATA_KEY]: jobId } }));
@@ -56,13 +58,15 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Finetuning
   }
 
   return {
-    async uploadTrainingFile({ jobId, jsonl }) {
-      try {
-        const file = await client.files.create({ file: await toFile(Buffer.from(jsonl), `controlroom-${jobId}.jsonl`), purpose: "fine-tune" });
-        return { fileId: file.id };
-      } catch (error) {
-        throw asProviderError(error, "upload training file");
-      }
+    uploadTrainingFile({ jobId, jsonl }) {
+      return observeProviderCall("upload training file", async () => {
+        try {
+          const file = await client.files.create({ file: await toFile(Buffer.from(jsonl), `controlroom-${jobId}.jsonl`), purpose: "fine-tune" });
+          return { fileId: file.id };
+        } catch (error) {
+          throw asProviderError(error, "upload training file");
+        }
+      });
     },
 
     async fileState(fileId): Promise<FileState> {
