@@ -4,8 +4,7 @@ import type { Prisma } from "../generated/prisma/client";
 import type { FinetuningProvider } from "../provider/types";
 import { actorLabel, type Actor } from "../auth/actor";
 import { announceJobChange } from "./announce";
-import { cancelJob } from "./cancel";
-import { cleanUpProviderSide } from "./cleanup";
+import { cancelJob, requestProviderCleanup } from "./cancel";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { notFound } from "./errors";
 import { findJobRow, JOB_SELECT, toWireJob } from "./job-row";
@@ -92,8 +91,9 @@ export async function listJobs({ db, input }: { db: Db; input: ListJobsInput }):
   };
 }
 
+/** A deleted job stays readable here (and through its events); only the list and the mutations forget it. */
 export async function getJob({ db, id }: { db: Db; id: string }): Promise<FinetuningJob> {
-  const row = await findJobRow(db, id);
+  const row = await db.finetuningJob.findUnique({ where: { id }, select: JOB_SELECT });
   if (!row) throw notFound(id);
   return toWireJob(row);
 }
@@ -136,9 +136,7 @@ export async function deleteJob(args: { db: Db; provider: FinetuningProvider; ac
   });
   if (!deleted) throw notFound(id);
   announceJobChange(db, { ...deleted, deletedAt: new Date() });
-  await cleanUpProviderSide({ db, provider, id }).catch((error: unknown) => {
-    console.error(`cleanup after deleting ${id} failed; the worker's sweep retries it`, error);
-  });
+  await requestProviderCleanup(deleted);
   return toWireJob(deleted);
 }
 

@@ -61,3 +61,13 @@ export async function rest(
   }
   return { status: response.status, headers: response.headers, body: parsed, text };
 }
+
+/** The target of a response's `Link: <…>; rel="next"` (RFC 8288), as a path on the same server; null on the last page. */
+export function nextLink(call: RestCall): string | null {
+  const header = call.headers.get("link");
+  if (!header) return null;
+  const next = header.split(",").map((part) => /^\s*<([^>]*)>\s*;\s*rel="?next"?\s*$/.exec(part)?.[1]).find((target) => target !== undefined);
+  if (next === undefined) return null;
+  const url = new URL(next, "http://relative.invalid");
+  return `${url.pathname}${url.search}`;
+}

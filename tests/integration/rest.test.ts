@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../../server/db";
 import { stopQueue } from "../../server/worker/queue";
 import { makeConnection, makeJob } from "../helpers/factories";
-import { apiKey, rest, startRestServer, type RestCall, type RestServer } from "../helpers/rest";
+import { apiKey, nextLink, rest, startRestServer, type RestCall, type RestServer } from "../helpers/rest";
 
 // The process's provider (server/provider) talks to nothing: port 9 of loopback.
 process.env.OPENAI_BASE_URL = "http://127.0.0.1:9/v1";
@@ -193,12 +193,14 @@ describe("GET /api/v1/finetunings", () => {
       const query: string = new URLSearchParams({ db_connection_id: connection.id, limit: "2", ...(cursor ? { cursor } : {}) }).toString();
       const page = await rest(api.origin, "GET", `/api/v1/finetunings?${query}`, { key: viewer });
       expect(page.status).toBe(200);
-      seen.push(...(page.body.items as { id: string }[]).map((j) => j.id));
-      cursor = page.body.next_cursor as string | null;
+      expect(Array.isArray(page.body)).toBe(true);
+      seen.push(...(page.body as { id: string }[]).map((j) => j.id));
+      cursor = page.headers.get("x-next-cursor");
     } while (cursor);
     expect(seen).toEqual(made.map((j) => j.id).reverse());
     const failed = await rest(api.origin, "GET", `/api/v1/finetunings?db_connection_id=${connection.id}&status=failed`, { key: viewer });
-    expect((failed.body.items as { status: string }[]).map((j) => j.status)).toEqual(["failed", "failed"]);
+    expect((failed.body as { status: string }[]).map((j) => j.status)).toEqual(["failed", "failed"]);
+    expect(failed.headers.get("link")).toBeNull();
   });
 
   it("400 for an unknown status, a bad limit or a bad connection id; 401 without a key", async () => {
@@ -233,13 +235,20 @@ describe("GET, PUT, DELETE /api/v1/finetunings/{id} and its events", () => {
     expect((await row(job.id)).metadata).toEqual({ fresh: "2" });
   });
 
-  it("DELETE cancels an active job and removes it; then it is 404", async () => {
-    const job = await makeJob(db(), { status: "queued" });
+  it("DELETE answers the engine docs' { status: true }, cancels an active job and drops it from the list; GET still reads it", async () => {
+    const { connection } = await makeConnection(db(), { goldenRecords: 0 });
+    const job = await makeJob(db(), { dbConnectionId: connection.id, status: "queued" });
     const call = await rest(api.origin, "DELETE", `/api/v1/finetunings/${job.id}`, { key: operator });
     expect(call.status).toBe(200);
-    expect(call.body).toMatchObject({ id: job.id, status: "cancelled" });
-    expectError(await rest(api.origin, "GET", `/api/v1/finetunings/${job.id}`, { key: viewer }), 404, "NOT_FOUND");
+    expect(call.body).toEqual({ status: true });
+    const read = await rest(api.origin, "GET", `/api/v1/finetunings/${job.id}`, { key: viewer });
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({ id: job.id, status: "cancelled" });
+    const events = await rest(api.origin, "GET", `/api/v1/finetunings/${job.id}/events`, { key: viewer });
+    expect((events.body as { kind: string }[]).map((e) => e.kind)).toEqual(["status_change", "deleted"]);
+    expect((await rest(api.origin, "GET", `/api/v1/finetunings?db_connection_id=${connection.id}`, { key: viewer })).body).toEqual([]);
     expectError(await rest(api.origin, "DELETE", `/api/v1/finetunings/${job.id}`, { key: operator }), 404, "NOT_FOUND");
+    expectError(await rest(api.origin, "POST", `/api/v1/finetunings/${job.id}/cancel`, { key: operator }), 404, "NOT_FOUND");
     expectError(await rest(api.origin, "DELETE", `/api/v1/finetunings/${randomUUID()}`, { key: viewer }), 403, "FORBIDDEN");
   });
 
@@ -278,8 +287,13 @@ describe("database connections and golden records", () => {
     expect(created.body).toHaveLength(2);
     const list = await rest(api.origin, "GET", `/api/v1/golden-records?db_connection_id=${connection.id}&limit=1`, { key: viewer });
     expect(list.status).toBe(200);
-    expect(list.body.items).toHaveLength(1);
-    expect(list.body.next_cursor).toEqual(expect.any(String));
+    expect(list.body).toHaveLength(1);
+    expect(list.headers.get("x-next-cursor")).toEqual(expect.any(String));
+    const next = await rest(api.origin, "GET", nextLink(list) ?? "", { key: viewer });
+    expect(next.body).toHaveLength(1);
+    expect(nextLink(next)).toBeNull();
+    const ids = (call: RestCall) => (call.body as { id: string }[]).map((r) => r.id);
+    expect([...ids(next), ...ids(list)].sort()).toEqual(ids(created).sort());
     expectError(await rest(api.origin, "POST", "/api/v1/golden-records", { key: operator, json: { db_connection_id: randomUUID(), records } }), 404, "NOT_FOUND");
     expectError(await rest(api.origin, "POST", "/api/v1/golden-records", { key: operator, json: { db_connection_id: connection.id, records: [] } }), 400, "BAD_REQUEST");
     expectError(await rest(api.origin, "GET", "/api/v1/golden-records", { key: viewer }), 400, "BAD_REQUEST");
@@ -345,6 +359,6 @@ describe("query parameters named like Object.prototype members", () => {
   it("are ignored, not a 500", async () => {
     const response = await rest(api.origin, "GET", "/api/v1/finetunings?constructor=1&toString=x&__proto__=y&limit=1", { key: viewer });
     expect(response.status).toBe(200);
-    expect(response.body.items).toHaveLength(1);
+    expect(response.body).toHaveLength(1);
   });
 });

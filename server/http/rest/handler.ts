@@ -4,8 +4,10 @@ import { idempotencyScope } from "../../idempotency/scope";
 import { isValidIdempotencyKey, MAX_IDEMPOTENCY_KEY_LENGTH, runIdempotently } from "../../idempotency/service";
 import { appRouter } from "../../trpc/root";
 import { REST_BASE_PATH } from "./constants";
+import { fromHostedBody, HOSTED_BASE_PATH, HOSTED_PROCEDURES, isHostedPath, toHostedBody } from "./dataherald";
 import { errorResponse, JSON_HEADERS, responseFromAppError, responseFromTrpcError, type RestResponse } from "./errors";
 import { invokeProcedure } from "./invoke";
+import { listAnswer } from "./list-pages";
 import { readJsonBody, requestFingerprint, type JsonObject } from "./request";
 import { collectRoutes, matchRoute, type RestRoute } from "./routes";
 
@@ -22,9 +24,19 @@ export type RestRequest = {
 
 export type { RestResponse };
 
-const routes = collectRoutes(appRouter);
+/** Where a REST API is served: /api/v1, or the hosted Dataherald paths the SDK calls (the same procedures). */
+type Surface = { basePath: string; routes: RestRoute[]; hosted: boolean };
 
-/** REST v1: routing, body checks and Idempotency-Key here; the procedures do the rest. Never throws. */
+const v1Routes = collectRoutes(appRouter);
+const V1: Surface = { basePath: REST_BASE_PATH, routes: v1Routes, hosted: false };
+const HOSTED: Surface = { basePath: HOSTED_BASE_PATH, routes: v1Routes.filter((r) => HOSTED_PROCEDURES.has(r.procedurePath)), hosted: true };
+
+function surfaceOf(pathname: string): Surface | null {
+  if (pathname.startsWith(`${REST_BASE_PATH}/`)) return V1;
+  return isHostedPath(pathname) ? HOSTED : null;
+}
+
+/** REST v1 and the hosted Dataherald paths: routing, body checks and Idempotency-Key here; the procedures do the rest. Never throws. */
 export async function handleRestRequest(req: RestRequest): Promise<RestResponse> {
   try {
     return await handle(req);
@@ -38,7 +50,8 @@ export async function handleRestRequest(req: RestRequest): Promise<RestResponse>
 async function handle(req: RestRequest): Promise<RestResponse> {
   const { pathname } = req.url;
   const method = req.method === "HEAD" ? "GET" : req.method;
-  const match = pathname.startsWith(`${REST_BASE_PATH}/`) ? matchRoute(routes, method, pathname.slice(REST_BASE_PATH.length)) : { kind: "none" as const };
+  const surface = surfaceOf(pathname);
+  const match = surface ? matchRoute(surface.routes, method, pathname.slice(surface.basePath.length)) : { kind: "none" as const };
   if (match.kind === "none") return errorResponse("NOT_FOUND", `There is no ${method} ${pathname}; the API is described at /api/openapi.json.`);
   if (match.kind === "wrong_method") {
     const allow = [...match.allowed, ...(match.allowed.includes("GET") ? ["HEAD"] : []), "OPTIONS"].join(", ");
@@ -46,8 +59,10 @@ async function handle(req: RestRequest): Promise<RestResponse> {
     return errorResponse("METHOD_NOT_ALLOWED", `${pathname} answers ${match.allowed.join(", ")}, not ${method}.`, { headers: { allow } });
   }
   const { route, params } = match;
-  const body = readJsonBody({ route, params, contentType: req.headers.get("content-type"), text: req.body });
-  const run = () => runRoute(req, route, body);
+  const on = surface ?? V1;
+  const raw = readJsonBody({ route, params, contentType: req.headers.get("content-type"), text: req.body });
+  const body = on.hosted ? fromHostedBody(raw) : raw;
+  const run = () => runRoute(req, on, route, body);
 
   const key = req.headers.get("idempotency-key");
   if (key === null || !route.idempotent) return run();
@@ -56,19 +71,29 @@ async function handle(req: RestRequest): Promise<RestResponse> {
   }
   const scope = await idempotencyScope({ db: db(), headers: req.headers });
   if (!scope) return run(); // no usable credentials: the procedure answers 401
-  const result = await runIdempotently({ db: db(), scope, key, fingerprint: requestFingerprint(route, params, body), execute: run });
+  const result = await runIdempotently({ db: db(), scope, key, fingerprint: requestFingerprint({ ...route, template: `${on.basePath}${route.template}` }, params, body), execute: run });
   if (!result.replayed) return result.response;
   return { status: result.response.status, headers: { ...JSON_HEADERS, "idempotent-replayed": "true" }, body: result.response.body };
 }
 
-async function runRoute(req: RestRequest, route: RestRoute, body: JsonObject | undefined): Promise<RestResponse> {
+async function runRoute(req: RestRequest, surface: Surface, route: RestRoute, body: JsonObject | undefined): Promise<RestResponse> {
+  const answer = await runProcedure(req, surface, route, body);
+  return surface.hosted ? { ...answer, body: toHostedBody(answer.body) } : answer;
+}
+
+async function runProcedure(req: RestRequest, surface: Surface, route: RestRoute, body: JsonObject | undefined): Promise<RestResponse> {
   const url = new URL(req.url);
-  url.pathname = url.pathname.slice(REST_BASE_PATH.length);
+  url.pathname = url.pathname.slice(surface.basePath.length);
   // trpc-to-openapi collects the query into a plain object, so a parameter
   // named like an Object.prototype member ("constructor", "__proto__") crashes
   // it. No input is named so: such parameters are dropped.
   for (const name of [...url.searchParams.keys()]) if (name in Object.prototype) url.searchParams.delete(name);
   const result = await invokeProcedure({ method: route.method, url, headers: req.headers, body, requestOrigin: req.requestOrigin });
   if (!result.ok) return responseFromTrpcError(result.error);
-  return { status: result.status === 200 ? route.successStatus : result.status, headers: { ...JSON_HEADERS }, body: result.body };
+  const status = result.status === 200 ? route.successStatus : result.status;
+  // The engine docs' delete answer; the job stays readable through GET and its events.
+  if (route.method === "DELETE") return { status, headers: { ...JSON_HEADERS }, body: JSON.stringify({ status: true }) };
+  if (!route.paged) return { status, headers: { ...JSON_HEADERS }, body: result.body };
+  const list = listAnswer(result.body, req.url, req.requestOrigin);
+  return { status, headers: { ...JSON_HEADERS, ...list.headers }, body: list.body };
 }

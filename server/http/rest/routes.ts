@@ -1,4 +1,5 @@
 import { forEachOpenApiProcedure, getPathParameters, getPathRegExp, normalizePath, type OpenApiMethod, type OpenApiRouter } from "trpc-to-openapi";
+import { z } from "zod";
 
 // The REST routes, read from the procedures' `meta.openapi`: the REST layer
 // routes (404, 405) and checks requests itself before trpc-to-openapi runs them.
@@ -11,6 +12,8 @@ export type RestRoute = {
   successStatus: number;
   /** POSTs honour Idempotency-Key. */
   idempotent: boolean;
+  /** The procedure answers a page (`{ items, next_cursor }`); REST answers the items and links the next page. */
+  paged: boolean;
   regExp: RegExp;
 };
 
@@ -21,9 +24,21 @@ export type RouteMatch =
 
 type RestMeta = { openapi: { method: OpenApiMethod; path: `/${string}` }; successStatus?: number };
 
+/** A page as the typed tRPC client gets it: `{ items: [...], next_cursor }`. */
+export function isPageSchema(output: unknown): boolean {
+  if (!(output instanceof z.ZodObject)) return false;
+  const keys = Object.keys(output.shape).sort();
+  return keys.length === 2 && keys[0] === "items" && keys[1] === "next_cursor" && output.shape.items instanceof z.ZodArray;
+}
+
+/** The procedure's output parser (tRPC keeps it on `_def`, which trpc-to-openapi reads the same way). */
+export function outputOf(procedure: unknown): unknown {
+  return (procedure as { _def: { output?: unknown } })._def.output;
+}
+
 export function collectRoutes(router: OpenApiRouter): RestRoute[] {
   const routes: RestRoute[] = [];
-  forEachOpenApiProcedure(router._def.procedures, ({ path, type, meta }) => {
+  forEachOpenApiProcedure(router._def.procedures, ({ path, type, meta, procedure }) => {
     if (type === "subscription") return;
     const { openapi, successStatus } = meta as RestMeta;
     const template = normalizePath(openapi.path);
@@ -34,6 +49,7 @@ export function collectRoutes(router: OpenApiRouter): RestRoute[] {
       pathParams: getPathParameters(template),
       successStatus: successStatus ?? 200,
       idempotent: openapi.method === "POST",
+      paged: openapi.method === "GET" && isPageSchema(outputOf(procedure)),
       regExp: getPathRegExp(template),
     });
   });
