@@ -22,3 +22,10 @@ export async function handleRestFetch(req: Request): Promise<Response> {
 export function openApiResponse(): Response {
   return Response.json(openApiDocument(), { headers: { "cache-control": "public, max-age=300" } });
 }
+
+/** Any other /api/* path (app/api/[[...path]]/route.ts): the one error shape, never the web app's HTML 404 page. */
+export function unknownApiPathResponse(req: Request): Response {
+  const { pathname } = new URL(req.url);
+  const method = req.method === "HEAD" ? "GET" : req.method;
+  return toResponse(errorResponse("NOT_FOUND", `There is no ${method} ${pathname}; the API is described at /api/openapi.json.`), req.method);
+}
