@@ -15,6 +15,26 @@ const schema = z.object({
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
   PROVIDER_CANCEL_DEADLINE_MS: z.coerce.number().int().min(100).default(15_000),
   WORKER_POLL_MS: z.coerce.number().int().min(100).default(1_000),
+  // Operations: the in-process worker, live feeds, metrics, shutdown, the local sandbox (docs/DEPLOY.md).
+  WORKER: z.enum(["on", "off"]).default("on"),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  LIVE_FEED_MAX_DURATION_MS: z.coerce.number().int().min(1_000).max(300_000).default(240_000),
+  METRICS_PORT: z.union([z.literal("off"), z.coerce.number().int().min(0).max(65535)]).default(9464),
+  METRICS_HOST: z.string().min(1).default("127.0.0.1"),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  SANDBOX_TIMINGS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "must be JSON, e.g. {\"runningMs\": 60000}" });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string(), z.number().int().min(0)))
+    .optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6_000),
   // Webhooks: private/loopback receivers only when set (local setups, tests); the retry schedule.
   WEBHOOK_ALLOW_PRIVATE: z.stringbool().default(false),
@@ -35,4 +55,17 @@ export function env(): Env {
 export function appUrl(): string {
   const e = env();
   return e.APP_URL ?? `http://localhost:${e.PORT}`;
+}
+
+/** The schema itself: the README's configuration table is checked against it. */
+export const envSchema = schema;
+
+/**
+ * The operations settings, read without caching and without DATABASE_URL:
+ * for the launchers, which fill the rest of the environment before env().
+ */
+export function launchEnv() {
+  return schema
+    .pick({ PORT: true, WORKER: true, WORKER_CONCURRENCY: true, WORKER_POLL_MS: true, METRICS_PORT: true, METRICS_HOST: true, SHUTDOWN_TIMEOUT_MS: true, SANDBOX_PORT: true, SANDBOX_TIMINGS: true, OPENAI_API_KEY: true, OPENAI_BASE_URL: true })
+    .parse(process.env);
 }

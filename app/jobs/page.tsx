@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { headers } from "next/headers";
 import { canChangeJobs, requireUser } from "@/server/auth/session";
+import { currentFeedPosition } from "@/server/finetuning/changes";
 import { createContext } from "@/server/trpc/init";
 import { createCaller } from "@/server/trpc/root";
 import { CreateJobDialog } from "./_components/create-job-dialog";
@@ -14,6 +15,8 @@ export default async function JobsPage({ searchParams }: { searchParams: Promise
   const user = await requireUser(`/jobs${jobFiltersQuery(filters)}`);
   // The first page is rendered here; the table then keeps it live in the browser.
   const api = createCaller(createContext({ headers: new Headers(await headers()) }));
+  // Read before the data: the table's live feed starts here and misses nothing after.
+  const since = await currentFeedPosition();
   const [firstPage, connections] = await Promise.all([api.finetuning.list(listInput(filters)), api.dbConnection.list()]);
 
   return (
@@ -25,7 +28,7 @@ export default async function JobsPage({ searchParams }: { searchParams: Promise
         </div>
         <CreateJobDialog />
       </div>
-      <JobsTable filters={filters} initialPage={firstPage} connections={connections} canCancel={canChangeJobs(user.role)} />
+      <JobsTable filters={filters} initialPage={firstPage} connections={connections} canCancel={canChangeJobs(user.role)} since={since} />
     </main>
   );
 }

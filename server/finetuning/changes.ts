@@ -1,68 +1,166 @@
 import { EventEmitter, on } from "node:events";
 import pg from "pg";
-import { z } from "zod";
+import { db } from "../db";
 import { env } from "../env";
-import { jobStatusSchema } from "./schema";
+import { liveFeedSubscribers } from "../metrics/registry";
+import { JOB_CHANGED_CHANNEL, latestEventId, readChangesAfter, READ_BATCH, type LoggedChange } from "./change-log";
 
-// Postgres LISTEN/NOTIFY → in-process fan-out. Every process that changes
-// jobs announces the changes after they commit (./announce.ts); each app
-// instance holds one listening connection, however many browsers watch.
+export { jobChangeSchema, type JobChange } from "./change-log";
 
-export const JOB_CHANGED_CHANNEL = "finetuning_job_changed";
+// The live feed: one reader per process follows the event log (job_events)
+// in id order and fans each event out to this process's subscribers. It is
+// woken by a NOTIFY that every writer sends after committing (./announce.ts)
+// and also looks on its own every second, so a lost notification only
+// delays a change. A subscriber that names the last event it saw
+// (`lastEventId`) first gets every event since from the log, so nothing
+// between a page's load and its subscription, or during a reconnect, is lost.
 
-export const jobChangeSchema = z.object({
-  id: z.string(),
-  status: jobStatusSchema,
-  db_connection_id: z.string(),
-  deleted: z.boolean(),
-  updated_at: z.string(),
-});
-export type JobChange = z.infer<typeof jobChangeSchema>;
+const SAFETY_TICK_MS = 1_000;
+// Ids are taken before commit, so a later id can commit first. A hole in the
+// ids is waited for this long before it is taken for a rolled-back insert.
+const HOLE_WAIT_MS = 2_000;
 
-type Listener = { emitter: EventEmitter; ready: Promise<void> };
-const globalForChanges = globalThis as unknown as { controlRoomJobChanges?: Listener };
+type Feed = { emitter: EventEmitter; ready: Promise<void>; position: bigint; closing: AbortController };
+const globalForFeed = globalThis as unknown as { controlRoomChangeFeed?: Feed };
 
-function connect(emitter: EventEmitter): Promise<void> {
-  const client = new pg.Client({ connectionString: env().DATABASE_URL });
-  const reconnect = () => {
-    client.removeAllListeners();
-    client.end().catch(() => {});
-    // Browsers reconcile on reconnect (they refetch), so a gap only delays updates.
-    setTimeout(() => void connect(emitter).catch(() => reconnect()), 1_000).unref();
+function startFeed(): Feed {
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0);
+  const feed: Feed = { emitter, position: 0n, closing: new AbortController(), ready: Promise.resolve() };
+  let running = false;
+  let again = false;
+  let holeSince: { at: bigint; since: number } | undefined;
+
+  const pump = async (): Promise<void> => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      do {
+        again = false;
+        const batch = await readChangesAfter(db(), feed.position);
+        for (const item of batch) {
+          const expected = feed.position + 1n;
+          if (item.eventId !== expected) {
+            if (holeSince?.at !== expected) holeSince = { at: expected, since: Date.now() };
+            if (Date.now() - holeSince.since < HOLE_WAIT_MS) {
+              setTimeout(() => void pump(), 200).unref();
+              break;
+            }
+          }
+          holeSince = undefined;
+          feed.position = item.eventId;
+          emitter.emit("change", item);
+        }
+        if (batch.length === READ_BATCH && feed.position === batch.at(-1)?.eventId) again = true;
+      } while (again);
+    } catch (error) {
+      if (!feed.closing.signal.aborted) console.error(`live feed: reading the event log failed; retrying (${(error as Error).message})`);
+    } finally {
+      running = false;
+    }
   };
-  client.on("error", reconnect);
+
+  feed.ready = (async () => {
+    feed.position = await latestEventId(db());
+    listen(() => void pump(), feed.closing.signal);
+    const tick = setInterval(() => void pump(), SAFETY_TICK_MS);
+    tick.unref();
+    feed.closing.signal.addEventListener("abort", () => clearInterval(tick));
+  })();
+  return feed;
+}
+
+function listen(onNotify: () => void, closing: AbortSignal): void {
+  if (closing.aborted) return;
+  const client = new pg.Client({ connectionString: env().DATABASE_URL });
+  const retry = () => {
+    client.removeAllListeners();
+    client.on("error", () => {});
+    client.end().catch(() => {});
+    // The safety tick keeps the feed moving meanwhile.
+    setTimeout(() => listen(onNotify, closing), 1_000).unref();
+  };
+  client.on("error", retry);
   client.on("notification", (message) => {
-    if (message.channel !== JOB_CHANGED_CHANNEL || !message.payload) return;
-    const parsed = z.array(jobChangeSchema).safeParse(JSON.parse(message.payload));
-    if (parsed.success) for (const change of parsed.data) emitter.emit("change", change);
+    if (message.channel === JOB_CHANGED_CHANNEL) onNotify();
   });
-  return client
+  closing.addEventListener("abort", () => void client.end().catch(() => {}), { once: true });
+  client
     .connect()
     .then(() => client.query(`LISTEN ${JOB_CHANGED_CHANNEL}`))
-    .then(() => undefined);
+    .catch(retry);
 }
 
-function listener(): Listener {
-  if (!globalForChanges.controlRoomJobChanges) {
-    const emitter = new EventEmitter();
-    emitter.setMaxListeners(0);
-    const ready = connect(emitter).catch((error: unknown) => {
-      globalForChanges.controlRoomJobChanges = undefined; // the next subscriber tries again
-      throw error;
+function feed(): Feed {
+  if (!globalForFeed.controlRoomChangeFeed) {
+    const started = startFeed();
+    started.ready.catch(() => {
+      if (globalForFeed.controlRoomChangeFeed === started) globalForFeed.controlRoomChangeFeed = undefined; // the next caller tries again
     });
-    globalForChanges.controlRoomJobChanges = { emitter, ready };
+    globalForFeed.controlRoomChangeFeed = started;
   }
-  return globalForChanges.controlRoomJobChanges;
+  return globalForFeed.controlRoomChangeFeed;
 }
 
-/** Every job change from now on, until the signal aborts. */
-export async function* jobChanges(signal?: AbortSignal): AsyncGenerator<JobChange> {
-  const { emitter, ready } = listener();
-  await ready;
+/** The feed position a reader is at after reading now: pass it as `lastEventId` to miss nothing after. */
+export async function currentFeedPosition(): Promise<string> {
+  const current = feed();
+  await current.ready;
+  return String(current.position);
+}
+
+function parsePosition(lastEventId: string | null | undefined): bigint | undefined {
+  if (!lastEventId || !/^\d{1,19}$/.test(lastEventId)) return undefined;
+  return BigInt(lastEventId);
+}
+
+function shutdownError(): Error {
+  // Named like an abort, so the SSE stream ends without its "return" event and browsers reconnect (to another instance).
+  return Object.assign(new Error("This server is shutting down; reconnect."), { name: "AbortError" });
+}
+
+/**
+ * Every job change after `lastEventId` (or from now on), oldest first,
+ * until the signal aborts or the process shuts down.
+ */
+export async function* jobChanges(opts: { lastEventId?: string | null; signal?: AbortSignal }): AsyncGenerator<LoggedChange> {
+  const current = feed();
+  await current.ready;
+  const signal = opts.signal ? AbortSignal.any([opts.signal, current.closing.signal]) : current.closing.signal;
+  // Listening starts before the log is read, so nothing falls between the two.
+  const live = on(current.emitter, "change", { signal });
+  const head = current.position;
+  const since = parsePosition(opts.lastEventId) ?? head;
+  let last = since;
+  liveFeedSubscribers().inc();
   try {
-    for await (const [change] of on(emitter, "change", { signal })) yield change as JobChange;
+    while (last < head) {
+      const batch = await readChangesAfter(db(), last, head);
+      if (batch.length === 0) break;
+      for (const item of batch) yield item;
+      last = batch.at(-1)?.eventId ?? head;
+    }
+    if (last < head) last = head;
+    for await (const [item] of live) {
+      const logged = item as LoggedChange;
+      if (logged.eventId <= last) continue;
+      last = logged.eventId;
+      yield logged;
+    }
   } catch (error) {
-    if (signal?.aborted) return; // the subscriber went away
+    if (current.closing.signal.aborted && !opts.signal?.aborted) throw shutdownError();
+    if (signal.aborted) return; // the subscriber went away, or its connection reached its time limit
     throw error;
+  } finally {
+    liveFeedSubscribers().dec();
   }
+}
+
+/** Ends every live feed of this process (graceful shutdown): clients reconnect elsewhere. */
+export function closeLiveFeeds(): void {
+  globalForFeed.controlRoomChangeFeed?.closing.abort();
+  globalForFeed.controlRoomChangeFeed = undefined;
 }

@@ -4,7 +4,7 @@ import { ZodError } from "zod";
 import { authenticate } from "../auth/caller";
 import { db, type Db } from "../db";
 import { isDatabaseUnavailable } from "../db/errors";
-import { appUrl } from "../env";
+import { appUrl, env } from "../env";
 import { AppError, GENERIC_INTERNAL_MESSAGE } from "../errors";
 import type { Role } from "../auth/actor";
 import { provider } from "../provider";
@@ -33,6 +33,17 @@ function zodMessage(error: ZodError): string {
 }
 
 const t = initTRPC.context<Context>().meta<OpenApiMeta<{ successStatus?: 201 }>>().create({
+  // Live feeds: each connection ends after LIVE_FEED_MAX_DURATION_MS and the
+  // browser reconnects with its lastEventId, authenticating again, so a
+  // revoked key or ended session stops receiving changes. Pings let both
+  // ends notice a connection a proxy dropped. Read per request, not at import.
+  sse: {
+    get maxDurationMs() {
+      return env().LIVE_FEED_MAX_DURATION_MS;
+    },
+    ping: { enabled: true, intervalMs: 10_000 },
+    client: { reconnectAfterInactivityMs: 30_000 },
+  },
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     const message =

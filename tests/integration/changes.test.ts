@@ -1,27 +1,86 @@
 import "../helpers/env";
 import { describe, expect, it } from "vitest";
 import { db } from "../../server/db";
+import { currentFeedPosition } from "../../server/finetuning/changes";
 import { transitionJob } from "../../server/finetuning/transitions";
 import { createCaller } from "../../server/trpc/root";
 import { headersFor } from "../helpers/callers";
-import { makeJob } from "../helpers/factories";
+import { makeConnection, makeJob } from "../helpers/factories";
 import { unreachableProvider } from "../helpers/provider";
 
+type Tracked = { id: string; data: { id: string; status: string; db_connection_id: string; deleted: boolean } };
+
+async function subscribe(input: { db_connection_id?: string; lastEventId?: string | null }) {
+  const controller = new AbortController();
+  const caller = createCaller({ db: db(), provider: unreachableProvider(), headers: await headersFor("viewer") }, { signal: controller.signal });
+  const stream = await caller.finetuning.onChange(input);
+  const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<unknown>;
+  return {
+    next: async () => {
+      const { value, done } = await iterator.next();
+      if (done) throw new Error("the feed ended");
+      // The procedure yields tRPC's tracked envelope: [id, data, symbol].
+      const [id, data] = value as [string, Tracked["data"]];
+      return { id, data } satisfies Tracked;
+    },
+    close: () => controller.abort(),
+  };
+}
+
 describe("finetuning.onChange", () => {
-  it("pushes a status change made elsewhere (LISTEN/NOTIFY), filtered by connection", async () => {
+  it("pushes a status change made elsewhere, filtered by connection, tracked by its event id", async () => {
     const job = await makeJob(db(), { status: "queued" });
     const other = await makeJob(db(), { status: "queued" });
-    const controller = new AbortController();
-    const caller = createCaller({ db: db(), provider: unreachableProvider(), headers: await headersFor("viewer") }, { signal: controller.signal });
-    const stream = await caller.finetuning.onChange({ db_connection_id: job.dbConnectionId });
-    const iterator = stream[Symbol.asyncIterator]();
-    const next = iterator.next();
-    // Give the subscription a moment to LISTEN before the change.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const feed = await subscribe({ db_connection_id: job.dbConnectionId });
+    const next = feed.next();
     await transitionJob({ db: db(), id: other.id, from: ["queued"], to: "running", actor: "worker" });
     await transitionJob({ db: db(), id: job.id, from: ["queued"], to: "validating_files", actor: "worker" });
-    const { value } = await next;
-    expect(value).toMatchObject({ id: job.id, status: "validating_files", deleted: false });
-    controller.abort();
+    const { id, data } = await next;
+    expect(data).toMatchObject({ id: job.id, status: "validating_files", deleted: false });
+    const event = await db().jobEvent.findFirstOrThrow({ where: { jobId: job.id, toStatus: "validating_files" } });
+    expect(id).toBe(String(event.id));
+    feed.close();
+  });
+
+  it("a change made after the page read its position but before it subscribed still arrives", async () => {
+    const { connection } = await makeConnection(db(), { goldenRecords: 0 });
+    const job = await makeJob(db(), { status: "running", dbConnectionId: connection.id });
+    const since = await currentFeedPosition(); // what the page's server render does before reading the job
+    await transitionJob({ db: db(), id: job.id, from: ["running"], to: "cancelled", actor: "operator" });
+    const feed = await subscribe({ db_connection_id: connection.id, lastEventId: since });
+    expect((await feed.next()).data).toMatchObject({ id: job.id, status: "cancelled" });
+    feed.close();
+  });
+
+  it("a resubscription with lastEventId gets every change since, in order, and nothing it already had", async () => {
+    const { connection } = await makeConnection(db(), { goldenRecords: 0 });
+    const first = await makeJob(db(), { status: "queued", dbConnectionId: connection.id });
+    const second = await makeJob(db(), { status: "queued", dbConnectionId: connection.id });
+    const feed = await subscribe({ db_connection_id: connection.id });
+    const seen = feed.next();
+    await transitionJob({ db: db(), id: first.id, from: ["queued"], to: "validating_files", actor: "worker" });
+    const last = await seen;
+    feed.close(); // the connection drops
+
+    await transitionJob({ db: db(), id: first.id, from: ["validating_files"], to: "running", actor: "worker" });
+    await transitionJob({ db: db(), id: second.id, from: ["queued"], to: "cancelled", actor: "operator" });
+    await transitionJob({ db: db(), id: first.id, from: ["running"], to: "succeeded", actor: "worker" });
+
+    const again = await subscribe({ db_connection_id: connection.id, lastEventId: last.id });
+    const replayed = [await again.next(), await again.next(), await again.next()];
+    expect(replayed.map((c) => [c.data.id, c.data.status])).toEqual([
+      [first.id, "running"],
+      [second.id, "cancelled"],
+      [first.id, "succeeded"],
+    ]);
+    const ids = replayed.map((c) => BigInt(c.id));
+    expect(ids.every((id, i) => id > (i === 0 ? BigInt(last.id) : (ids[i - 1] ?? 0n)))).toBe(true);
+
+    // And it carries on live after the replay.
+    const live = again.next();
+    await db().finetuningJob.update({ where: { id: second.id }, data: { deletedAt: new Date() } });
+    await db().jobEvent.create({ data: { jobId: second.id, kind: "deleted", actor: "operator" } });
+    expect((await live).data).toMatchObject({ id: second.id, deleted: true });
+    again.close();
   });
 });

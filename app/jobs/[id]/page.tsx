@@ -3,6 +3,7 @@ import type { Metadata } from "next";
 import { headers } from "next/headers";
 import { notFound } from "next/navigation";
 import { canChangeJobs, requireUser } from "@/server/auth/session";
+import { currentFeedPosition } from "@/server/finetuning/changes";
 import { idSchema } from "@/server/finetuning/schema";
 import { createContext } from "@/server/trpc/init";
 import { createCaller } from "@/server/trpc/root";
@@ -16,6 +17,8 @@ export default async function JobPage({ params }: { params: Promise<{ id: string
   if (!idSchema.safeParse(id).success) notFound();
 
   const api = createCaller(createContext({ headers: new Headers(await headers()) }));
+  // Read before the data: the page's live feed starts here and misses nothing after.
+  const since = await currentFeedPosition();
   const [job, events, connections] = await Promise.all([
     api.finetuning.get({ finetuning_id: id }),
     api.finetuning.events({ finetuning_id: id }),
@@ -28,7 +31,7 @@ export default async function JobPage({ params }: { params: Promise<{ id: string
 
   return (
     <main className="mx-auto max-w-7xl px-4 py-8 sm:px-6">
-      <JobDetail initialJob={job} initialEvents={events} connectionAlias={connection?.alias ?? null} canCancel={canChangeJobs(user.role)} />
+      <JobDetail initialJob={job} initialEvents={events} connectionAlias={connection?.alias ?? null} canCancel={canChangeJobs(user.role)} since={since} />
     </main>
   );
 }

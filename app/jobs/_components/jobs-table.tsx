@@ -16,15 +16,16 @@ import { jobFiltersQuery, listInput, type JobFilters } from "./job-filters";
 import { JobRow } from "./job-row";
 import { LiveIndicator } from "./live-indicator";
 
-type Props = { filters: JobFilters; initialPage: JobPage; connections: DbConnection[]; canCancel: boolean };
+// since: the live feed position read before initialPage (so no change after it is missed).
+type Props = { filters: JobFilters; initialPage: JobPage; connections: DbConnection[]; canCancel: boolean; since?: string };
 
 /** The jobs table: server-rendered first page, then live, filterable and paged here. */
-export function JobsTable({ filters, initialPage, connections: initialConnections, canCancel }: Props) {
+export function JobsTable({ filters, initialPage, connections: initialConnections, canCancel, since }: Props) {
   const router = useRouter();
   const pathname = usePathname();
   const [navigating, startTransition] = useTransition();
   const ids = { status: useId(), connection: useId() };
-  const { feed, refetchInterval } = useJobChanges();
+  const { feed, refetchInterval } = useJobChanges(since);
 
   const jobs = trpc.finetuning.list.useInfiniteQuery(listInput(filters), {
     getNextPageParam: (page) => page.next_cursor,

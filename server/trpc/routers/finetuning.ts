@@ -1,3 +1,4 @@
+import { tracked } from "@trpc/server";
 import { z } from "zod";
 import { cancelJob } from "../../finetuning/cancel";
 import { jobChanges } from "../../finetuning/changes";
@@ -64,13 +65,18 @@ export const finetuningRouter = router({
     .output(finetuningJobSchema)
     .mutation(({ ctx, input }) => updateJobMetadata({ db: ctx.db, actor: ctx.actor, id: input.finetuning_id, metadata: input.metadata })),
 
-  /** Live job changes (server-sent events), fed by Postgres LISTEN/NOTIFY. */
+  /**
+   * Live job changes (server-sent events), read from the event log: each is
+   * tracked by its event id, so a (re)subscription with `lastEventId` first
+   * gets every change since. Connections end every LIVE_FEED_MAX_DURATION_MS
+   * and the client reconnects, which authenticates the caller again.
+   */
   onChange: viewerProcedure
-    .input(z.object({ db_connection_id: idSchema.optional() }).prefault({}))
+    .input(z.object({ db_connection_id: idSchema.optional(), lastEventId: z.string().nullish() }).prefault({}))
     .subscription(async function* ({ input, signal }) {
-      for await (const change of jobChanges(signal)) {
+      for await (const { eventId, change } of jobChanges({ lastEventId: input.lastEventId, signal })) {
         if (input.db_connection_id && change.db_connection_id !== input.db_connection_id) continue;
-        yield change;
+        yield tracked(String(eventId), change);
       }
     }),
 

@@ -16,11 +16,12 @@ import { JobFields, MetadataTable, Panel } from "./job-fields";
 // Provider events (training progress) are not announced as job changes, so an active job's timeline also polls gently.
 const ACTIVE_EVENTS_POLL_MS = 10_000;
 
-type Props = { initialJob: FinetuningJob; initialEvents: JobEvent[]; connectionAlias: string | null; canCancel: boolean };
+// since: the live feed position read before initialJob (so no change after it is missed).
+type Props = { initialJob: FinetuningJob; initialEvents: JobEvent[]; connectionAlias: string | null; canCancel: boolean; since?: string };
 
-export function JobDetail({ initialJob, initialEvents, connectionAlias, canCancel }: Props) {
+export function JobDetail({ initialJob, initialEvents, connectionAlias, canCancel, since }: Props) {
   const input = { finetuning_id: initialJob.id };
-  const { feed, refetchInterval } = useJobChanges();
+  const { feed, refetchInterval } = useJobChanges(since);
   const jobQuery = trpc.finetuning.get.useQuery(input, { initialData: initialJob, refetchInterval, retry: (count, error) => error.data?.code !== "NOT_FOUND" && count < 1 });
   const job = jobQuery.data;
   const eventsQuery = trpc.finetuning.events.useQuery(input, {

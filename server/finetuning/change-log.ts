@@ -1,0 +1,45 @@
+import { z } from "zod";
+import type { Db } from "../db";
+import { jobStatusSchema, type JobStatus } from "./schema";
+
+// The live feed reads the append-only event log (job_events): every change
+// of a job appends an event there in the change's own transaction, and an
+// event's bigint id orders it. A feed position is the id of the last event
+// a reader has seen.
+
+export const jobChangeSchema = z.object({
+  id: z.string(),
+  status: jobStatusSchema,
+  db_connection_id: z.string(),
+  deleted: z.boolean(),
+  updated_at: z.string(),
+});
+export type JobChange = z.infer<typeof jobChangeSchema>;
+
+/** One event of the log as the feed carries it: its position and the job change it records. */
+export type LoggedChange = { eventId: bigint; change: JobChange };
+
+type EventRow = { event_id: bigint; job_id: string; status: JobStatus; db_connection_id: string; deleted: boolean; at: Date };
+
+export const READ_BATCH = 500;
+export const JOB_CHANGED_CHANNEL = "finetuning_job_changed";
+
+/** The log's events after `after` (and at most `upTo`), oldest first. */
+export async function readChangesAfter(db: Db, after: bigint, upTo?: bigint): Promise<LoggedChange[]> {
+  const rows = await db.$queryRaw<EventRow[]>`
+    SELECT e.id AS event_id, j.id::text AS job_id, COALESCE(e.to_status, j.status)::text AS status,
+           j.db_connection_id::text AS db_connection_id, (e.kind = 'deleted' OR j.deleted_at IS NOT NULL) AS deleted, e.at
+    FROM job_events e JOIN finetuning_jobs j ON j.id = e.job_id
+    WHERE e.id > ${after} AND e.id <= ${upTo ?? BigInt(Number.MAX_SAFE_INTEGER)}
+    ORDER BY e.id
+    LIMIT ${READ_BATCH}`;
+  return rows.map((row) => ({
+    eventId: BigInt(row.event_id),
+    change: { id: row.job_id, status: row.status, db_connection_id: row.db_connection_id, deleted: row.deleted, updated_at: row.at.toISOString() },
+  }));
+}
+
+export async function latestEventId(db: Db): Promise<bigint> {
+  const [row] = await db.$queryRaw<Array<{ max: bigint | null }>>`SELECT max(id) AS max FROM job_events`;
+  return row?.max === null || row?.max === undefined ? 0n : BigInt(row.max);
+}
