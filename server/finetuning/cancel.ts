@@ -2,12 +2,12 @@ import type { Db } from "../db";
 import { AppError } from "../errors";
 import { ProviderNotFoundError, ProviderUnavailableError, type FinetuningProvider } from "../provider/types";
 import { actorLabel, PROVIDER, type Actor } from "../auth/actor";
-import { cleanUpProviderSide } from "./cleanup";
 import { notFound, statusConflict } from "./errors";
 import { findJobRow, toWireJob, type JobRow } from "./job-row";
 import { syncProviderStatus } from "./sync";
 import { ACTIVE_STATUSES, CANCELLED_BY_USER_ERROR, isActive, type FinetuningJob, type Metadata } from "./schema";
 import { transitionJob } from "./transitions";
+import { enqueueAdvance } from "../worker/queue";
 
 export type CancelJobArgs = {
   db: Db;
@@ -30,7 +30,7 @@ export async function cancelJob({ db, provider, actor, id, metadata }: CancelJob
   // The common case in one statement: an active job with no provider job yet
   // is cancelled locally, whatever stage the worker is at.
   const direct = await cancelLocally({ db, actor, id, metadata, providerJobId: null });
-  if (direct) return finish({ db, provider, row: direct });
+  if (direct) return finish(direct);
 
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const job = await findJobRow(db, id);
@@ -44,7 +44,7 @@ export async function cancelJob({ db, provider, actor, id, metadata }: CancelJob
     }
 
     const row = await cancelLocally({ db, actor, id, metadata, providerJobId: job.finetuningJobId });
-    if (row) return finish({ db, provider, row });
+    if (row) return finish(row);
     // Lost a race (another cancel, the worker, or a provider job appeared): look again.
   }
   throw new AppError("CONFLICT", `Fine-tuning job ${id} kept changing while it was being cancelled; retry.`);
@@ -66,13 +66,21 @@ function cancelLocally(args: { db: Db; actor: Actor; id: string; metadata?: Meta
   });
 }
 
-function finish({ db, provider, row }: { db: Db; provider: FinetuningProvider; row: JobRow }): FinetuningJob {
-  if (row.finetuningFileId || row.finetuningJobId) {
-    void cleanUpProviderSide({ db, provider, id: row.id }).catch((error: unknown) => {
-      console.error(`cleanup after cancelling ${row.id} failed; the worker's sweep retries it`, error);
-    });
-  }
+async function finish(row: JobRow): Promise<FinetuningJob> {
+  await requestProviderCleanup(row);
   return toWireJob(row);
+}
+
+/**
+ * An ended job's training file (and any provider job a worker made meanwhile)
+ * is cleaned up by the worker's next step of it (server/worker/advance.ts);
+ * this queues that step. The provider job we know of is already cancelled.
+ */
+export async function requestProviderCleanup(row: Pick<JobRow, "id" | "finetuningFileId" | "finetuningJobId">): Promise<void> {
+  if (!row.finetuningFileId && !row.finetuningJobId) return;
+  await enqueueAdvance(row.id).catch((error: unknown) => {
+    console.error(`queueing the clean-up of ${row.id} failed; the worker's sweep does it`, error);
+  });
 }
 
 type ProviderOutcome = "cancelled_there" | "retry";
@@ -114,7 +122,7 @@ async function cancelAtProvider(args: {
 async function claimCancel(db: Db, id: string): Promise<boolean> {
   const claimed = await db.$executeRaw`
     UPDATE finetuning_jobs SET cancel_claimed_at = now()
-    WHERE id = ${id}::uuid AND status IN ('queued', 'validating_files', 'running')
+    WHERE id = ${id}::uuid AND status::text = ANY(${[...ACTIVE_STATUSES]}::text[])
       AND (cancel_claimed_at IS NULL OR cancel_claimed_at < now() - make_interval(secs => ${CLAIM_STALE_SECONDS}))`;
   return claimed === 1;
 }

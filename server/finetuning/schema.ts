@@ -11,8 +11,15 @@ export const jobStatusSchema = z.enum(JOB_STATUSES);
 export type JobStatus = (typeof JOB_STATUSES)[number];
 export type ActiveStatus = (typeof ACTIVE_STATUSES)[number];
 
+export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
+
 export function isActive(status: JobStatus): status is ActiveStatus {
   return (ACTIVE_STATUSES as readonly JobStatus[]).includes(status);
+}
+
+/** Succeeded, failed or cancelled: once there, a job's status never changes again. */
+export function isTerminal(status: JobStatus): status is TerminalStatus {
+  return (TERMINAL_STATUSES as readonly JobStatus[]).includes(status);
 }
 
 export const CANCELLED_BY_USER_ERROR = "Fine tuning cancelled by the user";

@@ -91,9 +91,8 @@ export async function listJobs({ db, input }: { db: Db; input: ListJobsInput }):
   };
 }
 
-/** A deleted job stays readable here (and through its events); only the list and the mutations forget it. */
 export async function getJob({ db, id }: { db: Db; id: string }): Promise<FinetuningJob> {
-  const row = await db.finetuningJob.findUnique({ where: { id }, select: JOB_SELECT });
+  const row = await findJobRow(db, id);
   if (!row) throw notFound(id);
   return toWireJob(row);
 }

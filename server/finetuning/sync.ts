@@ -2,7 +2,7 @@ import type { Db } from "../db";
 import type { ProviderJob, ProviderJobStatus } from "../provider/types";
 import { actorLabel, type Actor } from "../auth/actor";
 import type { JobRow } from "./job-row";
-import type { JobStatus } from "./schema";
+import { ACTIVE_STATUSES, type JobStatus } from "./schema";
 import { transitionJob, type TransitionPatch } from "./transitions";
 
 // Which local statuses may move to each provider status. The provider can skip
@@ -10,10 +10,10 @@ import { transitionJob, type TransitionPatch } from "./transitions";
 const FROM: Record<ProviderJobStatus, readonly JobStatus[]> = {
   validating_files: ["queued", "validating_files"],
   queued: ["validating_files", "queued"],
-  running: ["queued", "validating_files", "running"],
-  succeeded: ["queued", "validating_files", "running"],
-  failed: ["queued", "validating_files", "running"],
-  cancelled: ["queued", "validating_files", "running"],
+  running: ACTIVE_STATUSES,
+  succeeded: ACTIVE_STATUSES,
+  failed: ACTIVE_STATUSES,
+  cancelled: ACTIVE_STATUSES,
 };
 
 export const CANCELLED_AT_PROVIDER_ERROR = "Fine tuning cancelled at the provider";

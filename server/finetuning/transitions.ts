@@ -2,7 +2,7 @@ import { Prisma } from "../generated/prisma/client";
 import type { Db } from "../db";
 import { announceJobChange } from "./announce";
 import { JOB_COLUMNS_SQL, type JobRow } from "./job-row";
-import { TERMINAL_STATUSES, type JobStatus, type Metadata } from "./schema";
+import { isTerminal, type JobStatus, type Metadata } from "./schema";
 
 export type TransitionPatch = {
   error?: string | null;
@@ -34,7 +34,7 @@ export type TransitionArgs = {
  */
 export async function transitionJob(args: TransitionArgs): Promise<JobRow | null> {
   const { db, id, from, to, actor, patch = {} } = args;
-  if (from.some((s) => (TERMINAL_STATUSES as readonly string[]).includes(s))) {
+  if (from.some(isTerminal)) {
     throw new Error(`transitionJob: a terminal status never changes (from ${from.join(",")})`);
   }
   const providerGuard =
@@ -61,7 +61,7 @@ export async function transitionJob(args: TransitionArgs): Promise<JobRow | null
         metadata = CASE WHEN ${merge}::jsonb IS NULL THEN t.metadata
                         ELSE COALESCE(t.metadata, '{}'::jsonb) || ${merge}::jsonb END,
         cancelled_at = CASE WHEN ${to} = 'cancelled' THEN now() ELSE t.cancelled_at END,
-        finished_at = CASE WHEN ${to} IN ('succeeded', 'failed', 'cancelled') THEN now() ELSE t.finished_at END,
+        finished_at = CASE WHEN ${isTerminal(to)} THEN now() ELSE t.finished_at END,
         cancel_claimed_at = CASE WHEN ${patch.clearCancelClaim ?? false} THEN NULL ELSE t.cancel_claimed_at END
       FROM prev WHERE t.id = prev.id
       RETURNING t.*, prev.status AS prev_status

@@ -1,8 +1,7 @@
 import type { Db } from "../db";
 import { actorLabel, WORKER } from "../auth/actor";
-import { cleanUpProviderSide } from "../finetuning/cleanup";
 import { JOB_SELECT, type JobRow } from "../finetuning/job-row";
-import { isActive, MIN_GOLDEN_RECORDS, type JobStatus } from "../finetuning/schema";
+import { ACTIVE_STATUSES, isActive, isTerminal, MIN_GOLDEN_RECORDS, type JobStatus } from "../finetuning/schema";
 import { syncProviderStatus } from "../finetuning/sync";
 import { transitionJob } from "../finetuning/transitions";
 import { ProviderNotFoundError, ProviderRejectedError, type FinetuningProvider, type ProviderJob } from "../provider/types";
@@ -24,12 +23,19 @@ const DEFAULT_CREATE_SETTLE_MS = 45_000;
 const NOW: StepResult = { next: "now" };
 const DONE: StepResult = { next: "done" };
 const worker = actorLabel(WORKER);
+// Active, with no provider job yet: the training file is being built, uploaded or checked.
+const PREPARING = ACTIVE_STATUSES.filter((status) => status !== "running");
 
 /**
  * Takes the next step of one job. Every step claims the job with a guarded
- * write before acting on what it read, and stands down (cleaning up what it
- * made at the provider) when the job was cancelled meanwhile. Steps are
- * idempotent: a step killed half-way is simply taken again.
+ * write before acting on what it read, and stands down when the job was
+ * cancelled meanwhile (what it made at the provider and the job does not
+ * know of, it deletes or cancels at once). Steps are idempotent: a step killed
+ * half-way is simply taken again.
+ *
+ * The step of an ended job (cancelled, failed or deleted) is its provider
+ * clean-up, the one place that does it: cancel and delete enqueue this step,
+ * the worker's own steps end in it, the sweep retries it.
  */
 export async function advanceJob(args: StepArgs): Promise<StepResult> {
   const job = await args.db.finetuningJob.findUnique({ where: { id: args.jobId }, select: { ...JOB_SELECT, deletedAt: true, providerCreateAttemptedAt: true } });
@@ -44,9 +50,8 @@ export async function advanceJob(args: StepArgs): Promise<StepResult> {
 }
 
 async function failJob(args: StepArgs, from: readonly JobStatus[], message: string): Promise<StepResult> {
-  await transitionJob({ db: args.db, id: args.jobId, from, to: "failed", actor: worker, reason: message, patch: { error: message } });
-  await cleanUpProviderSide({ db: args.db, provider: args.provider, id: args.jobId });
-  return DONE;
+  const failed = await transitionJob({ db: args.db, id: args.jobId, from, to: "failed", actor: worker, reason: message, patch: { error: message } });
+  return failed ? NOW : DONE; // failed: the next step cleans up; otherwise whoever moved it did
 }
 
 async function uploadTrainingFile(args: StepArgs, job: JobRow): Promise<StepResult> {
@@ -78,25 +83,25 @@ async function createProviderJob(args: StepArgs, job: JobRow & { providerCreateA
   const { db, provider, jobId } = args;
   const file = await provider.fileState(fileId);
   if (file.status === "processing") return { next: "later", seconds: 1 };
-  if (file.status === "error") return failJob(args, ["queued", "validating_files"], `The provider rejected the training file: ${file.message}`);
+  if (file.status === "error") return failJob(args, PREPARING, `The provider rejected the training file: ${file.message}`);
 
   const providerJob = await createOnce(args, job, fileId);
   if (providerJob === "wait") return { next: "later", seconds: 1 };
-  if (providerJob instanceof ProviderRejectedError) return failJob(args, ["queued", "validating_files"], providerJob.message);
+  if (providerJob instanceof ProviderRejectedError) return failJob(args, PREPARING, providerJob.message);
   const recorded = await transitionJob({
     db,
     id: jobId,
-    from: ["queued", "validating_files"],
+    from: PREPARING,
     to: job.status,
     expectProviderJobId: null,
     actor: worker,
     patch: { finetuningJobId: providerJob.id },
   });
   if (!recorded) {
-    // Cancelled while the provider job was being created: it must not outlive us.
+    // Cancelled while the provider job was being created: it must not outlive
+    // us, and the job does not know of it. The next step deletes the file.
     await provider.cancelJob(providerJob.id);
-    await cleanUpProviderSide({ db, provider, id: jobId });
-    return DONE;
+    return NOW;
   }
   return NOW;
 }
@@ -134,16 +139,40 @@ async function followProviderJob(args: StepArgs, job: JobRow, providerJobId: str
     providerJob = await provider.retrieveJob(providerJobId);
   } catch (error) {
     if (!(error instanceof ProviderNotFoundError)) throw error;
-    return failJob(args, ["queued", "validating_files", "running"], `The provider no longer knows job ${providerJobId} (deleted there, or a restarted local sandbox).`);
+    return failJob(args, ACTIVE_STATUSES, `The provider no longer knows job ${providerJobId} (deleted there, or a restarted local sandbox).`);
   }
   await mirrorProviderEvents({ db, provider, jobId, providerJobId });
   if (providerJob.status !== job.status) {
     const synced = await syncProviderStatus({ db, id: jobId, providerJob, actor: WORKER });
     if (!synced) return NOW; // someone else moved it (a cancel): look again
   }
-  if (providerJob.status === "succeeded" || providerJob.status === "failed" || providerJob.status === "cancelled") {
-    if (providerJob.status !== "succeeded") await cleanUpProviderSide({ db, provider, id: jobId });
-    return DONE;
-  }
+  if (isTerminal(providerJob.status)) return providerJob.status === "succeeded" ? DONE : NOW;
   return { next: "later", seconds: args.pollSeconds };
+}
+
+/**
+ * After a job ended (cancelled, failed or deleted): make sure no provider job
+ * for it keeps running and delete its training file. Idempotent, and
+ * bookkept in provider_cleaned_at, so the sweep can find what is left.
+ */
+export async function cleanUpProviderSide(args: { db: Db; provider: FinetuningProvider; id: string }): Promise<void> {
+  const { db, provider, id } = args;
+  const job = await db.finetuningJob.findUnique({
+    where: { id },
+    select: { status: true, finetuningFileId: true, finetuningJobId: true, providerCleanedAt: true, deletedAt: true },
+  });
+  if (!job || job.providerCleanedAt || (!job.finetuningFileId && !job.finetuningJobId)) return;
+  // An active job is the worker's; a succeeded one keeps its file until it is deleted.
+  if (isActive(job.status) || (job.status === "succeeded" && job.deletedAt === null)) return;
+
+  if (job.finetuningJobId) {
+    const there = await provider.retrieveJob(job.finetuningJobId).catch((error: unknown) => {
+      if (error instanceof ProviderNotFoundError) return null; // nothing left to stop
+      throw error;
+    });
+    if (there && !isTerminal(there.status)) await provider.cancelJob(job.finetuningJobId);
+  }
+  if (job.finetuningFileId) await provider.deleteFile(job.finetuningFileId);
+  // Bookkeeping, not a change of the job: updated_at stays as it was.
+  await db.$executeRaw`UPDATE finetuning_jobs SET provider_cleaned_at = now() WHERE id = ${id}::uuid AND provider_cleaned_at IS NULL`;
 }

@@ -1,8 +1,8 @@
 import type { Db } from "../db";
 import { env } from "../env";
-import { cleanUpProviderSide } from "../finetuning/cleanup";
+import { ACTIVE_STATUSES } from "../finetuning/schema";
 import type { FinetuningProvider } from "../provider/types";
-import { advanceJob } from "./advance";
+import { advanceJob, cleanUpProviderSide } from "./advance";
 import { ADVANCE_QUEUE, enqueueAdvance, queue, type AdvanceMessage } from "./queue";
 
 export type WorkerOptions = { db: Db; provider: FinetuningProvider; concurrency?: number; pollMs?: number; reconcileMs?: number };
@@ -36,7 +36,7 @@ export async function startWorker({ db, provider, concurrency = 4, pollMs = 1_00
     reconciling = true;
     try {
       const active = await db.finetuningJob.findMany({
-        where: { status: { in: ["queued", "validating_files", "running"] }, deletedAt: null },
+        where: { status: { in: [...ACTIVE_STATUSES] }, deletedAt: null },
         select: { id: true },
         take: 1_000,
       });

@@ -4,7 +4,7 @@ import { db } from "../../server/db";
 import { cancelJob } from "../../server/finetuning/cancel";
 import type { Sandbox } from "../../server/provider/sandbox";
 import type { FinetuningProvider } from "../../server/provider/types";
-import { advanceJob } from "../../server/worker/advance";
+import { advanceJob, cleanUpProviderSide } from "../../server/worker/advance";
 import { eventsOf, makeConnection, makeJob } from "../helpers/factories";
 import { sandboxProvider } from "../helpers/provider";
 import { driveJob, waitFor } from "../helpers/worker";
@@ -124,13 +124,14 @@ describe("cancel at every stage (guarantees 1 and 2)", () => {
     await expectNothingLeftAtProvider(job.id);
   });
 
-  // The cancel's clean-up deletes the training file while the create is in
+  // The cancel queues the clean-up step, which runs after the create step;
+  // the sweep, though, may delete the training file while the create is in
   // flight. If the create lands first, the worker cancels the job it made; if
   // the deletion lands first, the provider refuses the create. Either way
   // nothing is left running.
   it.each([
     ["the create lands first: the worker cancels what it made", 1_000, 1],
-    ["the file deletion lands first: the create is refused", 0, 0],
+    ["the sweep's file deletion lands first: the create is refused", 0, 0],
   ] as const)("while the worker is creating the provider job, %s", async (_name, deleteDelayMs, providerJobs) => {
     const job = await newJob();
     await step(job.id); // uploads the file
@@ -143,7 +144,8 @@ describe("cancel at every stage (guarantees 1 and 2)", () => {
     const creating = step(job.id);
     await waitFor(() => creates(), (n) => n > before);
     await cancelJob({ db: db(), provider, actor: operator, id: job.id }); // no provider job recorded yet
-    await creating;
+    const sweep = cleanUpProviderSide({ db: db(), provider, id: job.id });
+    await Promise.all([creating, sweep]);
     await driveJob({ db: db(), provider, jobId: job.id });
     expect(providerJobsFor(job.id)).toHaveLength(providerJobs);
     await expectNothingLeftAtProvider(job.id);

@@ -1,7 +1,7 @@
 import type { InfiniteData, QueryClient } from "@tanstack/react-query";
 import { getMutationKey, getQueryKey } from "@trpc/react-query";
 import { trpc } from "@/app/_trpc/client";
-import { TERMINAL_STATUSES, type FinetuningJob, type JobPage, type JobStatus } from "@/server/finetuning/schema";
+import { CANCELLED_BY_USER_ERROR, type FinetuningJob, type JobPage } from "@/server/finetuning/schema";
 
 // The jobs list lives in the cache as plain pages (useQuery) or as pages of an
 // infinite query (the "Load more" table); both sit under one key prefix, so
@@ -56,14 +56,10 @@ export function findListedJob(snapshot: JobListSnapshot, id: string): Finetuning
   return undefined;
 }
 
-export function isTerminal(status: JobStatus): boolean {
-  return (TERMINAL_STATUSES as readonly JobStatus[]).includes(status);
-}
-
 /** What a job looks like the moment the operator confirms its cancel. */
 export function asCancelled(job: FinetuningJob): FinetuningJob {
   const now = new Date().toISOString();
-  return { ...job, status: "cancelled", error: "Fine tuning cancelled by the user", cancelled_at: now, finished_at: job.finished_at ?? now, updated_at: now };
+  return { ...job, status: "cancelled", error: CANCELLED_BY_USER_ERROR, cancelled_at: now, finished_at: job.finished_at ?? now, updated_at: now };
 }
 
 export function jobName(job: Pick<FinetuningJob, "alias" | "id">): string {
