@@ -91,8 +91,9 @@ export async function listJobs({ db, input }: { db: Db; input: ListJobsInput }):
   };
 }
 
+/** A deleted job stays readable here (and through its events); only the list and the mutations forget it. */
 export async function getJob({ db, id }: { db: Db; id: string }): Promise<FinetuningJob> {
-  const row = await findJobRow(db, id);
+  const row = await db.finetuningJob.findUnique({ where: { id }, select: JOB_SELECT });
   if (!row) throw notFound(id);
   return toWireJob(row);
 }

@@ -20,14 +20,18 @@ function pendingCancels(queryClient: QueryClient): Set<string> {
 /**
  * Keeps the job caches in step with the server without reloads. Every change
  * (worker, provider, another operator) arrives over `finetuning.onChange`
- * (SSE, fed by Postgres LISTEN/NOTIFY): its status is patched into the caches
- * at once, then the affected queries are refetched for the rest of the row.
- * Returns the feed's state and the polling interval the queries should use:
- * none while the feed is connected, FALLBACK_POLL_MS while it is not.
+ * (SSE, read from the event log): its status is patched into the caches at
+ * once, then the affected queries are refetched for the rest of the row.
+ * `since` is the feed position the server read before rendering the page's
+ * data: the feed starts there, so a change made between the page's load and
+ * the subscription arrives too, and after a reconnect the link resumes from
+ * the last event it saw. Returns the feed's state and the polling interval
+ * the queries should use: none while the feed is connected, FALLBACK_POLL_MS
+ * while it is not.
  */
 export type LiveFeed = "live" | "connecting" | "polling";
 
-export function useJobChanges(): { feed: LiveFeed; refetchInterval: number | false } {
+export function useJobChanges(since?: string): { feed: LiveFeed; refetchInterval: number | false } {
   const utils = trpc.useUtils();
   const queryClient = useQueryClient();
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
@@ -74,11 +78,14 @@ export function useJobChanges(): { feed: LiveFeed; refetchInterval: number | fal
     [queryClient, scheduleRefetch, utils],
   );
 
-  const subscription = trpc.finetuning.onChange.useSubscription(undefined, {
-    // (Re)connected: whatever changed while we were not listening is fetched now.
-    onStarted: scheduleRefetch,
-    onData: applyChange,
-  });
+  const subscription = trpc.finetuning.onChange.useSubscription(
+    { lastEventId: since ?? null },
+    {
+      // Without a known starting position, whatever changed before the feed started is fetched now.
+      onStarted: since === undefined ? scheduleRefetch : undefined,
+      onData: ({ data }) => applyChange(data),
+    },
+  );
   const feed: LiveFeed = subscription.status === "pending" ? "live" : subscription.status === "connecting" && !subscription.error ? "connecting" : "polling";
   return { feed, refetchInterval: feed === "live" ? false : FALLBACK_POLL_MS };
 }
