@@ -1,5 +1,5 @@
 import type { Db } from "./db";
-import type { JobStatus } from "./finetuning/schema";
+import { CANCELLED_BY_USER_ERROR, type JobStatus } from "./finetuning/schema";
 import { DEMO_GOLDEN_RECORDS, DEMO_SCHEMA } from "./seed-data";
 import type { TxClient } from "./finetuning/service";
 
@@ -9,7 +9,7 @@ const FINISHED: SeedJob[] = [
   { alias: "retail-sql-v1", status: "succeeded", hoursAgo: 72, modelId: "ft:gpt-4o-mini-2024-07-18:sandbox:retail-sql-v1:9f2c1a" },
   { alias: "retail-sql-v2", status: "succeeded", hoursAgo: 30, modelId: "ft:gpt-4o-mini-2024-07-18:sandbox:retail-sql-v2:4b7e0d" },
   { alias: "retail-sql-lr-sweep", status: "failed", hoursAgo: 26, error: "Training file has 3 examples with assistant messages over the token limit" },
-  { alias: "retail-sql-wrong-schema", status: "cancelled", hoursAgo: 20, error: "Fine tuning cancelled by the user" },
+  { alias: "retail-sql-wrong-schema", status: "cancelled", hoursAgo: 20, error: CANCELLED_BY_USER_ERROR },
 ];
 // Queued jobs: the worker takes them through the sandbox as soon as the app starts.
 const QUEUED: SeedJob[] = [

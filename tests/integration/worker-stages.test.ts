@@ -2,6 +2,7 @@ import "../helpers/env";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { db } from "../../server/db";
 import { cancelJob } from "../../server/finetuning/cancel";
+import { deleteJob } from "../../server/finetuning/service";
 import type { Sandbox } from "../../server/provider/sandbox";
 import type { FinetuningProvider } from "../../server/provider/types";
 import { advanceJob, cleanUpProviderSide } from "../../server/worker/advance";
@@ -149,5 +150,19 @@ describe("cancel at every stage (guarantees 1 and 2)", () => {
     await driveJob({ db: db(), provider, jobId: job.id });
     expect(providerJobsFor(job.id)).toHaveLength(providerJobs);
     await expectNothingLeftAtProvider(job.id);
+  });
+});
+
+describe("delete (the contract: the provider's file is cleaned up)", () => {
+  it("a succeeded job's training file is deleted by the worker's clean-up step", async () => {
+    const job = await newJob();
+    await driveJob({ db: db(), provider, jobId: job.id });
+    const { status, finetuningFileId } = await row(job.id);
+    expect(status).toBe("succeeded");
+    expect(sandbox.files().find((f) => f.id === finetuningFileId)?.deleted).toBe(false);
+    await deleteJob({ db: db(), provider, actor: operator, id: job.id });
+    await driveJob({ db: db(), provider, jobId: job.id });
+    if (finetuningFileId) await fileDeleted(finetuningFileId);
+    expect((await row(job.id)).providerCleanedAt).not.toBeNull();
   });
 });

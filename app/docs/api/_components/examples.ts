@@ -1,4 +1,5 @@
-import type { FinetuningJob } from "@/server/finetuning/schema";
+import { statusConflict } from "@/server/finetuning/errors";
+import { CANCELLED_BY_USER_ERROR, type FinetuningJob } from "@/server/finetuning/schema";
 
 // The seed's cancel example (Dataherald's docs), with the bearer key this API needs.
 export const CANCEL_CURL = `curl -X 'POST' \\
@@ -16,7 +17,7 @@ const cancelled: FinetuningJob = {
   alias: "my_model",
   db_connection_id: "0193a5a0-1b2c-7e3d-8f40-5a6b7c8d9e0f",
   status: "cancelled",
-  error: "Fine tuning cancelled by the user",
+  error: CANCELLED_BY_USER_ERROR,
   base_llm: { model_provider: "openai", model_name: "gpt-4o-mini-2024-07-18", model_parameters: { n_epochs: "1" } },
   finetuning_file_id: null,
   finetuning_job_id: null,
@@ -32,7 +33,7 @@ const cancelled: FinetuningJob = {
 export const CANCEL_RESPONSE = JSON.stringify(cancelled, null, 2);
 
 export const ERROR_EXAMPLE = JSON.stringify(
-  { error: { code: "CONFLICT", message: "Fine-tuning job 0193a5b2-… has already succeeded; only a queued, validating or running job can be cancelled." } },
+  { error: { code: "CONFLICT", message: statusConflict({ id: "0193a5b2-…", status: "succeeded" }).message } },
   null,
   2,
 );
