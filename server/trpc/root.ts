@@ -3,11 +3,13 @@ import { dbConnectionRouter } from "./routers/db-connection";
 import { finetuningRouter } from "./routers/finetuning";
 import { goldenRecordRouter } from "./routers/golden-record";
 import { goldenRecordImportRouter } from "./routers/golden-record-import";
+import { webhooksRouter } from "./routers/webhooks";
 
 export const appRouter = router({
   finetuning: finetuningRouter,
   dbConnection: dbConnectionRouter,
   goldenRecord: mergeRouters(goldenRecordRouter, goldenRecordImportRouter),
+  webhooks: webhooksRouter,
 });
 
 /** The API's type, for other TypeScript services' typed clients. */

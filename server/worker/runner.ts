@@ -4,6 +4,7 @@ import { ACTIVE_STATUSES } from "../finetuning/schema";
 import type { FinetuningProvider } from "../provider/types";
 import { advanceJob, cleanUpProviderSide } from "./advance";
 import { ADVANCE_QUEUE, enqueueAdvance, queue, type AdvanceMessage } from "./queue";
+import { startWebhookDispatcher } from "../webhooks/dispatcher";
 
 export type WorkerOptions = { db: Db; provider: FinetuningProvider; concurrency?: number; pollMs?: number; reconcileMs?: number };
 export type RunningWorker = { stop(): Promise<void> };
@@ -53,12 +54,15 @@ export async function startWorker({ db, provider, concurrency = 4, pollMs = 1_00
       reconciling = false;
     }
   };
+  // Webhook deliveries ride the same queue: every worker sends them.
+  const webhooks = await startWebhookDispatcher({ db });
   const timer = setInterval(() => void reconcile(), reconcileMs);
   void reconcile();
 
   return {
     async stop() {
       clearInterval(timer);
+      await webhooks.stop();
       await boss.offWork(ADVANCE_QUEUE, { id: workerId });
     },
   };

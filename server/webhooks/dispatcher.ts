@@ -1,0 +1,105 @@
+import type { PgBoss } from "pg-boss";
+import type { Db } from "../db";
+import { env } from "../env";
+import { queue } from "../worker/queue";
+import { attemptDelivery, type RetryPolicy } from "./attempt";
+
+/**
+ * The dispatcher moves the outbox (webhook_deliveries, filled by a trigger in
+ * the transaction of each change) onto the durable queue and delivers it.
+ *
+ * One queue message per (endpoint, job) with the "stately" policy: at most one
+ * queued and one running per pair, so one job's messages go out one at a
+ * time, oldest first. A message that must be retried later holds back the
+ * job's newer ones (per-job order); other jobs go on. What a killed worker was
+ * sending stays pending in the outbox and is sent again, with the same
+ * webhook-id, once its hold runs out: at least once, never lost.
+ */
+export const WEBHOOK_QUEUE = "webhook-deliver";
+type DeliverMessage = { endpointId: string; jobId: string | null };
+
+export type DispatcherOptions = {
+  db: Db;
+  concurrency?: number;
+  // How often the outbox is looked at for due messages.
+  pumpMs?: number;
+  allowPrivate?: boolean;
+  retry?: Partial<RetryPolicy>;
+};
+export type RunningDispatcher = { stop(): Promise<void>; pump(): Promise<number> };
+
+// A pass sends at most this many messages of one job, then lets others run.
+const MESSAGES_PER_PASS = 50;
+
+async function createWebhookQueue(boss: PgBoss): Promise<void> {
+  await boss.createQueue(WEBHOOK_QUEUE, { policy: "stately", retryLimit: 5, retryDelay: 1, retryBackoff: true, expireInSeconds: 600, heartbeatSeconds: 10 });
+}
+
+/** The (endpoint, job) pairs whose oldest pending message is due and not held. */
+async function duePairs(db: Db): Promise<DeliverMessage[]> {
+  return db.$queryRaw<DeliverMessage[]>`
+    SELECT d.endpoint_id::text AS "endpointId", d.job_id::text AS "jobId"
+    FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled
+    WHERE d.state = 'pending' AND d.next_attempt_at <= now() AND (d.locked_until IS NULL OR d.locked_until < now())
+      AND NOT EXISTS (
+        SELECT 1 FROM webhook_deliveries p
+        WHERE p.endpoint_id = d.endpoint_id AND p.job_id IS NOT DISTINCT FROM d.job_id AND p.state = 'pending' AND p.seq < d.seq)
+    LIMIT 5000`;
+}
+
+export async function startWebhookDispatcher(options: DispatcherOptions): Promise<RunningDispatcher> {
+  const { db, concurrency = 8, pumpMs = 500 } = options;
+  const e = env();
+  const policy: RetryPolicy = {
+    baseMs: options.retry?.baseMs ?? e.WEBHOOK_RETRY_BASE_MS,
+    maxMs: options.retry?.maxMs ?? e.WEBHOOK_RETRY_MAX_MS,
+    giveUpAfterMs: options.retry?.giveUpAfterMs ?? e.WEBHOOK_DISABLE_AFTER_MS,
+  };
+  const allowPrivate = options.allowPrivate ?? e.WEBHOOK_ALLOW_PRIVATE;
+  const boss = await queue();
+  await createWebhookQueue(boss);
+
+  const workerId = await boss.work<DeliverMessage>(
+    WEBHOOK_QUEUE,
+    { localConcurrency: concurrency, batchSize: 1, pollingIntervalSeconds: 0.5 },
+    async ([message]) => {
+      if (!message) return;
+      const { endpointId, jobId } = message.data;
+      for (let i = 0; i < MESSAGES_PER_PASS; i++) {
+        const outcome = await attemptDelivery({ db, endpointId, jobId, allowPrivate, policy });
+        if (outcome !== "next") return;
+      }
+    },
+  );
+
+  let pumping = false;
+  const pump = async (): Promise<number> => {
+    if (pumping) return 0;
+    pumping = true;
+    try {
+      const pairs = await duePairs(db);
+      if (pairs.length > 0) {
+        await boss.insert(
+          WEBHOOK_QUEUE,
+          pairs.map((data) => ({ data, singletonKey: `${data.endpointId}:${data.jobId ?? "-"}` })),
+        );
+      }
+      return pairs.length;
+    } catch (error) {
+      console.error("webhooks: looking at the outbox failed; trying again shortly", error);
+      return 0;
+    } finally {
+      pumping = false;
+    }
+  };
+  const timer = setInterval(() => void pump(), pumpMs);
+  void pump();
+
+  return {
+    pump,
+    async stop() {
+      clearInterval(timer);
+      await boss.offWork(WEBHOOK_QUEUE, { id: workerId });
+    },
+  };
+}
