@@ -48,11 +48,11 @@ function hostedJob(value: unknown): unknown {
 const GOLDEN_RECORDS = /\bgolden_records\b/g;
 
 /** An answer of /api/v1 as the hosted API words it: jobs with `golden_sqls`, errors naming `golden_sqls`. */
-export function toHostedBody(body: string | null): string | null {
-  if (body === null) return null;
-  const value: unknown = JSON.parse(body);
+export function toHostedBody(response: { status: number; body: string | null }): string | null {
+  if (response.body === null) return null;
+  const value: unknown = JSON.parse(response.body);
   if (Array.isArray(value)) return JSON.stringify(value.map(hostedJob));
-  if (value !== null && typeof value === "object" && "error" in value) {
+  if (response.status >= 400) {
     const error = (value as { error: { message: string; field?: string } }).error;
     const renamed = { ...error, message: error.message.replace(GOLDEN_RECORDS, "golden_sqls") };
     if (error.field) renamed.field = error.field.replace(GOLDEN_RECORDS, "golden_sqls");

@@ -78,7 +78,7 @@ async function handle(req: RestRequest): Promise<RestResponse> {
 
 async function runRoute(req: RestRequest, surface: Surface, route: RestRoute, body: JsonObject | undefined): Promise<RestResponse> {
   const answer = await runProcedure(req, surface, route, body);
-  return surface.hosted ? { ...answer, body: toHostedBody(answer.body) } : answer;
+  return surface.hosted ? { ...answer, body: toHostedBody(answer) } : answer;
 }
 
 async function runProcedure(req: RestRequest, surface: Surface, route: RestRoute, body: JsonObject | undefined): Promise<RestResponse> {
@@ -89,11 +89,19 @@ async function runProcedure(req: RestRequest, surface: Surface, route: RestRoute
   // it. No input is named so: such parameters are dropped.
   for (const name of [...url.searchParams.keys()]) if (name in Object.prototype) url.searchParams.delete(name);
   const result = await invokeProcedure({ method: route.method, url, headers: req.headers, body, requestOrigin: req.requestOrigin });
-  if (!result.ok) return responseFromTrpcError(result.error);
+  if (!result.ok) return withRetryAdvice(responseFromTrpcError(result.error));
   const status = result.status === 200 ? route.successStatus : result.status;
   // The engine docs' delete answer; the job stays readable through GET and its events.
   if (route.method === "DELETE") return { status, headers: { ...JSON_HEADERS }, body: JSON.stringify({ status: true }) };
   if (!route.paged) return { status, headers: { ...JSON_HEADERS }, body: result.body };
   const list = listAnswer(result.body, req.url, req.requestOrigin);
   return { status, headers: { ...JSON_HEADERS, ...list.headers }, body: list.body };
+}
+
+// Stainless-generated SDKs (Dataherald's among them) retry every 409 unless
+// told not to; a job's state conflict (cancelling a succeeded job) will not
+// change on retry, unlike an Idempotency-Key still running (answered earlier).
+function withRetryAdvice(response: RestResponse): RestResponse {
+  if (response.status !== 409) return response;
+  return { ...response, headers: { ...response.headers, "x-should-retry": "false" } };
 }
