@@ -2,17 +2,19 @@
 //   api-key create --name NAME --role viewer|operator|admin   prints the key, and only the key, on stdout
 //   api-key revoke --id ID
 //   api-key list
-//   user create --email E --password P --role viewer|operator|admin [--name N]
+//   user create --email E --password P|- --role viewer|operator|admin [--name N]   (- reads the password from stdin)
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { ensureAuthSecret, migrate, openDatabase } from "../server/launch/bootstrap";
 import { ROLES } from "../server/auth/actor";
+import { passwordProblem } from "../server/auth/password-policy";
 
 const USAGE = `usage:
   cli api-key create --name NAME --role viewer|operator|admin
   cli api-key revoke --id ID
   cli api-key list
-  cli user create --email EMAIL --password PASSWORD --role viewer|operator|admin [--name NAME]`;
+  cli user create --email EMAIL --password PASSWORD|- --role viewer|operator|admin [--name NAME]
+    (--password - reads it from stdin, so it stays out of the shell history and the process list)`;
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -36,11 +38,17 @@ async function run(command: string): Promise<void> {
       return;
     }
     case "api-key list":
-      for (const k of await admin.listApiKeys()) console.log(`${k.id}\t${k.name ?? ""}\t${k.start ?? ""}…\t${k.enabled ? "enabled" : "revoked"}\t${JSON.stringify(k.metadata)}`);
+      for (const k of await admin.listApiKeys()) {
+        const used = k.lastUsedAt ? `last used ${k.lastUsedAt.toISOString()}` : "never used";
+        console.log(`${k.id}\t${k.name ?? ""}\t${k.start ?? ""}…\t${k.role ?? "no role"}\t${k.enabled ? "enabled" : "revoked"}\t${used}`);
+      }
       return;
     case "user create": {
       const email = z.email().parse(values.email, { error: () => "--email must be an email address" });
-      const password = z.string().min(8).parse(values.password, { error: () => "--password needs at least 8 characters" });
+      if (!values.password) throw new Error("--password is required (- reads it from stdin)");
+      const password = values.password === "-" ? await readPasswordFromStdin() : values.password;
+      const problem = passwordProblem(password, [email]);
+      if (problem) throw new Error(`--password: ${problem}`);
       const user = await admin.createUser({ email, password, role: role(), name: values.name });
       console.error(`created ${user.email} (${values.role}) ${user.id}`);
       return;
@@ -48,6 +56,16 @@ async function run(command: string): Promise<void> {
     default:
       throw new Error(USAGE);
   }
+}
+
+/** The first line of stdin (a pipe or a terminal), without its line ending. */
+async function readPasswordFromStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    if (chunk.includes(10)) break;
+  }
+  return (Buffer.concat(chunks).toString("utf8").split(/\r?\n/)[0] ?? "");
 }
 
 async function main(): Promise<void> {

@@ -1,18 +1,25 @@
 import { randomBytes } from "node:crypto";
 import { createUser } from "../server/auth/admin";
+import { SYSTEM_USER_EMAIL } from "../server/auth/api-key";
 import { db } from "../server/db";
 import { seedDemoData } from "../server/seed";
 import { enqueueRun } from "../server/worker/queue";
 
 export const FIRST_ADMIN_EMAIL = "admin@localhost.test";
 
-/** On an empty embedded database: seed demo data and make the first admin, whose password is shown this once. */
+/**
+ * On an empty embedded database: seed demo data and make the first admin,
+ * whose password is shown this once and must be changed at its first sign-in
+ * (it has been in a terminal and perhaps a log).
+ */
 export async function firstStart({ seed }: { seed: boolean }): Promise<void> {
   if (!seed) return;
   if (await seedDemoData({ db: db(), enqueueRun })) console.log("Seeded demo data: one database connection, 28 golden records, 7 jobs.");
-  const admins = await db().user.count({ where: { role: "admin", email: { not: "system@controlroom.local" } } });
+  const admins = await db().user.count({ where: { role: "admin", email: { not: SYSTEM_USER_EMAIL } } });
   if (admins > 0) return;
-  const password = randomBytes(12).toString("base64url");
-  await createUser({ email: FIRST_ADMIN_EMAIL, password, role: "admin", name: "Admin" });
-  console.log(`\nFirst start: created the admin account (shown only this once)\n  email:    ${FIRST_ADMIN_EMAIL}\n  password: ${password}\n`);
+  const password = randomBytes(18).toString("base64url");
+  await createUser({ email: FIRST_ADMIN_EMAIL, password, role: "admin", name: "Admin", mustChangePassword: true });
+  console.log(
+    `\nFirst start: created the admin account (shown only this once; choose your own password at the first sign-in)\n  email:    ${FIRST_ADMIN_EMAIL}\n  password: ${password}\n`,
+  );
 }

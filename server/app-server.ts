@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import next from "next";
+import { secureRequest } from "./http/security-headers";
 import { createTrpcNodeHandler, TRPC_ENDPOINT } from "./http/trpc";
 
 export type AppServer = { url: string; close(): Promise<void> };
@@ -23,6 +24,7 @@ export async function startAppServer(opts: { port: number; hostname?: string; de
   const mounts: ApiMounts = [{ prefix: `${TRPC_ENDPOINT}/`, handler: createTrpcNodeHandler() }, ...(opts.mounts ?? [])];
 
   const server: Server = createServer((req, res) => {
+    secureRequest(req, res); // security headers on every answer; the client's address from the socket
     const url = req.url ?? "/";
     const mount = mounts.find((m) => url.startsWith(m.prefix));
     if (mount) return mount.handler(req, res);

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { z } from "zod";
 
 // Every environment variable the product reads, parsed once. The launcher
@@ -9,7 +10,10 @@ const schema = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   APP_URL: z.url().optional(),
-  BETTER_AUTH_SECRET: z.string().min(32).default("development-only-secret-change-me-0000000000"),
+  // No default: the launcher keeps one in .data/auth-secret; production refuses to start without one.
+  BETTER_AUTH_SECRET: z.string().min(32).optional(),
+  // Addresses or CIDR ranges (comma-separated) of proxies whose X-Forwarded-For is believed; none by default.
+  TRUSTED_PROXIES: z.string().default(""),
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: z.url().optional(),
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
@@ -48,13 +52,43 @@ export type Env = z.infer<typeof schema>;
 let cached: Env | undefined;
 
 export function env(): Env {
-  cached ??= schema.parse(process.env);
+  cached ??= withAuthSecret(schema.parse(process.env));
   return cached;
+}
+
+// Without the launcher there is no kept secret: production stops here, and
+// development gets a random one for this process (sessions end on restart).
+// It goes into process.env so every copy of this module in the process agrees.
+function withAuthSecret(parsed: Env): Env {
+  if (parsed.BETTER_AUTH_SECRET) return parsed;
+  if (parsed.NODE_ENV === "production") {
+    throw new Error("BETTER_AUTH_SECRET is not set: set a random secret of 32+ characters (npm start keeps one in .data/auth-secret).");
+  }
+  process.env.BETTER_AUTH_SECRET = randomBytes(32).toString("base64url");
+  console.warn("BETTER_AUTH_SECRET is not set: using a random one for this process; sessions will not survive a restart.");
+  return { ...parsed, BETTER_AUTH_SECRET: process.env.BETTER_AUTH_SECRET };
+}
+
+/** The session signing secret (always set once env() has been read). */
+export function authSecret(): string {
+  const secret = env().BETTER_AUTH_SECRET;
+  if (!secret) throw new Error("BETTER_AUTH_SECRET is not set");
+  return secret;
 }
 
 export function appUrl(): string {
   const e = env();
   return e.APP_URL ?? `http://localhost:${e.PORT}`;
+}
+
+/**
+ * The origins a browser may use the app from: APP_URL's alone when it is set;
+ * otherwise every loopback name for the port (localhost, 127.0.0.1, [::1]).
+ */
+export function appOrigins(): string[] {
+  const e = env();
+  if (e.APP_URL) return [new URL(e.APP_URL).origin];
+  return ["localhost", "127.0.0.1", "[::1]"].map((host) => `http://${host}:${e.PORT}`);
 }
 
 /** The schema itself: the README's configuration table is checked against it. */

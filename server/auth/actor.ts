@@ -5,10 +5,22 @@ export function asRole(value: unknown): Role {
   return (ROLES as readonly unknown[]).includes(value) ? (value as Role) : "viewer";
 }
 
+const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
+
+export function roleRank(role: Role): number {
+  return RANK[role];
+}
+
+/** The lesser of two roles: what a key may do when its owner has less. */
+export function lowerRole(a: Role, b: Role): Role {
+  return RANK[a] <= RANK[b] ? a : b;
+}
+
 // Who did something: a signed-in user, an API key, or the product itself.
 export type Actor =
   | { kind: "user"; id: string; email: string; role: Role }
-  | { kind: "api_key"; id: string; name: string; role: Role }
+  // budget: the rate-limit subject its requests count under (its owner's, so more keys are not more quota).
+  | { kind: "api_key"; id: string; name: string; role: Role; ownerId?: string; budget?: string }
   | { kind: "system"; name: "worker" | "provider" | "seed" | "cli" };
 
 export function actorLabel(actor: Actor): string {

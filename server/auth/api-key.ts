@@ -1,33 +1,41 @@
 import { defaultKeyHasher } from "@better-auth/api-key";
 import type { Db } from "../db";
 import { AppError } from "../errors";
-import { asRole, type Actor } from "./actor";
+import { asRole, lowerRole, type Actor } from "./actor";
 
-type KeyRow = { id: string; name: string | null; metadata: string | null; usable: boolean };
+export const SYSTEM_USER_EMAIL = "system@controlroom.local";
+
+type KeyRow = { id: string; name: string | null; key_role: string; owner_id: string; owner_role: string | null; system_owned: boolean };
+
+const INVALID_KEY = "The API key is not valid, expired or revoked.";
 
 /**
  * Verifies an API key — stored hashed by better-auth's API-key plugin, hashed
  * here with the plugin's own hasher — in one read. It runs on every API call:
  * better-auth's own verifyApiKey takes four statements, two of them writes.
+ *
+ * The role comes from api_key_grants (only the server writes it), lowered to
+ * the owner's role as it is now; a banned or deleted owner's keys do nothing.
  */
 export async function authenticateApiKey({ db, key }: { db: Db; key: string }): Promise<Actor> {
   const hashed = await defaultKeyHasher(key);
   const rows = await db.$queryRaw<KeyRow[]>`
-    SELECT id, name, metadata, (enabled IS NOT FALSE AND ("expiresAt" IS NULL OR "expiresAt" > now())) AS usable
-    FROM apikey WHERE key = ${hashed}`;
+    SELECT k.id, k.name, g.role AS key_role, u.id AS owner_id, u.role AS owner_role, u.email = ${SYSTEM_USER_EMAIL} AS system_owned
+    FROM apikey k
+    JOIN api_key_grants g ON g.api_key_id = k.id
+    JOIN "user" u ON u.id = g.owner_id
+    WHERE k.key = ${hashed}
+      AND k.enabled IS NOT FALSE AND (k."expiresAt" IS NULL OR k."expiresAt" > now())
+      AND (u.banned IS NOT TRUE OR (u."banExpires" IS NOT NULL AND u."banExpires" <= now()))`;
   const row = rows[0];
-  if (!row?.usable) throw new AppError("UNAUTHORIZED", "The API key is not valid, expired or revoked.");
-  return { kind: "api_key", id: row.id, name: row.name ?? row.id, role: asRole(parseMetadata(row.metadata).role) };
-}
-
-function parseMetadata(text: string | null): Record<string, unknown> {
-  if (!text) return {};
-  try {
-    const parsed: unknown = JSON.parse(text);
-    // better-auth stores metadata JSON-encoded, sometimes twice.
-    const value: unknown = typeof parsed === "string" ? JSON.parse(parsed) : parsed;
-    return value !== null && typeof value === "object" ? (value as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
+  if (!row) throw new AppError("UNAUTHORIZED", INVALID_KEY);
+  return {
+    kind: "api_key",
+    id: row.id,
+    name: row.name ?? row.id,
+    role: lowerRole(asRole(row.key_role), asRole(row.owner_role)),
+    ownerId: row.owner_id,
+    // Keys the CLI makes belong to the system account; each is its own client with its own budget.
+    budget: row.system_owned ? `key:${row.id}` : `user:${row.owner_id}`,
+  };
 }

@@ -3,8 +3,9 @@ import { redirect } from "next/navigation";
 import { cache } from "react";
 import { asRole, type Role } from "./actor";
 import { auth } from "./auth";
+import { NEW_PASSWORD_PATH } from "./caller";
 
-export type SessionUser = { id: string; email: string; name: string; role: Role };
+export type SessionUser = { id: string; email: string; name: string; role: Role; mustChangePassword: boolean };
 
 /** The signed-in user of this request, or null. Cached per request: the layout and the page both ask. */
 export const getSessionUser = cache(async (): Promise<SessionUser | null> => {
@@ -13,13 +14,17 @@ export const getSessionUser = cache(async (): Promise<SessionUser | null> => {
   const session = await auth().api.getSession({ headers: requestHeaders });
   if (!session) return null;
   const { user } = session;
-  return { id: user.id, email: user.email, name: user.name, role: asRole(user.role) };
+  return { id: user.id, email: user.email, name: user.name, role: asRole(user.role), mustChangePassword: user.mustChangePassword === true };
 });
 
-/** The signed-in user, or a redirect to /sign-in that comes back to `returnTo` afterwards. */
+/**
+ * The signed-in user, or a redirect to /sign-in that comes back to `returnTo`
+ * afterwards; a user who must still choose a password is sent to do that first.
+ */
 export async function requireUser(returnTo: string): Promise<SessionUser> {
   const user = await getSessionUser();
   if (!user) redirect(`/sign-in?next=${encodeURIComponent(returnTo)}`);
+  if (user.mustChangePassword) redirect(`${NEW_PASSWORD_PATH}?next=${encodeURIComponent(returnTo)}`);
   return user;
 }
 
@@ -28,9 +33,24 @@ export function canChangeJobs(role: Role): boolean {
   return role === "operator" || role === "admin";
 }
 
-/** Only same-site paths may be returned to after sign-in (no open redirects). */
+const HOME = "/jobs";
+
+/**
+ * Only a path on this site may be returned to after sign-in (no open
+ * redirects). The path is resolved the way a browser would — which drops
+ * tabs and newlines and reads "\\" as "/" — and kept only if it stays on the
+ * origin; control characters and backslashes are refused outright.
+ */
 export function safeReturnPath(value: string | string[] | undefined): string {
   const path = Array.isArray(value) ? value[0] : value;
-  if (!path || !path.startsWith("/") || path.startsWith("//") || path.startsWith("/\\")) return "/jobs";
-  return path;
+  if (!path || !path.startsWith("/") || /[\u0000-\u001f\u007f\\]/.test(path)) return HOME;
+  const base = "http://return.invalid";
+  let url: URL;
+  try {
+    url = new URL(path, base);
+  } catch {
+    return HOME;
+  }
+  if (url.origin !== base || url.pathname.startsWith("//")) return HOME;
+  return `${url.pathname}${url.search}${url.hash}`;
 }

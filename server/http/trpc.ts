@@ -2,12 +2,24 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { AppError } from "../errors";
+import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
+import { authenticateBeforeBody, hasCredentials } from "../auth/caller";
+import { db } from "../db";
+import { AppError, ERROR_HTTP_STATUS, GENERIC_INTERNAL_MESSAGE } from "../errors";
 import { headersOf, originOf } from "./node-request";
 import { createContext } from "../trpc/init";
 import { appRouter } from "../trpc/root";
+import type { Actor } from "../auth/actor";
 
 export const TRPC_ENDPOINT = "/api/trpc";
+
+/** Calls one batched request may carry (the client's batch link must not send more). */
+export const MAX_BATCH_CALLS = 10;
+/** Request bodies above this are refused with 413; the golden-record import alone takes more. */
+export const MAX_TRPC_BODY_BYTES = 1024 * 1024;
+/** The import's own limit: 5 MB of text, which JSON escaping may grow. */
+export const MAX_IMPORT_BODY_BYTES = 11 * 1024 * 1024;
+const IMPORT_PATH = `${TRPC_ENDPOINT}/goldenRecord.import`;
 
 // 429s carry Retry-After whichever transport answers them.
 function responseMeta({ errors }: { errors: TRPCError[] }) {
@@ -16,27 +28,101 @@ function responseMeta({ errors }: { errors: TRPCError[] }) {
   return seconds === undefined ? {} : { headers: new Headers({ "retry-after": String(seconds) }) };
 }
 
+function bodyLimitOf(pathname: string): number {
+  return pathname === IMPORT_PATH ? MAX_IMPORT_BODY_BYTES : MAX_TRPC_BODY_BYTES;
+}
+
+// The status (413) says what is wrong; the code is only carried along.
+const tooLarge = (limit: number) => new AppError("BAD_REQUEST", `The body is larger than ${Math.round(limit / 1024 / 1024)} MiB.`);
+
 /** For Next's route handler (app/api/trpc/[trpc]/route.ts). */
-export function handleTrpcFetch(req: Request): Promise<Response> {
+export async function handleTrpcFetch(req: Request): Promise<Response> {
+  const declared = Number(req.headers.get("content-length") ?? 0);
+  const limit = bodyLimitOf(new URL(req.url).pathname);
+  if (declared > limit) return errorResponse(req.url, tooLarge(limit), 413);
   return fetchRequestHandler({
     endpoint: TRPC_ENDPOINT,
     req,
     router: appRouter,
+    maxBatchSize: MAX_BATCH_CALLS,
     createContext: () => createContext({ headers: req.headers, requestOrigin: new URL(req.url).origin }),
     responseMeta,
   });
 }
 
+const STATUS_CODE: Partial<Record<number, keyof typeof TRPC_ERROR_CODES_BY_KEY>> = {
+  401: "UNAUTHORIZED",
+  403: "FORBIDDEN",
+  413: "PAYLOAD_TOO_LARGE",
+  429: "TOO_MANY_REQUESTS",
+  503: "SERVICE_UNAVAILABLE",
+};
+
+/** A refusal before tRPC runs, in the shape its errorFormatter gives (an array for a batch). */
+function errorResponse(url: string, error: AppError, status: number): Response {
+  const { pathname, searchParams } = new URL(url, "http://localhost");
+  const code = STATUS_CODE[status] ?? "INTERNAL_SERVER_ERROR";
+  const paths = decodeURIComponent(pathname.slice(TRPC_ENDPOINT.length + 1)).split(",");
+  const message = status >= 500 && status !== 503 ? GENERIC_INTERNAL_MESSAGE : error.message;
+  const one = (path: string) => ({
+    error: { message, code: TRPC_ERROR_CODES_BY_KEY[code], data: { code, httpStatus: status, path, field: null, retryAfterSeconds: error.retryAfterSeconds ?? null } },
+  });
+  const body = searchParams.get("batch") === "1" ? paths.map(one) : one(paths[0] ?? "");
+  const headers = new Headers({ "content-type": "application/json", connection: "close" });
+  if (error.retryAfterSeconds !== undefined) headers.set("retry-after", String(error.retryAfterSeconds));
+  return new Response(JSON.stringify(body), { status, headers });
+}
+
+async function send(res: ServerResponse, response: Response): Promise<void> {
+  res.writeHead(response.status, Object.fromEntries(response.headers));
+  res.end(await response.text());
+}
+
+type Handler = ReturnType<typeof createHTTPHandler>;
+
 /**
  * The same router on Node's own HTTP stack: the app server routes /api/trpc
  * here directly, skipping Next's request handling on the hot path.
+ *
+ * Credentials are checked from the headers before any body is read, once per
+ * request (not once per batched call), and the caller rides in the context;
+ * a request with none is refused at once unless it is a plain read.
  */
 export function createTrpcNodeHandler(): (req: IncomingMessage, res: ServerResponse) => void {
-  const handler = createHTTPHandler({
-    router: appRouter,
-    basePath: `${TRPC_ENDPOINT}/`,
-    createContext: ({ req }) => createContext({ headers: headersOf(req), requestOrigin: originOf(req) }),
-    responseMeta,
-  });
-  return (req, res) => void handler(req, res);
+  const preauthenticated = new WeakMap<IncomingMessage, Actor>();
+  const make = (maxBodySize: number): Handler =>
+    createHTTPHandler({
+      router: appRouter,
+      basePath: `${TRPC_ENDPOINT}/`,
+      maxBatchSize: MAX_BATCH_CALLS,
+      maxBodySize,
+      createContext: ({ req }) => createContext({ headers: headersOf(req), requestOrigin: originOf(req), actor: preauthenticated.get(req) }),
+      responseMeta,
+    });
+  const regular = make(MAX_TRPC_BODY_BYTES);
+  const importing = make(MAX_IMPORT_BODY_BYTES);
+
+  const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = req.url ?? "/";
+    const pathname = url.split("?")[0] ?? url;
+    const limit = bodyLimitOf(pathname);
+    if (Number(req.headers["content-length"] ?? 0) > limit) {
+      return send(res, errorResponse(url, tooLarge(limit), 413));
+    }
+    const headers = headersOf(req);
+    if (hasCredentials(headers) || req.method !== "GET") {
+      try {
+        preauthenticated.set(req, await authenticateBeforeBody({ db: db(), headers }));
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        return send(res, errorResponse(url, error, ERROR_HTTP_STATUS[error.code]));
+      }
+    }
+    await (pathname === IMPORT_PATH ? importing : regular)(req, res);
+  };
+  return (req, res) =>
+    void serve(req, res).catch((error: unknown) => {
+      console.error("tRPC request failed", error);
+      if (!res.headersSent) void send(res, errorResponse(req.url ?? "/", new AppError("INTERNAL_SERVER_ERROR", GENERIC_INTERNAL_MESSAGE), 500));
+    });
 }

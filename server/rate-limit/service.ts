@@ -2,7 +2,8 @@ import type { Db } from "../db";
 import { env } from "../env";
 import { AppError } from "../errors";
 
-// Requests per API key and per user, in fixed one-minute windows. Each app
+// Requests per user (all of its API keys and sessions together; each CLI key
+// on its own), in fixed one-minute windows. Each app
 // instance counts in memory and adds its counts to Postgres every
 // FLUSH_INTERVAL_MS, reading back the total of every instance. A write per
 // request on one hot row per key serialised a key's requests on its row lock
@@ -13,7 +14,7 @@ export const RATE_LIMIT_WINDOW_SECONDS = 60;
 const FLUSH_INTERVAL_MS = 500;
 
 type Counter = { window: number; unflushed: number; shared: number };
-type State = { db: Db; counters: Map<string, Counter>; timer?: NodeJS.Timeout };
+type State = { db: Db; counters: Map<string, Counter>; usedKeys: Set<string>; timer?: NodeJS.Timeout };
 const globalForRateLimit = globalThis as unknown as { controlRoomRateLimit?: State };
 
 const windowOf = (ms: number) => Math.floor(ms / 1000 / RATE_LIMIT_WINDOW_SECONDS);
@@ -27,7 +28,7 @@ export function tooManyRequests(retryAfterSeconds: number): AppError {
 
 /** Counts one request of `subject` ("key:<id>", "user:<id>"); TOO_MANY_REQUESTS past the limit. */
 export function countRequest({ db, subject }: { db: Db; subject: string }): void {
-  const state: State = (globalForRateLimit.controlRoomRateLimit ??= { db, counters: new Map() });
+  const state: State = (globalForRateLimit.controlRoomRateLimit ??= { db, counters: new Map(), usedKeys: new Set() });
   state.db = db;
   const now = Date.now();
   const window = windowOf(now);
@@ -44,8 +45,28 @@ export function countRequest({ db, subject }: { db: Db; subject: string }): void
   }
 }
 
+/** Remembers that an API key was used; "last used" is saved with the next flush, not on the request's path. */
+export function noteKeyUse(keyId: string): void {
+  const state = globalForRateLimit.controlRoomRateLimit;
+  if (!state) return;
+  state.usedKeys.add(keyId);
+  state.timer ??= setTimeout(() => void flush(state), FLUSH_INTERVAL_MS).unref();
+}
+
+async function saveKeyUse(state: State): Promise<void> {
+  if (state.usedKeys.size === 0) return;
+  const ids = [...state.usedKeys];
+  state.usedKeys.clear();
+  try {
+    await state.db.$executeRaw`UPDATE api_key_grants SET last_used_at = now() WHERE api_key_id = ANY(${ids}::uuid[])`;
+  } catch (error) {
+    console.error("rate limit: last use of API keys not saved", error);
+  }
+}
+
 async function flush(state: State): Promise<void> {
   state.timer = undefined;
+  await saveKeyUse(state);
   const current = windowOf(Date.now());
   for (const [subject, counter] of state.counters) {
     if (counter.window !== current && counter.unflushed === 0) {

@@ -4,9 +4,10 @@ import { ZodError } from "zod";
 import { authenticate } from "../auth/caller";
 import { db, type Db } from "../db";
 import { isDatabaseUnavailable } from "../db/errors";
-import { appUrl, env } from "../env";
+import { appOrigins, env } from "../env";
 import { AppError, GENERIC_INTERNAL_MESSAGE } from "../errors";
-import type { Role } from "../auth/actor";
+import { roleRank, type Actor, type Role } from "../auth/actor";
+import { findUnsafeText } from "./unsafe-text";
 import { provider } from "../provider";
 import type { FinetuningProvider } from "../provider/types";
 
@@ -16,10 +17,12 @@ export type Context = {
   headers: Headers;
   /** Set by the transport for browser-origin checks; absent in createCaller. */
   requestOrigin?: string;
+  /** The caller, when the transport authenticated it before reading the body (once per request, not per batched call). */
+  actor?: Actor;
 };
 
-export function createContext(opts: { headers: Headers; requestOrigin?: string }): Context {
-  return { db: db(), provider: provider(), headers: opts.headers, requestOrigin: opts.requestOrigin };
+export function createContext(opts: { headers: Headers; requestOrigin?: string; actor?: Actor }): Context {
+  return { db: db(), provider: provider(), headers: opts.headers, requestOrigin: opts.requestOrigin, actor: opts.actor };
 }
 
 function fieldOf(error: unknown): string | undefined {
@@ -87,18 +90,28 @@ const appErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(appErrors);
+// Postgres refuses NUL in text, and a lone surrogate is not text at all: such
+// input is the client's mistake (400 naming the field), on every transport,
+// before any schema or service sees it.
+const safeText = t.middleware(async ({ getRawInput, next }) => {
+  const unsafe = findUnsafeText(await getRawInput());
+  if (unsafe) throw new AppError("BAD_REQUEST", `${unsafe.field || "input"}: ${unsafe.problem}.`, { field: unsafe.field || undefined });
+  return next();
+});
+
+export const publicProcedure = t.procedure.use(appErrors).use(safeText);
 
 // A browser's mutation must come from our own pages: the request's own
-// origin, or the configured public one (behind a proxy they differ).
+// origin, or a configured public one (APP_URL's; every loopback name for the
+// port when it is unset).
 function isCrossSite(ctx: Context): boolean {
   const origin = ctx.headers.get("origin");
-  if (origin && origin !== ctx.requestOrigin && origin !== new URL(appUrl()).origin) return true;
+  if (origin && origin !== ctx.requestOrigin && !appOrigins().includes(origin)) return true;
   return ctx.headers.get("sec-fetch-site") === "cross-site";
 }
 
 export const authedProcedure = publicProcedure.use(async ({ ctx, type, next }) => {
-  const actor = await authenticate({ db: ctx.db, headers: ctx.headers });
+  const actor = ctx.actor ?? (await authenticate({ db: ctx.db, headers: ctx.headers }));
   if (!actor) throw new AppError("UNAUTHORIZED", "Sign in, or send an API key as `Authorization: Bearer <key>`.");
   if (actor.kind === "user" && type === "mutation" && isCrossSite(ctx)) {
     throw new AppError("FORBIDDEN", "Cross-site requests cannot change jobs.");
@@ -106,11 +119,9 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, type, next }) =
   return next({ ctx: { ...ctx, actor } });
 });
 
-const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
-
 function requireRole(role: Role) {
   return authedProcedure.use(({ ctx, next }) => {
-    if (RANK[ctx.actor.kind === "system" ? "admin" : ctx.actor.role] < RANK[role]) {
+    if (roleRank(ctx.actor.kind === "system" ? "admin" : ctx.actor.role) < roleRank(role)) {
       throw new AppError("FORBIDDEN", `This needs the ${role} role; you are a ${ctx.actor.kind === "system" ? "system" : ctx.actor.role}.`);
     }
     return next();

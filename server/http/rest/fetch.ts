@@ -1,8 +1,9 @@
 import { openApiDocument } from "../../openapi";
-import { errorResponse, type RestResponse } from "./errors";
+import { refusalBeforeBody } from "../../auth/caller";
+import { db } from "../../db";
+import { errorResponse, responseFromAppError, type RestResponse } from "./errors";
 import { handleRestRequest } from "./handler";
-import { MAX_BODY_BYTES } from "./constants";
-import { acceptsBody } from "./request";
+import { acceptsBody, bodyLimitFor } from "./request";
 
 function toResponse(response: RestResponse, method: string): Response {
   return new Response(method === "HEAD" ? null : response.body, { status: response.status, headers: response.headers });
@@ -11,11 +12,16 @@ function toResponse(response: RestResponse, method: string): Response {
 /** REST v1 for Next's route handler (app/api/v1/[...path]/route.ts), when Next runs on its own. */
 export async function handleRestFetch(req: Request): Promise<Response> {
   let body: string | null = null;
-  if (acceptsBody(req.method)) {
-    body = await req.text();
-    if (Buffer.byteLength(body, "utf8") > MAX_BODY_BYTES) return toResponse(errorResponse("PAYLOAD_TOO_LARGE", "The body is too large."), req.method);
-  }
   const url = new URL(req.url);
+  if (acceptsBody(req.method)) {
+    // Credentials first, from the headers alone; then the body, within its limit.
+    const refused = await refusalBeforeBody({ db: db(), headers: req.headers });
+    if (refused) return toResponse(responseFromAppError(refused), req.method);
+    const limit = bodyLimitFor(url.pathname);
+    if (Number(req.headers.get("content-length") ?? 0) > limit) return toResponse(errorResponse("PAYLOAD_TOO_LARGE", "The body is too large."), req.method);
+    body = await req.text();
+    if (Buffer.byteLength(body, "utf8") > limit) return toResponse(errorResponse("PAYLOAD_TOO_LARGE", "The body is too large."), req.method);
+  }
   return toResponse(await handleRestRequest({ method: req.method, url, headers: req.headers, body, requestOrigin: url.origin }), req.method);
 }
 

@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { GENERIC_INTERNAL_MESSAGE } from "../../errors";
 import { openApiDocument } from "../../openapi";
-import { errorResponse, type RestResponse } from "./errors";
+import { errorResponse, responseFromAppError, type RestResponse } from "./errors";
 import { handleRestRequest } from "./handler";
-import { MAX_BODY_BYTES } from "./constants";
-import { acceptsBody } from "./request";
+import { refusalBeforeBody } from "../../auth/caller";
+import { db } from "../../db";
+import { acceptsBody, bodyLimitFor } from "./request";
 import { headersOf, originOf } from "../node-request";
 
 /** The body as text; null when it is over the limit. */
@@ -30,13 +31,23 @@ function send(res: ServerResponse, response: RestResponse): void {
 
 async function serveRest(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const method = req.method ?? "GET";
-  const body = acceptsBody(method) ? await readBody(req, MAX_BODY_BYTES) : null;
+  const url = new URL(req.url ?? "/", "http://localhost");
+  const headers = headersOf(req);
+  if (acceptsBody(method)) {
+    // Credentials first, from the headers alone: nobody's body is read until they are good.
+    const refused = await refusalBeforeBody({ db: db(), headers });
+    if (refused) {
+      const response = responseFromAppError(refused);
+      return send(res, { ...response, headers: { ...response.headers, connection: "close" } });
+    }
+  }
+  const limit = bodyLimitFor(url.pathname);
+  const body = acceptsBody(method) ? await readBody(req, limit) : null;
   if (acceptsBody(method) && body === null) {
-    const response = errorResponse("PAYLOAD_TOO_LARGE", `The body is larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB.`, { headers: { connection: "close" } });
+    const response = errorResponse("PAYLOAD_TOO_LARGE", `The body is larger than ${limit / 1024 / 1024} MiB.`, { headers: { connection: "close" } });
     return send(res, response);
   }
-  const url = new URL(req.url ?? "/", "http://localhost");
-  send(res, await handleRestRequest({ method, url, headers: headersOf(req), body, requestOrigin: originOf(req) }));
+  send(res, await handleRestRequest({ method, url, headers, body, requestOrigin: originOf(req) }));
 }
 
 function guarded(serve: (req: IncomingMessage, res: ServerResponse) => Promise<void>) {

@@ -1,7 +1,13 @@
 import { AppError } from "../../errors";
+import { MAX_BODY_BYTES, MAX_IMPORT_BODY_BYTES } from "./constants";
 import type { RestRoute } from "./routes";
 
 export type JsonObject = Record<string, unknown>;
+
+/** How large a body the path may carry. */
+export function bodyLimitFor(pathname: string): number {
+  return pathname.endsWith("/golden-records/import") ? MAX_IMPORT_BODY_BYTES : MAX_BODY_BYTES;
+}
 
 export function acceptsBody(method: string): boolean {
   return method === "POST" || method === "PUT" || method === "PATCH";

@@ -1,12 +1,5 @@
-import { toNextJsHandler } from "better-auth/next-js";
-import { auth } from "@/server/auth/auth";
+import { handleAuthRequest } from "@/server/auth/auth-route";
 
+// better-auth behind our own checks (closed api-key routes, sign-in limits).
 export const dynamic = "force-dynamic";
-
-export function GET(request: Request) {
-  return toNextJsHandler(auth()).GET(request);
-}
-
-export function POST(request: Request) {
-  return toNextJsHandler(auth()).POST(request);
-}
+export { handleAuthRequest as GET, handleAuthRequest as POST };
