@@ -57,7 +57,7 @@ async function sdk(call: SdkCall): Promise<SdkAnswer> {
   };
   const response = await fetch(url, { method: call.method, headers, body: call.json === undefined ? undefined : JSON.stringify(call.json) });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text)) : undefined };
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
 }
 
 // types/finetuning_response.py, field for field (pydantic ignores extra fields).
