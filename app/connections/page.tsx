@@ -1,8 +1,6 @@
 import type { Metadata } from "next";
-import { headers } from "next/headers";
 import { canChangeJobs, requireUser } from "@/server/auth/session";
-import { createContext } from "@/server/trpc/init";
-import { createCaller } from "@/server/trpc/root";
+import { serverApi } from "@/app/_trpc/server";
 import { AddConnectionDialog } from "./_components/add-connection-dialog";
 import { ConnectionsTable } from "./_components/connections-table";
 
@@ -11,7 +9,7 @@ export const metadata: Metadata = { title: "Connections · Fine-tuning control r
 export default async function ConnectionsPage() {
   const user = await requireUser("/connections");
   // The first render comes from here; the table keeps it fresh in the browser.
-  const api = createCaller(createContext({ headers: new Headers(await headers()) }));
+  const api = await serverApi();
   const connections = await api.dbConnection.list();
   const canEdit = canChangeJobs(user.role);
 

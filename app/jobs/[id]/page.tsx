@@ -1,12 +1,10 @@
 import { TRPCError } from "@trpc/server";
 import type { Metadata } from "next";
-import { headers } from "next/headers";
 import { notFound } from "next/navigation";
 import { canChangeJobs, requireUser } from "@/server/auth/session";
 import { currentFeedPosition } from "@/server/finetuning/changes";
 import { idSchema } from "@/server/finetuning/schema";
-import { createContext } from "@/server/trpc/init";
-import { createCaller } from "@/server/trpc/root";
+import { serverApi } from "@/app/_trpc/server";
 import { JobDetail } from "./_components/job-detail";
 
 export const metadata: Metadata = { title: "Job · Fine-tuning control room" };
@@ -16,7 +14,7 @@ export default async function JobPage({ params }: { params: Promise<{ id: string
   const user = await requireUser(`/jobs/${encodeURIComponent(id)}`);
   if (!idSchema.safeParse(id).success) notFound();
 
-  const api = createCaller(createContext({ headers: new Headers(await headers()) }));
+  const api = await serverApi();
   // Read before the data: the page's live feed starts here and misses nothing after.
   const since = await currentFeedPosition();
   const [job, events, connections] = await Promise.all([

@@ -4,7 +4,6 @@ import { ChevronDown, LoaderCircle, Plus } from "lucide-react";
 import Link from "next/link";
 import { useId, useState, type FormEvent, type ReactNode } from "react";
 import { toast } from "sonner";
-import { authClient } from "@/app/_components/auth-client";
 import { Button } from "@/app/_components/button";
 import { DialogClose, DialogContent, DialogRoot, DialogTrigger } from "@/app/_components/dialog";
 import { Field, fieldAria, inputClasses } from "@/app/_components/form-field";
@@ -18,15 +17,8 @@ import { MetadataRows } from "./create-job-metadata";
 // Server errors name the API field; this says which form field shows them.
 const FIELD_OF: Record<string, JobFormField> = { db_connection_id: "connection", alias: "alias", golden_records: "goldenRecords", metadata: "metadata" };
 
-function useIsViewer(): boolean {
-  const session = authClient.useSession();
-  const role = (session.data?.user as { role?: unknown } | undefined)?.role;
-  return role === "viewer";
-}
-
-/** "New job": a fine-tuning job on a connection's golden records; the jobs table shows it once created. */
+/** "New job": a fine-tuning job on a connection's golden records; the jobs table shows it once created. Operators only: the page decides. */
 export function CreateJobDialog() {
-  const isViewer = useIsViewer();
   const [open, setOpen] = useState(false);
   const [form, setForm] = useState<JobForm>(EMPTY_JOB_FORM);
   const [submitted, setSubmitted] = useState(false);
@@ -64,7 +56,6 @@ export function CreateJobDialog() {
     if (input) create.mutate(input);
   };
 
-  if (isViewer) return null;
   return (
     <DialogRoot open={open} onOpenChange={openChange}>
       <DialogTrigger asChild>

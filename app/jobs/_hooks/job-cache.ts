@@ -3,36 +3,36 @@ import { getMutationKey, getQueryKey } from "@trpc/react-query";
 import { trpc } from "@/app/_trpc/client";
 import { CANCELLED_BY_USER_ERROR, type FinetuningJob, type JobPage } from "@/server/finetuning/schema";
 
-// The jobs list lives in the cache as plain pages (useQuery) or as pages of an
-// infinite query (the "Load more" table); both sit under one key prefix, so
-// one updater keeps every filter's variant in step.
-export type JobListData = JobPage | InfiniteData<JobPage, string | null>;
+// The jobs list lives in the cache as the pages of an infinite query (the
+// "Load more" table), one per filter; they share a key prefix, so one updater
+// keeps every filter's copy in step.
+type JobListData = InfiniteData<JobPage, string | null>;
 export type JobListSnapshot = Array<[readonly unknown[], JobListData | undefined]>;
 
-export const jobListKey = () => getQueryKey(trpc.finetuning.list);
+export const jobListKey = () => getQueryKey(trpc.finetuning.list, undefined, "infinite");
 export const cancelJobMutationKey = () => getMutationKey(trpc.finetuning.cancel);
 
-function mapPage(page: JobPage, map: (items: FinetuningJob[]) => FinetuningJob[]): JobPage {
-  const items = map(page.items);
-  return items === page.items ? page : { ...page, items };
-}
-
-function mapListData(data: JobListData | undefined, map: (items: FinetuningJob[]) => FinetuningJob[]): JobListData | undefined {
+function mapItems(data: JobListData | undefined, map: (items: FinetuningJob[]) => FinetuningJob[]): JobListData | undefined {
   if (!data) return data;
-  if ("pages" in data) return { ...data, pages: data.pages.map((page) => mapPage(page, map)) };
-  return mapPage(data, map);
+  return {
+    ...data,
+    pages: data.pages.map((page) => {
+      const items = map(page.items);
+      return items === page.items ? page : { ...page, items };
+    }),
+  };
 }
 
 /** Replaces one job, wherever it is listed; lists without it are left as they are. */
 export function updateListedJob(queryClient: QueryClient, id: string, update: (job: FinetuningJob) => FinetuningJob): void {
   queryClient.setQueriesData<JobListData>({ queryKey: jobListKey() }, (data) =>
-    mapListData(data, (items) => (items.some((job) => job.id === id) ? items.map((job) => (job.id === id ? update(job) : job)) : items)),
+    mapItems(data, (items) => (items.some((job) => job.id === id) ? items.map((job) => (job.id === id ? update(job) : job)) : items)),
   );
 }
 
 export function removeListedJob(queryClient: QueryClient, id: string): void {
   queryClient.setQueriesData<JobListData>({ queryKey: jobListKey() }, (data) =>
-    mapListData(data, (items) => (items.some((job) => job.id === id) ? items.filter((job) => job.id !== id) : items)),
+    mapItems(data, (items) => (items.some((job) => job.id === id) ? items.filter((job) => job.id !== id) : items)),
   );
 }
 
@@ -47,8 +47,7 @@ export function restoreLists(queryClient: QueryClient, snapshot: JobListSnapshot
 /** Any listed copy of a job (to name it in a message). */
 export function findListedJob(snapshot: JobListSnapshot, id: string): FinetuningJob | undefined {
   for (const [, data] of snapshot) {
-    const pages = !data ? [] : "pages" in data ? data.pages : [data];
-    for (const page of pages) {
+    for (const page of data?.pages ?? []) {
       const job = page.items.find((j) => j.id === id);
       if (job) return job;
     }
