@@ -1,4 +1,6 @@
 import { createCallerFactory, mergeRouters, router } from "./init";
+import { apiKeysRouter } from "./routers/admin-api-keys";
+import { usersRouter } from "./routers/admin-users";
 import { dbConnectionRouter } from "./routers/db-connection";
 import { finetuningRouter } from "./routers/finetuning";
 import { goldenRecordRouter } from "./routers/golden-record";
@@ -10,6 +12,8 @@ export const appRouter = router({
   dbConnection: dbConnectionRouter,
   goldenRecord: mergeRouters(goldenRecordRouter, goldenRecordImportRouter),
   webhooks: webhooksRouter,
+  users: usersRouter,
+  apiKeys: apiKeysRouter,
 });
 
 /** The API's type, for other TypeScript services' typed clients. */
