@@ -1,3 +1,4 @@
+import { CsvError, parse } from "csv-parse/sync";
 import type { Db } from "../db";
 import { AppError } from "../errors";
 import {
@@ -18,86 +19,56 @@ export type CsvRecord = { line: number; fields: string[]; problem: string | null
 
 const BOM = "\uFEFF";
 const LINE_BREAK = /\r\n|\r|\n/g;
+const NEWLINE = 0x0a;
 const MAX_REASON_LENGTH = 300;
 
-const countLineBreaks = (chunk: string) => chunk.match(LINE_BREAK)?.length ?? 0;
 const isBlank = (s: string) => s.trim() === "";
-const isSpace = (ch: string | undefined) => ch === " " || ch === "\t";
-const endsField = (ch: string | undefined) => ch === undefined || ch === "," || ch === "\r" || ch === "\n";
+
+// RFC 4180, as csv-parse reads it, plus what people's files do: spaces around
+// fields (and quoted fields), a quote inside an unquoted field taken as text,
+// and rows of different lengths (reported per row below, not refused whole).
+const CSV_OPTIONS = { relax_column_count: true, relax_quotes: true, ltrim: true, rtrim: true, record_delimiter: "\n" } as const;
 
 /**
- * RFC 4180 records: fields separated by commas, records by CRLF, LF or CR; a
- * field in double quotes may hold commas, line breaks and doubled quotes ("").
- * Tolerated beyond the RFC: blank lines (skipped) and spaces around a quoted
- * field. Line breaks inside quoted fields become "\n" whatever the file used.
+ * The CSV's records with the line each starts on. Line ends may be CRLF, LF or
+ * CR (inside quotes they become "\n"); blank lines are skipped. A record with
+ * broken quoting is reported with csv-parse's diagnosis, and reading resumes
+ * on the line after the one where it broke.
  */
 export function parseCsv(text: string): CsvRecord[] {
+  const input = Buffer.from((text.startsWith(BOM) ? text.slice(1) : text).replace(LINE_BREAK, "\n"), "utf8");
+  const lineStarts = [0];
+  for (let i = input.indexOf(NEWLINE); i !== -1; i = input.indexOf(NEWLINE, i + 1)) lineStarts.push(i + 1);
+
   const records: CsvRecord[] = [];
-  const n = text.length;
-  let i = text.startsWith(BOM) ? 1 : 0;
-  let line = 1;
-  while (i < n) {
-    const record: CsvRecord = { line, fields: [], problem: null };
-    for (;;) {
-      let start = i;
-      while (isSpace(text[start])) start++;
-      if (text[start] === '"') {
-        let value = "";
-        let closed = false;
-        i = start + 1;
-        while (i < n) {
-          const quote = text.indexOf('"', i);
-          const chunk = text.slice(i, quote === -1 ? n : quote);
-          line += countLineBreaks(chunk);
-          value += chunk.replace(LINE_BREAK, "\n");
-          if (quote === -1) {
-            i = n;
-            break;
-          }
-          if (text[quote + 1] === '"') {
-            value += '"';
-            i = quote + 2;
-            continue;
-          }
-          i = quote + 1;
-          closed = true;
-          break;
-        }
-        const fieldNumber = record.fields.length + 1;
-        if (!closed) record.problem ??= `field ${fieldNumber} opens a quote that is never closed`;
-        while (isSpace(text[i])) i++;
-        if (!endsField(text[i])) {
-          record.problem ??= `field ${fieldNumber} has text after its closing quote (inside quotes, write a quote as "")`;
-          const end = nextFieldEnd(text, i);
-          value += text.slice(i, end);
-          i = end;
-        }
-        record.fields.push(value);
-      } else {
-        const end = nextFieldEnd(text, i);
-        record.fields.push(text.slice(i, end));
-        i = end;
-      }
-      if (text[i] === ",") {
-        i++;
-        continue;
-      }
-      if (i < n) {
-        i += text[i] === "\r" && text[i + 1] === "\n" ? 2 : 1;
-        line++;
-      }
+  for (let first = 1; first <= lineStarts.length; ) {
+    let lastEnd = first - 1;
+    try {
+      parse(input.subarray(lineStarts[first - 1]), {
+        ...CSV_OPTIONS,
+        on_record: (fields: string[], { lines }) => {
+          records.push({ line: lastEnd + 1, fields, problem: null });
+          lastEnd = first - 1 + lines;
+          return null;
+        },
+      });
       break;
+    } catch (error) {
+      if (!(error instanceof CsvError)) throw error;
+      records.push({ line: lastEnd + 1, fields: [], problem: quotingProblem(error) });
+      first += Number(error.lines ?? 1);
     }
-    const blank = record.fields.length === 1 && isBlank(record.fields[0] ?? "") && !record.problem;
-    if (!blank) records.push(record);
   }
-  return records;
+  return records.filter((record) => record.problem !== null || record.fields.length > 1 || !isBlank(record.fields[0] ?? ""));
 }
 
-function nextFieldEnd(text: string, from: number): number {
-  let end = from;
-  while (!endsField(text[end])) end++;
-  return end;
+function quotingProblem(error: CsvError): string {
+  const field = typeof error.column === "number" ? error.column + 1 : 1;
+  if (error.code === "CSV_QUOTE_NOT_CLOSED") return `field ${field} opens a quote that is never closed`;
+  if (error.code === "CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE" || error.code === "CSV_INVALID_CLOSING_QUOTE") {
+    return `field ${field} has text after its closing quote (inside quotes, write a quote as "")`;
+  }
+  return error.message;
 }
 
 function truncate(reason: string): string {

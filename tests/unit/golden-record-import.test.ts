@@ -6,7 +6,7 @@ import { parseCsv, parseGoldenRecordsText } from "../../server/golden-records/im
 const csv = (text: string) => parseGoldenRecordsText({ format: "csv", text });
 const jsonl = (text: string) => parseGoldenRecordsText({ format: "jsonl", text });
 
-describe("parseCsv (RFC 4180)", () => {
+describe("parseCsv (RFC 4180, read by csv-parse)", () => {
   it("splits plain fields and records", () => {
     expect(parseCsv("a,b\nc,d\n")).toEqual([
       { line: 1, fields: ["a", "b"], problem: null },
@@ -42,13 +42,16 @@ describe("parseCsv (RFC 4180)", () => {
     expect(parseCsv('say "hi",  "x, y"  ,z')).toEqual([{ line: 1, fields: ['say "hi"', "x, y", "z"], problem: null }]);
   });
 
-  it("flags text after a closing quote and a quote that is never closed", () => {
-    const [broken, unclosed] = parseCsv('"a"b,c\n"open,d\ne,f');
-    expect(broken).toMatchObject({ line: 1, fields: ["ab", "c"], problem: expect.stringContaining("field 1 has text after its closing quote") });
-    expect(unclosed).toMatchObject({ line: 2, problem: "field 1 opens a quote that is never closed" });
+  it("flags text after a closing quote and a quote that is never closed, naming the field, and reads on after the first", () => {
+    expect(parseCsv('"a"b,c\nx,"y"z\nd,e\n"open,f\ng,h')).toEqual([
+      { line: 1, fields: [], problem: expect.stringContaining("field 1 has text after its closing quote") },
+      { line: 2, fields: [], problem: expect.stringContaining("field 2 has text after its closing quote") },
+      { line: 3, fields: ["d", "e"], problem: null },
+      { line: 4, fields: [], problem: "field 1 opens a quote that is never closed" },
+    ]);
   });
 
-  it("reads back whatever an RFC 4180 writer wrote, with the line each record starts on", () => {
+  it("reads back whatever an RFC 4180 writer wrote (spaces around unquoted fields aside), with the line each record starts on", () => {
     const field = fc.string({ unit: fc.constantFrom("a", "Z", " ", ",", '"', "\r", "\n", "é", "\t") });
     const quote = (value: string, always: boolean) => (always || /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
     fc.assert(
@@ -57,7 +60,8 @@ describe("parseCsv (RFC 4180)", () => {
         const expected = [];
         let line = 1;
         for (const [index, row] of rows.entries()) {
-          const fields = row.map(([value]) => value.replace(/\r\n|\r|\n/g, "\n"));
+          // Line breaks inside quotes become \n; unquoted fields lose surrounding spaces and tabs.
+          const fields = row.map(([value, always]) => (always || /[",\r\n]/.test(value) ? value.replace(/\r\n|\r|\n/g, "\n") : value.replace(/^[ \t]+|[ \t]+$/g, "")));
           const blank = fields.length === 1 && fields[0]?.trim() === "";
           if (!blank) expected.push({ line, fields, problem: null });
           line += (written[index]?.match(/\r\n|\r|\n/g)?.length ?? 0) + 1;
