@@ -1,5 +1,6 @@
 import OpenAI, { BadRequestError, toFile } from "openai";
-import type { FineTuningJob } from "openai/resources/fine-tuning/jobs/jobs";
+import type { FineTuningJobCheckpoint } from "openai/resources/fine-tuning/jobs/checkpoints";
+import type { FineTuningJob, FineTuningJobEvent } from "openai/resources/fine-tuning/jobs/jobs";
 import { observeProviderCall } from "../metrics/registry";
 import { asProviderError, withRetries } from "./retry";
 import {
@@ -8,7 +9,10 @@ import {
   type CreateProviderJobArgs,
   type FileState,
   type FinetuningProvider,
+  type ProviderCheckpoint,
+  type ProviderEvent,
   type ProviderJob,
+  type ProviderMetrics,
 } from "./types";
 
 // Our job id rides in the provider job's metadata, so a create whose outcome
@@ -21,18 +25,68 @@ export class UnknownProviderStatusError extends Error {
   override readonly name = "UnknownProviderStatusError";
 }
 
+/** The SDK's job type lists only the documented statuses; the live API also sends pausing/paused. */
 export function toProviderJob(job: FineTuningJob): ProviderJob {
-  if (!(PROVIDER_JOB_STATUSES as readonly string[]).includes(job.status)) {
-    throw new UnknownProviderStatusError(`Provider job ${job.id} has an unknown status "${job.status}"`);
-  }
+  const status = PROVIDER_JOB_STATUSES.find((s) => s === (job.status as string));
+  if (!status) throw new UnknownProviderStatusError(`Provider job ${job.id} has an unknown status "${job.status}"`);
   return {
     id: job.id,
-    status: job.status,
+    status,
     fineTunedModel: job.fine_tuned_model,
     error: job.error ? job.error.message : null,
     trainingFile: job.training_file,
+    estimatedFinish: typeof job.estimated_finish === "number" ? new Date(job.estimated_finish * 1000) : null,
+    trainedTokens: job.trained_tokens ?? null,
   };
 }
+
+/** Absent → null; present but not a finite-or-NaN number (null, "NaN") → NaN. */
+function metric(data: Record<string, unknown>, key: string): number | null {
+  if (!(key in data)) return null;
+  const value = data[key];
+  return typeof value === "number" ? value : Number.NaN;
+}
+
+export function toProviderMetrics(data: unknown): ProviderMetrics | null {
+  if (typeof data !== "object" || data === null) return null;
+  const d = data as Record<string, unknown>;
+  const step = d["step"] ?? d["step_number"];
+  if (typeof step !== "number" || !Number.isInteger(step)) return null;
+  return {
+    step,
+    totalSteps: typeof d["total_steps"] === "number" ? d["total_steps"] : null,
+    trainLoss: metric(d, "train_loss"),
+    trainMeanTokenAccuracy: metric(d, "train_mean_token_accuracy"),
+    validLoss: metric(d, "valid_loss"),
+    validMeanTokenAccuracy: metric(d, "valid_mean_token_accuracy"),
+    fullValidLoss: metric(d, "full_valid_loss"),
+    fullValidMeanTokenAccuracy: metric(d, "full_valid_mean_token_accuracy"),
+  };
+}
+
+export function toProviderEvent(e: FineTuningJobEvent): ProviderEvent {
+  return {
+    id: e.id,
+    createdAt: new Date(e.created_at * 1000),
+    level: e.level,
+    message: e.message,
+    metrics: e.type === "metrics" ? toProviderMetrics(e.data) : null,
+  };
+}
+
+export function toProviderCheckpoint(c: FineTuningJobCheckpoint): ProviderCheckpoint {
+  const metrics = toProviderMetrics({ ...c.metrics, step: c.step_number });
+  return {
+    id: c.id,
+    createdAt: new Date(c.created_at * 1000),
+    model: c.fine_tuned_model_checkpoint,
+    step: c.step_number,
+    metrics: metrics ?? { step: c.step_number, totalSteps: null, trainLoss: null, trainMeanTokenAccuracy: null, validLoss: null, validMeanTokenAccuracy: null, fullValidLoss: null, fullValidMeanTokenAccuracy: null },
+  };
+}
+
+/** How many events one incremental read may page through. */
+const MAX_EVENTS = 10_000;
 
 function hyperparameters(args: CreateProviderJobArgs) {
   const p = args.parameters ?? {};
@@ -125,9 +179,40 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Finetuning
       }
     },
 
-    async listEvents(providerJobId) {
-      const page = await retry("list provider events", () => client.fineTuning.jobs.listEvents(providerJobId, { limit: 100 }));
-      return page.data.map((e) => ({ id: e.id, createdAt: new Date(e.created_at * 1000), level: e.level, message: e.message }));
+    async pauseJob(providerJobId) {
+      return toProviderJob(await retry("pause provider job", () => client.fineTuning.jobs.pause(providerJobId)));
+    },
+
+    async resumeJob(providerJobId) {
+      return toProviderJob(await retry("resume provider job", () => client.fineTuning.jobs.resume(providerJobId)));
+    },
+
+    async listCheckpoints(providerJobId) {
+      const out: ProviderCheckpoint[] = [];
+      let page = await retry("list provider checkpoints", () => client.fineTuning.jobs.checkpoints.list(providerJobId, { limit: 100 }));
+      for (;;) {
+        out.push(...page.data.map(toProviderCheckpoint));
+        if (!page.hasNextPage()) break;
+        const current = page;
+        page = await retry("list provider checkpoints", () => current.getNextPage());
+      }
+      return out.reverse(); // the API lists newest first
+    },
+
+    async listEvents(providerJobId, options = {}) {
+      const since = options.afterEventId ?? null;
+      const newestFirst: ProviderEvent[] = [];
+      let page = await retry("list provider events", () => client.fineTuning.jobs.listEvents(providerJobId, { limit: 100 }));
+      for (;;) {
+        for (const event of page.data) {
+          if (event.id === since) return newestFirst.reverse();
+          newestFirst.push(toProviderEvent(event));
+        }
+        if (since === null || newestFirst.length >= MAX_EVENTS || !page.hasNextPage()) break;
+        const current = page;
+        page = await retry("list provider events", () => current.getNextPage());
+      }
+      return newestFirst.reverse();
     },
   };
 }

@@ -32,7 +32,7 @@ export async function raceCancelAgainstCompletion(args: { db: Db; provider: Fine
     await advanceJob({ db, provider, jobId: job.id, pollSeconds: 0 }); // the worker's next look
 
     const final = await db.finetuningJob.findUniqueOrThrow({ where: { id: job.id } });
-    const there = sandbox.jobs().find((j) => j.id === providerJob.id);
+    const there = (await sandbox.jobs()).find((j) => j.id === providerJob.id);
     const terminal = (await eventsOf(db, job.id)).filter((e) => e.toStatus === "succeeded" || e.toStatus === "cancelled" || e.toStatus === "failed");
     const say = (ok: boolean, what: string) => ok || tally.violations.push(`job ${job.id}: ${what}`);
     say(terminal.length === 1, `${terminal.length} terminal events`);

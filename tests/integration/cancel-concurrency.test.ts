@@ -45,7 +45,7 @@ describe("exactly one transition", () => {
     const calls = (sandbox.stats().byRoute["POST /v1/fine_tuning/jobs/{id}/cancel"] ?? 0) - before;
     expect(calls).toBe(1);
     expect((await eventsOf(db(), job.id)).filter((e) => e.toStatus === "cancelled")).toHaveLength(1);
-    expect(sandbox.jobs().find((j) => j.id === providerJob.id)?.status).toBe("cancelled");
+    expect((await sandbox.jobs()).find((j) => j.id === providerJob.id)?.status).toBe("cancelled");
   });
 });
 

@@ -83,6 +83,6 @@ describe("finetuning.cancel: the contract's table", () => {
     sandbox.clearFaults();
     const result = await caller.finetuning.cancel({ finetuning_id: job.id });
     expect(result.status).toBe("cancelled");
-    expect(sandbox.jobs().find((j) => j.id === providerJob.id)?.status).toBe("cancelled");
+    expect((await sandbox.jobs()).find((j) => j.id === providerJob.id)?.status).toBe("cancelled");
   });
 });

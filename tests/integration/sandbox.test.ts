@@ -12,18 +12,29 @@ import OpenAI, {
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { trainingJsonl, waitFor } from "@/server/provider/sandbox/fixtures";
 import { startSandbox, type Sandbox } from "@/server/provider/sandbox";
+import { dropSandboxSchema, durableSandboxOptions } from "../helpers/provider";
 
 const FAST = { fileProcessingMs: 30, validatingMs: 40, queuedMs: 40, runningMs: 80 };
 
 let sandbox: Sandbox;
 let client: OpenAI;
 
+// The same behaviour whether the state lives in memory or in Postgres.
+describe.each([
+  ["in memory", false],
+  ["in Postgres", true],
+])("the sandbox %s", (_where, durable) => {
+let schema: string | undefined;
+
 beforeEach(async () => {
-  sandbox = await startSandbox({ timings: FAST });
+  const options = durable ? durableSandboxOptions() : undefined;
+  schema = options?.schema;
+  sandbox = await startSandbox({ timings: FAST, ...options });
   client = new OpenAI({ apiKey: "sk-test", baseURL: sandbox.url, maxRetries: 0 });
 });
 afterEach(async () => {
   await sandbox.close();
+  if (schema) await dropSandboxSchema(schema);
 });
 
 async function upload(text: string, name = "train.jsonl") {
@@ -54,7 +65,7 @@ describe("files", () => {
     expect(await (await client.files.content(file.id)).text()).toBe(text);
     expect(await client.files.delete(file.id)).toEqual({ id: file.id, object: "file", deleted: true });
     expect(await caught(client.files.retrieve(file.id))).toBeInstanceOf(NotFoundError);
-    expect(sandbox.files()).toEqual([expect.objectContaining({ id: file.id, deleted: true })]);
+    expect(await sandbox.files()).toEqual([expect.objectContaining({ id: file.id, deleted: true })]);
   });
 
   it.each([
@@ -74,7 +85,7 @@ describe("files", () => {
     const missing = await caught(client.fineTuning.jobs.create({ model: "gpt-4o-mini", training_file: "file-nope" }));
     expect(missing).toBeInstanceOf(BadRequestError);
     expect(missing).toMatchObject({ type: "invalid_request_error", param: "training_file" });
-    sandbox.setTimings({ fileProcessingMs: Infinity });
+    await sandbox.setTimings({ fileProcessingMs: Infinity });
     const file = await upload(trainingJsonl(12));
     const notReady = await caught(client.fineTuning.jobs.create({ model: "gpt-4o-mini", training_file: file.id }));
     expect(notReady).toBeInstanceOf(BadRequestError);
@@ -105,12 +116,13 @@ describe("fine-tuning jobs", () => {
       `Validating training file: ${trainingFile}`,
       "Files validated, moving job to queued state",
       "Fine-tuning job started",
-      expect.stringMatching(/^Step 1\/24: training loss=\d/),
-      expect.stringMatching(/^Step 24\/24: training loss=/),
+      // One metrics event per step (12 examples × 2 epochs), each exactly once.
+      ...Array.from({ length: 24 }, (_, i): unknown => expect.stringMatching(new RegExp(`^Step ${i + 1}/24: training loss=\\d`))),
       `New fine-tuned model created: ${done.fine_tuned_model}`,
       "The job has successfully completed",
     ]);
     expect(events.data[0]).toMatchObject({ object: "fine_tuning.job.event", level: "info", type: "message" });
+    expect(events.data[3]).toMatchObject({ type: "metrics", data: { step: 23, total_steps: 24, train_loss: expect.any(Number) } });
     const firstTwo = await client.fineTuning.jobs.listEvents(job.id, { limit: 2 });
     expect(firstTwo.data).toHaveLength(2);
     expect(firstTwo.has_more).toBe(true);
@@ -118,15 +130,15 @@ describe("fine-tuning jobs", () => {
   });
 
   it("cancels a running job for good; a second cancel is refused", async () => {
-    sandbox.setTimings({ runningMs: Infinity });
+    await sandbox.setTimings({ runningMs: Infinity });
     const job = await client.fineTuning.jobs.create({ model: "gpt-4o-mini", training_file: await processedFile() });
     await waitFor(() => client.fineTuning.jobs.retrieve(job.id), (j) => j.status === "running");
     const cancelled = await client.fineTuning.jobs.cancel(job.id);
     expect(cancelled.status).toBe("cancelled");
-    sandbox.setTimings({ runningMs: 10 }); // would finish it by now, if it could still move
+    await sandbox.setTimings({ runningMs: 10 }); // would finish it by now, if it could still move
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect((await client.fineTuning.jobs.retrieve(job.id)).status).toBe("cancelled");
-    expect(() => sandbox.completeJob(job.id)).toThrow(/already cancelled/);
+    await expect(sandbox.completeJob(job.id)).rejects.toThrow(/already cancelled/);
     const again = await caught(client.fineTuning.jobs.cancel(job.id));
     expect(again).toBeInstanceOf(BadRequestError);
     const events = await client.fineTuning.jobs.listEvents(job.id);
@@ -205,7 +217,7 @@ describe("fault injection", () => {
     const error = await caught(client.fineTuning.jobs.create({ model: "gpt-4o-mini", training_file: trainingFile }));
     expect(error).toBeInstanceOf(APIConnectionError);
     expect(error).not.toBeInstanceOf(APIConnectionTimeoutError);
-    expect(sandbox.jobs()).toEqual([]);
+    expect(await sandbox.jobs()).toEqual([]);
   });
 
   it("drop_after_effect → the job exists though the caller saw a connection error", async () => {
@@ -214,9 +226,10 @@ describe("fault injection", () => {
     const metadata = { finetuning_id: "ours-1" };
     const error = await caught(client.fineTuning.jobs.create({ model: "gpt-4o-mini", training_file: trainingFile, metadata }));
     expect(error).toBeInstanceOf(APIConnectionError);
-    expect(sandbox.jobs()).toHaveLength(1);
+    const made = await sandbox.jobs();
+    expect(made).toHaveLength(1);
     const found = await client.fineTuning.jobs.list({ metadata });
-    expect(found.data.map((j) => j.id)).toEqual([sandbox.jobs()[0]?.id]);
+    expect(found.data.map((j) => j.id)).toEqual([made[0]?.id]);
   });
 
   it("wildcards: `*` is one path segment, a `*` method matches any", async () => {
@@ -234,7 +247,8 @@ describe("fault injection", () => {
 
 describe("control HTTP API", () => {
   async function control(method: string, path: string, body?: unknown): Promise<unknown> {
-    const init: RequestInit = body === undefined ? { method } : { method, body: JSON.stringify(body), headers: { "content-type": "application/json" } };
+    const auth = { authorization: `Bearer ${sandbox.controlToken}` };
+    const init: RequestInit = body === undefined ? { method, headers: auth } : { method, body: JSON.stringify(body), headers: { ...auth, "content-type": "application/json" } };
     const response = await fetch(`${sandbox.origin}/_sandbox/${path}`, init);
     expect(response.status, `${method} ${path}`).toBe(200);
     return response.json();
@@ -261,14 +275,16 @@ describe("control HTTP API", () => {
     expect((await client.files.retrieve(trainingFile)).id).toBe(trainingFile);
     expect(await control("GET", "stats")).toMatchObject({ faults: { "GET /v1/files/{id}": 1 } });
 
-    const bad = await fetch(`${sandbox.origin}/_sandbox/faults`, { method: "POST", body: JSON.stringify({ route: "nope", fault: { kind: "x" } }) });
+    const headers = { authorization: `Bearer ${sandbox.controlToken}` };
+    const bad = await fetch(`${sandbox.origin}/_sandbox/faults`, { method: "POST", headers, body: JSON.stringify({ route: "nope", fault: { kind: "x" } }) });
     expect(bad.status).toBe(400);
-    const finished = await fetch(`${sandbox.origin}/_sandbox/jobs/${a.id}/complete`, { method: "POST" });
+    const finished = await fetch(`${sandbox.origin}/_sandbox/jobs/${a.id}/complete`, { method: "POST", headers });
     expect(finished.status).toBe(409);
 
     await control("POST", "reset");
     expect(await control("GET", "jobs")).toEqual({ object: "list", data: [] });
     expect(await control("GET", "stats")).toEqual({ total: 0, byRoute: {}, faults: {} });
-    expect(sandbox.timings()).toEqual(FAST);
+    expect(await sandbox.timings()).toEqual(FAST);
   });
+});
 });

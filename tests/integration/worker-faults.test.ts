@@ -19,9 +19,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await sandbox.close();
 });
-beforeEach(() => {
+beforeEach(async () => {
   sandbox.clearFaults();
-  sandbox.setTimings({ fileProcessingMs: 20, validatingMs: 20, queuedMs: 20, runningMs: 100 });
+  await sandbox.setTimings({ fileProcessingMs: 20, validatingMs: 20, queuedMs: 20, runningMs: 100 });
 });
 
 const CREATE = "POST /v1/fine_tuning/jobs";
@@ -46,7 +46,7 @@ describe("provider faults: each ends in the right state, never with a duplicate 
     const done = await db().finetuningJob.findUniqueOrThrow({ where: { id: job.id } });
     expect(done.status).toBe("succeeded");
     expect(done.modelId).not.toBeNull();
-    const made = sandbox.jobs().filter((j) => j.metadata?.controlroom_job_id === job.id);
+    const made = (await sandbox.jobs()).filter((j) => j.metadata?.controlroom_job_id === job.id);
     expect(made).toHaveLength(1);
     expect(made[0]?.id).toBe(done.finetuningJobId);
     expect(sandbox.pendingFaults()).toEqual([]); // every injected fault was really hit
@@ -70,6 +70,6 @@ describe("an unanswered create", () => {
     await new Promise((resolve) => setTimeout(resolve, 800));
     await expect(step()).resolves.toEqual({ next: "now" }); // the late create is found and recorded
     expect(creates() - before).toBe(1);
-    expect(sandbox.jobs().filter((j) => j.metadata?.controlroom_job_id === job.id)).toHaveLength(1);
+    expect((await sandbox.jobs()).filter((j) => j.metadata?.controlroom_job_id === job.id)).toHaveLength(1);
   });
 });

@@ -75,9 +75,9 @@ describe("the worker process", () => {
 
     startWorkerProcess();
     const done = await waitFor(() => statusOf(job.id), (j) => j.status === "succeeded", 90_000);
-    const made = sandbox.jobs().filter((j) => j.metadata?.controlroom_job_id === job.id);
+    const made = (await sandbox.jobs()).filter((j) => j.metadata?.controlroom_job_id === job.id);
     expect(made).toHaveLength(1);
     expect(made[0]?.id).toBe(done.finetuningJobId);
-    expect(sandbox.jobs().filter((j) => j.status === "running" || j.status === "queued" || j.status === "validating_files")).toEqual([]);
+    expect((await sandbox.jobs()).filter((j) => j.status === "running" || j.status === "queued" || j.status === "validating_files")).toEqual([]);
   }, 120_000);
 });

@@ -20,9 +20,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await sandbox.close();
 });
-beforeEach(() => {
+beforeEach(async () => {
   sandbox.clearFaults();
-  sandbox.setTimings({ fileProcessingMs: 50, validatingMs: 50, queuedMs: 50, runningMs: 200 });
+  await sandbox.setTimings({ fileProcessingMs: 50, validatingMs: 50, queuedMs: 50, runningMs: 200 });
 });
 
 async function newJob(goldenRecords = 12) {
@@ -32,16 +32,16 @@ async function newJob(goldenRecords = 12) {
 
 const step = (jobId: string) => advanceJob({ db: db(), provider, jobId, pollSeconds: 0 });
 const row = (id: string) => db().finetuningJob.findUniqueOrThrow({ where: { id } });
-const providerJobsFor = (jobId: string) => sandbox.jobs().filter((j) => j.metadata?.controlroom_job_id === jobId);
-const fileDeleted = (fileId: string) => waitFor(() => sandbox.files().find((f) => f.id === fileId)?.deleted, (d) => d === true);
+const providerJobsFor = async (jobId: string) => (await sandbox.jobs()).filter((j) => j.metadata?.controlroom_job_id === jobId);
+const fileDeleted = (fileId: string) => waitFor(async () => (await sandbox.files()).find((f) => f.id === fileId)?.deleted, (d) => d === true);
 
 /** Contract guarantee 2, asked of the sandbox itself. */
 async function expectNothingLeftAtProvider(jobId: string) {
   const job = await row(jobId);
   expect(job.status).toBe("cancelled");
-  await waitFor(() => providerJobsFor(jobId).map((j) => j.status), (statuses) => statuses.every((s) => s === "cancelled"));
+  await waitFor(async () => (await providerJobsFor(jobId)).map((j) => j.status), (statuses) => statuses.every((s) => s === "cancelled"));
   if (job.finetuningFileId) await fileDeleted(job.finetuningFileId);
-  for (const file of sandbox.files().filter((f) => f.filename.includes(jobId))) await fileDeleted(file.id);
+  for (const file of (await sandbox.files()).filter((f) => f.filename.includes(jobId))) await fileDeleted(file.id);
 }
 
 describe("the worker takes a job to the end", () => {
@@ -66,7 +66,7 @@ describe("the worker takes a job to the end", () => {
     const done = await row(job.id);
     expect(done.status).toBe("failed");
     expect(done.error).toContain("at least 10 golden records");
-    expect(sandbox.files().filter((f) => f.filename.includes(job.id))).toHaveLength(0);
+    expect((await sandbox.files()).filter((f) => f.filename.includes(job.id))).toHaveLength(0);
   });
 });
 
@@ -76,7 +76,7 @@ describe("cancel at every stage (guarantees 1 and 2)", () => {
     await cancelJob({ db: db(), provider, actor: operator, id: job.id });
     await driveJob({ db: db(), provider, jobId: job.id });
     expect((await row(job.id)).status).toBe("cancelled");
-    expect(sandbox.files().filter((f) => f.filename.includes(job.id))).toHaveLength(0);
+    expect((await sandbox.files()).filter((f) => f.filename.includes(job.id))).toHaveLength(0);
     expect(providerJobsFor(job.id)).toHaveLength(0);
   });
 
@@ -90,11 +90,11 @@ describe("cancel at every stage (guarantees 1 and 2)", () => {
     await driveJob({ db: db(), provider, jobId: job.id });
     expect(providerJobsFor(job.id)).toHaveLength(0);
     await expectNothingLeftAtProvider(job.id);
-    expect(sandbox.files().filter((f) => f.filename.includes(job.id))).toHaveLength(1);
+    expect((await sandbox.files()).filter((f) => f.filename.includes(job.id))).toHaveLength(1);
   });
 
   it("while the file is being validated", async () => {
-    sandbox.setTimings({ fileProcessingMs: 5_000 });
+    await sandbox.setTimings({ fileProcessingMs: 5_000 });
     const job = await newJob();
     await step(job.id);
     expect((await row(job.id)).finetuningFileId).not.toBeNull();
@@ -109,18 +109,18 @@ describe("cancel at every stage (guarantees 1 and 2)", () => {
     ["queued", { validatingMs: 10, queuedMs: 60_000 }],
     ["running", { validatingMs: 10, queuedMs: 10, runningMs: 60_000 }],
   ] as const)("while the provider job is %s", async (stage, timings) => {
-    sandbox.setTimings(timings);
+    await sandbox.setTimings(timings);
     const job = await newJob();
     await waitFor(
       async () => {
         await step(job.id);
-        return providerJobsFor(job.id)[0]?.status;
+        return (await providerJobsFor(job.id))[0]?.status;
       },
       (s) => s === stage,
     );
     const result = await cancelJob({ db: db(), provider, actor: operator, id: job.id });
     expect(result.status).toBe("cancelled");
-    expect(providerJobsFor(job.id).map((j) => j.status)).toEqual(["cancelled"]);
+    expect((await providerJobsFor(job.id)).map((j) => j.status)).toEqual(["cancelled"]);
     await driveJob({ db: db(), provider, jobId: job.id });
     await expectNothingLeftAtProvider(job.id);
   });
@@ -137,7 +137,7 @@ describe("cancel at every stage (guarantees 1 and 2)", () => {
     const job = await newJob();
     await step(job.id); // uploads the file
     const { finetuningFileId } = await row(job.id);
-    await waitFor(() => sandbox.files().find((f) => f.id === finetuningFileId)?.status, (s) => s === "processed");
+    await waitFor(async () => (await sandbox.files()).find((f) => f.id === finetuningFileId)?.status, (s) => s === "processed");
     const creates = () => sandbox.stats().byRoute["POST /v1/fine_tuning/jobs"] ?? 0;
     const before = creates();
     sandbox.addFault({ route: "POST /v1/fine_tuning/jobs", fault: { kind: "slow", delayMs: 400 } });
@@ -159,7 +159,7 @@ describe("delete (the contract: the provider's file is cleaned up)", () => {
     await driveJob({ db: db(), provider, jobId: job.id });
     const { status, finetuningFileId } = await row(job.id);
     expect(status).toBe("succeeded");
-    expect(sandbox.files().find((f) => f.id === finetuningFileId)?.deleted).toBe(false);
+    expect((await sandbox.files()).find((f) => f.id === finetuningFileId)?.deleted).toBe(false);
     await deleteJob({ db: db(), provider, actor: operator, id: job.id });
     await driveJob({ db: db(), provider, jobId: job.id });
     if (finetuningFileId) await fileDeleted(finetuningFileId);

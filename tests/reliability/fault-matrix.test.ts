@@ -103,14 +103,14 @@ it("the provider fault matrix during a load of creates and cancels", async () =>
     60_000,
   );
   await waitFor(
-    () => sandbox.jobs().filter((j) => !terminal.has(j.status)).length + sandbox.files().filter((f) => !f.deleted && rows.some((r) => r.status !== "succeeded" && r.finetuningFileId === f.id)).length,
+    async () => (await sandbox.jobs()).filter((j) => !terminal.has(j.status)).length + (await sandbox.files()).filter((f) => !f.deleted && rows.some((r) => r.status !== "succeeded" && r.finetuningFileId === f.id)).length,
     (n) => n === 0,
     30_000,
   ).catch(() => undefined);
 
   for (const row of rows) {
     report.transitions += await db().jobEvent.count({ where: { jobId: row.id, kind: "status_change" } });
-    const made = sandbox.jobs().filter((j) => j.metadata?.controlroom_job_id === row.id);
+    const made = (await sandbox.jobs()).filter((j) => j.metadata?.controlroom_job_id === row.id);
     report.check(made.length <= 1, `job ${row.id}: ${made.length} provider jobs`);
     report.check(!acknowledgedCancels.has(row.id) || row.status === "cancelled", `job ${row.id}: cancel acknowledged but ${row.status}`);
     if (row.status === "succeeded") report.check(row.modelId !== null && row.modelId === made[0]?.fine_tuned_model, `job ${row.id}: succeeded without the provider's model`);
@@ -118,10 +118,10 @@ it("the provider fault matrix during a load of creates and cancels", async () =>
     // while the cancel deleted its file may end "failed" there rather than "cancelled".)
     if (row.status === "cancelled") report.check(made.every((j) => terminal.has(j.status)), `job ${row.id}: cancelled here but ${made[0]?.status} at the provider`);
     if (row.status !== "succeeded" && row.finetuningFileId) {
-      report.check(sandbox.files().find((f) => f.id === row.finetuningFileId)?.deleted === true, `job ${row.id}: training file left behind`);
+      report.check((await sandbox.files()).find((f) => f.id === row.finetuningFileId)?.deleted === true, `job ${row.id}: training file left behind`);
     }
   }
-  const orphans = sandbox.jobs().filter((j) => !terminal.has(j.status));
+  const orphans = (await sandbox.jobs()).filter((j) => !terminal.has(j.status));
   report.check(orphans.length === 0, `${orphans.length} provider jobs still running`);
   report.print({ jobs: rows.length, byStatus: Object.fromEntries([...terminal].map((s) => [s, rows.filter((r) => r.status === s).length])), faultsInjected: sandbox.stats().faults });
   expect(report.violations).toEqual([]);

@@ -74,15 +74,15 @@ it("workers killed with SIGKILL mid-step and restarted: every job ends right, no
     (all) => all.every((j) => terminal.has(j.status)),
     120_000,
   );
-  await waitFor(() => sandbox.jobs().filter((j) => !terminal.has(j.status)).length, (n) => n === 0, 30_000).catch(() => undefined);
+  await waitFor(async () => (await sandbox.jobs()).filter((j) => !terminal.has(j.status)).length, (n) => n === 0, 30_000).catch(() => undefined);
   for (const row of rows) {
     report.transitions += await db().jobEvent.count({ where: { jobId: row.id, kind: "status_change" } });
-    const made = sandbox.jobs().filter((j) => j.metadata?.controlroom_job_id === row.id);
+    const made = (await sandbox.jobs()).filter((j) => j.metadata?.controlroom_job_id === row.id);
     report.check(made.length <= 1, `job ${row.id}: ${made.length} provider jobs`);
     const expected = row.id === cancelled.id && report.successes === 1 ? "cancelled" : "succeeded";
     report.check(row.status === expected, `job ${row.id}: ${row.status}, expected ${expected}`);
   }
-  report.check(sandbox.jobs().every((j) => terminal.has(j.status)), "a provider job is still running");
+  report.check((await sandbox.jobs()).every((j) => terminal.has(j.status)), "a provider job is still running");
   report.print({ kills, jobs: rows.length });
   expect(report.violations).toEqual([]);
 }, 240_000);

@@ -4,7 +4,7 @@ import { parseRule } from "./faults";
 import { ApiError, json, parseJsonBody } from "./http";
 import type { Ctx, Route } from "./router";
 import { parseTimings, timingsJson } from "./timings";
-import type { FaultRule } from "./types";
+import { LOSS_SHAPES, type FaultRule } from "./types";
 
 function id(ctx: Ctx): string {
   const value = ctx.params["id"];
@@ -45,34 +45,44 @@ export const controlRoutes: readonly Route[] = [
       return faultsReply(ctx);
     },
   },
-  { method: "GET", pattern: "/_sandbox/jobs", handler: (ctx) => json(200, { object: "list", data: ctx.sandbox.jobs() }) },
-  { method: "GET", pattern: "/_sandbox/files", handler: (ctx) => json(200, { object: "list", data: ctx.sandbox.files() }) },
+  { method: "GET", pattern: "/_sandbox/jobs", handler: async (ctx) => json(200, { object: "list", data: await ctx.sandbox.jobs() }) },
+  { method: "GET", pattern: "/_sandbox/files", handler: async (ctx) => json(200, { object: "list", data: await ctx.sandbox.files() }) },
   { method: "GET", pattern: "/_sandbox/stats", handler: (ctx) => json(200, ctx.sandbox.stats()) },
-  { method: "POST", pattern: "/_sandbox/jobs/:id/complete", handler: (ctx) => json(200, ctx.sandbox.completeJob(id(ctx))) },
+  { method: "POST", pattern: "/_sandbox/jobs/:id/complete", handler: async (ctx) => json(200, await ctx.sandbox.completeJob(id(ctx))) },
   {
     method: "POST",
     pattern: "/_sandbox/jobs/:id/fail",
-    handler: (ctx) => {
+    handler: async (ctx) => {
       const body = parseJsonBody(ctx.body);
-      return json(200, ctx.sandbox.failJob(id(ctx), optionalText(body, "message"), optionalText(body, "code")));
+      return json(200, await ctx.sandbox.failJob(id(ctx), optionalText(body, "message"), optionalText(body, "code")));
     },
   },
-  { method: "GET", pattern: "/_sandbox/config", handler: (ctx) => json(200, timingsJson(ctx.sandbox.timings())) },
+  {
+    method: "POST",
+    pattern: "/_sandbox/jobs/:id/loss",
+    handler: async (ctx) => {
+      const shape = parseJsonBody(ctx.body)["shape"];
+      const known = LOSS_SHAPES.find((s) => s === shape);
+      if (!known) throw new ApiError(400, `Invalid 'shape': one of ${LOSS_SHAPES.join(", ")}.`, "invalid_request_error", "shape");
+      return json(200, await ctx.sandbox.setLossShape(id(ctx), known));
+    },
+  },
+  { method: "GET", pattern: "/_sandbox/config", handler: async (ctx) => json(200, timingsJson(await ctx.sandbox.timings())) },
   {
     method: "POST",
     pattern: "/_sandbox/config",
-    handler: (ctx) => {
+    handler: async (ctx) => {
       const body = parseJsonBody(ctx.body);
       // Accept the timings at the top level or under "timings".
       const timings = parseTimings(body["timings"] ?? body);
-      return json(200, timingsJson(ctx.sandbox.setTimings(timings)));
+      return json(200, timingsJson(await ctx.sandbox.setTimings(timings)));
     },
   },
   {
     method: "POST",
     pattern: "/_sandbox/reset",
-    handler: (ctx) => {
-      ctx.sandbox.reset();
+    handler: async (ctx) => {
+      await ctx.sandbox.reset();
       return json(200, { ok: true });
     },
   },

@@ -1,16 +1,21 @@
 // Request pipeline: stats → fault injection → auth → route → reply (or not).
 // Handlers return values, which is what makes "drop after effect" possible.
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { apiRoutes } from "./api-routes";
 import { controlRoutes } from "./control-routes";
 import type { FaultBook } from "./faults";
 import { ApiError, errorReply, readBody, sendReply, type Reply } from "./http";
 import { matchRoute, routeKey, type Ctx, type RouteMatch } from "./router";
-import type { SandboxState } from "./state";
 import type { Fault, Sandbox, SandboxStats } from "./types";
+import type { Core } from "./view";
 
 export type Deps = {
-  state: SandboxState;
+  core: Core;
+  /** The control API's bearer token. */
+  controlToken: string;
+  /** The only Host the control API answers: the loopback address and port it listens on. */
+  controlHost: () => string;
   faults: FaultBook;
   stats: SandboxStats;
   sandbox: () => Sandbox;
@@ -46,6 +51,24 @@ function bump(counts: Record<string, number>, key: string): void {
 
 type Incoming = { req: IncomingMessage; method: string; url: URL; body: Buffer; match: RouteMatch | null; control: boolean };
 
+const digest = (text: string) => createHash("sha256").update(text).digest();
+
+/**
+ * The control API can complete, fail and reset jobs, so it answers only the
+ * launcher and tests: they hold the per-run token. The Host check stops a page
+ * in a local browser from reaching it through a rebound DNS name.
+ */
+function controlRefusal(deps: Deps, req: IncomingMessage): Reply | null {
+  if (req.headers.host !== deps.controlHost()) {
+    return errorReply(403, `The sandbox control API answers only Host ${deps.controlHost()}.`, "invalid_request_error", null, "forbidden_host");
+  }
+  const presented = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "")?.[1] ?? "";
+  if (!timingSafeEqual(digest(presented), digest(deps.controlToken))) {
+    return errorReply(401, "The sandbox control API needs its token: Authorization: Bearer <control token>.", "invalid_request_error", null, "invalid_control_token");
+  }
+  return null;
+}
+
 async function run(deps: Deps, incoming: Incoming): Promise<Reply> {
   const { req, method, url, match, control } = incoming;
   if (!control) {
@@ -54,7 +77,7 @@ async function run(deps: Deps, incoming: Incoming): Promise<Reply> {
   }
   if (!match) return errorReply(404, `Invalid URL (${method} ${url.pathname})`);
   const ctx: Ctx = {
-    state: deps.state,
+    core: deps.core,
     sandbox: deps.sandbox(),
     params: match.params,
     query: url.searchParams,
@@ -80,6 +103,13 @@ async function handle(deps: Deps, req: IncomingMessage, res: ServerResponse): Pr
   if (!control) {
     deps.stats.total += 1; // control traffic is not provider traffic
     bump(deps.stats.byRoute, key);
+  }
+
+  // Refused before its body is read.
+  const refusal = control ? controlRefusal(deps, req) : null;
+  if (refusal) {
+    res.setHeader("connection", "close");
+    return sendReply(res, refusal);
   }
 
   let body: Buffer;

@@ -1,13 +1,20 @@
 // Files: upload, processing (validation revealed after a delay, like OpenAI),
-// retrieval and deletion.
+// retrieval and deletion. A file's status follows from its upload time and
+// the timings, so it needs no timer and no write to "finish" processing.
 import { ApiError, newId, nowSeconds } from "./http";
-import type { FileRecord, SandboxState } from "./state";
+import { view, type Core, type View } from "./view";
+import type { FileRecord } from "./state";
 import type { FileJson, SandboxFile } from "./types";
 import { checkTrainingFile } from "./validate";
 
 export const PURPOSES = new Set(["assistants", "batch", "fine-tune", "vision", "user_data", "evals"]);
 
-export function fileJson(file: FileRecord): FileJson {
+function processed(file: FileRecord, at: View): boolean {
+  return at.clock.nowMs - file.createdMs >= at.timings.fileProcessingMs;
+}
+
+export function fileJson(file: FileRecord, at: View): FileJson {
+  const done = processed(file, at);
   return {
     id: file.id,
     object: "file",
@@ -15,82 +22,75 @@ export function fileJson(file: FileRecord): FileJson {
     created_at: file.createdAt,
     filename: file.filename,
     purpose: file.purpose as FileJson["purpose"],
-    status: file.status,
-    status_details: file.statusDetails,
+    status: !done ? "uploaded" : file.verdict.ok ? "processed" : "error",
+    status_details: done && !file.verdict.ok ? file.verdict.message : null,
   };
 }
 
-export function sandboxFile(file: FileRecord): SandboxFile {
-  return { ...fileJson(file), deleted: file.deleted };
+export function sandboxFile(file: FileRecord, at: View): SandboxFile {
+  return { ...fileJson(file, at), deleted: file.deleted };
 }
 
-/** (Re)arms the processing timer from the upload time and the current timings. */
-export function scheduleFile(state: SandboxState, file: FileRecord): void {
-  if (file.status !== "uploaded" || file.deleted) return;
-  const remaining = file.createdMs + state.timings.fileProcessingMs - Date.now();
-  state.schedule(`file:${file.id}`, remaining, () => {
-    if (file.status !== "uploaded" || file.deleted) return;
-    if (file.verdict.ok) {
-      file.status = "processed";
-    } else {
-      file.status = "error";
-      file.statusDetails = file.verdict.message;
-    }
-  });
-}
-
-export function uploadFile(state: SandboxState, filename: string, purpose: string, content: Buffer): FileRecord {
+export async function uploadFile(core: Core, filename: string, purpose: string, content: Buffer): Promise<FileJson> {
   if (!PURPOSES.has(purpose)) {
     throw new ApiError(400, `'${purpose}' is not one of ${[...PURPOSES].map((p) => `'${p}'`).join(", ")} - 'purpose'`, "invalid_request_error", "purpose");
   }
   // Only fine-tune files are checked; other purposes are just stored.
   const verdict = purpose === "fine-tune" ? checkTrainingFile(content.toString("utf8")) : { ok: true as const, examples: 0, tokens: 0 };
+  const at = await view(core);
   const file: FileRecord = {
     id: newId("file"),
-    seq: state.nextSeq(),
     filename,
     purpose,
     bytes: content.length,
     createdAt: nowSeconds(),
-    createdMs: Date.now(),
-    content,
-    status: "uploaded",
-    statusDetails: null,
+    createdMs: at.clock.nowMs,
     verdict,
     deleted: false,
   };
-  state.files.set(file.id, file);
-  scheduleFile(state, file);
+  await core.store.insertFile(file, content);
+  return fileJson(file, at);
+}
+
+async function liveFile(core: Core, id: string): Promise<FileRecord> {
+  const file = await core.store.getFile(id);
+  if (!file || file.deleted) throw new ApiError(404, `No such File object: ${id}`, "invalid_request_error", "id");
   return file;
 }
 
 /** A live (not deleted) file, or OpenAI's 404. */
-export function getFile(state: SandboxState, id: string): FileRecord {
-  const file = state.files.get(id);
-  if (!file || file.deleted) {
-    throw new ApiError(404, `No such File object: ${id}`, "invalid_request_error", "id");
-  }
-  return file;
+export async function getFile(core: Core, id: string): Promise<FileJson> {
+  return fileJson(await liveFile(core, id), await view(core));
 }
 
-export function deleteFile(state: SandboxState, id: string): { id: string; object: "file"; deleted: true } {
-  const file = getFile(state, id);
-  file.deleted = true;
-  state.unschedule(`file:${file.id}`);
-  return { id: file.id, object: "file", deleted: true };
+export async function fileContent(core: Core, id: string): Promise<Buffer> {
+  await liveFile(core, id);
+  return (await core.store.fileContent(id)) ?? Buffer.alloc(0);
 }
 
-export function listFiles(
-  state: SandboxState,
+export async function deleteFile(core: Core, id: string): Promise<{ id: string; object: "file"; deleted: true }> {
+  await liveFile(core, id);
+  await core.store.markFileDeleted(id);
+  return { id, object: "file", deleted: true };
+}
+
+export async function allFiles(core: Core): Promise<SandboxFile[]> {
+  const at = await view(core);
+  return (await core.store.listFiles()).map((f) => sandboxFile(f, at));
+}
+
+export async function listFiles(
+  core: Core,
   opts: { purpose: string | null; after: string | null; limit: number; order: "asc" | "desc" },
-): { object: "list"; data: FileJson[]; has_more: boolean; first_id: string | null; last_id: string | null } {
-  let files = [...state.files.values()].filter((f) => !f.deleted && (opts.purpose === null || f.purpose === opts.purpose));
-  files.sort((a, b) => (opts.order === "asc" ? a.seq - b.seq : b.seq - a.seq));
+): Promise<{ object: "list"; data: FileJson[]; has_more: boolean; first_id: string | null; last_id: string | null }> {
+  const at = await view(core);
+  let files = (await core.store.listFiles()).filter((f) => !f.deleted && (opts.purpose === null || f.purpose === opts.purpose));
+  if (opts.order === "desc") files.reverse();
   if (opts.after !== null) {
     const index = files.findIndex((f) => f.id === opts.after);
     files = index === -1 ? [] : files.slice(index + 1);
   }
-  const data = files.slice(0, opts.limit).map(fileJson);
+  const data = files.slice(0, opts.limit).map((f) => fileJson(f, at));
   return {
     object: "list",
     data,
@@ -101,13 +101,13 @@ export function listFiles(
 }
 
 /** A file a job may train on, or OpenAI's 400 (missing, wrong purpose, not ready, invalid). */
-export function usableTrainingFile(state: SandboxState, id: string, param: string): { examples: number; tokens: number } {
-  const file = state.files.get(id);
+export async function usableTrainingFile(core: Core, id: string, param: string): Promise<{ examples: number; tokens: number }> {
+  const file = await core.store.getFile(id);
   if (!file || file.deleted) throw new ApiError(400, `invalid ${param}: ${id}`, "invalid_request_error", param, "invalid_file");
   if (file.purpose !== "fine-tune") {
     throw new ApiError(400, `File ${id} has purpose '${file.purpose}'; fine-tuning needs purpose 'fine-tune'.`, "invalid_request_error", param, "invalid_file");
   }
-  if (file.status === "uploaded") {
+  if (!processed(file, await view(core))) {
     throw new ApiError(400, `File ${id} is not ready. It is still being processed; retry when its status is 'processed'.`, "invalid_request_error", param, "file_not_ready");
   }
   if (!file.verdict.ok) {

@@ -1,22 +1,16 @@
-// Fine-tuning jobs: creation checks, the timed lifecycle
-// validating_files → queued → running → succeeded, cancel, forced outcomes.
-// Every move is compare-and-set on the status, so nothing moves after a terminal one.
+// Fine-tuning jobs over the store: create, read (brought up to date), cancel,
+// pause, resume, and the forced outcomes. Every write is a compare-and-set on
+// the job's version, retried on a lost race, so several fronts on one
+// database never move a job twice.
 import { usableTrainingFile } from "./files";
 import { ApiError, newId, nowSeconds } from "./http";
 import type { JobSpec } from "./job-params";
-import { TERMINAL, type JobRecord, type JobStatus, type SandboxState } from "./state";
-import type { EventJson, JobJson, SandboxTimings } from "./types";
+import * as life from "./lifecycle";
+import { TERMINAL, type JobRecord } from "./state";
+import type { EventJson, JobJson, LossShape } from "./types";
+import { view, type Core, type View } from "./view";
 
-/** What "auto" resolves to once a job starts running. */
-const AUTO = { n_epochs: 3, batch_size: 1, learning_rate_multiplier: 2 } as const;
-
-const NEXT: Partial<Record<JobStatus, keyof SandboxTimings>> = {
-  validating_files: "validatingMs",
-  queued: "queuedMs",
-  running: "runningMs",
-};
-
-export function jobJson(job: JobRecord): JobJson {
+export function jobJson(job: JobRecord, at: View): JobJson {
   const hyperparameters = { ...job.hyperparameters };
   return {
     id: job.id,
@@ -34,7 +28,7 @@ export function jobJson(job: JobRecord): JobJson {
     trained_tokens: job.trainedTokens,
     error: job.error ? { ...job.error } : null,
     seed: job.seed,
-    estimated_finish: job.estimatedFinish,
+    estimated_finish: life.estimatedFinish(job, at.clock, at.timings),
     integrations: null,
     metadata: job.metadata ? { ...job.metadata } : null,
     method: { type: "supervised", supervised: { hyperparameters: { ...hyperparameters } } },
@@ -42,156 +36,168 @@ export function jobJson(job: JobRecord): JobJson {
   };
 }
 
-function addEvent(job: JobRecord, message: string, level: EventJson["level"] = "info", data: unknown = {}): void {
-  const type = typeof data === "object" && data !== null && "step" in data ? "metrics" : "message";
-  job.events.push({ id: newId("ftevent"), object: "fine_tuning.job.event", created_at: nowSeconds(), level, message, type, data });
+function notFound(id: string): ApiError {
+  return new ApiError(404, `Could not find fine-tuning job: ${id}`, "invalid_request_error", "fine_tuning_job_id", "fine_tuning_job_not_found");
 }
 
-function totalSteps(job: JobRecord): number {
-  const epochs = typeof job.hyperparameters.n_epochs === "number" ? job.hyperparameters.n_epochs : AUTO.n_epochs;
-  const batch = typeof job.hyperparameters.batch_size === "number" ? job.hyperparameters.batch_size : AUTO.batch_size;
-  return Math.max(1, Math.ceil(job.examples / batch) * epochs);
+async function fileUsable(core: Core, id: string): Promise<boolean> {
+  const file = await core.store.getFile(id);
+  return file !== null && !file.deleted;
 }
 
-function stepEvent(job: JobRecord, step: number): void {
-  const total = totalSteps(job);
-  const loss = Number((2.5 * Math.exp((-3 * step) / total)).toFixed(4));
-  addEvent(job, `Step ${step}/${total}: training loss=${loss}`, "info", { step, total_steps: total, train_loss: loss });
-}
+type Change = (job: JobRecord, at: View, out: life.Happened) => void;
 
-/** (Re)arms the job's stage timer from when the stage began and the current timings. */
-export function scheduleJob(state: SandboxState, job: JobRecord): void {
-  const timing = NEXT[job.status];
-  if (!timing) return state.unschedule(`job:${job.id}`);
-  const duration = state.timings[timing];
-  const from = job.status;
-  if (from === "running") {
-    job.estimatedFinish = Number.isFinite(duration) ? Math.ceil((job.stageStartedMs + duration) / 1000) : null;
+/**
+ * Reads the job, brings it up to now, applies `change` (which may throw an
+ * ApiError), and saves it if anything moved; on a lost race, starts over.
+ */
+async function update(core: Core, id: string, change?: Change): Promise<{ job: JobRecord; at: View }> {
+  for (let attempt = 0; ; attempt += 1) {
+    const stored = await core.store.getJob(id);
+    if (!stored) throw notFound(id);
+    const at = await view(core);
+    const job = stored.value;
+    if (TERMINAL.has(job.status) && !change) return { job, at };
+    const before = JSON.stringify(job);
+    const usable = job.status === "validating_files" ? await fileUsable(core, job.trainingFile) : true;
+    const out = life.catchUp(job, at.clock, at.timings, usable);
+    change?.(job, at, out);
+    if (JSON.stringify(job) === before && out.events.length === 0) return { job, at };
+    if (await core.store.saveJob(job, stored.version, out.events, out.checkpoints)) return { job, at };
+    if (attempt > 50) throw new ApiError(503, "The sandbox is busy; retry.", "server_error");
   }
-  state.schedule(`job:${job.id}`, job.stageStartedMs + duration - Date.now(), () => {
-    if (job.status === from) advance(state, job);
-  });
 }
 
-function enter(state: SandboxState, job: JobRecord, status: JobStatus): void {
-  job.status = status;
-  job.stageStartedMs = Date.now();
-  if (TERMINAL.has(status)) {
-    job.finishedAt = nowSeconds();
-    job.estimatedFinish = null;
-  }
-  scheduleJob(state, job);
-}
-
-function startRunning(state: SandboxState, job: JobRecord): void {
-  const hp = job.hyperparameters;
-  job.hyperparameters = {
-    n_epochs: hp.n_epochs === "auto" ? AUTO.n_epochs : hp.n_epochs,
-    batch_size: hp.batch_size === "auto" ? AUTO.batch_size : hp.batch_size,
-    learning_rate_multiplier: hp.learning_rate_multiplier === "auto" ? AUTO.learning_rate_multiplier : hp.learning_rate_multiplier,
-  };
-  addEvent(job, "Fine-tuning job started");
-  enter(state, job, "running");
-  stepEvent(job, 1);
-}
-
-function succeed(state: SandboxState, job: JobRecord): void {
-  const total = totalSteps(job);
-  if (total > 1) stepEvent(job, total);
-  const epochs = typeof job.hyperparameters.n_epochs === "number" ? job.hyperparameters.n_epochs : AUTO.n_epochs;
-  job.trainedTokens = job.tokens * epochs;
-  job.fineTunedModel = `ft:${job.model}:sandbox:${job.suffix ?? "custom"}:${job.id.slice("ftjob-".length, "ftjob-".length + 8)}`;
-  addEvent(job, `New fine-tuned model created: ${job.fineTunedModel}`);
-  addEvent(job, "The job has successfully completed");
-  enter(state, job, "succeeded");
-}
-
-function fail(state: SandboxState, job: JobRecord, message: string, code: string, param: string | null = null): void {
-  job.error = { code, message, param };
-  addEvent(job, message, "error");
-  enter(state, job, "failed");
-}
-
-/** One timed step forward; callers have already checked the status is unchanged. */
-function advance(state: SandboxState, job: JobRecord): void {
-  if (job.status === "validating_files") {
-    const file = state.files.get(job.trainingFile);
-    if (!file || file.deleted) {
-      return fail(state, job, `The training file ${job.trainingFile} was deleted before validation finished.`, "invalid_training_file", "training_file");
-    }
-    addEvent(job, "Files validated, moving job to queued state");
-    return enter(state, job, "queued");
-  }
-  if (job.status === "queued") return startRunning(state, job);
-  if (job.status === "running") return succeed(state, job);
-}
-
-export function createJob(state: SandboxState, spec: JobSpec): JobRecord {
-  const { examples, tokens } = usableTrainingFile(state, spec.trainingFile, "training_file");
-  if (spec.validationFile !== null) usableTrainingFile(state, spec.validationFile, "validation_file");
+export async function createJob(core: Core, spec: JobSpec): Promise<JobJson> {
+  const { examples, tokens } = await usableTrainingFile(core, spec.trainingFile, "training_file");
+  if (spec.validationFile !== null) await usableTrainingFile(core, spec.validationFile, "validation_file");
+  const at = await view(core);
   const job: JobRecord = {
     ...spec,
     id: newId("ftjob"),
-    seq: state.nextSeq(),
     examples,
     tokens,
     createdAt: nowSeconds(),
     status: "validating_files",
-    stageStartedMs: Date.now(),
+    stageStartedMs: at.clock.nowMs,
+    runMs: 0,
+    step: 0,
+    lossShape: "normal",
+    shapeFromStep: 0,
     finishedAt: null,
-    estimatedFinish: null,
     fineTunedModel: null,
     trainedTokens: null,
     error: null,
-    events: [],
   };
-  state.jobs.set(job.id, job);
-  addEvent(job, `Created fine-tuning job: ${job.id}`);
-  addEvent(job, `Validating training file: ${job.trainingFile}`);
-  scheduleJob(state, job);
-  return job;
+  const created = (message: string): EventJson => ({
+    id: newId("ftevent"),
+    object: "fine_tuning.job.event",
+    created_at: job.createdAt,
+    level: "info",
+    message,
+    type: "message",
+    data: {},
+  });
+  await core.store.insertJob(job, [created(`Created fine-tuning job: ${job.id}`), created(`Validating training file: ${job.trainingFile}`)]);
+  return jobJson(job, at);
 }
 
-export function getJob(state: SandboxState, id: string): JobRecord {
-  const job = state.jobs.get(id);
-  if (!job) {
-    throw new ApiError(404, `Could not find fine-tuning job: ${id}`, "invalid_request_error", "fine_tuning_job_id", "fine_tuning_job_not_found");
-  }
-  return job;
+export async function getJob(core: Core, id: string): Promise<JobJson> {
+  const { job, at } = await update(core, id);
+  return jobJson(job, at);
 }
 
-const FINISHED: Partial<Record<JobStatus, string>> = {
+/** Every job matching the metadata pairs, newest first, each brought up to date. */
+export async function jobsMatching(core: Core, metadata: Array<[string, string]>): Promise<JobJson[]> {
+  const stored = await core.store.listJobs(metadata);
+  const at = await view(core);
+  return Promise.all(stored.map(async ({ value }) => (TERMINAL.has(value.status) ? jobJson(value, at) : getJob(core, value.id))));
+}
+
+const FINISHED: Partial<Record<JobJson["status"], string>> = {
   succeeded: "Job has already completed",
   failed: "Job has already failed",
   cancelled: "Job has already been cancelled",
 };
 
-export function cancelJob(state: SandboxState, id: string): JobRecord {
-  const job = getJob(state, id);
+function refuseFinished(job: JobRecord, code: string): void {
   const finished = FINISHED[job.status];
-  if (finished) throw new ApiError(400, `${finished}: ${id}`, "invalid_request_error", null, "job_not_cancellable");
-  addEvent(job, "Fine-tuning job cancelled");
-  enter(state, job, "cancelled");
-  return job;
+  if (finished) throw new ApiError(400, `${finished}: ${job.id}`, "invalid_request_error", null, code);
 }
 
-function forceable(state: SandboxState, id: string): JobRecord {
-  const job = getJob(state, id);
-  if (TERMINAL.has(job.status)) throw new ApiError(409, `Job ${id} is already ${job.status}`, "invalid_request_error", null, "job_finished");
-  return job;
+export async function cancelJob(core: Core, id: string): Promise<JobJson> {
+  const { job, at } = await update(core, id, (j, v, out) => {
+    refuseFinished(j, "job_not_cancellable");
+    life.cancel(j, v.clock, out);
+  });
+  return jobJson(job, at);
+}
+
+/** OpenAI pauses running jobs only; pausing one that is pausing or paused changes nothing. */
+export async function pauseJob(core: Core, id: string): Promise<JobJson> {
+  const { job, at } = await update(core, id, (j, v, out) => {
+    refuseFinished(j, "job_not_pausable");
+    if (j.status === "pausing" || j.status === "paused") return;
+    if (j.status !== "running") throw new ApiError(400, `Only a running job can be paused; ${j.id} is ${j.status}.`, "invalid_request_error", null, "job_not_pausable");
+    life.pause(j, v.clock, out);
+  });
+  return jobJson(job, at);
+}
+
+/** Resume brings a pausing or paused job back to running; a running job stays as it is. */
+export async function resumeJob(core: Core, id: string): Promise<JobJson> {
+  const { job, at } = await update(core, id, (j, v, out) => {
+    refuseFinished(j, "job_not_resumable");
+    if (j.status === "running") return;
+    if (j.status !== "pausing" && j.status !== "paused") {
+      throw new ApiError(400, `Only a paused job can be resumed; ${j.id} is ${j.status}.`, "invalid_request_error", null, "job_not_resumable");
+    }
+    life.resume(j, v.clock, out);
+  });
+  return jobJson(job, at);
+}
+
+export async function jobEvents(core: Core, id: string): Promise<EventJson[]> {
+  await update(core, id);
+  return core.store.listEvents(id);
+}
+
+export async function jobCheckpoints(core: Core, id: string) {
+  await update(core, id);
+  return core.store.listCheckpoints(id);
+}
+
+function forceable(job: JobRecord): void {
+  if (TERMINAL.has(job.status)) throw new ApiError(409, `Job ${job.id} is already ${job.status}`, "invalid_request_error", null, "job_finished");
 }
 
 /** Test hook: succeed now, from any non-terminal status. */
-export function completeJob(state: SandboxState, id: string): JobRecord {
-  const job = forceable(state, id);
-  if (job.status !== "running") startRunning(state, job);
-  succeed(state, job);
-  return job;
+export async function completeJob(core: Core, id: string): Promise<JobJson> {
+  const { job, at } = await update(core, id, (j, v, out) => {
+    forceable(j);
+    if (j.status === "validating_files" || j.status === "queued") life.startRunning(j, v.clock, v.clock.nowMs, out);
+    life.succeed(j, v.clock, v.clock.nowMs, out);
+  });
+  return jobJson(job, at);
 }
 
 /** Test hook: fail now with the given message. */
-export function failJob(state: SandboxState, id: string, message = "Fine-tuning failed (forced by the sandbox).", code = "server_error"): JobRecord {
-  const job = forceable(state, id);
-  fail(state, job, message, code);
-  return job;
+export async function failJob(core: Core, id: string, message = "Fine-tuning failed (forced by the sandbox).", code = "server_error"): Promise<JobJson> {
+  const { job, at } = await update(core, id, (j, v, out) => {
+    forceable(j);
+    life.fail(j, v.clock, v.clock.nowMs, out, { code, message });
+  });
+  return jobJson(job, at);
+}
+
+/** Test hook: the loss behaves like `shape` from the job's current step on. */
+export async function setLossShape(core: Core, id: string, shape: LossShape): Promise<JobJson> {
+  const { job, at } = await update(core, id, (j, v) => {
+    forceable(j);
+    // Stalling stops the training clock; leaving a stall starts it again.
+    if (j.status === "running" && (shape === "flat") !== (j.lossShape === "flat")) life.holdRun(j, v.clock.nowMs);
+    j.lossShape = shape;
+    j.shapeFromStep = j.step;
+  });
+  return jobJson(job, at);
 }

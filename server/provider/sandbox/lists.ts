@@ -1,9 +1,9 @@
 // Cursor pagination and list queries as OpenAI does them: newest first,
 // `after` = id of the last item of the previous page, `limit` ≤ 100.
 import { ApiError } from "./http";
-import { jobJson } from "./jobs";
-import type { JobRecord, SandboxState } from "./state";
-import type { EventJson, JobJson } from "./types";
+import { jobCheckpoints, jobEvents, jobsMatching } from "./jobs";
+import type { Core } from "./view";
+import type { CheckpointJson, EventJson, JobJson } from "./types";
 
 export type ListPage<T> = { object: "list"; data: T[]; has_more: boolean };
 
@@ -36,14 +36,16 @@ export function page<T extends { id: string }>(items: readonly T[], after: strin
   return { object: "list", data: rest.slice(0, limit), has_more: rest.length > limit };
 }
 
-export function listJobs(state: SandboxState, query: URLSearchParams): ListPage<JobJson> {
-  const filter = metadataFilter(query);
-  const matches = (job: JobRecord) => filter.every(([key, value]) => job.metadata?.[key] === value);
-  const jobs = [...state.jobs.values()].filter(matches).sort((a, b) => b.seq - a.seq);
-  const result = page(jobs, query.get("after"), parseLimit(query));
-  return { ...result, data: result.data.map(jobJson) };
+export async function listJobs(core: Core, query: URLSearchParams): Promise<ListPage<JobJson>> {
+  return page(await jobsMatching(core, metadataFilter(query)), query.get("after"), parseLimit(query));
 }
 
-export function listEvents(job: JobRecord, query: URLSearchParams): ListPage<EventJson> {
-  return page([...job.events].reverse(), query.get("after"), parseLimit(query));
+export async function listEvents(core: Core, id: string, query: URLSearchParams): Promise<ListPage<EventJson>> {
+  return page((await jobEvents(core, id)).reverse(), query.get("after"), parseLimit(query));
+}
+
+/** Newest first, like OpenAI's checkpoint list. */
+export async function listCheckpoints(core: Core, id: string, query: URLSearchParams): Promise<ListPage<CheckpointJson> & { first_id: string | null; last_id: string | null }> {
+  const result = page((await jobCheckpoints(core, id)).reverse(), query.get("after"), parseLimit(query, 10));
+  return { ...result, first_id: result.data[0]?.id ?? null, last_id: result.data.at(-1)?.id ?? null };
 }

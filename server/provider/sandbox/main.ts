@@ -1,5 +1,7 @@
 // Standalone sandbox: `tsx server/provider/sandbox/main.ts --port 4010`.
-// Optional: --running-ms <n|Infinity> and friends to change the default timings.
+// Optional: --running-ms <n|Infinity> and friends to change the default timings;
+// --database-url keeps the state in that Postgres (schema "sandbox") instead of memory;
+// --control-token (or SANDBOX_CONTROL_TOKEN) sets the /_sandbox/* token, else one is made and printed.
 import { parseArgs } from "node:util";
 import { startSandbox, type SandboxTimings } from "./index";
 
@@ -10,6 +12,8 @@ const { values } = parseArgs({
     "validating-ms": { type: "string" },
     "queued-ms": { type: "string" },
     "running-ms": { type: "string" },
+    "database-url": { type: "string" },
+    "control-token": { type: "string" },
   },
   strict: true,
 });
@@ -37,8 +41,14 @@ for (const [key, raw] of pairs) {
   if (value !== undefined) timings[key] = value;
 }
 
-const sandbox = await startSandbox({ port, timings });
-console.log(`OpenAI sandbox listening on ${sandbox.url}`);
+const sandbox = await startSandbox({
+  port,
+  timings,
+  databaseUrl: values["database-url"],
+  controlToken: values["control-token"] ?? process.env.SANDBOX_CONTROL_TOKEN,
+});
+console.log(`OpenAI sandbox listening on ${sandbox.url} (${sandbox.durable ? "state in Postgres" : "state in memory"})`);
+console.log(`Control API: ${sandbox.origin}/_sandbox/ with Authorization: Bearer ${sandbox.controlToken}`);
 
 let stopping = false;
 function stop(signal: string): void {

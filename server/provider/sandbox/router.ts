@@ -1,10 +1,10 @@
 // Tiny path router: patterns like "/v1/files/:id", matched segment by segment.
 import type { Reply } from "./http";
-import type { SandboxState } from "./state";
 import type { Sandbox } from "./types";
+import type { Core } from "./view";
 
 export type Ctx = {
-  state: SandboxState;
+  core: Core;
   sandbox: Sandbox;
   params: Record<string, string>;
   query: URLSearchParams;

@@ -1,93 +1,144 @@
-// In-memory state of one sandbox instance plus its timers. Every timer is
-// unref'd so a forgotten sandbox never keeps a test process alive.
-import type { EventJson, JobJson, SandboxTimings } from "./types";
+// What the sandbox keeps, and the store it keeps it in. Nothing here runs on a
+// timer: a job's state is a function of its record and the clock, brought up
+// to date whenever someone looks (see lifecycle.ts). That is what lets a
+// restarted sandbox, or several fronts on one database, carry a job on.
 import type { JobSpec } from "./job-params";
+import type { CheckpointJson, EventJson, JobStatusJson, LossShape, SandboxTimings } from "./types";
 
 export type FileStatus = "uploaded" | "processed" | "error";
 
 export type FileRecord = {
   id: string;
-  seq: number;
   filename: string;
   purpose: string;
   bytes: number;
   createdAt: number;
+  /** Upload time on the sandbox clock, to time processing. */
   createdMs: number;
-  content: Buffer;
-  status: FileStatus;
-  statusDetails: string | null;
   /** Outcome of validation, revealed when processing "finishes". */
   verdict: { ok: true; examples: number; tokens: number } | { ok: false; message: string };
   deleted: boolean;
 };
 
-export type JobStatus = JobJson["status"];
+export type JobStatus = JobStatusJson;
 export type HpValue = number | "auto";
 export type Hyperparameters = { n_epochs: HpValue; batch_size: HpValue; learning_rate_multiplier: HpValue };
 
 /** A job as the sandbox keeps it: what was asked for (JobSpec) and where it is. */
 export type JobRecord = JobSpec & {
   id: string;
-  seq: number;
   /** From the training file, for steps and trained_tokens. */
   examples: number;
   tokens: number;
   createdAt: number;
   status: JobStatus;
-  /** When the current status was entered (ms), to (re)compute stage deadlines. */
+  /** When the current stage (or running stretch) began, on the sandbox clock. */
   stageStartedMs: number;
+  /** Training time already done before the current running stretch (pauses and stalls stop it). */
+  runMs: number;
+  /** The last step whose metrics were reported. */
+  step: number;
+  lossShape: LossShape;
+  /** The step from which lossShape applies (before it the loss fell normally). */
+  shapeFromStep: number;
   finishedAt: number | null;
-  estimatedFinish: number | null;
   fineTunedModel: string | null;
   trainedTokens: number | null;
   error: { code: string; message: string; param: string | null } | null;
-  events: EventJson[];
 };
 
 export const TERMINAL: ReadonlySet<JobStatus> = new Set(["succeeded", "failed", "cancelled"]);
 
-/** setTimeout fires at once for Infinity and for anything above 2^31-1 ms. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+export type Versioned<T> = { value: T; version: number };
 
-export class SandboxState {
-  readonly files = new Map<string, FileRecord>();
-  readonly jobs = new Map<string, JobRecord>();
-  timings: SandboxTimings;
-  private seq = 0;
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+/** The sandbox clock: wall time minus the time no sandbox front was up. */
+export type Clock = { nowMs: number; offsetMs: number };
 
-  constructor(readonly initialTimings: SandboxTimings) {
-    this.timings = { ...initialTimings };
-  }
+export type SharedConfig = { timings: SandboxTimings; offsetMs: number };
 
-  nextSeq(): number {
-    this.seq += 1;
-    return this.seq;
-  }
+/** Where the state lives: this process's memory, or Postgres (store-pg.ts). */
+export type SandboxStore = {
+  config(): Promise<SharedConfig>;
+  setTimings(timings: SandboxTimings): Promise<void>;
+  insertFile(file: FileRecord, content: Buffer): Promise<void>;
+  getFile(id: string): Promise<FileRecord | null>;
+  fileContent(id: string): Promise<Buffer | null>;
+  /** Oldest first. */
+  listFiles(): Promise<FileRecord[]>;
+  markFileDeleted(id: string): Promise<void>;
+  insertJob(job: JobRecord, events: EventJson[]): Promise<void>;
+  getJob(id: string): Promise<Versioned<JobRecord> | null>;
+  /** Newest first; `metadata` pairs must all match. */
+  listJobs(metadata: Array<[string, string]>): Promise<Array<Versioned<JobRecord>>>;
+  /** Compare-and-set on the version: false (and nothing written) when someone else moved the job first. */
+  saveJob(job: JobRecord, version: number, events: EventJson[], checkpoints: CheckpointJson[]): Promise<boolean>;
+  /** Oldest first. */
+  listEvents(jobId: string): Promise<EventJson[]>;
+  /** Oldest first. */
+  listCheckpoints(jobId: string): Promise<CheckpointJson[]>;
+  clear(timings: SandboxTimings): Promise<void>;
+  close(): Promise<void>;
+};
 
-  /** Runs `fn` after `delayMs` (replacing any timer under `key`); never for "forever". */
-  schedule(key: string, delayMs: number, fn: () => void): void {
-    this.unschedule(key);
-    if (!(delayMs < MAX_TIMER_MS)) return; // Infinity/NaN/huge: no timer at all
-    const timer = setTimeout(() => {
-      this.timers.delete(key);
-      fn();
-    }, Math.max(0, delayMs));
-    timer.unref();
-    this.timers.set(key, timer);
-  }
-
-  unschedule(key: string): void {
-    const timer = this.timers.get(key);
-    if (timer) clearTimeout(timer);
-    this.timers.delete(key);
-  }
-
-  clear(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
-    this.files.clear();
-    this.jobs.clear();
-    this.timings = { ...this.initialTimings };
-  }
+/** A store in this process's memory: fast, for tests; gone with the process. */
+export function memoryStore(initialTimings: SandboxTimings): SandboxStore {
+  let timings = { ...initialTimings };
+  const files = new Map<string, { file: FileRecord; content: Buffer }>();
+  const jobs = new Map<string, Versioned<JobRecord>>();
+  const events = new Map<string, EventJson[]>();
+  const checkpoints = new Map<string, CheckpointJson[]>();
+  // Stored values are copies, as a database would hand out.
+  const copy = <T>(value: T): T => structuredClone(value);
+  return {
+    config: () => Promise.resolve({ timings: { ...timings }, offsetMs: 0 }),
+    setTimings: (next) => {
+      timings = { ...next };
+      return Promise.resolve();
+    },
+    insertFile: (file, content) => {
+      files.set(file.id, { file: copy(file), content });
+      return Promise.resolve();
+    },
+    getFile: (id) => Promise.resolve(files.has(id) ? copy(files.get(id)!.file) : null),
+    fileContent: (id) => Promise.resolve(files.get(id)?.content ?? null),
+    listFiles: () => Promise.resolve([...files.values()].map((f) => copy(f.file))),
+    markFileDeleted: (id) => {
+      const entry = files.get(id);
+      if (entry) entry.file.deleted = true;
+      return Promise.resolve();
+    },
+    insertJob: (job, initial) => {
+      jobs.set(job.id, { value: copy(job), version: 0 });
+      events.set(job.id, copy(initial));
+      checkpoints.set(job.id, []);
+      return Promise.resolve();
+    },
+    getJob: (id) => Promise.resolve(jobs.has(id) ? copy(jobs.get(id)!) : null),
+    listJobs: (metadata) =>
+      Promise.resolve(
+        [...jobs.values()]
+          .filter((j) => metadata.every(([key, value]) => j.value.metadata?.[key] === value))
+          .reverse()
+          .map(copy),
+      ),
+    saveJob: (job, version, newEvents, newCheckpoints) => {
+      const current = jobs.get(job.id);
+      if (!current || current.version !== version) return Promise.resolve(false);
+      jobs.set(job.id, { value: copy(job), version: version + 1 });
+      events.get(job.id)?.push(...copy(newEvents));
+      checkpoints.get(job.id)?.push(...copy(newCheckpoints));
+      return Promise.resolve(true);
+    },
+    listEvents: (id) => Promise.resolve(copy(events.get(id) ?? [])),
+    listCheckpoints: (id) => Promise.resolve(copy(checkpoints.get(id) ?? [])),
+    clear: (restored) => {
+      files.clear();
+      jobs.clear();
+      events.clear();
+      checkpoints.clear();
+      timings = { ...restored };
+      return Promise.resolve();
+    },
+    close: () => Promise.resolve(),
+  };
 }
