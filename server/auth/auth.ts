@@ -58,13 +58,14 @@ export function createAuth(database: Db) {
     // X-Forwarded-For; sign-in failures are limited by server/auth/auth-route.ts instead.
     rateLimit: { enabled: false },
     hooks: {
-      before: createAuthMiddleware(async (ctx) => {
+      before: createAuthMiddleware((ctx) => {
         const field = PASSWORD_FIELDS[ctx.path];
         const body = ctx.body as Record<string, unknown> | undefined;
         const password = field ? body?.[field] : undefined;
-        if (typeof password !== "string") return;
+        if (typeof password !== "string") return Promise.resolve();
         const problem = passwordProblem(password, typeof body?.email === "string" ? [body.email] : []);
         if (problem) throw new APIError("BAD_REQUEST", { message: problem, code: "PASSWORD_TOO_WEAK" });
+        return Promise.resolve();
       }),
     },
     advanced: {

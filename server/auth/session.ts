@@ -43,6 +43,7 @@ const HOME = "/jobs";
  */
 export function safeReturnPath(value: string | string[] | undefined): string {
   const path = Array.isArray(value) ? value[0] : value;
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   if (!path || !path.startsWith("/") || /[\u0000-\u001f\u007f\\]/.test(path)) return HOME;
   const base = "http://return.invalid";
   let url: URL;

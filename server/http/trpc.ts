@@ -105,10 +105,6 @@ export function createTrpcNodeHandler(): (req: IncomingMessage, res: ServerRespo
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = req.url ?? "/";
     const pathname = url.split("?")[0] ?? url;
-    const limit = bodyLimitOf(pathname);
-    if (Number(req.headers["content-length"] ?? 0) > limit) {
-      return send(res, errorResponse(url, tooLarge(limit), 413));
-    }
     const headers = headersOf(req);
     if (hasCredentials(headers) || req.method !== "GET") {
       try {
@@ -118,7 +114,9 @@ export function createTrpcNodeHandler(): (req: IncomingMessage, res: ServerRespo
         return send(res, errorResponse(url, error, ERROR_HTTP_STATUS[error.code]));
       }
     }
-    await (pathname === IMPORT_PATH ? importing : regular)(req, res);
+    const limit = bodyLimitOf(pathname);
+    if (Number(req.headers["content-length"] ?? 0) > limit) return send(res, errorResponse(url, tooLarge(limit), 413));
+    (pathname === IMPORT_PATH ? importing : regular)(req, res);
   };
   return (req, res) =>
     void serve(req, res).catch((error: unknown) => {

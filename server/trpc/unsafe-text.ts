@@ -1,6 +1,7 @@
 export type UnsafeText = { field: string; problem: string };
 
 // NUL, or a UTF-16 surrogate without its pair.
+// eslint-disable-next-line no-control-regex -- NUL is exactly what is refused
 const UNSAFE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function problemOf(text: string): string | null {
@@ -19,6 +20,7 @@ export function findUnsafeText(value: unknown, path: string[] = [], depth = 0): 
   const entries: Array<[string, unknown]> = Array.isArray(value) ? value.map((item, index) => [String(index), item]) : Object.entries(value);
   for (const [key, item] of entries) {
     const keyProblem = Array.isArray(value) ? null : problemOf(key);
+    // eslint-disable-next-line no-control-regex -- the offending characters are not echoed back
     if (keyProblem) return { field: [...path, key.replace(/[\u0000\uD800-\uDFFF]/g, "?")].join("."), problem: `has a key that ${keyProblem}` };
     const found = findUnsafeText(item, [...path, key], depth + 1);
     if (found) return found;

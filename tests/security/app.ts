@@ -78,6 +78,7 @@ export async function trpc(
   path: string,
   input: unknown,
   opts: { method?: "GET" | "POST"; headers?: Record<string, string> } = {},
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests assert on response JSON whose shape they know
 ): Promise<{ status: number; body: any; headers: Headers }> {
   const method = opts.method ?? "POST";
   const url = method === "GET" ? `${origin}/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}` : `${origin}/api/trpc/${path}`;

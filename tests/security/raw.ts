@@ -1,0 +1,55 @@
+import { request } from "node:http";
+
+export type RawAnswer = { status: number; headers: Record<string, string | string[] | undefined>; body: string };
+
+/**
+ * One HTTP request from a chosen loopback address, whose body is only partly
+ * sent: `sent` bytes now, and the rest never. An answer proves the server
+ * decided without reading the body; a server that waited for it would never
+ * answer (the test's timeout fails it).
+ */
+export function partialRequest(opts: {
+  origin: string;
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+  declaredLength?: number;
+  sent?: number;
+  localAddress?: string;
+}): Promise<RawAnswer> {
+  const url = new URL(opts.path, opts.origin);
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { "content-type": "application/json", ...opts.headers };
+    if (opts.declaredLength !== undefined) headers["content-length"] = String(opts.declaredLength);
+    const req = request({ host: url.hostname, port: url.port, path: `${url.pathname}${url.search}`, method: opts.method, headers, localAddress: opts.localAddress }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (body += chunk));
+      res.on("end", () => {
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+        req.destroy();
+      });
+    });
+    req.on("error", (error) => {
+      // The server may close the connection once it has answered; the answer has been taken by then.
+      if ((error as NodeJS.ErrnoException).code !== "ECONNRESET" && (error as NodeJS.ErrnoException).code !== "EPIPE") reject(error);
+    });
+    req.flushHeaders();
+    if (opts.sent) req.write(Buffer.alloc(opts.sent, 0x20));
+  });
+}
+
+/** A complete request from a chosen loopback address. */
+export function requestFrom(opts: { origin: string; method: string; path: string; headers?: Record<string, string>; body?: string; localAddress: string }): Promise<RawAnswer> {
+  const url = new URL(opts.path, opts.origin);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, path: `${url.pathname}${url.search}`, method: opts.method, headers: opts.headers, localAddress: opts.localAddress }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (body += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on("error", reject);
+    req.end(opts.body);
+  });
+}
