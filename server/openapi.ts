@@ -5,12 +5,15 @@ import { finetuningJobSchema, jobEventSchema } from "./finetuning/schema";
 import { goldenRecordSchema } from "./golden-records/schema";
 import { REST_BASE_PATH } from "./http/rest/constants";
 import { REST_ERROR_STATUS } from "./http/rest/errors";
+import { shapeForRest } from "./http/rest/openapi-shapes";
+import { collectRoutes } from "./http/rest/routes";
 import { appRouter } from "./trpc/root";
 
 // The OpenAPI 3.1 document of the REST API, generated from the tRPC procedures'
 // meta and zod schemas, then adjusted where the REST layer (server/http/rest)
 // differs from what trpc-to-openapi assumes: our error envelope, 201 on
-// creation, Idempotency-Key, and cancel's optional body id.
+// creation, Idempotency-Key, cancel's optional body id, the X-API-Key header,
+// and the engine-docs answers and hosted Dataherald paths (http/rest/openapi-shapes).
 
 export const API_VERSION = "1.0.0";
 
@@ -47,6 +50,7 @@ const idempotencyKeyParameter = {
 
 type Operation = {
   operationId?: string;
+  security?: unknown[];
   parameters?: unknown[];
   requestBody?: { content: Record<string, { schema: Record<string, unknown> }> };
   responses: Record<string, { description: string; content?: unknown; headers?: unknown }>;
@@ -64,11 +68,14 @@ function buildDocument(): OpenAPIObject {
   const doc = generateOpenApiDocument(appRouter, {
     title: "Fine-tuning control room API",
     description:
-      "Fine-tuning jobs for NL-to-SQL models, Dataherald-compatible. Send `Authorization: Bearer <api key>` on every request. Errors are `{ \"error\": { \"code\", \"message\" } }` with the HTTP status of their code.",
+      "Fine-tuning jobs for NL-to-SQL models, Dataherald-compatible: /api/v1 answers as Dataherald's engine docs say, and the hosted /api/finetunings paths answer its SDK. Send `Authorization: Bearer <api key>` or `X-API-Key: <api key>` on every request. Errors are `{ \"error\": { \"code\", \"message\" } }` with the HTTP status of their code.",
     version: API_VERSION,
     baseUrl: REST_BASE_PATH,
     tags: ["Fine-tuning jobs", "Database connections", "Golden records"],
-    securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", description: "An API key made by an admin." } },
+    securitySchemes: {
+      bearerAuth: { type: "http", scheme: "bearer", description: "An API key made by an admin." },
+      apiKeyAuth: { type: "apiKey", in: "header", name: "X-API-Key", description: "The same API key, as Dataherald's clients send it." },
+    },
     defs: { FinetuningJob: finetuningJobSchema, JobEvent: jobEventSchema, DatabaseConnection: dbConnectionSchema, GoldenRecord: goldenRecordSchema, Error: errorSchema },
   });
   const errorRef = { $ref: "#/components/schemas/Error" };
@@ -82,6 +89,7 @@ function buildDocument(): OpenAPIObject {
       adjustOperation(value, { method, path, successStatus: meta?.successStatus ?? 200, specific: meta?.openapi?.errorResponses ?? {}, errorRef });
     }
   }
+  shapeForRest(doc, collectRoutes(appRouter));
   return doc;
 }
 
@@ -111,6 +119,7 @@ function adjustOperation(op: Operation, ctx: AdjustContext): void {
     Object.assign(errors, IDEMPOTENT_ERRORS, specific);
     op.parameters = [...(op.parameters ?? []), idempotencyKeyParameter];
   }
+  op.security = [{ bearerAuth: [] }, { apiKeyAuth: [] }];
   op.responses = {};
   if (success) op.responses[String(ctx.successStatus)] = { ...success, description: ctx.successStatus === 201 ? "Created" : success.description };
   for (const [status, description] of Object.entries(errors).sort(([a], [b]) => Number(a) - Number(b))) {

@@ -1,9 +1,10 @@
 import type { Metadata } from "next";
 import { REST_BASE_PATH } from "@/server/http/rest/constants";
 import { REST_ERROR_STATUS } from "@/server/http/rest/errors";
+import { DATAHERALD_TAG } from "@/server/http/rest/openapi-shapes";
 import { openApiDocument } from "@/server/openapi";
 import { CodeBlock } from "./_components/code-block";
-import { CANCEL_CURL, CANCEL_RESPONSE, CLIENT_EXAMPLE, ERROR_EXAMPLE } from "./_components/examples";
+import { CANCEL_CURL, CANCEL_RESPONSE, CLIENT_EXAMPLE, DATAHERALD_SDK_EXAMPLE, ERROR_EXAMPLE, LIST_PAGING_EXAMPLE } from "./_components/examples";
 import { MethodBadge, OperationCard, type Operation } from "./_components/operation-card";
 import { Prose } from "./_components/prose";
 import { SchemaTable } from "./_components/schema-table";
@@ -21,6 +22,7 @@ export default function ApiReferencePage() {
     Object.entries(item as Record<string, Entry["op"]>).map(([method, op]) => ({ method, path, op })),
   );
   const tags = (doc.tags ?? []).map((tag) => tag.name);
+  const serverUrl = doc.servers?.[0]?.url ?? "";
   const schemas = Object.entries((doc.components?.schemas ?? {}) as Record<string, JsonSchema>);
 
   return (
@@ -54,8 +56,19 @@ export default function ApiReferencePage() {
           <div className="mt-4 max-w-3xl space-y-3 text-sm leading-6 text-slate-700">
             <p>
               Every endpoint lives under <code className="font-mono">{REST_BASE_PATH}</code>, takes and returns JSON, and needs an API key:{" "}
-              <code className="font-mono">Authorization: Bearer ftcr_…</code>. Viewers read; operators also create, cancel, update and delete.
+              <code className="font-mono">Authorization: Bearer ftcr_…</code> (or <code className="font-mono">X-API-Key: ftcr_…</code>, as
+              Dataherald&apos;s clients send it). Viewers read; operators also create, cancel, update and delete. Dataherald&apos;s Python SDK
+              works unchanged against the hosted paths under <a href={`#tag-${DATAHERALD_TAG}`} className="text-blue-700 underline underline-offset-2">{DATAHERALD_TAG}</a>.
             </p>
+            <p>
+              <strong>Lists</strong> answer a JSON array, newest first, one page at a time (<code className="font-mono">limit</code>, default 20,
+              at most 100). When there is more, the <code className="font-mono">Link</code> header points at the next page (
+              <code className="font-mono">rel=&quot;next&quot;</code>, RFC 8288) and <code className="font-mono">X-Next-Cursor</code> holds its{" "}
+              <code className="font-mono">cursor</code>:
+            </p>
+          </div>
+          <CodeBlock title="Paging" code={LIST_PAGING_EXAMPLE} />
+          <div className="mt-4 max-w-3xl space-y-3 text-sm leading-6 text-slate-700">
             <p>
               <strong>Retries.</strong> Send an <code className="font-mono">Idempotency-Key</code> header on a POST and repeat it with the same
               body: the first response comes back (with <code className="font-mono">Idempotent-Replayed: true</code>) for 24 hours, and the
@@ -75,18 +88,19 @@ export default function ApiReferencePage() {
 
         {tags.map((tag) => (
           <section key={tag} aria-labelledby={`tag-${tag}`} className="mt-12">
-            <h2 id={`tag-${tag}`} className="mb-4 text-lg font-semibold tracking-tight text-slate-900">{tag}</h2>
+            <h2 id={`tag-${tag}`} className="mb-4 scroll-mt-20 text-lg font-semibold tracking-tight text-slate-900">{tag}</h2>
+            {tag === DATAHERALD_TAG ? <CodeBlock title="Python (dataherald SDK)" code={DATAHERALD_SDK_EXAMPLE} /> : null}
             <ul className="mb-5 space-y-1 text-sm">
               {entries.filter((e) => e.op.tags?.includes(tag)).map((e) => (
                 <li key={e.op.operationId} className="flex items-center gap-3">
                   <MethodBadge method={e.method} />
-                  <a href={`#${e.op.operationId}`} className="font-mono text-xs text-slate-700 hover:text-blue-700">{REST_BASE_PATH}{e.path}</a>
+                  <a href={`#${e.op.operationId}`} className="font-mono text-xs text-slate-700 hover:text-blue-700">{serverUrl}{e.path}</a>
                 </li>
               ))}
             </ul>
             <div className="space-y-6">
               {entries.filter((e) => e.op.tags?.includes(tag)).map((e) => (
-                <OperationCard key={e.op.operationId} method={e.method} path={e.path} basePath={REST_BASE_PATH} op={e.op}>
+                <OperationCard key={e.op.operationId} method={e.method} path={e.path} basePath={serverUrl} op={e.op}>
                   {e.op.operationId === "finetuning-cancel" ? (
                     <div className="mt-5">
                       <h4 className="text-xs font-semibold uppercase tracking-wide text-slate-500">Example</h4>

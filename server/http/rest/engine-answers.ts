@@ -1,7 +1,10 @@
-// REST lists answer what Dataherald's engine docs show, a JSON array, and
-// carry the next page out of band (RFC 8288): `Link: <…cursor=…>; rel="next"`
-// and `X-Next-Cursor`. The procedure behind them answers the typed client's
-// page (`{ items, next_cursor }`); this is the one place that reshapes it.
+import type { RestRoute } from "./routes";
+
+// Where REST answers differ from the procedures' outputs, as Dataherald's
+// engine docs want them. Lists answer a JSON array and carry the next page out
+// of band (RFC 8288): `Link: <…cursor=…>; rel="next"` and `X-Next-Cursor`;
+// the procedure behind them answers the typed client's page
+// (`{ items, next_cursor }`). Deleting a job answers `{ "status": true }`.
 
 export const NEXT_CURSOR_HEADER = "x-next-cursor";
 
@@ -27,4 +30,12 @@ export function listAnswer(pageBody: string, requestUrl: URL, origin: string | u
   if (page.next_cursor === null) return { body: JSON.stringify(page.items), headers: {} };
   const link = `<${nextPageUrl(requestUrl, origin, page.next_cursor)}>; rel="next"`;
   return { body: JSON.stringify(page.items), headers: { link, [NEXT_CURSOR_HEADER]: page.next_cursor } };
+}
+
+/** The engine docs' delete answer (api.delete_finetuning); the job stays readable through GET and its events. */
+export const DELETED_ANSWER = { status: true } as const;
+const STATUS_ONLY_PROCEDURES: ReadonlySet<string> = new Set(["finetuning.delete"]);
+
+export function answersStatusOnly(route: Pick<RestRoute, "procedurePath">): boolean {
+  return STATUS_ONLY_PROCEDURES.has(route.procedurePath);
 }

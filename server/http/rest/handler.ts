@@ -7,7 +7,7 @@ import { REST_BASE_PATH } from "./constants";
 import { fromHostedBody, HOSTED_BASE_PATH, HOSTED_PROCEDURES, isHostedPath, toHostedBody } from "./dataherald";
 import { errorResponse, JSON_HEADERS, responseFromAppError, responseFromTrpcError, type RestResponse } from "./errors";
 import { invokeProcedure } from "./invoke";
-import { listAnswer } from "./list-pages";
+import { answersStatusOnly, DELETED_ANSWER, listAnswer } from "./engine-answers";
 import { readJsonBody, requestFingerprint, type JsonObject } from "./request";
 import { collectRoutes, matchRoute, type RestRoute } from "./routes";
 
@@ -91,8 +91,7 @@ async function runProcedure(req: RestRequest, surface: Surface, route: RestRoute
   const result = await invokeProcedure({ method: route.method, url, headers: req.headers, body, requestOrigin: req.requestOrigin });
   if (!result.ok) return withRetryAdvice(responseFromTrpcError(result.error));
   const status = result.status === 200 ? route.successStatus : result.status;
-  // The engine docs' delete answer; the job stays readable through GET and its events.
-  if (route.method === "DELETE") return { status, headers: { ...JSON_HEADERS }, body: JSON.stringify({ status: true }) };
+  if (answersStatusOnly(route)) return { status, headers: { ...JSON_HEADERS }, body: JSON.stringify(DELETED_ANSWER) };
   if (!route.paged) return { status, headers: { ...JSON_HEADERS }, body: result.body };
   const list = listAnswer(result.body, req.url, req.requestOrigin);
   return { status, headers: { ...JSON_HEADERS, ...list.headers }, body: list.body };

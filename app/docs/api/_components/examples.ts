@@ -28,6 +28,10 @@ const cancelled: FinetuningJob = {
   updated_at: "2026-11-23T17:41:02.118Z",
   finished_at: "2026-11-23T17:41:02.118Z",
   cancelled_at: "2026-11-23T17:41:02.118Z",
+  progress: { step: 42, total_steps: 90, percent: 46.7, train_loss: 0.8213, valid_loss: 0.9034 },
+  estimated_finish: null,
+  trained_tokens: null,
+  cost: { so_far_usd: 0.03, estimated_total_usd: 0.06, final_usd: null, currency: "USD", usd_per_1m_training_tokens: 3, training_file_tokens: 21_000, n_epochs: 1 },
 };
 
 export const CANCEL_RESPONSE = JSON.stringify(cancelled, null, 2);
@@ -42,3 +46,18 @@ export const CLIENT_EXAMPLE = `import { createFinetuningClient } from "control-r
 
 const api = createFinetuningClient({ url: process.env.CONTROL_ROOM_URL!, apiKey: process.env.CONTROL_ROOM_API_KEY! });
 const job = await api.finetuning.cancel.mutate({ finetuning_id: jobId, metadata: { reason: "wrong data" } });`;
+
+export const LIST_PAGING_EXAMPLE = `$ curl -i 'http://localhost:3000/api/v1/finetunings?limit=2' -H 'X-API-Key: ftcr_your_api_key'
+HTTP/1.1 200 OK
+link: <http://localhost:3000/api/v1/finetunings?limit=2&cursor=WyIyMDI2LTExLTIzVDE3OjM1OjUzLjI2M1oiLCIwMTkzYTViMi03YzFlLTdkNDAtOWYwYi0yYjZmMWMyZDNlNGYiXQ>; rel="next"
+x-next-cursor: WyIyMDI2LTExLTIzVDE3OjM1OjUzLjI2M1oiLCIwMTkzYTViMi03YzFlLTdkNDAtOWYwYi0yYjZmMWMyZDNlNGYiXQ
+
+[ { "id": "…", "status": "running", … }, { "id": "0193a5b2-7c1e-7d40-9f0b-2b6f1c2d3e4f", … } ]`;
+
+export const DATAHERALD_SDK_EXAMPLE = `# pip install dataherald; DATAHERALD_BASE_URL=http://localhost:3000 DATAHERALD_API_KEY=ftcr_your_api_key
+from dataherald import Dataherald
+
+client = Dataherald()
+job = client.finetunings.create(alias="orders-v1", base_llm={"model_name": "gpt-4o-mini-2024-07-18"}, db_connection_id=connection_id)
+jobs = client.finetunings.list(db_connection_id=connection_id)   # the newest 20; extra_query={"limit": 100} for more
+client.finetunings.cancel(job.id)`;
