@@ -1,5 +1,5 @@
 import type { Page } from "@playwright/test";
-import { apiAs, expect, makeRunningJob, sandboxOrigin, saveScreenshot, signIn, test } from "./fixtures";
+import { apiAs, expect, makeRunningJob, sandboxControlHeaders, sandboxOrigin, saveScreenshot, signIn, test } from "./fixtures";
 
 // The job detail page (/jobs/[id]): every field, the event timeline, the
 // model id's Copy button, live status, and Cancel there too.
@@ -29,7 +29,7 @@ test("a running job finishes live on its page; every field, the timeline and Cop
   await expect(field(page, "Model ID")).toContainText("Available once training succeeds");
 
   // The provider finishes training; the page follows without a reload.
-  const done = await fetch(`${sandboxOrigin()}/_sandbox/jobs/${job.finetuning_job_id}/complete`, { method: "POST" });
+  const done = await fetch(`${sandboxOrigin()}/_sandbox/jobs/${job.finetuning_job_id}/complete`, { method: "POST", headers: sandboxControlHeaders() });
   expect(done.status).toBe(200);
   await expect(summary(page).getByRole("status")).toHaveText("Succeeded", { timeout: 5_000 });
   const final = await apiAs("viewer").finetuning.get.query({ finetuning_id: job.id });

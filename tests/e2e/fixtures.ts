@@ -11,6 +11,8 @@ function need(name: string): string {
 }
 
 export const sandboxOrigin = () => need("E2E_SANDBOX_ORIGIN");
+/** The sandbox control API (/_sandbox/*) needs the run's token. */
+export const sandboxControlHeaders = () => ({ authorization: `Bearer ${need("SANDBOX_CONTROL_TOKEN")}` });
 
 type Cookies = Awaited<ReturnType<ReturnType<Page["context"]>["cookies"]>>;
 const sessions = new Map<Role, Cookies>();

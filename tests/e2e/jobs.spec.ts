@@ -1,6 +1,6 @@
 import type { Page } from "@playwright/test";
 import { TRPCClientError } from "@trpc/client";
-import { apiAs, expect, makeRunningJob, sandboxOrigin, saveScreenshot, signIn, test } from "./fixtures";
+import { apiAs, expect, makeRunningJob, sandboxControlHeaders, sandboxOrigin, saveScreenshot, signIn, test } from "./fixtures";
 
 // The jobs table (/jobs) as an operator and a viewer see it: the seeded jobs,
 // optimistic cancel, a refused cancel rolled back, changes made elsewhere
@@ -19,7 +19,7 @@ function rowOf(page: Page, name: string) {
 }
 
 async function completeAtSandbox(providerJobId: string): Promise<void> {
-  const response = await fetch(`${sandboxOrigin()}/_sandbox/jobs/${providerJobId}/complete`, { method: "POST" });
+  const response = await fetch(`${sandboxOrigin()}/_sandbox/jobs/${providerJobId}/complete`, { method: "POST", headers: sandboxControlHeaders() });
   expect(response.status).toBe(200);
 }
 

@@ -1,9 +1,9 @@
-import { apiAs, expect, makeRunningJob, sandboxOrigin, test } from "./fixtures";
+import { apiAs, expect, makeRunningJob, sandboxControlHeaders, sandboxOrigin, test } from "./fixtures";
 
 type SandboxJob = { id: string; status: string; metadata: Record<string, string> | null };
 
 async function sandboxList<T>(what: "jobs" | "files"): Promise<T[]> {
-  const body = (await fetch(`${sandboxOrigin()}/_sandbox/${what}`).then((r) => r.json())) as { data: T[] };
+  const body = (await fetch(`${sandboxOrigin()}/_sandbox/${what}`, { headers: sandboxControlHeaders() }).then((r) => r.json())) as { data: T[] };
   return body.data;
 }
 

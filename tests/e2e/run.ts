@@ -2,6 +2,7 @@
 // starts the real product (scripts/start.ts) on a fresh embedded Postgres with
 // the local OpenAI sandbox, makes users and API keys, and runs Playwright.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { freePort } from "../../server/launch/embedded-state";
@@ -75,6 +76,8 @@ async function main(): Promise<number> {
       APP_URL: baseUrl,
       PORT: String(port),
       SANDBOX_PORT: String(sandboxPort),
+      // The sandbox control API answers only this run's token, which the launcher and the specs share.
+      SANDBOX_CONTROL_TOKEN: randomBytes(24).toString("base64url"),
       SANDBOX_TIMINGS: JSON.stringify({ fileProcessingMs: 200, validatingMs: 1_000, queuedMs: 1_000, runningMs: 1e12 }),
       NEXT_TELEMETRY_DISABLED: "1",
     };
