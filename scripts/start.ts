@@ -4,12 +4,15 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { launchEnv } from "../server/env";
 import { ensureAuthSecret, migrate, openDatabase, ROOT } from "../server/launch/bootstrap";
 
 const dev = process.argv.includes("--dev");
 const stops: Array<() => Promise<void>> = [];
 
 async function main(): Promise<void> {
+  // A bad setting stops the start here, saying which, before anything runs.
+  const settings = launchEnv();
   const database = await openDatabase();
   stops.unshift(() => database.stop());
   console.log(database.embedded ? `Postgres: embedded, data in .data/postgres (${database.url.replace(/:[^:@/]+@/, ":***@")})` : "Postgres: DATABASE_URL");
@@ -32,7 +35,7 @@ async function main(): Promise<void> {
     console.log(`OpenAI: ${process.env.OPENAI_BASE_URL ?? "api.openai.com"}`);
   }
 
-  const port = Number(process.env.PORT ?? 3000);
+  const port = settings.PORT;
   process.env.APP_URL ??= `http://localhost:${port}`;
   if (!dev && !existsSync(path.join(ROOT, ".next", "BUILD_ID"))) {
     console.log("Building the web app (first start only; `npm run build` rebuilds)…");
@@ -42,14 +45,14 @@ async function main(): Promise<void> {
   const { firstStart } = await import("./first-start");
   await firstStart({ seed: database.embedded });
 
-  if (process.env.WORKER !== "off") {
+  if (settings.WORKER === "on") {
     const { db } = await import("../server/db");
     const { provider } = await import("../server/provider");
     const { startWorker } = await import("../server/worker/runner");
     const { stopQueue } = await import("../server/worker/queue");
-    const worker = await startWorker({ db: db(), provider: provider() });
+    const worker = await startWorker({ db: db(), provider: provider(), concurrency: settings.WORKER_CONCURRENCY, pollMs: settings.WORKER_POLL_MS });
     stops.unshift(async () => {
-      await worker.stop();
+      await worker.stop({ timeoutMs: settings.SHUTDOWN_TIMEOUT_MS });
       await stopQueue();
     });
     console.log("Worker: running in this process (`npm run worker` runs more)");
@@ -57,7 +60,12 @@ async function main(): Promise<void> {
 
   const { startAppServer } = await import("../server/app-server");
   const { restMounts } = await import("../server/http/mounts");
-  const app = await startAppServer({ port, dev, mounts: restMounts() });
+  const { db } = await import("../server/db");
+  const { startProcessMetrics } = await import("../server/metrics/server");
+  const metricsServer = await startProcessMetrics({ port: settings.METRICS_PORT, host: settings.METRICS_HOST, db: db() });
+  if (metricsServer) stops.unshift(() => metricsServer.close());
+  // Shutdown runs these last-registered first: the web app drains, then metrics, the worker, the sandbox, Postgres.
+  const app = await startAppServer({ port, dev, mounts: restMounts(), shutdownTimeoutMs: settings.SHUTDOWN_TIMEOUT_MS });
   stops.unshift(() => app.close());
   console.log(`\nReady: ${process.env.APP_URL}\n`);
 }

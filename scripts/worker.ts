@@ -1,19 +1,25 @@
 // `npm run worker`: the job worker alone. Several can share one database;
 // the queue gives each job step to one of them at a time.
+import { launchEnv } from "../server/env";
 import { ensureAuthSecret, openDatabase } from "../server/launch/bootstrap";
 
 async function main(): Promise<void> {
+  const settings = launchEnv();
   const database = await openDatabase();
   await ensureAuthSecret();
   const { db } = await import("../server/db");
   const { provider } = await import("../server/provider");
   const { startWorker } = await import("../server/worker/runner");
   const { stopQueue } = await import("../server/worker/queue");
-  const concurrency = Number(process.env.WORKER_CONCURRENCY ?? 4);
-  const worker = await startWorker({ db: db(), provider: provider(), concurrency, pollMs: Number(process.env.WORKER_POLL_MS ?? 1_000) });
+  const concurrency = settings.WORKER_CONCURRENCY;
+  const worker = await startWorker({ db: db(), provider: provider(), concurrency, pollMs: settings.WORKER_POLL_MS });
+  // Only when asked for: `npm start` on the same machine already serves the default port.
+  const { startProcessMetrics } = await import("../server/metrics/server");
+  const metricsServer = process.env.METRICS_PORT ? await startProcessMetrics({ port: settings.METRICS_PORT, host: settings.METRICS_HOST, db: db() }) : null;
   console.log(`Worker ${process.pid} running (concurrency ${concurrency})`);
   const stop = async () => {
-    await worker.stop();
+    await worker.stop({ timeoutMs: settings.SHUTDOWN_TIMEOUT_MS });
+    await metricsServer?.close();
     await stopQueue();
     await database.stop();
     process.exit(0);

@@ -4,10 +4,12 @@ import { ACTIVE_STATUSES } from "../finetuning/schema";
 import type { FinetuningProvider } from "../provider/types";
 import { advanceJob, cleanUpProviderSide } from "./advance";
 import { ADVANCE_QUEUE, enqueueAdvance, queue, type AdvanceMessage } from "./queue";
+import { startHeartbeat } from "./heartbeat";
+import { metrics } from "../metrics/registry";
 import { startWebhookDispatcher } from "../webhooks/dispatcher";
 
 export type WorkerOptions = { db: Db; provider: FinetuningProvider; concurrency?: number; pollMs?: number; reconcileMs?: number };
-export type RunningWorker = { stop(): Promise<void> };
+export type RunningWorker = { stop(opts?: { timeoutMs?: number }): Promise<void> };
 
 /**
  * Runs job steps from the durable queue, and every few seconds re-enqueues
@@ -19,17 +21,29 @@ export async function startWorker({ db, provider, concurrency = 4, pollMs = 1_00
   const pollSeconds = Math.max(1, Math.round(pollMs / 1000));
   // A create that timed out may still land; wait well past one call's timeout before asking again.
   const createSettleMs = 2 * env().PROVIDER_TIMEOUT_MS + 5_000;
+  const active = new Set<string>(); // the queue ids of the steps in hand
   const workerId = await boss.work<AdvanceMessage>(
     ADVANCE_QUEUE,
     { localConcurrency: concurrency, batchSize: 1, pollingIntervalSeconds: 0.5 },
     async ([message]) => {
       if (!message) return;
       const { jobId } = message.data;
-      const result = await advanceJob({ db, provider, jobId, pollSeconds, createSettleMs });
-      if (result.next === "now") await enqueueAdvance(jobId);
-      if (result.next === "later") await enqueueAdvance(jobId, result.seconds);
+      active.add(message.id);
+      const endStep = metrics().workerSteps.startTimer();
+      try {
+        const result = await advanceJob({ db, provider, jobId, pollSeconds, createSettleMs });
+        if (result.next === "now") await enqueueAdvance(jobId);
+        if (result.next === "later") await enqueueAdvance(jobId, result.seconds);
+        endStep({ outcome: "ok" });
+      } catch (error) {
+        endStep({ outcome: "error" });
+        throw error;
+      } finally {
+        active.delete(message.id);
+      }
     },
   );
+  const heartbeat = await startHeartbeat(db);
 
   let reconciling = false;
   const reconcile = async () => {
@@ -60,10 +74,22 @@ export async function startWorker({ db, provider, concurrency = 4, pollMs = 1_00
   void reconcile();
 
   return {
-    async stop() {
+    async stop({ timeoutMs = 10_000 } = {}) {
       clearInterval(timer);
       await webhooks.stop();
-      await boss.offWork(ADVANCE_QUEUE, { id: workerId });
+      // Finish the steps in hand within the bound. One still running then is
+      // released (failed back to the queue; steps are idempotent), so another
+      // worker takes it at once instead of after the heartbeat expires.
+      let timeout: NodeJS.Timeout | undefined;
+      const finished = await Promise.race([
+        boss.offWork(ADVANCE_QUEUE, { id: workerId, wait: true }).then(() => true),
+        new Promise<boolean>((resolve) => (timeout = setTimeout(() => resolve(false), timeoutMs))),
+      ]);
+      clearTimeout(timeout);
+      if (!finished && active.size > 0) {
+        await boss.fail(ADVANCE_QUEUE, [...active], { message: "the worker shut down mid-step" }).catch((error: unknown) => console.error("releasing steps failed; they are retried when their heartbeat expires", error));
+      }
+      await heartbeat.stop();
     },
   };
 }

@@ -1,0 +1,89 @@
+import path from "node:path";
+import type { Db } from "../db";
+import { migrationNames } from "../launch/migrations-dir";
+import type { FinetuningProvider } from "../provider/types";
+
+// GET /api/ready: can this instance do its work? Every check says ok or not
+// and why, without secrets; the answer is 503 until all are ok.
+
+export const HEARTBEAT_FRESH_MS = 30_000;
+const MIGRATIONS_DIR = path.resolve(import.meta.dirname, "../../prisma/migrations");
+const PROVIDER_CHECK_EVERY_MS = 15_000;
+const CHECK_TIMEOUT_MS = 3_000;
+
+export type Check = { ok: boolean; detail: string };
+export type Readiness = { status: "ready" | "not_ready"; checks: Record<"database" | "migrations" | "worker" | "provider", Check> };
+
+function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} did not answer within ${CHECK_TIMEOUT_MS / 1000} s`)), CHECK_TIMEOUT_MS).unref()),
+  ]);
+}
+
+// Error messages may carry a connection string or a key: those parts never leave.
+function redact(message: string): string {
+  return message.replace(/\/\/[^@\s/]*@/g, "//***@").replace(/\b(sk|ftcr)[-_][A-Za-z0-9_-]+/g, "$1-***");
+}
+
+const failed = (error: unknown): Check => ({ ok: false, detail: redact(error instanceof Error ? (error.message.split("\n")[0] ?? "failed") : "failed") });
+
+async function checkDatabase(db: Db): Promise<Check> {
+  await withTimeout(db.$queryRaw`SELECT 1`, "the database");
+  return { ok: true, detail: "reachable" };
+}
+
+async function checkMigrations(db: Db): Promise<Check> {
+  const expected = await migrationNames(MIGRATIONS_DIR);
+  const rows = await withTimeout(
+    db.$queryRaw<Array<{ migration_name: string }>>`SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+    "the database",
+  );
+  const applied = new Set(rows.map((row) => row.migration_name));
+  const pending = expected.filter((name) => !applied.has(name));
+  return pending.length === 0 ? { ok: true, detail: `${expected.length} applied` } : { ok: false, detail: `${pending.length} pending (npm run db:migrate): ${pending.join(", ")}` };
+}
+
+async function checkWorker(db: Db): Promise<Check> {
+  const latest = await withTimeout(db.workerHeartbeat.findFirst({ orderBy: { beatAt: "desc" }, select: { beatAt: true } }), "the database");
+  if (!latest) return { ok: false, detail: "no worker has ever run on this database (npm run worker, or WORKER=on)" };
+  const age = Date.now() - latest.beatAt.getTime();
+  const alive = await db.workerHeartbeat.count({ where: { beatAt: { gt: new Date(Date.now() - HEARTBEAT_FRESH_MS) } } });
+  return age <= HEARTBEAT_FRESH_MS ? { ok: true, detail: `${alive} alive, last beat ${Math.round(age / 1000)} s ago` } : { ok: false, detail: `last worker heartbeat ${Math.round(age / 1000)} s ago` };
+}
+
+// The provider is asked at most every PROVIDER_CHECK_EVERY_MS (a readiness
+// probe every second must not become a provider call every second).
+type ProviderState = { checkedAt: number; result: Promise<Check> };
+const providerChecks = new WeakMap<FinetuningProvider, ProviderState>();
+
+export function providerMode(baseUrl: string | undefined): "sandbox" | "openai" {
+  if (!baseUrl) return "openai";
+  const host = new URL(baseUrl).hostname;
+  return host === "localhost" || host === "127.0.0.1" || host === "[::1]" ? "sandbox" : "openai";
+}
+
+function checkProvider(provider: FinetuningProvider, baseUrl: string | undefined): Promise<Check> {
+  const cached = providerChecks.get(provider);
+  if (cached && Date.now() - cached.checkedAt < PROVIDER_CHECK_EVERY_MS) return cached.result;
+  const mode = providerMode(baseUrl);
+  // A lookup of a job that does not exist: cheap, read-only, and it needs a working key.
+  const result = withTimeout(provider.findJobFor("00000000-0000-4000-8000-000000000000"), `the provider (${mode})`).then(
+    (): Check => ({ ok: true, detail: `${mode}, reachable` }),
+    (error: unknown) => failed(error),
+  );
+  providerChecks.set(provider, { checkedAt: Date.now(), result });
+  return result;
+}
+
+export async function readiness(args: { db: Db; provider: FinetuningProvider; providerBaseUrl: string | undefined }): Promise<Readiness> {
+  const settle = (check: () => Promise<Check>) => check().catch(failed);
+  const [database, migrations, worker, provider] = await Promise.all([
+    settle(() => checkDatabase(args.db)),
+    settle(() => checkMigrations(args.db)),
+    settle(() => checkWorker(args.db)),
+    settle(() => checkProvider(args.provider, args.providerBaseUrl)),
+  ]);
+  const checks = { database, migrations, worker, provider };
+  return { status: Object.values(checks).every((check) => check.ok) ? "ready" : "not_ready", checks };
+}
