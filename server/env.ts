@@ -40,6 +40,9 @@ const schema = z.object({
     .pipe(z.record(z.string(), z.number().int().min(0)))
     .optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6_000),
+  // Fine-tuning prices (server/finetuning/prices.ts): a JSON file and/or JSON text overriding the built-in table.
+  MODEL_PRICES_FILE: z.string().min(1).optional(),
+  MODEL_PRICES: z.string().min(1).optional(),
   // Webhooks: private/loopback receivers only when set (local setups, tests); the retry schedule.
   WEBHOOK_ALLOW_PRIVATE: z.stringbool().default(false),
   WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).default(5_000),

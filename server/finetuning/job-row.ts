@@ -1,6 +1,7 @@
 import type { Db } from "../db";
 import { Prisma } from "../generated/prisma/client";
-import { finetuningJobSchema, type FinetuningJob } from "./schema";
+import { jobCost } from "./cost";
+import { finetuningJobSchema, type FinetuningJob, type JobProgress } from "./schema";
 
 // What the services read of a job, and the one mapper to the wire shape.
 export const JOB_SELECT = {
@@ -22,6 +23,13 @@ export const JOB_SELECT = {
   finishedAt: true,
   cancelledAt: true,
   cancelClaimedAt: true,
+  step: true,
+  totalSteps: true,
+  trainLoss: true,
+  validLoss: true,
+  estimatedFinish: true,
+  trainedTokens: true,
+  trainingFileTokens: true,
 } as const satisfies Prisma.FinetuningJobSelect;
 
 export type JobRow = Prisma.FinetuningJobGetPayload<{ select: typeof JOB_SELECT }>;
@@ -35,7 +43,10 @@ export const JOB_COLUMNS_SQL = Prisma.raw(`
   j.finetuning_file_id AS "finetuningFileId", j.finetuning_job_id AS "finetuningJobId",
   j.model_id AS "modelId", j.golden_records::text[] AS "goldenRecordIds", j.metadata AS "metadata",
   j.created_at AS "createdAt", j.updated_at AS "updatedAt", j.finished_at AS "finishedAt",
-  j.cancelled_at AS "cancelledAt", j.cancel_claimed_at AS "cancelClaimedAt"`);
+  j.cancelled_at AS "cancelledAt", j.cancel_claimed_at AS "cancelClaimedAt",
+  j.step AS "step", j.total_steps AS "totalSteps", j.train_loss AS "trainLoss", j.valid_loss AS "validLoss",
+  j.estimated_finish AS "estimatedFinish", j.trained_tokens AS "trainedTokens",
+  j.training_file_tokens AS "trainingFileTokens"`);
 
 function stringRecord(value: unknown): Record<string, string> | null {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return null;
@@ -68,6 +79,35 @@ export function toWireJob(row: JobRow): FinetuningJob {
     updated_at: row.updatedAt.toISOString(),
     finished_at: row.finishedAt?.toISOString() ?? null,
     cancelled_at: row.cancelledAt?.toISOString() ?? null,
+    progress: progressOf(row),
+    // A paused job has no estimate (the provider clears it); a finished one no longer needs it.
+    estimated_finish: row.status === "running" ? (row.estimatedFinish?.toISOString() ?? null) : null,
+    trained_tokens: row.trainedTokens ?? null,
+    cost: jobCost({
+      modelName: row.modelName,
+      modelParameters: row.modelParameters,
+      goldenRecordCount: row.goldenRecordIds.length,
+      trainingFileTokens: row.trainingFileTokens ?? null,
+      step: row.step ?? null,
+      totalSteps: row.totalSteps ?? null,
+      trainedTokens: row.trainedTokens ?? null,
+    }),
+  };
+}
+
+// JSON has no NaN or Infinity: a loss that is not a finite number goes on the wire as null.
+const finite = (value: number | null | undefined) => (value !== null && value !== undefined && Number.isFinite(value) ? value : null);
+
+// Rows rebuilt from a webhook snapshot may lack the progress columns: undefined reads as "not reported".
+function progressOf(row: JobRow): JobProgress | null {
+  if (row.step === null || row.step === undefined) return null;
+  const total = row.totalSteps ?? null;
+  return {
+    step: row.step,
+    total_steps: total,
+    percent: total ? Math.min(100, Math.round((row.step / total) * 1000) / 10) : null,
+    train_loss: finite(row.trainLoss),
+    valid_loss: finite(row.validLoss),
   };
 }
 

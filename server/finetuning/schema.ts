@@ -3,8 +3,11 @@ import { z } from "zod";
 // The wire contract (docs/CONTRACT.md). tRPC, REST, OpenAPI, the UI and
 // the worker all use these schemas; nothing else defines a job's shape.
 
-export const JOB_STATUSES = ["queued", "validating_files", "running", "succeeded", "failed", "cancelled"] as const;
-export const ACTIVE_STATUSES = ["queued", "validating_files", "running"] as const satisfies readonly JobStatus[];
+export const JOB_STATUSES = ["queued", "validating_files", "running", "pausing", "paused", "succeeded", "failed", "cancelled"] as const;
+export const ACTIVE_STATUSES = ["queued", "validating_files", "running", "pausing", "paused"] as const satisfies readonly JobStatus[];
+/** Only a job training at the provider can be paused; a pausing or paused one can be resumed. */
+export const PAUSABLE_STATUSES = ["running"] as const satisfies readonly JobStatus[];
+export const RESUMABLE_STATUSES = ["pausing", "paused"] as const satisfies readonly JobStatus[];
 export const TERMINAL_STATUSES = ["succeeded", "failed", "cancelled"] as const satisfies readonly JobStatus[];
 
 export const jobStatusSchema = z.enum(JOB_STATUSES);
@@ -68,6 +71,34 @@ export const baseLlmSchema = z.object({
 
 const isoDate = z.iso.datetime({ offset: true });
 
+/** Training progress, from the provider's metrics events; null until the first step is reported. */
+export const jobProgressSchema = z.object({
+  step: z.int().nonnegative(),
+  total_steps: z.int().positive().nullable(),
+  /** 0–100, null while total_steps is unknown. */
+  percent: z.number().min(0).max(100).nullable(),
+  /** The latest losses; null when not reported or not a number (a diverged run). */
+  train_loss: z.number().nullable(),
+  valid_loss: z.number().nullable(),
+});
+export type JobProgress = z.infer<typeof jobProgressSchema>;
+
+/**
+ * What the job costs in training tokens at its base model's list price
+ * (docs/CONTRACT.md, "Cost"). `usd_per_1m_training_tokens` null means the
+ * price is unknown, and then every amount is null: never a made-up number.
+ */
+export const jobCostSchema = z.object({
+  so_far_usd: z.number().nonnegative().nullable(),
+  estimated_total_usd: z.number().nonnegative().nullable(),
+  final_usd: z.number().nonnegative().nullable(),
+  currency: z.literal("USD"),
+  usd_per_1m_training_tokens: z.number().nonnegative().nullable(),
+  training_file_tokens: z.int().nonnegative().nullable(),
+  n_epochs: z.int().positive().nullable(),
+});
+export type JobCost = z.infer<typeof jobCostSchema>;
+
 export const finetuningJobSchema = z.object({
   id: z.string(),
   alias: z.string().nullable(),
@@ -84,6 +115,10 @@ export const finetuningJobSchema = z.object({
   updated_at: isoDate,
   finished_at: isoDate.nullable(),
   cancelled_at: isoDate.nullable(),
+  progress: jobProgressSchema.nullable(),
+  estimated_finish: isoDate.nullable(),
+  trained_tokens: z.int().nonnegative().nullable(),
+  cost: jobCostSchema,
 });
 export type FinetuningJob = z.infer<typeof finetuningJobSchema>;
 

@@ -6,11 +6,15 @@ import { ACTIVE_STATUSES, type JobStatus } from "./schema";
 import { transitionJob, type TransitionPatch } from "./transitions";
 
 // Which local statuses may move to each provider status. The provider can skip
-// states between two polls, but never leaves a terminal one.
+// states between two polls, but never leaves a terminal one. A resumed job
+// comes back as running (or queued, at OpenAI's choice); pausing and paused
+// only follow a job that trains.
 const FROM: Record<ProviderJobStatus, readonly JobStatus[]> = {
   validating_files: ["queued", "validating_files"],
-  queued: ["validating_files", "queued"],
+  queued: ["validating_files", "queued", "pausing", "paused"],
   running: ACTIVE_STATUSES,
+  pausing: ["running", "pausing"],
+  paused: ["running", "pausing", "paused"],
   succeeded: ACTIVE_STATUSES,
   failed: ACTIVE_STATUSES,
   cancelled: ACTIVE_STATUSES,

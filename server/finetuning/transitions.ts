@@ -9,6 +9,8 @@ export type TransitionPatch = {
   finetuningFileId?: string;
   finetuningJobId?: string;
   modelId?: string;
+  /** Tokens in the training file, counted when it was built (the cost estimate's base). */
+  trainingFileTokens?: number;
   mergeMetadata?: Metadata | null;
   clearCancelClaim?: boolean;
 };
@@ -58,6 +60,7 @@ export async function transitionJob(args: TransitionArgs): Promise<JobRow | null
         finetuning_file_id = COALESCE(${patch.finetuningFileId ?? null}, t.finetuning_file_id),
         finetuning_job_id = COALESCE(${patch.finetuningJobId ?? null}, t.finetuning_job_id),
         model_id = COALESCE(${patch.modelId ?? null}, t.model_id),
+        training_file_tokens = COALESCE(${patch.trainingFileTokens ?? null}::int, t.training_file_tokens),
         metadata = CASE WHEN ${merge}::jsonb IS NULL THEN t.metadata
                         ELSE COALESCE(t.metadata, '{}'::jsonb) || ${merge}::jsonb END,
         cancelled_at = CASE WHEN ${to} = 'cancelled' THEN now() ELSE t.cancelled_at END,

@@ -3,12 +3,13 @@ import { apiKeysRouter } from "./routers/admin-api-keys";
 import { usersRouter } from "./routers/admin-users";
 import { dbConnectionRouter } from "./routers/db-connection";
 import { finetuningRouter } from "./routers/finetuning";
+import { finetuningProgressRouter } from "./routers/finetuning-progress";
 import { goldenRecordRouter } from "./routers/golden-record";
 import { goldenRecordImportRouter } from "./routers/golden-record-import";
 import { webhooksRouter } from "./routers/webhooks";
 
 export const appRouter = router({
-  finetuning: finetuningRouter,
+  finetuning: mergeRouters(finetuningRouter, finetuningProgressRouter),
   dbConnection: dbConnectionRouter,
   goldenRecord: mergeRouters(goldenRecordRouter, goldenRecordImportRouter),
   webhooks: webhooksRouter,

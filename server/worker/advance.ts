@@ -3,9 +3,11 @@ import { actorLabel, WORKER } from "../auth/actor";
 import { JOB_SELECT, type JobRow } from "../finetuning/job-row";
 import { ACTIVE_STATUSES, isActive, isTerminal, MIN_GOLDEN_RECORDS, type JobStatus } from "../finetuning/schema";
 import { syncProviderStatus } from "../finetuning/sync";
+import { countTrainingFileTokens } from "../finetuning/token-count";
 import { transitionJob } from "../finetuning/transitions";
-import { ProviderNotFoundError, ProviderRejectedError, type FinetuningProvider, type ProviderJob } from "../provider/types";
+import { isProviderTerminal, ProviderNotFoundError, ProviderRejectedError, type FinetuningProvider, type ProviderJob } from "../provider/types";
 import { mirrorProviderEvents } from "./events";
+import { recordProviderProgress } from "./progress";
 import { buildTrainingJsonl } from "./training-file";
 
 export type StepResult = { next: "now" } | { next: "later"; seconds: number } | { next: "done" };
@@ -24,7 +26,7 @@ const NOW: StepResult = { next: "now" };
 const DONE: StepResult = { next: "done" };
 const worker = actorLabel(WORKER);
 // Active, with no provider job yet: the training file is being built, uploaded or checked.
-const PREPARING = ACTIVE_STATUSES.filter((status) => status !== "running");
+const PREPARING = ["queued", "validating_files"] as const satisfies readonly JobStatus[];
 
 /**
  * Takes the next step of one job. Every step claims the job with a guarded
@@ -74,7 +76,8 @@ async function uploadTrainingFile(args: StepArgs, job: JobRow): Promise<StepResu
     if (error instanceof ProviderRejectedError) return failJob(args, ["validating_files"], `The provider rejected the training file: ${error.message}`);
     throw error;
   }
-  const recorded = await transitionJob({ db, id: jobId, from: ["validating_files"], to: "validating_files", actor: worker, patch: { finetuningFileId: fileId } });
+  const trainingFileTokens = countTrainingFileTokens(jsonl, job.modelName);
+  const recorded = await transitionJob({ db, id: jobId, from: ["validating_files"], to: "validating_files", actor: worker, patch: { finetuningFileId: fileId, trainingFileTokens } });
   if (!recorded) await provider.deleteFile(fileId); // cancelled while uploading
   return NOW;
 }
@@ -142,6 +145,7 @@ async function followProviderJob(args: StepArgs, job: JobRow, providerJobId: str
     return failJob(args, ACTIVE_STATUSES, `The provider no longer knows job ${providerJobId} (deleted there, or a restarted local sandbox).`);
   }
   await mirrorProviderEvents({ db, provider, jobId, providerJobId });
+  await recordProviderProgress({ db, provider, jobId, providerJob });
   if (providerJob.status !== job.status) {
     const synced = await syncProviderStatus({ db, id: jobId, providerJob, actor: WORKER });
     if (!synced) return NOW; // someone else moved it (a cancel): look again
@@ -170,7 +174,7 @@ export async function cleanUpProviderSide(args: { db: Db; provider: FinetuningPr
       if (error instanceof ProviderNotFoundError) return null; // nothing left to stop
       throw error;
     });
-    if (there && !isTerminal(there.status)) await provider.cancelJob(job.finetuningJobId);
+    if (there && !isProviderTerminal(there.status)) await provider.cancelJob(job.finetuningJobId);
   }
   if (job.finetuningFileId) await provider.deleteFile(job.finetuningFileId);
   // Bookkeeping, not a change of the job: updated_at stays as it was.

@@ -1,20 +1,75 @@
 import type { Db } from "../db";
+import type { ProviderEvent, ProviderMetrics } from "../provider/types";
 import type { FinetuningProvider } from "../provider/types";
 
-/** Copies the provider's events into the job's event log (each one once). */
+/**
+ * Copies the provider's new events into the job: messages into its event log,
+ * per-step metrics events into job_metrics (one row per step, so an event
+ * read twice is one point) and the newest step into the job's progress.
+ * Metrics events stay out of the event log: thousands of steps would bury
+ * the timeline and wake every live feed for nothing.
+ */
 export async function mirrorProviderEvents(args: { db: Db; provider: FinetuningProvider; jobId: string; providerJobId: string }): Promise<void> {
-  const events = await args.provider.listEvents(args.providerJobId);
-  if (events.length === 0) return;
-  await args.db.jobEvent.createMany({
-    data: events.map((e) => ({
-      jobId: args.jobId,
-      kind: "provider_event" as const,
-      actor: "provider",
-      reason: e.message,
-      metadata: { level: e.level },
-      providerEventId: e.id,
-      at: e.createdAt,
-    })),
-    skipDuplicates: true,
-  });
+  const { db, jobId } = args;
+  const job = await db.finetuningJob.findUnique({ where: { id: jobId }, select: { lastProviderEventId: true } });
+  const events = await args.provider.listEvents(args.providerJobId, { afterEventId: job?.lastProviderEventId ?? null });
+  await ingestProviderEvents({ db, jobId, events });
+}
+
+/** Stores one batch of provider events (oldest first); idempotent. */
+export async function ingestProviderEvents({ db, jobId, events }: { db: Db; jobId: string; events: ProviderEvent[] }): Promise<void> {
+  const newest = events.at(-1);
+  if (!newest) return;
+  const messages = events.filter((e) => e.metrics === null);
+  const points = events.flatMap((e) => (e.metrics ? [{ at: e.createdAt, metrics: e.metrics }] : []));
+  const latest = points.reduce<(typeof points)[number] | undefined>((best, p) => (!best || p.metrics.step >= best.metrics.step ? p : best), undefined);
+  const latestValidLoss = points.findLast((p) => p.metrics.validLoss !== null)?.metrics.validLoss ?? null;
+
+  await db.$transaction([
+    db.jobEvent.createMany({
+      data: messages.map((e) => ({
+        jobId,
+        kind: "provider_event" as const,
+        actor: "provider",
+        reason: e.message,
+        metadata: { level: e.level },
+        providerEventId: e.id,
+        at: e.createdAt,
+      })),
+      skipDuplicates: true,
+    }),
+    db.jobMetric.createMany({ data: points.map((p) => metricRow(jobId, p.metrics, p.at)), skipDuplicates: true }),
+    // The job's progress only moves forward: an older batch read late does not rewind it.
+    db.$executeRaw`
+      UPDATE finetuning_jobs SET
+        last_provider_event_id = ${newest.id},
+        step = CASE WHEN ${latest?.metrics.step ?? null}::int IS NOT NULL AND (step IS NULL OR step <= ${latest?.metrics.step ?? null}::int)
+                    THEN ${latest?.metrics.step ?? null}::int ELSE step END,
+        total_steps = COALESCE(${latest?.metrics.totalSteps ?? null}::int, total_steps),
+        train_loss = CASE WHEN ${latest?.metrics.step ?? null}::int IS NOT NULL AND (step IS NULL OR step <= ${latest?.metrics.step ?? null}::int)
+                          THEN ${toSqlFloat(latest?.metrics.trainLoss)}::float8 ELSE train_loss END,
+        valid_loss = COALESCE(${toSqlFloat(latestValidLoss)}::float8, valid_loss)
+      WHERE id = ${jobId}::uuid`,
+  ]);
+}
+
+// Postgres's float8 holds NaN, which the driver sends as text; null stays null.
+function toSqlFloat(value: number | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  return Number.isNaN(value) ? "NaN" : String(value);
+}
+
+function metricRow(jobId: string, m: ProviderMetrics, at: Date) {
+  return {
+    jobId,
+    step: m.step,
+    totalSteps: m.totalSteps,
+    trainLoss: m.trainLoss,
+    trainMeanTokenAccuracy: m.trainMeanTokenAccuracy,
+    validLoss: m.validLoss,
+    validMeanTokenAccuracy: m.validMeanTokenAccuracy,
+    fullValidLoss: m.fullValidLoss,
+    fullValidMeanTokenAccuracy: m.fullValidMeanTokenAccuracy,
+    at,
+  };
 }

@@ -1,0 +1,111 @@
+import type { Db } from "../db";
+import { AppError } from "../errors";
+import { ProviderNotFoundError, ProviderRejectedError, ProviderUnavailableError, type FinetuningProvider, type ProviderJob } from "../provider/types";
+import { actorLabel, PROVIDER, type Actor } from "../auth/actor";
+import { notFound } from "./errors";
+import { findJobRow, toWireJob, type JobRow } from "./job-row";
+import { syncProviderStatus } from "./sync";
+import { isTerminal, PAUSABLE_STATUSES, RESUMABLE_STATUSES, type FinetuningJob, type JobStatus } from "./schema";
+import { transitionJob } from "./transitions";
+
+export type PauseJobArgs = { db: Db; provider: FinetuningProvider; actor: Actor; id: string; reason?: string | null };
+
+const MAX_ATTEMPTS = 8;
+const isPausable = (s: JobStatus) => (PAUSABLE_STATUSES as readonly JobStatus[]).includes(s);
+const isResumable = (s: JobStatus) => (RESUMABLE_STATUSES as readonly JobStatus[]).includes(s);
+
+/**
+ * Pauses a running job (docs/CONTRACT.md, "Pause and resume"): the provider
+ * first, then one guarded transition to what it answered (pausing or
+ * paused), so however many pauses race there is one transition, audited with
+ * who and why. Pausing a pausing or paused job answers it as it is.
+ */
+export function pauseJob(args: PauseJobArgs): Promise<FinetuningJob> {
+  return moveAtProvider(args, {
+    verb: "pause",
+    already: isResumable,
+    allowed: isPausable,
+    from: PAUSABLE_STATUSES,
+    call: (providerJobId) => args.provider.pauseJob(providerJobId),
+    accepts: (status) => status === "pausing" || status === "paused",
+  });
+}
+
+/** Resumes a pausing or paused job; the provider answers it running (or queued). Resuming a running job answers it as it is. */
+export function resumeJob(args: PauseJobArgs): Promise<FinetuningJob> {
+  return moveAtProvider(args, {
+    verb: "resume",
+    already: isPausable,
+    allowed: isResumable,
+    from: RESUMABLE_STATUSES,
+    call: (providerJobId) => args.provider.resumeJob(providerJobId),
+    accepts: (status) => status === "running" || status === "queued",
+  });
+}
+
+type Move = {
+  verb: "pause" | "resume";
+  already: (status: JobStatus) => boolean;
+  allowed: (status: JobStatus) => boolean;
+  from: readonly JobStatus[];
+  call: (providerJobId: string) => Promise<ProviderJob>;
+  accepts: (status: ProviderJob["status"]) => boolean;
+};
+
+async function moveAtProvider(args: PauseJobArgs, move: Move): Promise<FinetuningJob> {
+  const { db, id } = args;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const job = await findJobRow(db, id);
+    if (!job) throw notFound(id);
+    if (move.already(job.status)) return toWireJob(job);
+    if (!move.allowed(job.status)) throw notMovable(job, move.verb);
+    if (!job.finetuningJobId) throw notMovable(job, move.verb);
+
+    const providerJob = await callProvider(job, job.finetuningJobId, move);
+    if (!move.accepts(providerJob.status)) {
+      // The provider sees the job elsewhere (it finished, or was already moved):
+      // record that, then decide again from what it now is.
+      await syncProviderStatus({ db, id, providerJob, actor: PROVIDER });
+      continue;
+    }
+    const row = await transitionJob({
+      db,
+      id,
+      from: move.from,
+      to: providerJob.status,
+      expectProviderJobId: job.finetuningJobId,
+      actor: actorLabel(args.actor),
+      reason: args.reason?.trim() || (move.verb === "pause" ? "paused" : "resumed"),
+      eventMetadata: args.reason ? { reason: args.reason } : null,
+    });
+    if (row) return toWireJob(row);
+    // Lost a race (another pause or resume, a cancel, the worker): look again.
+  }
+  throw new AppError("CONFLICT", `Fine-tuning job ${id} kept changing while it was being ${move.verb}d; retry.`);
+}
+
+async function callProvider(job: JobRow, providerJobId: string, move: Move): Promise<ProviderJob> {
+  try {
+    return await move.call(providerJobId);
+  } catch (error) {
+    if (error instanceof ProviderRejectedError || error instanceof ProviderNotFoundError) {
+      throw new AppError("CONFLICT", `The provider refused to ${move.verb} fine-tuning job ${job.id}: ${error.message}`, { cause: error });
+    }
+    if (error instanceof ProviderUnavailableError) {
+      throw new AppError("BAD_GATEWAY", `The provider could not be reached to ${move.verb} job ${job.id}; nothing was changed. Retry.`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+function notMovable(job: Pick<JobRow, "id" | "status" | "finetuningJobId">, verb: "pause" | "resume"): AppError {
+  if (isTerminal(job.status)) {
+    return new AppError("CONFLICT", `Fine-tuning job ${job.id} has already ${job.status}; it cannot be ${verb}d.`);
+  }
+  if (verb === "pause" && !job.finetuningJobId) {
+    return new AppError("CONFLICT", `Fine-tuning job ${job.id} is ${job.status} and has not started training at the provider yet; only a running job can be paused (cancel works at every stage).`);
+  }
+  return verb === "pause"
+    ? new AppError("CONFLICT", `Fine-tuning job ${job.id} is ${job.status}; only a running job can be paused.`)
+    : new AppError("CONFLICT", `Fine-tuning job ${job.id} is ${job.status}; only a pausing or paused job can be resumed.`);
+}
