@@ -1,5 +1,6 @@
 import type { Db } from "../db";
 import { AppError } from "../errors";
+import { observeCancel } from "../metrics/registry";
 import { ProviderNotFoundError, ProviderUnavailableError, type FinetuningProvider } from "../provider/types";
 import { actorLabel, PROVIDER, type Actor } from "../auth/actor";
 import { notFound, statusConflict } from "./errors";
@@ -26,7 +27,11 @@ const CLAIM_STALE_SECONDS = 60;
  * transition however many cancels race; the provider job, when there is one,
  * is cancelled first so that a 200 never leaves it running.
  */
-export async function cancelJob({ db, provider, actor, id, metadata }: CancelJobArgs): Promise<FinetuningJob> {
+export function cancelJob(args: CancelJobArgs): Promise<FinetuningJob> {
+  return observeCancel(cancelJobOnce(args)); // counted by outcome for GET /metrics
+}
+
+async function cancelJobOnce({ db, provider, actor, id, metadata }: CancelJobArgs): Promise<FinetuningJob> {
   // The common case in one statement: an active job with no provider job yet
   // is cancelled locally, whatever stage the worker is at.
   const direct = await cancelLocally({ db, actor, id, metadata, providerJobId: null });
