@@ -90,3 +90,22 @@ describe("rate limits across app instances", () => {
     expect(bucket?.count).toBeGreaterThanOrEqual(LIMIT + 1);
   });
 });
+
+describe("one budget per user", () => {
+  it("requests of all of a user's keys count together: a second key adds no quota", async () => {
+    const { createApiKey, createUser } = await import("../../server/auth/admin");
+    const owner = await createUser({ email: `budget-${Date.now()}@example.test`, password: "lantern-copper-orbit-29", role: "operator" });
+    const first = await createApiKey({ name: "budget-1", role: "viewer", ownerId: owner.id });
+    const second = await createApiKey({ name: "budget-2", role: "viewer", ownerId: owner.id });
+    const job = await makeJob(db(), { status: "running" });
+    await awayFromWindowEdge();
+    const statuses: number[] = [];
+    for (let i = 0; i < 2 * LIMIT + 2; i++) {
+      const call = await rest(api.origin, "GET", `/api/v1/finetunings/${job.id}`, { key: i % 2 === 0 ? first.key : second.key });
+      statuses.push(call.status);
+      if (call.status === 429) break;
+    }
+    // LIMIT requests between the two keys, then refusals: not 2 × LIMIT.
+    expect(statuses).toEqual([...Array<number>(LIMIT).fill(200), 429]);
+  });
+});
