@@ -25,6 +25,8 @@ export class FinetuningApiError extends TRPCClientError<AppRouter> {
 
   constructor(error: TRPCClientError<AppRouter>, procedure?: string) {
     super(error.message, { result: error.shape ? { error: error.shape } : undefined, cause: error.cause ?? error, meta: error.meta });
+    // TRPCClientError resets its prototype to its own; this one's methods and `instanceof` need ours.
+    Object.setPrototypeOf(this, new.target.prototype);
     this.name = "FinetuningApiError";
     this.code = codeOf(error);
     this.httpStatus = error.data?.httpStatus;
