@@ -2,9 +2,13 @@
 // button ("Cancel job") to the row's status badge (role=status) reading
 // "Cancelled". A capture-phase click listener and a MutationObserver, both
 // installed in the page before the click, take performance.now().
+import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { chromium, type Page } from "playwright";
+import { quietly } from "./cases";
+import { CHROMIUM, log, SKIP, UI_CANCELS, type BenchContext } from "./context";
+import { insertJobs, ROOT } from "./harness";
 import { stats, type Stats } from "./lib";
 
 export type UiResult =
@@ -145,4 +149,22 @@ export async function measureOptimisticCancel(opts: {
   } finally {
     await browser.close();
   }
+}
+
+/** The optimistic cancel in Chromium, on 30 newer jobs at the top of /jobs. */
+export async function measureUi(ctx: BenchContext): Promise<UiResult> {
+  if (SKIP.has("ui")) return { available: false, reason: "skipped (BENCH_SKIP=ui)" };
+  await insertJobs(ctx.admin, ctx.connectionId, 1, 30, "ui-bench", "now() + make_interval(secs => g)");
+  let ui: UiResult;
+  if (!existsSync(CHROMIUM)) ui = { available: false, reason: `no Chromium at ${CHROMIUM}` };
+  else {
+    try {
+      await quietly("the browser cancels");
+      ui = await measureOptimisticCancel({ baseUrl: ctx.app.baseUrl, executablePath: CHROMIUM, ...ctx.operator, cancels: UI_CANCELS, log, failureDir: path.join(ROOT, "bench-results") });
+    } catch (error) {
+      ui = { available: false, reason: `failed: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}` };
+    }
+  }
+  log(ui.available ? `optimistic cancel: click → badge p50 ${ui.domMs.p50.toFixed(1)} ms (n=${ui.cancels}); response p50 ${ui.responseMs.p50.toFixed(1)} ms` : `optimistic cancel: not available (${ui.reason})`);
+  return ui;
 }

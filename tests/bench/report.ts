@@ -1,0 +1,94 @@
+// The verdicts: each product figure against the floor measured in the same
+// run and against its target, and the table printed at the end.
+import type { CaseResult } from "./cases";
+import type { CancelCases } from "./cancel-load";
+import { DEEP_PAGE } from "./context";
+import { round, type Stats } from "./lib";
+import type { UiResult } from "./ui";
+
+export type Target = { name: string; target: string; measured: number | null; unit: string; pass: boolean | null; gap: string };
+
+export function verdicts({ cases, listServer, ui, loadMemory }: { cases: CancelCases; listServer: { first: Stats; deep: Stats }; ui: UiResult; loadMemory: { peakRssMb: number } }) {
+  const c = (k: string): CaseResult | null => {
+    const r = cases[k];
+    return r && "rps" in r ? r : null;
+  };
+  const floorC16 = [c("floor_c16"), c("floor_c16_after")].filter((x): x is CaseResult => x !== null);
+  const floorRps = floorC16.length ? floorC16.reduce((s, x) => s + x.rps, 0) / floorC16.length : null;
+  const floorP50c16 = floorC16.length ? floorC16.reduce((s, x) => s + x.latency.p50, 0) / floorC16.length : null;
+  const ratio = (a: number | undefined | null, b: number | undefined | null) => (a != null && b ? a / b : null);
+  const ratios = {
+    trpc_c16_rps_vs_floor: ratio(c("trpc_c16")?.rps, floorRps),
+    trpc_c1_rps_vs_floor: ratio(c("trpc_c1")?.rps, c("floor_c1")?.rps),
+    trpc_c1_p50_vs_floor: ratio(c("trpc_c1")?.latency.p50, c("floor_c1")?.latency.p50),
+    trpc_c16_p50_vs_floor: ratio(c("trpc_c16")?.latency.p50, floorP50c16),
+    rest_c16_rps_vs_floor: ratio(c("rest_c16")?.rps, floorRps),
+    // Against the floor without the table's NOTIFY trigger: docs/BENCHMARKS.md's floor (the bare operation).
+    trpc_c16_rps_vs_trigger_free_floor: ratio(c("trpc_c16")?.rps, c("floor_nt_c16")?.rps),
+    rest_c16_rps_vs_trigger_free_floor: ratio(c("rest_c16")?.rps, c("floor_nt_c16")?.rps),
+    rest_c1_rps_vs_floor: ratio(c("rest_c1")?.rps, c("floor_c1")?.rps),
+    rest_c1_p50_vs_floor: ratio(c("rest_c1")?.latency.p50, c("floor_c1")?.latency.p50),
+    rest_c16_p50_vs_floor: ratio(c("rest_c16")?.latency.p50, floorP50c16),
+  };
+  const peakRss = Math.max(loadMemory.peakRssMb, c("trpc_c1")?.peakRssMb ?? 0, c("trpc_c16")?.peakRssMb ?? 0);
+  const target = (name: string, goal: string, measured: number | null | undefined, unit: string, ok: (v: number) => boolean, gap: (v: number) => string): Target => {
+    if (measured == null || !Number.isFinite(measured)) return { name, target: goal, measured: null, unit, pass: null, gap: "not measured" };
+    return { name, target: goal, measured: round(measured, 3), unit, pass: ok(measured), gap: gap(measured) };
+  };
+  const uiP50 = ui.available ? ui.domMs.p50 : null;
+  const targets: Target[] = [
+    target("tRPC cancel throughput c=16 vs floor", "≥ 33%", ratios.trpc_c16_rps_vs_floor === null ? null : ratios.trpc_c16_rps_vs_floor * 100, "% of floor", (v) => v >= 33, (v) => (v >= 33 ? `+${(v - 33).toFixed(1)} pts` : `${(v - 33).toFixed(1)} pts (needs ${((33 / v) * 100 - 100).toFixed(0)}% more req/s)`)),
+    target("REST cancel throughput c=16 vs floor", "≥ 33%", ratios.rest_c16_rps_vs_floor === null ? null : ratios.rest_c16_rps_vs_floor * 100, "% of floor", (v) => v >= 33, (v) => (v >= 33 ? `+${(v - 33).toFixed(1)} pts` : `${(v - 33).toFixed(1)} pts (needs ${((33 / v) * 100 - 100).toFixed(0)}% more req/s)`)),
+    target("tRPC cancel throughput c=16 vs trigger-free floor", "≥ 33%", ratios.trpc_c16_rps_vs_trigger_free_floor === null ? null : ratios.trpc_c16_rps_vs_trigger_free_floor * 100, "% of floor", (v) => v >= 33, (v) => (v >= 33 ? `+${(v - 33).toFixed(1)} pts` : `${(v - 33).toFixed(1)} pts (needs ${((33 / v) * 100 - 100).toFixed(0)}% more req/s)`)),
+    target("REST cancel throughput c=16 vs trigger-free floor", "≥ 33%", ratios.rest_c16_rps_vs_trigger_free_floor === null ? null : ratios.rest_c16_rps_vs_trigger_free_floor * 100, "% of floor", (v) => v >= 33, (v) => (v >= 33 ? `+${(v - 33).toFixed(1)} pts` : `${(v - 33).toFixed(1)} pts (needs ${((33 / v) * 100 - 100).toFixed(0)}% more req/s)`)),
+    target("tRPC cancel p50 c=1", "≤ 2 ms", c("trpc_c1")?.latency.p50, "ms", (v) => v <= 2, (v) => `${(v - 2 >= 0 ? "+" : "")}${(v - 2).toFixed(2)} ms`),
+    target("REST cancel p50 c=1", "≤ 2 ms", c("rest_c1")?.latency.p50, "ms", (v) => v <= 2, (v) => `${(v - 2 >= 0 ? "+" : "")}${(v - 2).toFixed(2)} ms`),
+    target("list first page p50, server side", "≤ 5 ms", listServer.first.p50, "ms", (v) => v <= 5, (v) => `${(v - 5 >= 0 ? "+" : "")}${(v - 5).toFixed(2)} ms`),
+    target(`list page ${DEEP_PAGE} p50, server side`, "≤ 5 ms", listServer.deep.p50, "ms", (v) => v <= 5, (v) => `${(v - 5 >= 0 ? "+" : "")}${(v - 5).toFixed(2)} ms`),
+    target("optimistic badge after click, p50", "≤ 50 ms", uiP50, "ms", (v) => v <= 50, (v) => `${(v - 50 >= 0 ? "+" : "")}${(v - 50).toFixed(1)} ms`),
+    target("app peak RSS under cancel load", "≤ 400 MB", peakRss || null, "MB", (v) => v <= 400, (v) => `${(v - 400 >= 0 ? "+" : "")}${(v - 400).toFixed(0)} MB`),
+  ];
+  return { floorRps, floorP50c16, ratios, peakRss, targets };
+}
+
+export function printTable(
+  results: Record<string, unknown>,
+  cases: Record<string, CaseResult | { available: false; reason: string }>,
+  listServer: { first: Stats; deep: Stats },
+  listHttp: { first: CaseResult; deep: CaseResult },
+  ui: UiResult,
+  targets: Target[],
+  peakRss: number,
+  floorRps: number | null,
+): void {
+  const f = (v: number | null | undefined, d = 2) => (v == null || !Number.isFinite(v) ? "—" : v.toFixed(d));
+  const rows: string[][] = [["case", "c", "req/s", "p50 ms", "p99 ms", "vs floor (req/s)", "server CPU ms/req", "pg CPU ms/req", "others' CPUs", "errors"]];
+  for (const [key, r] of Object.entries(cases)) {
+    if (!("rps" in r)) {
+      rows.push([key, "", "not available", r.reason, "", "", "", "", "", ""]);
+      continue;
+    }
+    const floorC1 = cases.floor_c1 && "rps" in cases.floor_c1 ? cases.floor_c1.rps : null;
+    const base = r.concurrency === 16 ? floorRps : floorC1;
+    const vs = !key.startsWith("floor") && base ? f(r.rps / base) : "";
+    rows.push([`${r.name}${r.noisy ? " (noisy)" : ""}`, String(r.concurrency), f(r.rps, 0), f(r.latency.p50), f(r.latency.p99), vs, f(r.serverCpuMsPerReq, 3), f(r.postgresCpuMsPerReq, 3), f(r.otherCpusDuring), String(r.errors)]);
+  }
+  rows.push(["list first page, service in-process", "1", f(1000 / listServer.first.mean, 0), f(listServer.first.p50, 3), f(listServer.first.p99, 3), "", "", "", "", "0"]);
+  rows.push([`list page ${DEEP_PAGE}, service in-process`, "1", f(1000 / listServer.deep.mean, 0), f(listServer.deep.p50, 3), f(listServer.deep.p99, 3), "", "", "", "", "0"]);
+  for (const r of [listHttp.first, listHttp.deep]) rows.push([r.name, "1", f(r.rps, 0), f(r.latency.p50), f(r.latency.p99), "", f(r.serverCpuMsPerReq, 3), f(r.postgresCpuMsPerReq, 3), f(r.otherCpusDuring), String(r.errors)]);
+  if (ui.available) {
+    rows.push([`optimistic cancel, click → badge (n=${ui.cancels})`, "", "", f(ui.domMs.p50, 1), f(ui.domMs.p99, 1), "", "", "", "", ""]);
+    rows.push([`  (click → cancel response, same clicks)`, "", "", f(ui.responseMs.p50, 1), f(ui.responseMs.p99, 1), "", "", "", "", ""]);
+  }
+  else rows.push(["optimistic cancel, click → badge", "", "not available", ui.reason, "", "", "", "", "", ""]);
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  console.log("");
+  for (const [i, row] of rows.entries()) {
+    console.log(row.map((cell, j) => (j === 0 ? cell.padEnd(widths[j]!) : cell.padStart(widths[j]!))).join("  "));
+    if (i === 0) console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  }
+  console.log(`\napp peak RSS under cancel load: ${peakRss.toFixed(0)} MB`);
+  console.log(`cold start: ${JSON.stringify(results.coldStart)}`);
+  console.log("\ntargets:");
+  for (const t of targets) console.log(`  ${t.pass === null ? "n/a " : t.pass ? "PASS" : "FAIL"}  ${t.name}: ${t.measured ?? "—"} ${t.unit} (target ${t.target}; gap ${t.gap})`);
+}
