@@ -57,7 +57,7 @@ describe("the worker takes a job to the end", () => {
     expect(path.at(-1)).toBe("succeeded");
     expect(path).toContain("running");
     expect(events.some((e) => e.kind === "provider_event")).toBe(true);
-    expect(providerJobsFor(job.id)).toHaveLength(1);
+    expect(await providerJobsFor(job.id)).toHaveLength(1);
   });
 
   it("fails a job with fewer than 10 golden records with a clear error, uploading nothing", async () => {
@@ -77,7 +77,7 @@ describe("cancel at every stage (guarantees 1 and 2)", () => {
     await driveJob({ db: db(), provider, jobId: job.id });
     expect((await row(job.id)).status).toBe("cancelled");
     expect((await sandbox.files()).filter((f) => f.filename.includes(job.id))).toHaveLength(0);
-    expect(providerJobsFor(job.id)).toHaveLength(0);
+    expect(await providerJobsFor(job.id)).toHaveLength(0);
   });
 
   it("during upload: the file that lands afterwards is deleted", async () => {
@@ -88,7 +88,7 @@ describe("cancel at every stage (guarantees 1 and 2)", () => {
     await cancelJob({ db: db(), provider, actor: operator, id: job.id });
     await uploading;
     await driveJob({ db: db(), provider, jobId: job.id });
-    expect(providerJobsFor(job.id)).toHaveLength(0);
+    expect(await providerJobsFor(job.id)).toHaveLength(0);
     await expectNothingLeftAtProvider(job.id);
     expect((await sandbox.files()).filter((f) => f.filename.includes(job.id))).toHaveLength(1);
   });
@@ -100,7 +100,7 @@ describe("cancel at every stage (guarantees 1 and 2)", () => {
     expect((await row(job.id)).finetuningFileId).not.toBeNull();
     await cancelJob({ db: db(), provider, actor: operator, id: job.id });
     await driveJob({ db: db(), provider, jobId: job.id });
-    expect(providerJobsFor(job.id)).toHaveLength(0);
+    expect(await providerJobsFor(job.id)).toHaveLength(0);
     await expectNothingLeftAtProvider(job.id);
   });
 
@@ -148,7 +148,7 @@ describe("cancel at every stage (guarantees 1 and 2)", () => {
     const sweep = cleanUpProviderSide({ db: db(), provider, id: job.id });
     await Promise.all([creating, sweep]);
     await driveJob({ db: db(), provider, jobId: job.id });
-    expect(providerJobsFor(job.id)).toHaveLength(providerJobs);
+    expect(await providerJobsFor(job.id)).toHaveLength(providerJobs);
     await expectNothingLeftAtProvider(job.id);
   });
 });
