@@ -1,6 +1,6 @@
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { createTRPCClient, httpLink } from "@trpc/client";
+import { listenHttp, tuneHttpServer } from "../../server/http/listen";
 import { createTrpcNodeHandler } from "../../server/http/trpc";
 import type { AppRouter } from "../../server/trpc/root";
 
@@ -12,8 +12,8 @@ export async function startApiServer(): Promise<{ origin: string; close(): Promi
     res.statusCode = 404;
     res.end();
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  // Listening as the product's servers do (backlog, timeouts): load tests meet the product's settings.
+  const port = await listenHttp(tuneHttpServer(server), 0, "127.0.0.1");
   return {
     origin: `http://127.0.0.1:${port}`,
     close: () => new Promise((resolve) => server.close(() => resolve())),

@@ -14,6 +14,10 @@ afterAll(async () => {
   await api.close();
 });
 
+// A thousand connections arrive at once. On a busy machine they used to
+// overflow Node's default listen backlog (511) and some got ECONNRESET; the
+// product's servers now listen with a larger one (server/http/listen.ts),
+// and so does this test's server.
 it("1,000 concurrent cancels of one job over HTTP: 1,000 × 200, one transition, one event", async () => {
   const report = new ScenarioReport("1000 concurrent cancels of one job");
   const { key } = await createApiKey({ name: "reliability-cancels", role: "operator" });
