@@ -21,16 +21,12 @@ async function main(): Promise<void> {
   await ensureAuthSecret();
 
   if (!process.env.OPENAI_API_KEY) {
-    const { startSandbox } = await import("../server/provider/sandbox");
-    // Slow enough for an operator to watch a job run and cancel it.
-    const timings = process.env.SANDBOX_TIMINGS
-      ? (JSON.parse(process.env.SANDBOX_TIMINGS) as Record<string, number>)
-      : { fileProcessingMs: 1_500, validatingMs: 4_000, queuedMs: 4_000, runningMs: 180_000 };
-    const sandbox = await startSandbox({ port: Number(process.env.SANDBOX_PORT ?? 0), timings });
+    // Its state lives in this database (schema "sandbox"): jobs carry on across restarts and processes.
+    const { launchSandbox } = await import("../server/provider/sandbox/launch");
+    const sandbox = await launchSandbox({ databaseUrl: database.url, port: Number(process.env.SANDBOX_PORT ?? 0), tokenFile: path.join(ROOT, ".data", "sandbox-control-token") });
     stops.unshift(() => sandbox.close());
-    process.env.OPENAI_API_KEY = "sk-local-sandbox";
-    process.env.OPENAI_BASE_URL = sandbox.url;
-    console.log(`OpenAI: no OPENAI_API_KEY, so using the local OpenAI sandbox at ${sandbox.url}`);
+    const minutes = Math.round((await sandbox.timings()).runningMs / 60_000);
+    console.log(`OpenAI: no OPENAI_API_KEY, so using the local OpenAI sandbox at ${sandbox.url} (jobs train for ${Number.isFinite(minutes) ? `${minutes} min` : "ever"}; SANDBOX_TIMINGS changes it)`);
   } else {
     console.log(`OpenAI: ${process.env.OPENAI_BASE_URL ?? "api.openai.com"}`);
   }

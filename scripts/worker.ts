@@ -7,6 +7,9 @@ async function main(): Promise<void> {
   const settings = launchEnv();
   const database = await openDatabase();
   await ensureAuthSecret();
+  // Without OPENAI_API_KEY: a front of the local sandbox over the shared state, so this worker follows the same provider jobs as `npm start`.
+  const { launchSandbox } = await import("../server/provider/sandbox/launch");
+  const sandbox = process.env.OPENAI_API_KEY ? null : await launchSandbox({ databaseUrl: database.url });
   const { db } = await import("../server/db");
   const { provider } = await import("../server/provider");
   const { startWorker } = await import("../server/worker/runner");
@@ -21,6 +24,7 @@ async function main(): Promise<void> {
     await worker.stop({ timeoutMs: settings.SHUTDOWN_TIMEOUT_MS });
     await metricsServer?.close();
     await stopQueue();
+    await sandbox?.close();
     await database.stop();
     process.exit(0);
   };
