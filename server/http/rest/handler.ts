@@ -71,9 +71,15 @@ async function handle(req: RestRequest): Promise<RestResponse> {
   }
   const scope = await idempotencyScope({ db: db(), headers: req.headers });
   if (!scope) return run(); // no usable credentials: the procedure answers 401
-  const result = await runIdempotently({ db: db(), scope, key, fingerprint: requestFingerprint({ ...route, template: `${on.basePath}${route.template}` }, params, body), execute: run });
+  const result = await runIdempotently({ db: db(), scope, key, fingerprint: requestFingerprint(fingerprintRoute(on, route), params, body), execute: run });
   if (!result.replayed) return result.response;
   return { status: result.response.status, headers: { ...JSON_HEADERS, "idempotent-replayed": "true" }, body: result.response.body };
+}
+
+// A key reused across /api/v1 and the hosted paths is another request (the
+// answers differ in shape); /api/v1's fingerprints stay as they always were.
+function fingerprintRoute(surface: Surface, route: RestRoute): RestRoute {
+  return surface.hosted ? { ...route, template: `${surface.basePath}${route.template}` } : route;
 }
 
 async function runRoute(req: RestRequest, surface: Surface, route: RestRoute, body: JsonObject | undefined): Promise<RestResponse> {
