@@ -1,10 +1,13 @@
 import "../helpers/env";
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { createServer, request, type IncomingHttpHeaders } from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createFinetuningClient, isFinetuningApiError } from "../../server/client";
+import { TRPCClientError } from "@trpc/client";
+import { createFinetuningClient, FinetuningApiError, isFinetuningApiError } from "../../server/client/index";
 import { db } from "../../server/db";
 import { stopQueue } from "../../server/worker/queue";
 import { makeConnection, makeJob } from "../helpers/factories";
@@ -78,5 +81,124 @@ describe("examples/cancel-with-client.ts", () => {
     );
     expect(failure?.code).toBe(1);
     expect(failure?.stderr).toContain("NOT_FOUND");
+  });
+});
+
+/**
+ * A reverse proxy in front of the real API, as a load balancer would stand:
+ * it answers the next `failures` requests itself with a 502 page and passes
+ * the rest through, recording what it saw.
+ */
+async function startFlakyProxy(target: string) {
+  const seen: { method: string; url: string; headers: IncomingHttpHeaders }[] = [];
+  let failures = 0;
+  const server = createServer((req, res) => {
+    seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers });
+    if (failures > 0) {
+      failures -= 1;
+      req.resume();
+      res.writeHead(502, { "content-type": "text/html" }).end("<html><body>502 Bad Gateway</body></html>");
+      return;
+    }
+    const upstream = request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    failNext(count: number) {
+      failures = count;
+      seen.length = 0;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+describe("the client's errors, retries and timeout", () => {
+  it("rejects with FinetuningApiError carrying the contract's code, status and field", async () => {
+    const client = createFinetuningClient({ url: api.origin, apiKey: operator });
+    const error: unknown = await client.finetuning.cancel.mutate({ finetuning_id: "not-a-uuid" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FinetuningApiError);
+    expect(error).toBeInstanceOf(TRPCClientError);
+    expect(error).toMatchObject({ code: "BAD_REQUEST", httpStatus: 400, field: "finetuning_id", procedure: "finetuning.cancel" });
+
+    const finished = await makeJob(db(), { status: "succeeded" });
+    await expect(client.finetuning.cancel.mutate({ finetuning_id: finished.id })).rejects.toMatchObject({ code: "CONFLICT", httpStatus: 409 });
+  });
+
+  it("retries queries and cancel after a failed attempt, and never a create", async () => {
+    const proxy = await startFlakyProxy(api.origin);
+    try {
+      const client = createFinetuningClient({ url: proxy.origin, apiKey: operator, retry: { attempts: 3, baseDelayMs: 1 } });
+      const { connection } = await makeConnection(db(), { goldenRecords: 12 });
+
+      proxy.failNext(2);
+      const page = await client.finetuning.list.query({ db_connection_id: connection.id });
+      expect(page.items).toEqual([]);
+      expect(proxy.seen).toHaveLength(3);
+
+      const job = await makeJob(db(), { status: "running", dbConnectionId: connection.id });
+      proxy.failNext(2);
+      const cancelled = await client.finetuning.cancel.mutate({ finetuning_id: job.id });
+      expect(cancelled.status).toBe("cancelled");
+      expect(proxy.seen).toHaveLength(3);
+
+      proxy.failNext(1);
+      const create = await client.finetuning.create.mutate({ db_connection_id: connection.id }).catch((e: unknown) => e);
+      expect(create).toMatchObject({ code: "NETWORK_ERROR", httpStatus: undefined });
+      expect(proxy.seen).toHaveLength(1);
+      expect(await db().finetuningJob.count({ where: { dbConnectionId: connection.id } })).toBe(1);
+
+      proxy.failNext(3);
+      await expect(client.finetuning.get.query({ finetuning_id: job.id })).rejects.toBeInstanceOf(FinetuningApiError);
+      expect(proxy.seen).toHaveLength(3);
+
+      const once = createFinetuningClient({ url: proxy.origin, apiKey: operator });
+      proxy.failNext(1);
+      await expect(once.finetuning.get.query({ finetuning_id: job.id })).rejects.toMatchObject({ code: "NETWORK_ERROR" });
+      expect(proxy.seen).toHaveLength(1);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("sends a create's Idempotency-Key as a header, on a request of its own", async () => {
+    const proxy = await startFlakyProxy(api.origin);
+    try {
+      const client = createFinetuningClient({ url: proxy.origin, apiKey: operator });
+      const { connection } = await makeConnection(db(), { goldenRecords: 12 });
+      const key = randomUUID();
+      proxy.failNext(0);
+      const [created] = await Promise.all([
+        client.finetuning.create.mutate({ db_connection_id: connection.id }, { context: { idempotencyKey: key } }),
+        client.finetuning.list.query({ db_connection_id: connection.id }),
+      ]);
+      expect(created.status).toBe("queued");
+      const keyed = proxy.seen.filter((r) => r.headers["idempotency-key"] !== undefined);
+      expect(keyed).toEqual([expect.objectContaining({ method: "POST", url: "/api/trpc/finetuning.create", headers: expect.objectContaining({ "idempotency-key": key }) })]);
+      expect(proxy.seen).toHaveLength(2);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("gives up after timeoutMs with the TIMEOUT code", async () => {
+    const silent = createServer(() => {}); // accepts, never answers
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    try {
+      const client = createFinetuningClient({ url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, apiKey: operator, timeoutMs: 200 });
+      await expect(client.finetuning.list.query({})).rejects.toMatchObject({ name: "FinetuningApiError", code: "TIMEOUT" });
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
   });
 });
