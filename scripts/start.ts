@@ -5,6 +5,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { launchEnv } from "../server/env";
+import { takeOverShutdownSignals } from "../server/launch/signals";
 import { ensureAuthSecret, migrate, openDatabase, ROOT } from "../server/launch/bootstrap";
 
 const dev = process.argv.includes("--dev");
@@ -74,8 +75,7 @@ async function shutdown(code: number): Promise<void> {
   process.exit(code);
 }
 
-process.on("SIGINT", () => void shutdown(0));
-process.on("SIGTERM", () => void shutdown(0));
+takeOverShutdownSignals(() => void shutdown(0));
 main().catch(async (error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
   await shutdown(1);

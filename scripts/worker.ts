@@ -1,10 +1,14 @@
 // `npm run worker`: the job worker alone. Several can share one database;
 // the queue gives each job step to one of them at a time.
 import { launchEnv } from "../server/env";
+import { takeOverShutdownSignals } from "../server/launch/signals";
 import { ensureAuthSecret, openDatabase } from "../server/launch/bootstrap";
 
 async function main(): Promise<void> {
   const settings = launchEnv();
+  // Until the worker runs there is nothing to finish: a signal just exits.
+  let stop = (): Promise<void> => process.exit(0);
+  takeOverShutdownSignals(() => void stop());
   const database = await openDatabase();
   await ensureAuthSecret();
   // Without OPENAI_API_KEY: a front of the local sandbox over the shared state, so this worker follows the same provider jobs as `npm start`.
@@ -20,7 +24,7 @@ async function main(): Promise<void> {
   const { startProcessMetrics } = await import("../server/metrics/server");
   const metricsServer = process.env.METRICS_PORT ? await startProcessMetrics({ port: settings.METRICS_PORT, host: settings.METRICS_HOST, db: db() }) : null;
   console.log(`Worker ${process.pid} running (concurrency ${concurrency})`);
-  const stop = async () => {
+  stop = async () => {
     await worker.stop({ timeoutMs: settings.SHUTDOWN_TIMEOUT_MS });
     await metricsServer?.close();
     await stopQueue();
@@ -28,8 +32,6 @@ async function main(): Promise<void> {
     await database.stop();
     process.exit(0);
   };
-  process.on("SIGINT", () => void stop());
-  process.on("SIGTERM", () => void stop());
 }
 
 main().catch((error: unknown) => {
