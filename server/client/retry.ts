@@ -3,11 +3,11 @@ import type { AppRouter, MutationPath } from "./app-router";
 
 /**
  * Mutations that are safe to repeat: doing them twice leaves the job as doing
- * them once (cancelling a cancelled job answers it as it is). Queries are
- * always safe. A new idempotent mutation (pause, resume, …) is one more entry;
- * the type refuses a path the API does not have.
+ * them once (cancelling a cancelled job, pausing a paused one, resuming a
+ * running one answer it as it is). Queries are always safe. A new idempotent
+ * mutation is one more entry; the type refuses a path the API does not have.
  */
-export const IDEMPOTENT_MUTATIONS = ["finetuning.cancel"] as const satisfies readonly MutationPath[];
+export const IDEMPOTENT_MUTATIONS = ["finetuning.cancel", "finetuning.pause", "finetuning.resume"] as const satisfies readonly MutationPath[];
 
 /** Codes that say "this did not happen; try again": overload, provider or database unreachable, timeouts. */
 const RETRYABLE_CODES: ReadonlySet<string> = new Set(["TOO_MANY_REQUESTS", "BAD_GATEWAY", "SERVICE_UNAVAILABLE", "GATEWAY_TIMEOUT", "TIMEOUT"]);
