@@ -23,7 +23,7 @@ export async function AppHeader() {
           </span>
           <span className="hidden sm:inline">Control room</span>
         </Link>
-        <NavLinks />
+        <NavLinks isAdmin={user.role === "admin"} />
         <div className="ml-auto flex min-w-0 items-center gap-1 sm:gap-3">
           <div className="flex min-w-0 items-center gap-2 text-sm">
             <span className="hidden truncate text-slate-600 md:inline" title={user.email}>

@@ -10,11 +10,14 @@ const LINKS = [
   { href: "/docs/api", label: "API" },
 ] as const;
 
-export function NavLinks() {
+// Admins also manage users and API keys.
+const ADMIN_LINKS = [{ href: "/settings", label: "Settings" }] as const;
+
+export function NavLinks({ isAdmin = false }: { isAdmin?: boolean }) {
   const pathname = usePathname();
   return (
     <nav aria-label="Main" className="flex items-center gap-0.5 text-sm sm:gap-1">
-      {LINKS.map((link) => {
+      {[...LINKS, ...(isAdmin ? ADMIN_LINKS : [])].map((link) => {
         const current = pathname === link.href || pathname.startsWith(`${link.href}/`);
         return (
           <Link

@@ -15,7 +15,8 @@ export function TrpcProvider({ children }: { children: ReactNode }) {
         splitLink({
           condition: (op) => op.type === "subscription",
           true: httpSubscriptionLink({ url: "/api/trpc" }),
-          false: httpBatchLink({ url: "/api/trpc" }),
+          // The server refuses batches of more than 10 calls (server/http/trpc.ts).
+          false: httpBatchLink({ url: "/api/trpc", maxItems: 10 }),
         }),
       ],
     }),

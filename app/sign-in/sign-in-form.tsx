@@ -9,7 +9,8 @@ import { Button } from "@/app/_components/button";
 const inputClasses =
   "block h-9 w-full rounded-md border border-slate-300 bg-white px-3 text-sm shadow-xs placeholder:text-slate-400 focus:border-blue-600 focus:outline-2 focus:outline-offset-0 focus:outline-blue-600/30 aria-invalid:border-red-400";
 
-export function SignInForm({ returnTo }: { returnTo: string }) {
+/** `appOrigin`: where sign-in works when APP_URL is set (null: any loopback address on the port). */
+export function SignInForm({ returnTo, appOrigin }: { returnTo: string; appOrigin: string | null }) {
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
   const [pending, startTransition] = useTransition();
@@ -33,8 +34,10 @@ export function SignInForm({ returnTo }: { returnTo: string }) {
           result.error.status === 401
             ? "Wrong email or password."
             : result.error.status === 429
-              ? "Too many sign-in attempts. Wait a few seconds and try again."
-              : (result.error.message ?? "Sign-in failed; try again."),
+              ? (result.error.message ?? "Too many failed sign-ins. Wait a minute and try again.")
+              : result.error.status === 403 && appOrigin
+                ? `Sign-in works only at ${appOrigin}. Open ${appOrigin}/sign-in and sign in there.`
+                : (result.error.message ?? "Sign-in failed; try again."),
         );
         return;
       }

@@ -28,6 +28,13 @@ export async function requireUser(returnTo: string): Promise<SessionUser> {
   return user;
 }
 
+/** An admin, or a redirect: to /sign-in when signed out, to /jobs for anyone else. */
+export async function requireAdmin(returnTo: string): Promise<SessionUser> {
+  const user = await requireUser(returnTo);
+  if (user.role !== "admin") redirect("/jobs");
+  return user;
+}
+
 /** Viewers read; operators and admins change jobs (the API enforces the same rule). */
 export function canChangeJobs(role: Role): boolean {
   return role === "operator" || role === "admin";

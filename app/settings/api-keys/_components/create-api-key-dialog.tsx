@@ -1,0 +1,86 @@
+"use client";
+
+import { KeyRound } from "lucide-react";
+import { useId, useState, type FormEvent } from "react";
+import { Button } from "@/app/_components/button";
+import { CopyButton } from "@/app/_components/copy-button";
+import { DialogActions, DialogClose, DialogContent, DialogRoot, DialogTrigger } from "@/app/_components/dialog";
+import { Field, fieldAria, inputClasses } from "@/app/_components/form-field";
+import { ErrorCallout } from "@/app/_components/states";
+import { trpc } from "@/app/_trpc/client";
+import { ROLES, roleRank, type Role } from "@/server/auth/actor";
+
+type Owner = { id: string; email: string; role: Role };
+
+/** "Create key": name, role and owner; the key is shown here once and never again. */
+export function CreateApiKeyDialog({ owners, myId }: { owners: Owner[]; myId: string }) {
+  const [open, setOpen] = useState(false);
+  const [name, setName] = useState("");
+  const [role, setRole] = useState<Role>("operator");
+  const [ownerId, setOwnerId] = useState(myId);
+  const ids = { name: useId(), role: useId(), owner: useId() };
+  const utils = trpc.useUtils();
+  const create = trpc.apiKeys.create.useMutation({ onSuccess: () => utils.apiKeys.list.invalidate() });
+  const owner = owners.find((o) => o.id === ownerId);
+  const field = create.error?.data?.field ?? null;
+
+  const reset = (next: boolean) => {
+    setOpen(next);
+    if (!next) {
+      setName("");
+      create.reset();
+    }
+  };
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    create.mutate({ name: name.trim(), role, owner_id: ownerId });
+  };
+
+  return (
+    <DialogRoot open={open} onOpenChange={reset}>
+      <DialogTrigger asChild>
+        <Button variant="primary">
+          <KeyRound aria-hidden className="size-4" />
+          Create key
+        </Button>
+      </DialogTrigger>
+      <DialogContent title={create.data ? "Your new API key" : "Create an API key"} description={create.data ? "Copy it now: it is stored only hashed and will not be shown again." : "Send it as `Authorization: Bearer <key>`."}>
+        {create.data ? (
+          <div className="space-y-4">
+            <div className="flex items-center gap-2 rounded-md border border-slate-200 bg-slate-50 p-3">
+              <code className="min-w-0 flex-1 font-mono text-xs break-all text-slate-900" aria-label="The new API key">{create.data.key}</code>
+              <CopyButton value={create.data.key} what="API key" />
+            </div>
+            <div className="flex justify-end">
+              <DialogClose asChild>
+                <Button variant="primary">Done</Button>
+              </DialogClose>
+            </div>
+          </div>
+        ) : (
+          <form onSubmit={submit} className="space-y-4">
+            <Field id={ids.name} label="Name" hint="The service that will use it, e.g. nightly-retrainer." error={field === "name" ? create.error?.message : undefined}>
+              <input id={ids.name} required maxLength={32} value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" className={`${inputClasses} h-9`} {...fieldAria(ids.name, { hint: true })} />
+            </Field>
+            <Field id={ids.owner} label="Owner" hint="The key never has more rights than its owner has at the time of each request.">
+              <select id={ids.owner} value={ownerId} onChange={(e) => setOwnerId(e.target.value)} className={`${inputClasses} h-9`} {...fieldAria(ids.owner, { hint: true })}>
+                {owners.map((o) => (
+                  <option key={o.id} value={o.id}>{o.email} ({o.role})</option>
+                ))}
+              </select>
+            </Field>
+            <Field id={ids.role} label="Role" error={field === "role" ? create.error?.message : undefined}>
+              <select id={ids.role} value={role} onChange={(e) => setRole(e.target.value as Role)} className={`${inputClasses} h-9`}>
+                {ROLES.map((r) => (
+                  <option key={r} value={r} disabled={owner ? roleRank(r) > roleRank(owner.role) : false}>{r}</option>
+                ))}
+              </select>
+            </Field>
+            {create.error && field !== "name" && field !== "role" ? <ErrorCallout title="Could not create the key">{create.error.message}</ErrorCallout> : null}
+            <DialogActions pending={create.isPending}>Create key</DialogActions>
+          </form>
+        )}
+      </DialogContent>
+    </DialogRoot>
+  );
+}
