@@ -167,6 +167,9 @@ describe("POST /api/v1/finetunings", () => {
     expect(call.status).toBe(201);
     expect(call.body).toMatchObject({ db_connection_id: connection.id, alias: "orders", status: "queued", golden_records: expect.any(Array), metadata: { by: "rest" } });
     expect(call.body.golden_records).toHaveLength(12);
+    // Answered as strings, as the engine does; stored (and sent to the provider) as given.
+    expect(call.body.base_llm.model_parameters).toEqual({ n_epochs: "2" });
+    expect((await row(call.body.id as string)).modelParameters).toEqual({ n_epochs: 2 });
     expect((await row(call.body.id as string)).status).toBe("queued");
   });
 

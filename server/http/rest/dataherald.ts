@@ -4,8 +4,7 @@ import type { JsonObject } from "./request";
 // Dataherald's hosted API, which its official SDK (dataherald-python) calls:
 // `GET/POST /api/finetunings`, `GET /api/finetunings/{id}`,
 // `POST /api/finetunings/{id}/cancel`. The same procedures answer them as
-// /api/v1; only the wire differs: the golden record ids are `golden_sqls`, and
-// model parameters are strings (the SDK's `Dict[str, str]`).
+// /api/v1; only the wire differs: the golden record ids are `golden_sqls`.
 
 export const HOSTED_BASE_PATH = "/api";
 export const HOSTED_PREFIX = `${HOSTED_BASE_PATH}/finetunings`;
@@ -32,17 +31,8 @@ export function fromHostedBody(body: JsonObject | undefined): JsonObject | undef
 
 function hostedJob(value: unknown): unknown {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
-  const { golden_records: goldenRecords, base_llm: baseLlm, ...job } = value as JsonObject;
-  const parameters = (baseLlm as { model_parameters?: unknown } | undefined)?.model_parameters;
-  const stringParameters =
-    parameters !== null && typeof parameters === "object"
-      ? Object.fromEntries(Object.entries(parameters).map(([name, v]) => [name, String(v)]))
-      : parameters;
-  return {
-    ...job,
-    ...(baseLlm === undefined ? {} : { base_llm: { ...(baseLlm as JsonObject), model_parameters: stringParameters } }),
-    ...(goldenRecords === undefined ? {} : { golden_sqls: goldenRecords }),
-  };
+  const { golden_records: goldenRecords, ...job } = value as JsonObject;
+  return goldenRecords === undefined ? job : { ...job, golden_sqls: goldenRecords };
 }
 
 const GOLDEN_RECORDS = /\bgolden_records\b/g;

@@ -4,7 +4,8 @@ import type { RestRoute } from "./routes";
 // engine docs want them. Lists answer a JSON array and carry the next page out
 // of band (RFC 8288): `Link: <…cursor=…>; rel="next"` and `X-Next-Cursor`;
 // the procedure behind them answers the typed client's page
-// (`{ items, next_cursor }`). Deleting a job answers `{ "status": true }`.
+// (`{ items, next_cursor }`). Deleting a job answers `{ "status": true }`;
+// model parameters are strings.
 
 export const NEXT_CURSOR_HEADER = "x-next-cursor";
 
@@ -30,6 +31,28 @@ export function listAnswer(pageBody: string, requestUrl: URL, origin: string | u
   if (page.next_cursor === null) return { body: JSON.stringify(page.items), headers: {} };
   const link = `<${nextPageUrl(requestUrl, origin, page.next_cursor)}>; rel="next"`;
   return { body: JSON.stringify(page.items), headers: { link, [NEXT_CURSOR_HEADER]: page.next_cursor } };
+}
+
+// The engine answers model parameters as strings (its examples send
+// `"n_epochs": 1` and show `"1"`; Dataherald's SDK types them `Dict[str, str]`).
+// Stored and sent to the provider as given; only REST answers stringify them.
+// A cheap check first (answers are compact JSON): skip the string pairs, find a value that is not a string.
+const NON_STRING_PARAMETER = /"model_parameters":\{(?:"(?:[^"\\]|\\.)*":"(?:[^"\\]|\\.)*",)*"(?:[^"\\]|\\.)*":[^"]/;
+
+function stringParameters(job: unknown): unknown {
+  if (job === null || typeof job !== "object" || Array.isArray(job)) return job;
+  const baseLlm = (job as { base_llm?: { model_parameters?: unknown } }).base_llm;
+  const parameters = baseLlm?.model_parameters;
+  if (parameters === null || typeof parameters !== "object") return job;
+  const strings = Object.fromEntries(Object.entries(parameters).map(([name, value]) => [name, String(value)]));
+  return { ...job, base_llm: { ...baseLlm, model_parameters: strings } };
+}
+
+/** A job, or a list of jobs, with its model parameters as strings; any other answer as it is. */
+export function withStringParameters(body: string): string {
+  if (!NON_STRING_PARAMETER.test(body)) return body;
+  const value: unknown = JSON.parse(body);
+  return JSON.stringify(Array.isArray(value) ? value.map(stringParameters) : stringParameters(value));
 }
 
 /** The engine docs' delete answer (api.delete_finetuning); the job stays readable through GET and its events. */

@@ -7,7 +7,7 @@ import { REST_BASE_PATH } from "./constants";
 import { fromHostedBody, HOSTED_BASE_PATH, HOSTED_PROCEDURES, isHostedPath, toHostedBody } from "./dataherald";
 import { errorResponse, JSON_HEADERS, responseFromAppError, responseFromTrpcError, type RestResponse } from "./errors";
 import { invokeProcedure } from "./invoke";
-import { answersStatusOnly, DELETED_ANSWER, listAnswer } from "./engine-answers";
+import { answersStatusOnly, DELETED_ANSWER, listAnswer, withStringParameters } from "./engine-answers";
 import { readJsonBody, requestFingerprint, type JsonObject } from "./request";
 import { collectRoutes, matchRoute, type RestRoute } from "./routes";
 
@@ -98,9 +98,9 @@ async function runProcedure(req: RestRequest, surface: Surface, route: RestRoute
   if (!result.ok) return withRetryAdvice(responseFromTrpcError(result.error));
   const status = result.status === 200 ? route.successStatus : result.status;
   if (answersStatusOnly(route)) return { status, headers: { ...JSON_HEADERS }, body: JSON.stringify(DELETED_ANSWER) };
-  if (!route.paged) return { status, headers: { ...JSON_HEADERS }, body: result.body };
+  if (!route.paged) return { status, headers: { ...JSON_HEADERS }, body: withStringParameters(result.body) };
   const list = listAnswer(result.body, req.url, req.requestOrigin);
-  return { status, headers: { ...JSON_HEADERS, ...list.headers }, body: list.body };
+  return { status, headers: { ...JSON_HEADERS, ...list.headers }, body: withStringParameters(list.body) };
 }
 
 // Stainless-generated SDKs (Dataherald's among them) retry every 409 unless

@@ -6,8 +6,9 @@ import { REST_BASE_PATH } from "./constants";
 
 // What the REST layer answers differently from the procedures, told to the
 // OpenAPI document trpc-to-openapi generates from them: lists are arrays with
-// the next page in headers, a job's delete answers `{ status: true }`, and the
-// hosted Dataherald paths (golden_sqls) sit beside /api/v1 under one server.
+// the next page in headers, a job's delete answers `{ status: true }`, model
+// parameters are strings, and the hosted Dataherald paths (golden_sqls) sit
+// beside /api/v1 under one server.
 
 export const DATAHERALD_TAG = "Dataherald compatibility";
 
@@ -50,7 +51,10 @@ export function shapeForRest(doc: OpenAPIObject, routes: RestRoute[]): void {
     (hosted[route.template] ??= {})[route.method.toLowerCase()] = hostedOperation(op);
   }
   const job = schemas.FinetuningJob;
-  if (job) schemas.DataheraldFinetuningJob = hostedJobSchema(job);
+  if (job) {
+    stringParametersSchema(job);
+    schemas.DataheraldFinetuningJob = hostedJobSchema(job);
+  }
 
   // One server, `/api`, so that /api/v1/… and the hosted /api/… can both be listed.
   doc.servers = [{ url: HOSTED_BASE_PATH }];
@@ -59,7 +63,7 @@ export function shapeForRest(doc: OpenAPIObject, routes: RestRoute[]): void {
     ...Object.fromEntries(Object.entries(paths).map(([path, item]) => [`${v1Prefix}${path}`, item])),
     ...hosted,
   };
-  doc.tags = [...(doc.tags ?? []), { name: DATAHERALD_TAG, description: "The hosted paths Dataherald's SDK (dataherald-python) calls, answered by the same operations as /api/v1: set `DATAHERALD_BASE_URL` to this server and `DATAHERALD_API_KEY` to an API key. Golden record ids are `golden_sqls`; model parameters are strings." }];
+  doc.tags = [...(doc.tags ?? []), { name: DATAHERALD_TAG, description: "The hosted paths Dataherald's SDK (dataherald-python) calls, answered by the same operations as /api/v1: set `DATAHERALD_BASE_URL` to this server and `DATAHERALD_API_KEY` to an API key. Golden record ids are `golden_sqls`." }];
 }
 
 function hostedOperation(v1: Operation): Operation {
@@ -76,12 +80,15 @@ function hostedOperation(v1: Operation): Operation {
   return replaceRefs(op, JOB_REF, HOSTED_JOB_REF) as Operation;
 }
 
+/** REST answers model parameters as strings (engine-answers.ts). */
+function stringParametersSchema(job: Json): void {
+  const baseLlm = (job.properties as Record<string, { properties?: Record<string, Json> }> | undefined)?.base_llm;
+  if (baseLlm?.properties?.model_parameters) baseLlm.properties.model_parameters = { anyOf: [{ type: "object", additionalProperties: { type: "string" } }, { type: "null" }] };
+}
+
 function hostedJobSchema(job: Json): Json {
   const schema = structuredClone(job);
-  const properties = schema.properties as Record<string, Json>;
-  const { golden_records: ids, ...rest } = properties;
-  const baseLlm = rest.base_llm as { properties?: Record<string, Json> } | undefined;
-  if (baseLlm?.properties?.model_parameters) baseLlm.properties.model_parameters = { anyOf: [{ type: "object", additionalProperties: { type: "string" } }, { type: "null" }] };
+  const { golden_records: ids, ...rest } = schema.properties as Record<string, Json>;
   schema.properties = { ...rest, golden_sqls: ids ?? { type: "array", items: { type: "string" } } };
   schema.required = ((schema.required ?? []) as string[]).map((name) => (name === "golden_records" ? "golden_sqls" : name));
   return schema;
