@@ -1,8 +1,9 @@
 "use client";
 
 import * as Dialog from "@radix-ui/react-dialog";
-import { X } from "lucide-react";
+import { LoaderCircle, X } from "lucide-react";
 import type { ReactNode } from "react";
+import { Button } from "./button";
 
 // Radix's Dialog, styled once for forms: focus trap, Escape, focus returned to the trigger.
 export const DialogRoot = Dialog.Root;
@@ -30,5 +31,20 @@ export function DialogContent({ title, description, children, wide = false }: { 
         <div className="min-h-0 flex-1 overflow-y-auto px-6 py-5">{children}</div>
       </Dialog.Content>
     </Dialog.Portal>
+  );
+}
+
+/** A form dialog's last row: Cancel closes it; the submit button (`children`) spins and waits while `pending`. */
+export function DialogActions({ pending, divided = false, children }: { pending: boolean; divided?: boolean; children: ReactNode }) {
+  return (
+    <div className={`flex flex-col-reverse gap-2 sm:flex-row sm:justify-end ${divided ? "border-t border-slate-100 pt-4" : "pt-2"}`}>
+      <DialogClose asChild>
+        <Button>Cancel</Button>
+      </DialogClose>
+      <Button type="submit" variant="primary" disabled={pending}>
+        {pending ? <LoaderCircle aria-hidden className="size-4 animate-spin" /> : null}
+        {children}
+      </Button>
+    </div>
   );
 }

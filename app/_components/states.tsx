@@ -1,5 +1,6 @@
-import { AlertTriangle, Inbox } from "lucide-react";
+import { AlertTriangle, Inbox, RotateCw } from "lucide-react";
 import type { ReactNode } from "react";
+import { Button } from "./button";
 
 /** Nothing to show, said plainly, with what to do next. */
 export function EmptyState({ title, children, action }: { title: string; children?: ReactNode; action?: ReactNode }) {
@@ -27,7 +28,66 @@ export function ErrorCallout({ title, children, action }: { title: string; child
   );
 }
 
+/** A list that could not be refreshed: says why, keeps what was shown, offers a retry. */
+export function RefreshFailed({ what, message, onRetry }: { what: string; message: string | undefined; onRetry: () => void }) {
+  return (
+    <ErrorCallout
+      title={`Could not refresh the ${what}`}
+      action={
+        <Button size="sm" onClick={onRetry}>
+          <RotateCw aria-hidden className="size-3.5" />
+          Retry
+        </Button>
+      }
+    >
+      {message} Showing what was loaded before.
+    </ErrorCallout>
+  );
+}
+
 /** A grey placeholder bar for loading screens. */
 export function Skeleton({ className }: { className?: string }) {
   return <div aria-hidden className={`animate-pulse rounded bg-slate-200/70 ${className ?? ""}`} />;
+}
+
+/** A page still loading: the page's frame, busy, announced to screen readers as "Loading {what}…". */
+export function LoadingPage({ what, children }: { what: string; children: ReactNode }) {
+  return (
+    <main className="mx-auto max-w-7xl px-4 py-8 sm:px-6" aria-busy="true">
+      <p className="sr-only" role="status">
+        Loading {what}…
+      </p>
+      {children}
+    </main>
+  );
+}
+
+/** A page's title and subtitle, still loading. */
+export function SkeletonHeading({ titleWidth }: { titleWidth: string }) {
+  return (
+    <div className="mb-6 space-y-2">
+      <Skeleton className={`h-6 ${titleWidth}`} />
+      <Skeleton className="h-4 w-96 max-w-full" />
+    </div>
+  );
+}
+
+/** A table still loading: `rows` rows of bars, one per entry of `cells` (its classes). */
+export function SkeletonTable({ rows, cells, header = false }: { rows: number; cells: string[]; header?: boolean }) {
+  return (
+    <div className="overflow-hidden rounded-xl border border-slate-200 bg-white">
+      {header ? (
+        <div className="border-b border-slate-200 bg-slate-50/80 px-4 py-3">
+          <Skeleton className="h-3 w-2/3" />
+        </div>
+      ) : null}
+      {Array.from({ length: rows }, (_, i) => (
+        <div key={i} className="flex items-center gap-6 border-b border-slate-100 px-4 py-4 last:border-0">
+          {cells.map((cell, j) => (
+            <Skeleton key={j} className={cell} />
+          ))}
+        </div>
+      ))}
+    </div>
+  );
 }

@@ -1,10 +1,10 @@
 "use client";
 
-import { ChevronDown, LoaderCircle, Plus } from "lucide-react";
+import { ChevronDown, Plus } from "lucide-react";
 import { useId, useState, type FormEvent } from "react";
 import { toast } from "sonner";
 import { Button } from "@/app/_components/button";
-import { DialogClose, DialogContent, DialogRoot, DialogTrigger } from "@/app/_components/dialog";
+import { DialogActions, DialogContent, DialogRoot, DialogTrigger } from "@/app/_components/dialog";
 import { Field, fieldAria, inputClasses } from "@/app/_components/form-field";
 import { ErrorCallout } from "@/app/_components/states";
 import { trpc } from "@/app/_trpc/client";
@@ -116,15 +116,7 @@ export function AddConnectionDialog() {
             />
           </Field>
           {create.error && !serverField ? <ErrorCallout title="Could not add the connection">{create.error.message}</ErrorCallout> : null}
-          <div className="flex flex-col-reverse gap-2 pt-2 sm:flex-row sm:justify-end">
-            <DialogClose asChild>
-              <Button>Cancel</Button>
-            </DialogClose>
-            <Button type="submit" variant="primary" disabled={create.isPending}>
-              {create.isPending ? <LoaderCircle aria-hidden className="size-4 animate-spin" /> : null}
-              Add connection
-            </Button>
-          </div>
+          <DialogActions pending={create.isPending}>Add connection</DialogActions>
         </form>
       </DialogContent>
     </DialogRoot>

@@ -1,9 +1,7 @@
 "use client";
 
-import { RotateCw } from "lucide-react";
-import { Button } from "@/app/_components/button";
 import { DateTime } from "@/app/_components/date-time";
-import { EmptyState, ErrorCallout } from "@/app/_components/states";
+import { EmptyState, RefreshFailed } from "@/app/_components/states";
 import { trpc } from "@/app/_trpc/client";
 import type { DbConnection } from "@/server/connections/schema";
 import { ImportGoldenRecordsDialog } from "./import-golden-records-dialog";
@@ -15,19 +13,7 @@ export function ConnectionsTable({ initialConnections, canEdit }: { initialConne
 
   return (
     <section aria-label="Database connections" className="space-y-3">
-      {connections.isRefetchError ? (
-        <ErrorCallout
-          title="Could not refresh the connections"
-          action={
-            <Button size="sm" onClick={() => void connections.refetch()}>
-              <RotateCw aria-hidden className="size-3.5" />
-              Retry
-            </Button>
-          }
-        >
-          {connections.error?.message} Showing what was loaded before.
-        </ErrorCallout>
-      ) : null}
+      {connections.isRefetchError ? <RefreshFailed what="connections" message={connections.error?.message} onRetry={() => void connections.refetch()} /> : null}
       <div className="overflow-hidden rounded-xl border border-slate-200 bg-white shadow-xs">
         {rows.length === 0 ? (
           <EmptyState title="No database connections yet">

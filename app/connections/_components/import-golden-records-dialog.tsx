@@ -1,10 +1,10 @@
 "use client";
 
-import { FileUp, LoaderCircle, X } from "lucide-react";
+import { FileUp, X } from "lucide-react";
 import { useId, useState, type FormEvent } from "react";
 import { toast } from "sonner";
 import { Button } from "@/app/_components/button";
-import { DialogClose, DialogContent, DialogRoot, DialogTrigger } from "@/app/_components/dialog";
+import { DialogActions, DialogClose, DialogContent, DialogRoot, DialogTrigger } from "@/app/_components/dialog";
 import { Field, FieldError, fieldAria, inputClasses } from "@/app/_components/form-field";
 import { ErrorCallout } from "@/app/_components/states";
 import { trpc } from "@/app/_trpc/client";
@@ -140,15 +140,7 @@ export function ImportGoldenRecordsDialog({ connection }: { connection: Pick<DbC
             <FormatChoice value={format} onChange={setFormat} />
             {problem ? <FieldError>{problem}</FieldError> : null}
             {importRecords.error ? <ErrorCallout title="Nothing was imported">{plainMessage(importRecords.error.message)}</ErrorCallout> : null}
-            <div className="flex flex-col-reverse gap-2 pt-2 sm:flex-row sm:justify-end">
-              <DialogClose asChild>
-                <Button>Cancel</Button>
-              </DialogClose>
-              <Button type="submit" variant="primary" disabled={importRecords.isPending}>
-                {importRecords.isPending ? <LoaderCircle aria-hidden className="size-4 animate-spin" /> : null}
-                {importRecords.isPending ? "Importing…" : "Import"}
-              </Button>
-            </div>
+            <DialogActions pending={importRecords.isPending}>{importRecords.isPending ? "Importing…" : "Import"}</DialogActions>
           </form>
         )}
       </DialogContent>

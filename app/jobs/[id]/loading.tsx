@@ -1,11 +1,8 @@
-import { Skeleton } from "@/app/_components/states";
+import { LoadingPage, Skeleton } from "@/app/_components/states";
 
 export default function JobLoading() {
   return (
-    <main className="mx-auto max-w-7xl px-4 py-8 sm:px-6" aria-busy="true">
-      <p className="sr-only" role="status">
-        Loading the job…
-      </p>
+    <LoadingPage what="the job">
       <Skeleton className="mb-4 h-4 w-40" />
       <div className="mb-8 flex items-center gap-3">
         <Skeleton className="h-7 w-64" />
@@ -31,6 +28,6 @@ export default function JobLoading() {
           ))}
         </div>
       </div>
-    </main>
+    </LoadingPage>
   );
 }

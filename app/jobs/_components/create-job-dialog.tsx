@@ -1,11 +1,11 @@
 "use client";
 
-import { ChevronDown, LoaderCircle, Plus } from "lucide-react";
+import { ChevronDown, Plus } from "lucide-react";
 import Link from "next/link";
 import { useId, useState, type FormEvent, type ReactNode } from "react";
 import { toast } from "sonner";
 import { Button } from "@/app/_components/button";
-import { DialogClose, DialogContent, DialogRoot, DialogTrigger } from "@/app/_components/dialog";
+import { DialogActions, DialogContent, DialogRoot, DialogTrigger } from "@/app/_components/dialog";
 import { Field, fieldAria, inputClasses } from "@/app/_components/form-field";
 import { ErrorCallout } from "@/app/_components/states";
 import { trpc } from "@/app/_trpc/client";
@@ -110,15 +110,9 @@ export function CreateJobDialog() {
           />
           <MetadataRows rows={form.metadata} onChange={(metadata) => change({ metadata })} error={errors.metadata} />
           {create.error && !serverField ? <ErrorCallout title="Could not create the job">{create.error.message}</ErrorCallout> : null}
-          <div className="flex flex-col-reverse gap-2 border-t border-slate-100 pt-4 sm:flex-row sm:justify-end">
-            <DialogClose asChild>
-              <Button>Cancel</Button>
-            </DialogClose>
-            <Button type="submit" variant="primary" disabled={create.isPending}>
-              {create.isPending ? <LoaderCircle aria-hidden className="size-4 animate-spin" /> : null}
-              Create job
-            </Button>
-          </div>
+          <DialogActions pending={create.isPending} divided>
+            Create job
+          </DialogActions>
         </form>
       </DialogContent>
     </DialogRoot>

@@ -1,12 +1,12 @@
 "use client";
 
 import { clsx } from "clsx";
-import { LoaderCircle, RotateCw, X } from "lucide-react";
+import { LoaderCircle, X } from "lucide-react";
 import { usePathname, useRouter } from "next/navigation";
 import { useId, useMemo, useTransition } from "react";
 import { Button } from "@/app/_components/button";
 import { STATUS_LABELS } from "@/app/_components/job-status-badge";
-import { EmptyState, ErrorCallout } from "@/app/_components/states";
+import { EmptyState, RefreshFailed } from "@/app/_components/states";
 import { trpc } from "@/app/_trpc/client";
 import type { DbConnection } from "@/server/connections/schema";
 import { JOB_STATUSES, type JobPage } from "@/server/finetuning/schema";
@@ -76,19 +76,7 @@ export function JobsTable({ filters, initialPage, connections: initialConnection
         </div>
       </div>
 
-      {jobs.isRefetchError ? (
-        <ErrorCallout
-          title="Could not refresh the jobs"
-          action={
-            <Button size="sm" onClick={() => void jobs.refetch()}>
-              <RotateCw aria-hidden className="size-3.5" />
-              Retry
-            </Button>
-          }
-        >
-          {jobs.error?.message} Showing what was loaded before.
-        </ErrorCallout>
-      ) : null}
+      {jobs.isRefetchError ? <RefreshFailed what="jobs" message={jobs.error?.message} onRetry={() => void jobs.refetch()} /> : null}
 
       <div className={clsx("overflow-hidden rounded-xl border border-slate-200 bg-white shadow-xs transition-opacity", navigating && "opacity-60")}>
         {rows.length === 0 ? (
