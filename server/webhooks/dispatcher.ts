@@ -8,9 +8,10 @@ import { attemptDelivery, type RetryPolicy } from "./attempt";
  * The dispatcher moves the outbox (webhook_deliveries, filled by a trigger in
  * the transaction of each change) onto the durable queue and delivers it.
  *
- * One queue message per (endpoint, job) with the "stately" policy: at most one
- * queued and one running per pair, so one job's messages go out one at a
- * time, oldest first. A message that must be retried later holds back the
+ * One queue message per (endpoint, job) with the "exclusive" policy: at most
+ * one queued or running per pair (the outbox is looked at again and again, and
+ * a pair already on its way is not queued twice), so one job's messages go
+ * out one at a time, oldest first. A message that must be retried later holds back the
  * job's newer ones (per-job order); other jobs go on. What a killed worker was
  * sending stays pending in the outbox and is sent again, with the same
  * webhook-id, once its hold runs out: at least once, never lost.
@@ -32,7 +33,7 @@ export type RunningDispatcher = { stop(): Promise<void>; pump(): Promise<number>
 const MESSAGES_PER_PASS = 50;
 
 async function createWebhookQueue(boss: PgBoss): Promise<void> {
-  await boss.createQueue(WEBHOOK_QUEUE, { policy: "stately", retryLimit: 5, retryDelay: 1, retryBackoff: true, expireInSeconds: 600, heartbeatSeconds: 10 });
+  await boss.createQueue(WEBHOOK_QUEUE, { policy: "exclusive", retryLimit: 5, retryDelay: 1, retryBackoff: true, expireInSeconds: 600, heartbeatSeconds: 10 });
 }
 
 /** The (endpoint, job) pairs whose oldest pending message is due and not held. */
@@ -48,7 +49,7 @@ async function duePairs(db: Db): Promise<DeliverMessage[]> {
 }
 
 export async function startWebhookDispatcher(options: DispatcherOptions): Promise<RunningDispatcher> {
-  const { db, concurrency = 8, pumpMs = 500 } = options;
+  const { db, concurrency = 16, pumpMs = 500 } = options;
   const e = env();
   const policy: RetryPolicy = {
     baseMs: options.retry?.baseMs ?? e.WEBHOOK_RETRY_BASE_MS,
@@ -61,14 +62,17 @@ export async function startWebhookDispatcher(options: DispatcherOptions): Promis
 
   const workerId = await boss.work<DeliverMessage>(
     WEBHOOK_QUEUE,
-    { localConcurrency: concurrency, batchSize: 1, pollingIntervalSeconds: 0.5 },
-    async ([message]) => {
-      if (!message) return;
-      const { endpointId, jobId } = message.data;
-      for (let i = 0; i < MESSAGES_PER_PASS; i++) {
-        const outcome = await attemptDelivery({ db, endpointId, jobId, allowPrivate, policy });
-        if (outcome !== "next") return;
-      }
+    // A batch holds distinct pairs (one job per key under this policy); they are sent side by side.
+    { localConcurrency: 2, batchSize: Math.max(1, Math.ceil(concurrency / 2)), pollingIntervalSeconds: 0.5 },
+    async (messages) => {
+      await Promise.all(
+        messages.map(async ({ data: { endpointId, jobId } }) => {
+          for (let i = 0; i < MESSAGES_PER_PASS; i++) {
+            const outcome = await attemptDelivery({ db, endpointId, jobId, allowPrivate, policy });
+            if (outcome !== "next") return;
+          }
+        }),
+      );
     },
   );
 
