@@ -27,6 +27,7 @@ const schema = z.object({
   METRICS_HOST: z.string().min(1).default("127.0.0.1"),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  SANDBOX_CONTROL_TOKEN: z.string().min(1).optional(),
   SANDBOX_TIMINGS: z
     .string()
     .transform((text, ctx) => {
@@ -102,7 +103,9 @@ export const envSchema = schema;
  * for the launchers, which fill the rest of the environment before env().
  */
 export function launchEnv() {
-  return schema
-    .pick({ PORT: true, WORKER: true, WORKER_CONCURRENCY: true, WORKER_POLL_MS: true, METRICS_PORT: true, METRICS_HOST: true, SHUTDOWN_TIMEOUT_MS: true, SANDBOX_PORT: true, SANDBOX_TIMINGS: true, OPENAI_API_KEY: true, OPENAI_BASE_URL: true })
-    .parse(process.env);
+  const parsed = schema
+    .pick({ PORT: true, WORKER: true, WORKER_CONCURRENCY: true, WORKER_POLL_MS: true, METRICS_PORT: true, METRICS_HOST: true, SHUTDOWN_TIMEOUT_MS: true, SANDBOX_PORT: true, SANDBOX_TIMINGS: true, SANDBOX_CONTROL_TOKEN: true, OPENAI_API_KEY: true, OPENAI_BASE_URL: true })
+    .safeParse(process.env);
+  if (!parsed.success) throw new Error(`A setting in the environment is wrong:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
 }
