@@ -53,6 +53,10 @@ async function prepareData(env: Record<string, string>): Promise<Record<string, 
     out[`E2E_${role.toUpperCase()}_PASSWORD`] = PASSWORD;
     out[`E2E_API_KEY_${role.toUpperCase()}`] = (await createApiKey({ name: `e2e-${role}`, role })).key;
   }
+  // An admin whose password someone else chose, like the first start's: held at the password change.
+  await createUser({ email: "newcomer@e2e.test", password: PASSWORD, role: "admin", name: "E2E newcomer", mustChangePassword: true });
+  out.E2E_NEWCOMER_EMAIL = "newcomer@e2e.test";
+  out.E2E_NEWCOMER_PASSWORD = PASSWORD;
   await stopQueue();
   await db().$disconnect();
   return out;
