@@ -6,10 +6,11 @@ import { AlertDialogAction, AlertDialogCancel, AlertDialogContent, AlertDialogRo
 import { Button } from "@/app/_components/button";
 import type { FinetuningJob } from "@/server/finetuning/schema";
 import { jobName } from "../_hooks/job-cache";
+import { spentSentence } from "./job-money";
 import { useCancelJob } from "../_hooks/use-cancel-job";
 
 /** "Cancel" → a confirmation naming the job → an optimistic cancel (useCancelJob). */
-export function CancelJobButton({ job, size = "sm" }: { job: Pick<FinetuningJob, "id" | "alias" | "status">; size?: "sm" | "md" }) {
+export function CancelJobButton({ job, size = "sm" }: { job: Pick<FinetuningJob, "id" | "alias" | "status" | "cost" | "base_llm">; size?: "sm" | "md" }) {
   const cancelJob = useCancelJob();
   const [reason, setReason] = useState("");
   const reasonId = useId();
@@ -40,6 +41,9 @@ export function CancelJobButton({ job, size = "sm" }: { job: Pick<FinetuningJob,
             <p>
               Training stops now and <strong className="font-semibold text-slate-800">cannot be resumed</strong>. The provider job is cancelled and its
               training file deleted; to train again, start a new job.
+            </p>
+            <p className="mt-2" data-testid="cancel-cost">
+              {spentSentence(job)}
             </p>
           </>
         }

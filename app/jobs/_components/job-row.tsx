@@ -3,6 +3,8 @@ import { DateTime } from "@/app/_components/date-time";
 import { JobStatusBadge } from "@/app/_components/job-status-badge";
 import { isActive, type FinetuningJob } from "@/server/finetuning/schema";
 import { CancelJobButton } from "./cancel-job-button";
+import { JobProgressCell } from "./job-progress";
+import { PauseResumeButton } from "./pause-resume-button";
 
 // Narrow windows hide Database, Model and Created columns; their values then
 // sit under the name instead, so nothing is lost.
@@ -32,10 +34,20 @@ export function JobRow({ job, connectionAlias, canCancel }: { job: FinetuningJob
       <td className="px-4 py-3" title={job.error ?? undefined}>
         <JobStatusBadge status={job.status} />
       </td>
+      <td className="hidden px-4 py-3 md:table-cell">
+        <JobProgressCell job={job} />
+      </td>
       <td className="hidden px-4 py-3 whitespace-nowrap text-slate-600 sm:table-cell">
         <DateTime iso={job.created_at} />
       </td>
-      <td className="w-px px-4 py-3 text-right whitespace-nowrap">{canCancel && isActive(job.status) ? <CancelJobButton job={job} /> : null}</td>
+      <td className="w-px px-4 py-3 text-right whitespace-nowrap">
+        {canCancel && isActive(job.status) ? (
+          <span className="inline-flex items-center gap-2">
+            <PauseResumeButton job={job} />
+            <CancelJobButton job={job} />
+          </span>
+        ) : null}
+      </td>
     </tr>
   );
 }

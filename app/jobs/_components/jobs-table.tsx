@@ -13,6 +13,7 @@ import { JOB_STATUSES, type JobPage } from "@/server/finetuning/schema";
 import { useJobChanges } from "../_hooks/use-job-changes";
 import { FilterSelect } from "./filter-select";
 import { jobFiltersQuery, listInput, type JobFilters } from "./job-filters";
+import { isTraining, TRAINING_POLL_MS } from "./job-progress";
 import { JobRow } from "./job-row";
 import { LiveIndicator } from "./live-indicator";
 
@@ -30,7 +31,8 @@ export function JobsTable({ filters, initialPage, connections: initialConnection
   const jobs = trpc.finetuning.list.useInfiniteQuery(listInput(filters), {
     getNextPageParam: (page) => page.next_cursor,
     initialData: { pages: [initialPage], pageParams: [null] },
-    refetchInterval,
+    // Progress is not announced as a job change: while a listed job trains, the list is read again every few seconds.
+    refetchInterval: (query) => refetchInterval || (query.state.data?.pages.some((page) => page.items.some(isTraining)) ? TRAINING_POLL_MS : false),
   });
   const { data: connections } = trpc.dbConnection.list.useQuery(undefined, { initialData: initialConnections });
   const aliases = useMemo(() => new Map(connections.map((c) => [c.id, c.alias])), [connections]);
@@ -104,6 +106,7 @@ export function JobsTable({ filters, initialPage, connections: initialConnection
                   <th scope="col" className="hidden px-4 py-2.5 font-medium md:table-cell">Database</th>
                   <th scope="col" className="hidden px-4 py-2.5 font-medium lg:table-cell">Model</th>
                   <th scope="col" className="px-4 py-2.5 font-medium">Status</th>
+                  <th scope="col" className="hidden px-4 py-2.5 font-medium md:table-cell">Progress</th>
                   <th scope="col" className="hidden px-4 py-2.5 font-medium sm:table-cell">Created</th>
                   <th scope="col" className="px-4 py-2.5">
                     <span className="sr-only">Actions</span>

@@ -5,6 +5,7 @@ import { useCallback, useEffect, useRef } from "react";
 import { trpc } from "@/app/_trpc/client";
 import { isTerminal, type FinetuningJob } from "@/server/finetuning/schema";
 import { cancelJobMutationKey, jobListKey, removeListedJob, updateListedJob } from "./job-cache";
+import { pauseJobMutationKey, resumeJobMutationKey } from "./use-pause-job";
 
 /** When the live feed is down, lists and details poll this often instead. */
 export const FALLBACK_POLL_MS = 5_000;
@@ -12,8 +13,11 @@ const COALESCE_MS = 150;
 
 type JobChange = { id: string; status: FinetuningJob["status"]; deleted: boolean; updated_at: string };
 
+// Cancels, pauses and resumes awaiting their answer own their job's optimistic status until they settle.
+const optimisticMutationKeys = () => [cancelJobMutationKey(), pauseJobMutationKey(), resumeJobMutationKey()];
+
 function pendingCancels(queryClient: QueryClient): Set<string> {
-  const pending = queryClient.getMutationCache().findAll({ mutationKey: cancelJobMutationKey(), status: "pending" });
+  const pending = optimisticMutationKeys().flatMap((mutationKey) => queryClient.getMutationCache().findAll({ mutationKey, status: "pending" }));
   return new Set(pending.map((m) => (m.state.variables as { finetuning_id?: string } | undefined)?.finetuning_id ?? ""));
 }
 
@@ -50,7 +54,7 @@ export function useJobChanges(since?: string): { feed: LiveFeed; refetchInterval
       const ids = [...changedIds.current];
       changedIds.current.clear();
       // A cancel awaiting its answer refetches when it settles; refetching now would undo its optimistic state.
-      if (queryClient.isMutating({ mutationKey: cancelJobMutationKey() }) > 0) return;
+      if (optimisticMutationKeys().some((mutationKey) => queryClient.isMutating({ mutationKey }) > 0)) return;
       void utils.finetuning.list.invalidate();
       for (const finetuning_id of ids) {
         void utils.finetuning.get.invalidate({ finetuning_id });

@@ -7,11 +7,14 @@ import { ErrorCallout } from "@/app/_components/states";
 import { trpc } from "@/app/_trpc/client";
 import { isActive, type FinetuningJob, type JobEvent } from "@/server/finetuning/schema";
 import { CancelJobButton } from "../../_components/cancel-job-button";
+import { isTraining, TRAINING_POLL_MS } from "../../_components/job-progress";
+import { PauseResumeButton } from "../../_components/pause-resume-button";
 import { LiveIndicator } from "../../_components/live-indicator";
 import { jobName } from "../../_hooks/job-cache";
 import { useJobChanges } from "../../_hooks/use-job-changes";
 import { EventTimeline } from "./event-timeline";
 import { JobFields, MetadataTable, Panel } from "./job-fields";
+import { TrainingPanel } from "./training-panel";
 
 // Provider events (training progress) are not announced as job changes, so an active job's timeline also polls gently.
 const ACTIVE_EVENTS_POLL_MS = 10_000;
@@ -22,7 +25,12 @@ type Props = { initialJob: FinetuningJob; initialEvents: JobEvent[]; connectionA
 export function JobDetail({ initialJob, initialEvents, connectionAlias, canCancel, since }: Props) {
   const input = { finetuning_id: initialJob.id };
   const { feed, refetchInterval } = useJobChanges(since);
-  const jobQuery = trpc.finetuning.get.useQuery(input, { initialData: initialJob, refetchInterval, retry: (count, error) => error.data?.code !== "NOT_FOUND" && count < 1 });
+  const jobQuery = trpc.finetuning.get.useQuery(input, {
+    initialData: initialJob,
+    // Progress is not announced as a job change: while the job trains it is read again every few seconds.
+    refetchInterval: (query) => refetchInterval || (query.state.data && isTraining(query.state.data) ? TRAINING_POLL_MS : false),
+    retry: (count, error) => error.data?.code !== "NOT_FOUND" && count < 1,
+  });
   const job = jobQuery.data;
   const eventsQuery = trpc.finetuning.events.useQuery(input, {
     initialData: initialEvents,
@@ -55,7 +63,12 @@ export function JobDetail({ initialJob, initialEvents, connectionAlias, canCance
         </div>
         <div className="flex items-center gap-4">
           <LiveIndicator feed={feed} />
-          {canCancel && isActive(job.status) && !gone ? <CancelJobButton job={job} size="md" /> : null}
+          {canCancel && isActive(job.status) && !gone ? (
+            <>
+              <PauseResumeButton job={job} size="md" />
+              <CancelJobButton job={job} size="md" />
+            </>
+          ) : null}
         </div>
       </section>
 
@@ -77,6 +90,7 @@ export function JobDetail({ initialJob, initialEvents, connectionAlias, canCance
 
       <div className="grid items-start gap-6 lg:grid-cols-3">
         <div className="min-w-0 space-y-6 lg:col-span-2">
+          <TrainingPanel job={job} />
           <JobFields job={job} connectionAlias={connectionAlias} />
           <MetadataTable metadata={job.metadata} />
         </div>
