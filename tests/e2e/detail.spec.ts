@@ -64,7 +64,7 @@ test("a running job finishes live on its page; every field, the timeline and Cop
 
   // Copy puts the model id on the clipboard.
   await context.grantPermissions(["clipboard-read", "clipboard-write"]);
-  await page.getByRole("button", { name: "Copy" }).click();
+  await field(page, "Model ID").getByRole("button", { name: "Copy" }).click(); // checkpoints have their own Copy
   await expect(page.getByText("Copied the model ID")).toBeVisible();
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(final.model_id);
 

@@ -40,7 +40,7 @@ test.describe("the jobs table", () => {
   test("lists the seeded jobs, newest first, with their statuses", async ({ page }) => {
     await signIn(page, "operator");
     const table = jobsTable(page);
-    await expect(table.getByRole("columnheader")).toHaveText(["Name", "Database", "Model", "Status", "Created", "Actions"]);
+    await expect(table.getByRole("columnheader")).toHaveText(["Name", "Database", "Model", "Status", "Progress", "Created", "Actions"]);
     await expect(rowOf(page, "retail-sql-v1").getByRole("status")).toHaveText("Succeeded");
     await expect(rowOf(page, "retail-sql-v2").getByRole("status")).toHaveText("Succeeded");
     await expect(rowOf(page, "retail-sql-lr-sweep").getByRole("status")).toHaveText("Failed");
