@@ -30,9 +30,10 @@ export const MIN_GOLDEN_RECORDS = 10;
 
 export const idSchema = z.uuid({ error: "must be an id (a UUID)" });
 
-const METADATA_MAX_KEYS = 64;
-const METADATA_MAX_KEY_LENGTH = 64;
-const METADATA_MAX_VALUE_BYTES = 1024;
+export const METADATA_MAX_KEYS = 64;
+export const METADATA_MAX_KEY_LENGTH = 64;
+export const METADATA_MAX_VALUE_BYTES = 1024;
+export const ALIAS_MAX_LENGTH = 128;
 
 export const metadataSchema = z
   .record(
@@ -131,7 +132,7 @@ export const jobIdInputSchema = z.object({ finetuning_id: idSchema });
 
 export const createJobInputSchema = z.object({
   db_connection_id: idSchema,
-  alias: z.string().trim().min(1).max(128).nullish(),
+  alias: z.string().trim().min(1).max(ALIAS_MAX_LENGTH).nullish(),
   base_llm: z
     .object({
       model_provider: z.literal("openai").default("openai"),

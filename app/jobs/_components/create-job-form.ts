@@ -1,5 +1,14 @@
 import type { DbConnection } from "@/server/connections/schema";
-import { DEFAULT_MODEL, MIN_GOLDEN_RECORDS, type CreateJobInput, type ModelParameters } from "@/server/finetuning/schema";
+import {
+  ALIAS_MAX_LENGTH,
+  DEFAULT_MODEL,
+  METADATA_MAX_KEY_LENGTH,
+  METADATA_MAX_KEYS,
+  METADATA_MAX_VALUE_BYTES,
+  MIN_GOLDEN_RECORDS,
+  type CreateJobInput,
+  type ModelParameters,
+} from "@/server/finetuning/schema";
 
 // The "New job" form as plain data, and its checks with messages a person can act on.
 // Limits are the provider's (OpenAI) where they are stricter than our API's.
@@ -32,10 +41,6 @@ export const EMPTY_JOB_FORM: JobForm = {
   chosen: [],
   metadata: [],
 };
-
-const METADATA_MAX_KEYS = 64;
-const METADATA_MAX_KEY_LENGTH = 64;
-const METADATA_MAX_VALUE_BYTES = 1024;
 
 /** Blank → undefined (the default); otherwise a whole number in [1, max], or an error message. */
 function parseWhole(raw: string, max: number): number | undefined | string {
@@ -86,7 +91,7 @@ export function checkJobForm(form: JobForm, connection: DbConnection | undefined
   const errors: JobFormErrors = {};
   if (!connection) errors.connection = "Choose the database connection to train for.";
   const alias = form.alias.trim();
-  if (alias.length > 128) errors.alias = "At most 128 characters.";
+  if (alias.length > ALIAS_MAX_LENGTH) errors.alias = `At most ${ALIAS_MAX_LENGTH} characters.`;
   if (!form.model) errors.model = "Choose a base model.";
 
   const epochs = parseWhole(form.epochs, 50);
