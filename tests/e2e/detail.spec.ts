@@ -107,14 +107,27 @@ test("a job can be cancelled from its page, with a reason kept in its history", 
   await expect(metadata.getByRole("row", { name: /reason/ })).toContainText("wrong golden records");
 });
 
-test("a viewer sees the page without a Cancel button", async ({ page }) => {
+test("a viewer sees the page without a Cancel button; a cancel made before its live feed starts still arrives", async ({ page }) => {
   const job = await makeRunningJob(`e2e-detail-viewer-${Date.now().toString(36)}`);
   await signIn(page, "viewer");
+  // The live feed's connection is held until the cancel has happened: the
+  // change lands between the page's load and the feed's start.
+  let openFeed = () => {};
+  const feedMayOpen = new Promise<void>((resolve) => (openFeed = resolve));
+  await page.route("**/api/trpc/finetuning.onChange**", async (route) => {
+    await feedMayOpen;
+    await route.continue();
+  });
   await page.goto(`/jobs/${job.id}`);
   await expect(summary(page).getByRole("status")).toHaveText("Running");
   await expect(page.getByRole("button", { name: "Cancel", exact: true })).toHaveCount(0);
   await apiAs("operator").finetuning.cancel.mutate({ finetuning_id: job.id });
-  await expect(summary(page).getByRole("status")).toHaveText("Cancelled", { timeout: 2_000 });
+  openFeed();
+  // The feed starts from the version the page was rendered with, so it
+  // delivers the cancel; while it is live the page does not poll, so only
+  // the feed can turn the badge.
+  await expect(summary(page).getByText("Live", { exact: true })).toBeVisible();
+  await expect(summary(page).getByRole("status")).toHaveText("Cancelled");
 });
 
 test("a seeded job shows its recorded history; an unknown id is a clear not-found", async ({ page }) => {
