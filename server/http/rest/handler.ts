@@ -52,17 +52,16 @@ async function handle(req: RestRequest): Promise<RestResponse> {
   const method = req.method === "HEAD" ? "GET" : req.method;
   const surface = surfaceOf(pathname);
   const match = surface ? matchRoute(surface.routes, method, pathname.slice(surface.basePath.length)) : { kind: "none" as const };
-  if (match.kind === "none") return errorResponse("NOT_FOUND", `There is no ${method} ${pathname}; the API is described at /api/openapi.json.`);
+  if (!surface || match.kind === "none") return errorResponse("NOT_FOUND", `There is no ${method} ${pathname}; the API is described at /api/openapi.json.`);
   if (match.kind === "wrong_method") {
     const allow = [...match.allowed, ...(match.allowed.includes("GET") ? ["HEAD"] : []), "OPTIONS"].join(", ");
     if (method === "OPTIONS") return { status: 204, headers: { allow }, body: null };
     return errorResponse("METHOD_NOT_ALLOWED", `${pathname} answers ${match.allowed.join(", ")}, not ${method}.`, { headers: { allow } });
   }
   const { route, params } = match;
-  const on = surface ?? V1;
   const raw = readJsonBody({ route, params, contentType: req.headers.get("content-type"), text: req.body });
-  const body = on.hosted ? fromHostedBody(raw) : raw;
-  const run = () => runRoute(req, on, route, body);
+  const body = surface.hosted ? fromHostedBody(raw) : raw;
+  const run = () => runRoute(req, surface, route, body);
 
   const key = req.headers.get("idempotency-key");
   if (key === null || !route.idempotent) return run();
@@ -71,7 +70,7 @@ async function handle(req: RestRequest): Promise<RestResponse> {
   }
   const scope = await idempotencyScope({ db: db(), headers: req.headers });
   if (!scope) return run(); // no usable credentials: the procedure answers 401
-  const result = await runIdempotently({ db: db(), scope, key, fingerprint: requestFingerprint(fingerprintRoute(on, route), params, body), execute: run });
+  const result = await runIdempotently({ db: db(), scope, key, fingerprint: requestFingerprint(fingerprintRoute(surface, route), params, body), execute: run });
   if (!result.replayed) return result.response;
   return { status: result.response.status, headers: { ...JSON_HEADERS, "idempotent-replayed": "true" }, body: result.response.body };
 }
