@@ -9,7 +9,7 @@ function toResponse(response: RestResponse, method: string): Response {
   return new Response(method === "HEAD" ? null : response.body, { status: response.status, headers: response.headers });
 }
 
-/** REST v1 for Next's route handler (app/api/v1/[...path]/route.ts), when Next runs on its own. */
+/** REST v1 and the hosted Dataherald paths for Next's route handlers (app/api/v1, app/api/finetunings), when Next runs on its own. */
 export async function handleRestFetch(req: Request): Promise<Response> {
   let body: string | null = null;
   const url = new URL(req.url);
