@@ -1,0 +1,77 @@
+// The issue's second start, at the process level: `npm run worker` without
+// OPENAI_API_KEY serves its own front of the sandbox over the database. Stop it
+// while a job is running at the provider and start it again: the job runs on
+// to its end (it used to fail: "The provider no longer knows job ftjob-…").
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSandbox, type Sandbox } from "../../server/provider/sandbox";
+import { useIsolatedDatabase } from "../helpers/isolated-db";
+import { waitFor } from "../helpers/worker";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+let databaseUrl: string;
+let observer: Sandbox | undefined;
+const workers: ChildProcess[] = [];
+
+function startWorkerProcess(): Promise<ChildProcess> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    WORKER_POLL_MS: "300",
+    SANDBOX_TIMINGS: JSON.stringify({ fileProcessingMs: 100, validatingMs: 200, queuedMs: 200, runningMs: 6_000 }),
+  };
+  delete env.OPENAI_API_KEY;
+  delete env.OPENAI_BASE_URL;
+  delete env.METRICS_PORT;
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  workers.push(child);
+  child.stderr?.on("data", (chunk: Buffer) => process.stderr.write(`[worker ${child.pid}] ${chunk.toString()}`));
+  return new Promise((resolve, reject) => {
+    child.stdout?.on("data", (chunk: Buffer) => {
+      if (/Worker \d+ running/.test(chunk.toString())) resolve(child);
+    });
+    child.once("exit", (code) => reject(new Error(`worker exited with ${code}`)));
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  await exited;
+}
+
+beforeAll(async () => {
+  databaseUrl = await useIsolatedDatabase();
+});
+afterAll(async () => {
+  for (const child of workers) await stop(child);
+  await observer?.close();
+  const { stopQueue } = await import("../../server/worker/queue");
+  await stopQueue();
+});
+
+describe("a restarted worker with the local sandbox", () => {
+  it("start, stop, start: the running job runs on to succeeded, with one provider job", async () => {
+    const { db } = await import("../../server/db");
+    const { createJob } = await import("../../server/finetuning/service");
+    const { enqueueRun } = await import("../../server/worker/queue");
+    const { makeConnection } = await import("../helpers/factories");
+    const first = await startWorkerProcess();
+    const { connection } = await makeConnection(db(), { goldenRecords: 12 });
+    const job = await createJob({ db: db(), actor: { kind: "system", name: "cli" }, input: { db_connection_id: connection.id, alias: "restart" }, enqueueRun });
+    const status = () => db().finetuningJob.findUniqueOrThrow({ where: { id: job.id }, select: { status: true, finetuningJobId: true, modelId: true, error: true } });
+    const running = await waitFor(status, (j) => j.status === "running", 30_000);
+
+    await stop(first);
+    await startWorkerProcess();
+    const done = await waitFor(status, (j) => j.status !== "running", 60_000);
+    expect(done).toMatchObject({ status: "succeeded", error: null, finetuningJobId: running.finetuningJobId });
+
+    // The shared sandbox, seen from one more front: one provider job, trained to the end, its model ours.
+    observer = await startSandbox({ databaseUrl });
+    const made = (await observer.jobs()).filter((j) => j.metadata?.["controlroom_job_id"] === job.id);
+    expect(made.map((j) => [j.id, j.status, j.fine_tuned_model])).toEqual([[running.finetuningJobId, "succeeded", done.modelId]]);
+  });
+});
