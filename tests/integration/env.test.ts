@@ -59,6 +59,11 @@ describe("configuration", () => {
     expect(mismatches).toEqual([]);
   });
 
+  it("docs/DEPLOY.md says what each variable means in production", async () => {
+    const deploy = await readFile(path.join(ROOT, "docs", "DEPLOY.md"), "utf8");
+    expect(schemaNames.filter((name) => !deploy.includes(`\`${name}\``))).toEqual([]);
+  });
+
   it("the product reads no variable outside the schema", async () => {
     const files = [...(await sourceFiles("server")), ...(await sourceFiles("scripts"))];
     const read = new Set<string>();
