@@ -138,6 +138,35 @@ describe("webhooks", () => {
     await api.webhooks.delete({ endpoint_id: off.endpoint.id });
   }, 30_000);
 
+  it("are managed over REST too, admin keys only; the secret is shown on create and rotate alone", async () => {
+    const { startRestServer, rest, apiKey } = await import("../helpers/rest");
+    const server = await startRestServer();
+    try {
+      const key = await apiKey("admin");
+      const created = await rest(server.origin, "POST", "/api/v1/webhooks/endpoints", { key, json: { url: `${receiver.url}/rest`, event_types: ["job.cancelled"] } });
+      expect(created.status).toBe(201);
+      expect(created.body.secret).toMatch(/^whsec_/);
+      const id = created.body.endpoint.id as string;
+      const listed = await rest(server.origin, "GET", "/api/v1/webhooks/endpoints", { key });
+      expect(listed.status).toBe(200);
+      expect(listed.text).not.toContain(created.body.secret as string);
+      const patched = await rest(server.origin, "PATCH", `/api/v1/webhooks/endpoints/${id}`, { key, json: { enabled: false } });
+      expect(patched.body.enabled).toBe(false);
+      const rotated = await rest(server.origin, "POST", `/api/v1/webhooks/endpoints/${id}/rotate-secret`, { key, json: { grace_seconds: 60 } });
+      expect(rotated.status).toBe(200);
+      expect(rotated.body.secret).not.toBe(created.body.secret);
+      const log = await rest(server.origin, "GET", `/api/v1/webhooks/endpoints/${id}/deliveries`, { key });
+      expect(log.status).toBe(200);
+      const bad = await rest(server.origin, "POST", "/api/v1/webhooks/endpoints", { key, json: { url: "file:///etc/passwd", event_types: ["job.cancelled"] } });
+      expect(bad.status).toBe(400);
+      const operator = await rest(server.origin, "GET", "/api/v1/webhooks/endpoints", { key: await apiKey("operator") });
+      expect(operator.status).toBe(403);
+      expect((await rest(server.origin, "DELETE", `/api/v1/webhooks/endpoints/${id}`, { key })).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
   it("map the job_events of pause, resume, checkpoints and guardrails to their event types", async () => {
     const { db } = await import("../../server/db");
     const map = async (kind: string, from: string | null, to: string | null) =>
