@@ -3,6 +3,7 @@ import { closeLiveFeeds } from "../finetuning/changes";
 import { createHealthHandler, HEALTH_PATH, READY_PATH } from "../health/handler";
 import { instrumentRequest } from "../metrics/http";
 import { listenHttp, tuneHttpServer } from "./listen";
+import { secureRequest } from "./security-headers";
 import { createTrpcNodeHandler, TRPC_ENDPOINT } from "./trpc";
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -47,6 +48,7 @@ export async function serveProduct(opts: ServeOptions): Promise<ProductServer> {
       // While draining, answer what arrives on open connections but close each after its response.
       if (draining) res.setHeader("connection", "close");
       instrumentRequest(req, res);
+      secureRequest(req, res); // security headers on every answer; the client's address from the socket
       const url = req.url ?? "/";
       const mount = mounts.find((m) => url.startsWith(m.prefix));
       return (mount?.handler ?? opts.pages)(req, res);

@@ -1,43 +1,28 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { toNodeHandler } from "better-auth/node";
 import { createApiKey, createUser } from "../../server/auth/admin";
 import type { Role } from "../../server/auth/actor";
 import { handleAuthRequest } from "../../server/auth/auth-route";
 import { restMounts } from "../../server/http/mounts";
-import { secureRequest } from "../../server/http/security-headers";
-import { createTrpcNodeHandler, TRPC_ENDPOINT } from "../../server/http/trpc";
+import { serveProduct } from "../../server/http/serve";
 
 export type SecureApp = { origin: string; close(): Promise<void> };
 
 /**
- * The app server's request path without Next: security headers and the
- * client's address first (server/app-server.ts does the same), then tRPC,
- * REST v1 and better-auth behind our route (app/api/auth/[...all]/route.ts).
+ * The product's own HTTP server (server/http/serve.ts: security headers and
+ * the client's address first, then tRPC and the mounts) with the REST mounts
+ * and better-auth behind our route (app/api/auth/[...all]/route.ts) where Next
+ * would answer; pages are not served (they need a Next build: tests/e2e).
  */
 export async function startSecureApp(): Promise<SecureApp> {
   const auth = toNodeHandler(handleAuthRequest);
-  const mounts: Array<{ prefix: string; handler: (req: IncomingMessage, res: ServerResponse) => unknown }> = [
-    { prefix: `${TRPC_ENDPOINT}/`, handler: createTrpcNodeHandler() },
-    ...restMounts(),
-    { prefix: "/api/auth/", handler: auth },
-  ];
-  const server = createServer((req, res) => {
-    secureRequest(req, res);
-    const mount = mounts.find((m) => (req.url ?? "/").startsWith(m.prefix));
-    if (mount) return void mount.handler(req, res);
-    res.writeHead(404).end();
+  const server = await serveProduct({
+    port: 0,
+    hostname: "127.0.0.1",
+    mounts: [...restMounts(), { prefix: "/api/auth/", handler: (req, res) => void auth(req, res) }],
+    pages: (_req, res) => res.writeHead(404).end(),
+    shutdownTimeoutMs: 1_000,
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return { origin: `http://127.0.0.1:${server.port}`, close: () => server.close() };
 }
 
 /** The origin browsers use (APP_URL in tests): better-auth and the CSRF check trust it. */
