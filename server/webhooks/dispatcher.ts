@@ -31,6 +31,9 @@ export type RunningDispatcher = { stop(): Promise<void>; pump(): Promise<number>
 
 // A pass sends at most this many messages of one job, then lets others run.
 const MESSAGES_PER_PASS = 50;
+// The delivery log keeps finished messages this long.
+export const DELIVERY_LOG_RETENTION_DAYS = 30;
+const PURGE_EVERY_MS = 10 * 60_000;
 
 async function createWebhookQueue(boss: PgBoss): Promise<void> {
   await boss.createQueue(WEBHOOK_QUEUE, { policy: "exclusive", retryLimit: 5, retryDelay: 1, retryBackoff: true, expireInSeconds: 600, heartbeatSeconds: 10 });
@@ -98,11 +101,17 @@ export async function startWebhookDispatcher(options: DispatcherOptions): Promis
   };
   const timer = setInterval(() => void pump(), pumpMs);
   void pump();
+  const purge = () =>
+    db.$executeRaw`DELETE FROM webhook_deliveries WHERE state <> 'pending' AND created_at < now() - make_interval(days => ${DELIVERY_LOG_RETENTION_DAYS})`.catch((error: unknown) => {
+      console.error("webhooks: purging the old delivery log failed", error);
+    });
+  const purgeTimer = setInterval(() => void purge(), PURGE_EVERY_MS);
 
   return {
     pump,
     async stop() {
       clearInterval(timer);
+      clearInterval(purgeTimer);
       await boss.offWork(WEBHOOK_QUEUE, { id: workerId });
     },
   };

@@ -219,6 +219,22 @@ describe("webhook delivery", () => {
   }, 60_000);
 });
 
+describe("the retry schedule", () => {
+  it("doubles up to its ceiling, with jitter, and waits at least what Retry-After asks", async () => {
+    const { retryDelayMs } = await import("../../server/webhooks/attempt");
+    const { parseRetryAfter } = await import("../../server/webhooks/send");
+    const policy = { baseMs: 1_000, maxMs: 60_000 };
+    expect(retryDelayMs(1, policy, null, () => 0)).toBe(500);
+    expect(retryDelayMs(1, policy, null, () => 1)).toBe(1_000);
+    expect(retryDelayMs(4, policy, null, () => 1)).toBe(8_000);
+    expect(retryDelayMs(40, policy, null, () => 1)).toBe(60_000);
+    expect(retryDelayMs(1, policy, 30_000, () => 0)).toBe(30_000);
+    expect(parseRetryAfter("120")).toBe(120_000);
+    expect(parseRetryAfter(new Date(Date.UTC(2030, 0, 1, 0, 1)).toUTCString(), Date.UTC(2030, 0, 1))).toBe(60_000);
+    expect(parseRetryAfter("soon")).toBeNull();
+  });
+});
+
 describe("the SSRF guard", () => {
   const refused = [
     "http://127.0.0.1/x",
