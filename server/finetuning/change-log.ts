@@ -22,6 +22,7 @@ export type LoggedChange = { eventId: bigint; change: JobChange };
 type EventRow = { event_id: bigint; job_id: string; status: JobStatus; db_connection_id: string; deleted: boolean; at: Date };
 
 export const READ_BATCH = 500;
+const MAX_EVENT_ID = 9_223_372_036_854_775_807n; // bigint's largest
 export const JOB_CHANGED_CHANNEL = "finetuning_job_changed";
 
 /** The log's events after `after` (and at most `upTo`), oldest first. */
@@ -30,7 +31,7 @@ export async function readChangesAfter(db: Db, after: bigint, upTo?: bigint): Pr
     SELECT e.id AS event_id, j.id::text AS job_id, COALESCE(e.to_status, j.status)::text AS status,
            j.db_connection_id::text AS db_connection_id, (e.kind = 'deleted' OR j.deleted_at IS NOT NULL) AS deleted, e.at
     FROM job_events e JOIN finetuning_jobs j ON j.id = e.job_id
-    WHERE e.id > ${after} AND e.id <= ${upTo ?? BigInt(Number.MAX_SAFE_INTEGER)}
+    WHERE e.id > ${after} AND e.id <= ${upTo ?? MAX_EVENT_ID}
     ORDER BY e.id
     LIMIT ${READ_BATCH}`;
   return rows.map((row) => ({
