@@ -84,6 +84,8 @@ async function main(): Promise<number> {
       SANDBOX_CONTROL_TOKEN: randomBytes(24).toString("base64url"),
       SANDBOX_TIMINGS: JSON.stringify({ fileProcessingMs: 200, validatingMs: 1_000, queuedMs: 1_000, runningMs: 1e12 }),
       NEXT_TELEMETRY_DISABLED: "1",
+      // The webhooks spec's receiver listens on loopback.
+      WEBHOOK_ALLOW_PRIVATE: "1",
     };
     const credentials = await prepareData(env);
     const started = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
