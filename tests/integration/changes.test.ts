@@ -1,4 +1,5 @@
 import "../helpers/env";
+import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { db } from "../../server/db";
 import { currentFeedPosition } from "../../server/finetuning/changes";
@@ -82,5 +83,33 @@ describe("finetuning.onChange", () => {
     await db().jobEvent.create({ data: { jobId: second.id, kind: "deleted", actor: "operator" } });
     expect((await live).data).toMatchObject({ id: second.id, deleted: true });
     again.close();
+  });
+
+  it("an event that commits after a later one is still delivered, and first", async () => {
+    const { connection } = await makeConnection(db(), { goldenRecords: 0 });
+    const slow = await makeJob(db(), { status: "queued", dbConnectionId: connection.id });
+    const fast = await makeJob(db(), { status: "queued", dbConnectionId: connection.id });
+    const feed = await subscribe({ db_connection_id: connection.id });
+    const first = feed.next();
+
+    // A transaction takes its event id, then a later id commits before it does.
+    const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await client.connect();
+    try {
+      await client.query("BEGIN");
+      await client.query("UPDATE finetuning_jobs SET status = 'validating_files' WHERE id = $1", [slow.id]);
+      await client.query("INSERT INTO job_events (job_id, kind, from_status, to_status, actor) VALUES ($1, 'status_change', 'queued', 'validating_files', 'worker')", [slow.id]);
+      await transitionJob({ db: db(), id: fast.id, from: ["queued"], to: "cancelled", actor: "operator" });
+      await client.query("COMMIT");
+    } finally {
+      await client.end();
+    }
+
+    const delivered = [await first, await feed.next()];
+    expect(delivered.map((c) => [c.data.id, c.data.status])).toEqual([
+      [slow.id, "validating_files"],
+      [fast.id, "cancelled"],
+    ]);
+    feed.close();
   });
 });
