@@ -5,7 +5,7 @@ import type { JobCost } from "./schema";
 //   estimated total = training file tokens × epochs × price
 //   so far          = estimated total × step / total_steps (while it trains)
 //   final           = trained_tokens × price (the provider's count, once it ends)
-// Prices are per 1M tokens. An unknown model's every amount is null.
+// Prices are per 1M tokens; amounts are rounded to $0.0001. An unknown model's every amount is null.
 
 export type CostInput = {
   modelName: string;
@@ -39,8 +39,9 @@ export function epochsFor(modelParameters: unknown, examples: number): number {
   return typeof n === "number" && Number.isInteger(n) && n > 0 ? n : autoEpochs(examples);
 }
 
-// Cents are what an operator reads; more digits would claim a precision the estimate does not have.
-const toUsd = (tokens: number, usdPerMillion: number) => Math.round((tokens * usdPerMillion) / 10_000) / 100;
+// To a hundredth of a cent: screens show cents ("< $0.01" for less), and a
+// job's first minutes still read as more than nothing.
+const toUsd = (tokens: number, usdPerMillion: number) => Math.round((tokens * usdPerMillion) / 100) / 10_000;
 
 export function jobCost(input: CostInput, table?: PriceTable): JobCost {
   const epochs = epochsFor(input.modelParameters, input.goldenRecordCount);

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spentSentence } from "../../app/jobs/_components/job-money";
 import { db } from "../../server/db";
 import { autoEpochs, epochsFor, jobCost, type CostInput } from "../../server/finetuning/cost";
 import { buildPriceTable, DEFAULT_PRICES, priceOf } from "../../server/finetuning/prices";
@@ -17,9 +18,9 @@ import { driveJob } from "../helpers/worker";
 const base: CostInput = { modelName: "gpt-4o-mini-2024-07-18", modelParameters: { n_epochs: 3 }, goldenRecordCount: 100, trainingFileTokens: 21_000, step: null, totalSteps: null, trainedTokens: null };
 
 describe("cost formulas, against hand-computed values", () => {
-  it("gpt-4o-mini at $3/1M: 21,000 tokens × 3 epochs = 63,000 tokens ≈ $0.19; a third of the way ≈ $0.06", () => {
-    expect(jobCost(base)).toEqual({ so_far_usd: 0, estimated_total_usd: 0.19, final_usd: null, currency: "USD", usd_per_1m_training_tokens: 3, training_file_tokens: 21_000, n_epochs: 3 });
-    expect(jobCost({ ...base, step: 30, totalSteps: 90 })).toMatchObject({ so_far_usd: 0.06, estimated_total_usd: 0.19 });
+  it("gpt-4o-mini at $3/1M: 21,000 tokens × 3 epochs = 63,000 tokens = $0.189; a third of the way $0.063", () => {
+    expect(jobCost(base)).toEqual({ so_far_usd: 0, estimated_total_usd: 0.189, final_usd: null, currency: "USD", usd_per_1m_training_tokens: 3, training_file_tokens: 21_000, n_epochs: 3 });
+    expect(jobCost({ ...base, step: 30, totalSteps: 90 })).toMatchObject({ so_far_usd: 0.063, estimated_total_usd: 0.189 });
   });
 
   it("gpt-4o at $25/1M: 400,000 tokens × 4 epochs = 1.6M tokens = $40.00; at step 45 of 180, $10.00", () => {
@@ -27,9 +28,9 @@ describe("cost formulas, against hand-computed values", () => {
     expect(cost).toMatchObject({ so_far_usd: 10, estimated_total_usd: 40, n_epochs: 4, usd_per_1m_training_tokens: 25 });
   });
 
-  it("the final cost comes from the provider's trained_tokens: 1,234,567 tokens of gpt-4.1-nano at $1.50/1M = $1.85", () => {
+  it("the final cost comes from the provider's trained_tokens: 1,234,567 tokens of gpt-4.1-nano at $1.50/1M = $1.85185 ≈ $1.8519", () => {
     const cost = jobCost({ ...base, modelName: "gpt-4.1-nano-2025-04-14", trainedTokens: 1_234_567, step: 90, totalSteps: 90 });
-    expect(cost).toMatchObject({ final_usd: 1.85, so_far_usd: 1.85, estimated_total_usd: 0.09 });
+    expect(cost).toMatchObject({ final_usd: 1.8519, so_far_usd: 1.8519, estimated_total_usd: 0.0945 });
   });
 
   it("unknown model: price unknown, every amount null — never a made-up number", () => {
@@ -53,6 +54,16 @@ describe("cost formulas, against hand-computed values", () => {
   });
 });
 
+describe("what the Cancel dialog says", () => {
+  const llm = { model_provider: "openai" as const, model_name: "acme-llm-7b", model_parameters: null };
+  it("spent of the estimate, the price unknown, or nothing spent yet", () => {
+    expect(spentSentence({ base_llm: llm, cost: jobCost({ ...base, step: 30, totalSteps: 90 }) })).toBe("Spent so far ≈ $0.06 of ≈ $0.19.");
+    expect(spentSentence({ base_llm: llm, cost: jobCost({ ...base, step: 1, totalSteps: 90 }) })).toBe("Spent so far ≈ < $0.01 of ≈ $0.19.");
+    expect(spentSentence({ base_llm: llm, cost: jobCost({ ...base, modelName: "acme-llm-7b" }) })).toBe("The price of acme-llm-7b is unknown, so what it has cost so far cannot be estimated.");
+    expect(spentSentence({ base_llm: llm, cost: jobCost({ ...base, trainingFileTokens: null }) })).toBe("Nothing spent yet: training has not started.");
+  });
+});
+
 describe("the price table", () => {
   it("has a source and date for every built-in price, and prices a fine-tuned base at its own base model's price", () => {
     for (const price of Object.values(DEFAULT_PRICES)) expect(price).toMatchObject({ source: expect.stringContaining("openai.com") as unknown, as_of: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) as unknown });
@@ -67,7 +78,7 @@ describe("the price table", () => {
     const table = buildPriceTable({ file, json: JSON.stringify({ "gpt-4o-mini-2024-07-18": { usd_per_1m_training_tokens: 3.5, source: "env", as_of: "2026-03-01" } }) });
     expect(priceOf("acme-llm-7b", table)?.usd_per_1m_training_tokens).toBe(2);
     expect(priceOf("gpt-4o-mini-2024-07-18", table)).toEqual({ usd_per_1m_training_tokens: 3.5, source: "env", as_of: "2026-03-01" });
-    expect(jobCost({ ...base, modelName: "acme-llm-7b" }, table).estimated_total_usd).toBe(0.13); // 63,000 × $2/1M = $0.126
+    expect(jobCost({ ...base, modelName: "acme-llm-7b" }, table).estimated_total_usd).toBe(0.126); // 63,000 × $2/1M
     expect(() => buildPriceTable({ json: "{nope" })).toThrow(/MODEL_PRICES is not JSON/);
     expect(() => buildPriceTable({ json: JSON.stringify({ x: { usd_per_1m_training_tokens: -1, source: "s", as_of: "2026-01-01" } }) })).toThrow(/MODEL_PRICES is not a price table/);
   });
@@ -103,8 +114,8 @@ describe("cost on the wire", () => {
     const tokens = row.trainingFileTokens ?? 0;
     expect(tokens).toBeGreaterThan(12 * 50); // 12 examples, each a schema prompt, a question and its SQL
     const { cost } = await caller.finetuning.get({ finetuning_id: job.id });
-    expect(cost.estimated_total_usd).toBe(Math.round((tokens * 1 * 3) / 10_000) / 100); // makeJob asks for 1 epoch
-    expect(cost.final_usd).toBe(Math.round(((row.trainedTokens ?? 0) * 3) / 10_000) / 100);
+    expect(cost.estimated_total_usd).toBe(Math.round((tokens * 1 * 3) / 100) / 10_000); // makeJob asks for 1 epoch; $0.0001 steps
+    expect(cost.final_usd).toBe(Math.round(((row.trainedTokens ?? 0) * 3) / 100) / 10_000);
   });
 
   it("an unknown base model reads 'price unknown' (null amounts) on the wire", async () => {
