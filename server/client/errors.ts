@@ -1,5 +1,6 @@
 import { TRPCClientError, type TRPCLink } from "@trpc/client";
 import { observable } from "@trpc/server/observable";
+import { ERROR_HTTP_STATUS } from "../errors";
 import type { AppRouter } from "./app-router";
 
 type ErrorData = NonNullable<TRPCClientError<AppRouter>["data"]>;
@@ -29,15 +30,42 @@ export class FinetuningApiError extends TRPCClientError<AppRouter> {
     Object.setPrototypeOf(this, new.target.prototype);
     this.name = "FinetuningApiError";
     this.code = codeOf(error);
-    this.httpStatus = error.data?.httpStatus;
+    this.httpStatus = error.data?.httpStatus ?? httpStatusOf(error);
     this.field = error.data?.field ?? undefined;
     this.retryAfterSeconds = error.data?.retryAfterSeconds ?? undefined;
     this.procedure = error.data?.path ?? procedure;
   }
 }
 
-function codeOf(error: TRPCClientError<AppRouter>): FinetuningApiErrorCode {
+const CODE_OF_STATUS = new Map(Object.entries(ERROR_HTTP_STATUS).map(([code, status]) => [status as number, code as keyof typeof ERROR_HTTP_STATUS]));
+
+/** An error status whose body is not the API's JSON (a proxy's or load balancer's page); thrown by the client's fetch. */
+export class NonApiResponseError extends Error {
+  constructor(readonly status: number) {
+    super(`The server answered ${status} without the API's JSON (a proxy or load balancer in between?).`);
+    this.name = "NonApiResponseError";
+  }
+}
+
+/**
+ * The HTTP status of an answer that was not tRPC's: a proxy's error page, or
+ * a refused live feed (the EventSource's error event, which tRPC hands over
+ * as the shape, carries it as `code`).
+ */
+function httpStatusOf(error: TRPCClientError<AppRouter>): number | undefined {
+  if (error.cause instanceof NonApiResponseError) return error.cause.status;
+  const shape: unknown = error.shape;
+  if (shape && typeof shape === "object" && "type" in shape && shape.type === "error" && "code" in shape && typeof shape.code === "number" && shape.code >= 400) {
+    return shape.code;
+  }
+  return undefined;
+}
+
+/** The contract's code of any failure: the server's own, else its HTTP status's, else what kept the answer away. */
+export function codeOf(error: TRPCClientError<AppRouter>): FinetuningApiErrorCode {
   if (error.data?.code) return error.data.code;
+  const status = httpStatusOf(error);
+  if (status !== undefined) return CODE_OF_STATUS.get(status) ?? (status >= 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST");
   // No answer: our own timeout, the caller's abort, or the network.
   const cause: unknown = error.cause;
   const name = cause instanceof Error ? cause.name : undefined;

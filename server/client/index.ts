@@ -2,7 +2,7 @@ import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, splitL
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { EventSource } from "eventsource";
 import type { AppRouter } from "./app-router";
-import { finetuningApiErrorLink } from "./errors";
+import { finetuningApiErrorLink, NonApiResponseError } from "./errors";
 import { idempotentRetryLink, type RetryOptions } from "./retry";
 
 // The typed client for other TypeScript services: every procedure of the API
@@ -40,11 +40,17 @@ export type FinetuningCallContext = {
   idempotencyKey?: string;
 };
 
-function withTimeout(fetchImpl: typeof globalThis.fetch, timeoutMs: number | undefined): typeof globalThis.fetch {
-  if (!timeoutMs) return fetchImpl;
-  return (input, init) => {
-    const timeout = AbortSignal.timeout(timeoutMs);
-    return fetchImpl(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
+/** The fetch under the HTTP links: the optional timeout, and a status kept when the body is not the API's JSON. */
+function apiFetch(fetchImpl: typeof globalThis.fetch, timeoutMs: number | undefined): typeof globalThis.fetch {
+  return async (input, init) => {
+    const timeout = timeoutMs ? AbortSignal.timeout(timeoutMs) : undefined;
+    const signal = timeout && init?.signal ? AbortSignal.any([init.signal, timeout]) : (timeout ?? init?.signal);
+    const response = await fetchImpl(input, { ...init, signal });
+    if (response.status >= 400 && !response.headers.get("content-type")?.includes("json")) {
+      await response.body?.cancel();
+      throw new NonApiResponseError(response.status);
+    }
+    return response;
   };
 }
 
@@ -57,7 +63,7 @@ export function createFinetuningClient(options: FinetuningClientOptions): TRPCCl
   const authorization = `Bearer ${options.apiKey}`;
   const headers = { ...options.headers, authorization };
   const baseFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
-  const fetch = withTimeout(baseFetch, options.timeoutMs);
+  const fetch = apiFetch(baseFetch, options.timeoutMs);
   const retry = options.retry === true ? {} : options.retry || undefined;
 
   return createTRPCClient<AppRouter>({

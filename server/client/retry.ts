@@ -1,5 +1,6 @@
 import { retryLink, type Operation, type TRPCClientError, type TRPCLink } from "@trpc/client";
 import type { AppRouter, MutationPath } from "./app-router";
+import { codeOf } from "./errors";
 
 /**
  * Mutations that are safe to repeat: doing them twice leaves the job as doing
@@ -9,8 +10,8 @@ import type { AppRouter, MutationPath } from "./app-router";
  */
 export const IDEMPOTENT_MUTATIONS = ["finetuning.cancel", "finetuning.pause", "finetuning.resume"] as const satisfies readonly MutationPath[];
 
-/** Codes that say "this did not happen; try again": overload, provider or database unreachable, timeouts. */
-const RETRYABLE_CODES: ReadonlySet<string> = new Set(["TOO_MANY_REQUESTS", "BAD_GATEWAY", "SERVICE_UNAVAILABLE", "GATEWAY_TIMEOUT", "TIMEOUT"]);
+/** Codes that say "this did not happen; try again": overload, provider or database unreachable, timeouts, no answer. */
+const RETRYABLE_CODES: ReadonlySet<string> = new Set(["TOO_MANY_REQUESTS", "BAD_GATEWAY", "SERVICE_UNAVAILABLE", "GATEWAY_TIMEOUT", "TIMEOUT", "NETWORK_ERROR"]);
 
 export type RetryOptions = {
   /** Tries in all, the first included (default 3). */
@@ -26,11 +27,7 @@ export function isIdempotent(op: Pick<Operation, "type" | "path">): boolean {
 }
 
 function isRetryable(error: TRPCClientError<AppRouter>): boolean {
-  if (!error.data) {
-    // No answer at all: a network failure or our own timeout, but not the caller's abort.
-    return !(error.cause instanceof Error && error.cause.name === "AbortError");
-  }
-  return RETRYABLE_CODES.has(error.data.code);
+  return RETRYABLE_CODES.has(codeOf(error));
 }
 
 export function idempotentRetryLink(options: RetryOptions): TRPCLink<AppRouter> {

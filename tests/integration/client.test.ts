@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TRPCClientError } from "@trpc/client";
 import { createFinetuningClient, FinetuningApiError, isFinetuningApiError } from "../../server/client/index";
 import { db } from "../../server/db";
+import { currentFeedPosition } from "../../server/finetuning/changes";
 import { stopQueue } from "../../server/worker/queue";
 import { makeConnection, makeJob } from "../helpers/factories";
 import { apiKey, startRestServer, type RestServer } from "../helpers/rest";
@@ -56,6 +57,46 @@ describe("createFinetuningClient", () => {
     expect(error).toMatchObject({ data: { code: "NOT_FOUND", httpStatus: 404 } });
     const bad = createFinetuningClient({ url: api.origin, apiKey: "ftcr_not-a-key" });
     await expect(bad.finetuning.list.query({})).rejects.toMatchObject({ data: { code: "UNAUTHORIZED" } });
+  });
+});
+
+describe("onChange from Node", () => {
+  it("streams a job's cancel to a subscriber holding an API key", async () => {
+    const client = createFinetuningClient({ url: api.origin, apiKey: operator });
+    const { connection } = await makeConnection(db(), { goldenRecords: 0 });
+    const job = await makeJob(db(), { status: "running", dbConnectionId: connection.id });
+    const since = await currentFeedPosition();
+    const seen = new Promise<{ id: string; status: string }>((resolve, reject) => {
+      const subscription = client.finetuning.onChange.subscribe(
+        { db_connection_id: connection.id, lastEventId: since },
+        {
+          onData: ({ data }) => {
+            subscription.unsubscribe();
+            resolve({ id: data.id, status: data.status });
+          },
+          onError: (error) => {
+            subscription.unsubscribe();
+            reject(error);
+          },
+        },
+      );
+    });
+    await client.finetuning.cancel.mutate({ finetuning_id: job.id });
+    expect(await seen).toEqual({ id: job.id, status: "cancelled" });
+  });
+
+  it("refuses a subscriber without a valid key with the UNAUTHORIZED code", async () => {
+    const client = createFinetuningClient({ url: api.origin, apiKey: "ftcr_not-a-key" });
+    const error = await new Promise<unknown>((resolve) => {
+      const subscription = client.finetuning.onChange.subscribe({}, {
+        onData: () => resolve(new Error("a change arrived without a key")),
+        onError: (e) => {
+          subscription.unsubscribe();
+          resolve(e);
+        },
+      });
+    });
+    expect(error).toMatchObject({ name: "FinetuningApiError", code: "UNAUTHORIZED" });
   });
 });
 
@@ -153,7 +194,7 @@ describe("the client's errors, retries and timeout", () => {
 
       proxy.failNext(1);
       const create = await client.finetuning.create.mutate({ db_connection_id: connection.id }).catch((e: unknown) => e);
-      expect(create).toMatchObject({ code: "NETWORK_ERROR", httpStatus: undefined });
+      expect(create).toMatchObject({ code: "BAD_GATEWAY", httpStatus: 502 });
       expect(proxy.seen).toHaveLength(1);
       expect(await db().finetuningJob.count({ where: { dbConnectionId: connection.id } })).toBe(1);
 
@@ -163,7 +204,7 @@ describe("the client's errors, retries and timeout", () => {
 
       const once = createFinetuningClient({ url: proxy.origin, apiKey: operator });
       proxy.failNext(1);
-      await expect(once.finetuning.get.query({ finetuning_id: job.id })).rejects.toMatchObject({ code: "NETWORK_ERROR" });
+      await expect(once.finetuning.get.query({ finetuning_id: job.id })).rejects.toMatchObject({ code: "BAD_GATEWAY" });
       expect(proxy.seen).toHaveLength(1);
     } finally {
       await proxy.close();
