@@ -1,7 +1,7 @@
 "use client";
 
 import * as Dialog from "@radix-ui/react-dialog";
-import { LoaderCircle, X } from "lucide-react";
+import { LoaderCircle, Plus, X } from "lucide-react";
 import type { ReactNode } from "react";
 import { Button } from "./button";
 
@@ -31,6 +31,18 @@ export function DialogContent({ title, description, children, wide = false }: { 
         <div className="min-h-0 flex-1 overflow-y-auto px-6 py-5">{children}</div>
       </Dialog.Content>
     </Dialog.Portal>
+  );
+}
+
+/** What opens a dialog that makes something new ("New job", "Add connection"): a primary button with a plus. */
+export function NewThingTrigger({ children }: { children: ReactNode }) {
+  return (
+    <DialogTrigger asChild>
+      <Button variant="primary">
+        <Plus aria-hidden className="size-4" />
+        {children}
+      </Button>
+    </DialogTrigger>
   );
 }
 

@@ -1,10 +1,9 @@
 "use client";
 
-import { ChevronDown, Plus } from "lucide-react";
+import { ChevronDown } from "lucide-react";
 import { useId, useState, type FormEvent } from "react";
 import { toast } from "sonner";
-import { Button } from "@/app/_components/button";
-import { DialogActions, DialogContent, DialogRoot, DialogTrigger } from "@/app/_components/dialog";
+import { DialogActions, DialogContent, DialogRoot, NewThingTrigger } from "@/app/_components/dialog";
 import { Field, fieldAria, inputClasses } from "@/app/_components/form-field";
 import { ErrorCallout } from "@/app/_components/states";
 import { trpc } from "@/app/_trpc/client";
@@ -67,12 +66,7 @@ export function AddConnectionDialog() {
 
   return (
     <DialogRoot open={open} onOpenChange={reset}>
-      <DialogTrigger asChild>
-        <Button variant="primary">
-          <Plus aria-hidden className="size-4" />
-          Add connection
-        </Button>
-      </DialogTrigger>
+      <NewThingTrigger>Add connection</NewThingTrigger>
       <DialogContent title="Add a database connection" description="Jobs train on this connection’s golden records, with its schema in every prompt." wide>
         <form onSubmit={submit} noValidate className="space-y-4">
           <Field id={ids.alias} label="Alias" hint="How people will recognise it, e.g. retail-warehouse." error={errors.alias}>

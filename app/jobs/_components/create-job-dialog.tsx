@@ -1,11 +1,10 @@
 "use client";
 
-import { ChevronDown, Plus } from "lucide-react";
+import { ChevronDown } from "lucide-react";
 import Link from "next/link";
 import { useId, useState, type FormEvent, type ReactNode } from "react";
 import { toast } from "sonner";
-import { Button } from "@/app/_components/button";
-import { DialogActions, DialogContent, DialogRoot, DialogTrigger } from "@/app/_components/dialog";
+import { DialogActions, DialogContent, DialogRoot, NewThingTrigger } from "@/app/_components/dialog";
 import { Field, fieldAria, inputClasses } from "@/app/_components/form-field";
 import { ErrorCallout } from "@/app/_components/states";
 import { trpc } from "@/app/_trpc/client";
@@ -58,12 +57,7 @@ export function CreateJobDialog() {
 
   return (
     <DialogRoot open={open} onOpenChange={openChange}>
-      <DialogTrigger asChild>
-        <Button variant="primary">
-          <Plus aria-hidden className="size-4" />
-          New job
-        </Button>
-      </DialogTrigger>
+      <NewThingTrigger>New job</NewThingTrigger>
       <DialogContent title="New fine-tuning job" description="Train a model on a connection’s golden question/SQL pairs." wide>
         <form onSubmit={submit} noValidate className="space-y-5">
           <div className="grid gap-4 sm:grid-cols-2">
