@@ -42,11 +42,11 @@ type Claimed = {
  * and nobody holds it; the attempt is counted at once, so a crash mid-send
  * still shows in the log.
  */
-async function claimHead(db: Db, endpointId: string, jobId: string | null): Promise<Claimed | null> {
+async function claimHead(db: Db, endpointId: string, jobId: string): Promise<Claimed | null> {
   const rows = await db.$queryRaw<Claimed[]>`
     WITH head AS (
       SELECT id FROM webhook_deliveries
-      WHERE endpoint_id = ${endpointId}::uuid AND job_id IS NOT DISTINCT FROM ${jobId}::uuid AND state = 'pending'
+      WHERE endpoint_id = ${endpointId}::uuid AND job_id = ${jobId}::uuid AND state = 'pending'
       ORDER BY seq LIMIT 1
     )
     UPDATE webhook_deliveries d SET
@@ -107,7 +107,7 @@ async function recordFailure(db: Db, endpointId: string, claimed: Claimed, resul
  * job's following message; "wait": nothing due now (none left, held, or this
  * one must be retried later, which holds back the newer ones).
  */
-export async function attemptDelivery(args: { db: Db; endpointId: string; jobId: string | null; allowPrivate: boolean; policy: RetryPolicy }): Promise<"next" | "wait"> {
+export async function attemptDelivery(args: { db: Db; endpointId: string; jobId: string; allowPrivate: boolean; policy: RetryPolicy }): Promise<"next" | "wait"> {
   const { db, endpointId, jobId } = args;
   const claimed = await claimHead(db, endpointId, jobId);
   if (!claimed) return "wait";

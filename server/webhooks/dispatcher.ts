@@ -17,7 +17,8 @@ import { attemptDelivery, type RetryPolicy } from "./attempt";
  * webhook-id, once its hold runs out: at least once, never lost.
  */
 export const WEBHOOK_QUEUE = "webhook-deliver";
-type DeliverMessage = { endpointId: string; jobId: string | null };
+// Every message is about a job (the trigger always sets job_id).
+type DeliverMessage = { endpointId: string; jobId: string };
 
 export type DispatcherOptions = {
   db: Db;
@@ -44,10 +45,10 @@ async function duePairs(db: Db): Promise<DeliverMessage[]> {
   return db.$queryRaw<DeliverMessage[]>`
     SELECT d.endpoint_id::text AS "endpointId", d.job_id::text AS "jobId"
     FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled
-    WHERE d.state = 'pending' AND d.next_attempt_at <= now() AND (d.locked_until IS NULL OR d.locked_until < now())
+    WHERE d.state = 'pending' AND d.job_id IS NOT NULL AND d.next_attempt_at <= now() AND (d.locked_until IS NULL OR d.locked_until < now())
       AND NOT EXISTS (
         SELECT 1 FROM webhook_deliveries p
-        WHERE p.endpoint_id = d.endpoint_id AND p.job_id IS NOT DISTINCT FROM d.job_id AND p.state = 'pending' AND p.seq < d.seq)
+        WHERE p.endpoint_id = d.endpoint_id AND p.job_id = d.job_id AND p.state = 'pending' AND p.seq < d.seq)
     LIMIT 5000`;
 }
 
@@ -88,7 +89,7 @@ export async function startWebhookDispatcher(options: DispatcherOptions): Promis
       if (pairs.length > 0) {
         await boss.insert(
           WEBHOOK_QUEUE,
-          pairs.map((data) => ({ data, singletonKey: `${data.endpointId}:${data.jobId ?? "-"}` })),
+          pairs.map((data) => ({ data, singletonKey: `${data.endpointId}:${data.jobId}` })),
         );
       }
       return pairs.length;
