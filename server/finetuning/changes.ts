@@ -21,7 +21,7 @@ const SAFETY_TICK_MS = 1_000;
 const HOLE_WAIT_MS = 2_000;
 
 type Feed = { emitter: EventEmitter; ready: Promise<void>; position: bigint; closing: AbortController };
-const globalForFeed = globalThis as unknown as { controlRoomChangeFeed?: Feed };
+const globalForFeed = globalThis as unknown as { controlRoomChangeFeed?: Feed; controlRoomFeedsClosed?: boolean };
 
 function startFeed(): Feed {
   const emitter = new EventEmitter();
@@ -127,6 +127,7 @@ function shutdownError(): Error {
  * until the signal aborts or the process shuts down.
  */
 export async function* jobChanges(opts: { lastEventId?: string | null; signal?: AbortSignal }): AsyncGenerator<LoggedChange> {
+  if (globalForFeed.controlRoomFeedsClosed) throw shutdownError(); // a request that arrived while this process drains
   const current = feed();
   await current.ready;
   const signal = opts.signal ? AbortSignal.any([opts.signal, current.closing.signal]) : current.closing.signal;
@@ -161,6 +162,7 @@ export async function* jobChanges(opts: { lastEventId?: string | null; signal?: 
 
 /** Ends every live feed of this process (graceful shutdown): clients reconnect elsewhere. */
 export function closeLiveFeeds(): void {
+  globalForFeed.controlRoomFeedsClosed = true;
   globalForFeed.controlRoomChangeFeed?.closing.abort();
   globalForFeed.controlRoomChangeFeed = undefined;
 }
