@@ -9,7 +9,8 @@ import { idempotentRetryLink, type RetryOptions } from "./retry";
 // (finetuning.cancel, finetuning.list, …) with its input and output types,
 // over tRPC's HTTP protocol at `${url}/api/trpc`, and the live changes
 // (finetuning.onChange) over server-sent events. Published as its own package
-// (server/client/package.json); nothing of the server is bundled.
+// (server/client/package.json); of the server, only its table of error
+// statuses is bundled, and its API type (server/client/app-router.ts).
 
 export type { AppRouter, MutationPath } from "./app-router";
 export { FinetuningApiError, isFinetuningApiError, type FinetuningApiErrorCode } from "./errors";
