@@ -13,13 +13,12 @@
 // - Postgres' per-statement planning and execution time (pg_stat_statements)
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
-import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "../../server/launch/embedded";
 import { applyMigrations } from "../../server/launch/migrate";
-import { childEnv, insertConnection, insertJobs, jobPool, NODE, postgresCpuMs, ROOT, runLoadgen, sampleWaits, SECRET, stopAll, stopChild, track, waitForHttp, writeIds } from "./harness";
+import { childEnv, insertConnection, insertJobs, jobPool, NODE, postgresCpuMs, ROOT, runLoadgen, sampleWaits, makeRunDir, runBounded, SECRET, stopChild, tearDown, track, waitForHttp, writeIds } from "./harness";
 import { cpuMsOf, freePort, sampleRss, waitForQuiet } from "./lib";
 import type { LoadSpec } from "./loadgen";
 
@@ -30,8 +29,7 @@ const TRIGGER = "finetuning_jobs_notify_change";
 
 async function main(): Promise<void> {
   if (!existsSync(path.join(ROOT, ".next", "BUILD_ID"))) throw new Error("no production build (.next/BUILD_ID)");
-  const tmp = await mkdtemp(path.join(os.tmpdir(), "controlroom-exp-"));
-  await chmod(tmp, 0o711);
+  const tmp = await makeRunDir("controlroom-exp-");
   const dataDir = path.join(tmp, "pg");
   let embedded: EmbeddedPostgres | undefined;
   let admin: pg.Client | undefined;
@@ -151,16 +149,8 @@ async function main(): Promise<void> {
     console.error(error);
     process.exitCode = 1;
   } finally {
-    await stopAll();
-    await admin?.end().catch(() => {});
-    await embedded?.stop().catch(() => {});
-    await rm(tmp, { recursive: true, force: true });
+    await tearDown({ admin, embedded, tmp });
   }
 }
 
-setTimeout(() => {
-  console.error("[exp] time limit (25 min) reached");
-  process.exit(3);
-}, 25 * 60_000).unref();
-
-await main();
+await runBounded("exp", 25, main);

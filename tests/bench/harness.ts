@@ -3,10 +3,12 @@
 // the bulk-loaded jobs.
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
+import type { EmbeddedPostgres } from "../../server/launch/embedded";
 import { childrenOf, cpuMsOf, sleep } from "./lib";
 import type { LoadResult, LoadSpec } from "./loadgen";
 
@@ -14,6 +16,37 @@ export const ROOT = path.resolve(import.meta.dirname, "../..");
 export const NODE = process.execPath;
 export const SECRET = "bench-secret-bench-secret-bench-secret-0000";
 export const MODEL = "gpt-4o-mini-2024-07-18";
+
+// ---------- a run ----------
+
+/** A folder for this run's files that the embedded Postgres (run as the "postgres" user when we are root) can pass through. */
+export async function makeRunDir(prefix: string): Promise<string> {
+  const tmp = await mkdtemp(path.join(os.tmpdir(), prefix));
+  await chmod(tmp, 0o711);
+  return tmp;
+}
+
+/** Stops what a run started: every child, the admin connection, Postgres, and the run's folder. */
+export async function tearDown({ admin, embedded, tmp }: { admin?: pg.Client; embedded?: EmbeddedPostgres; tmp: string }): Promise<void> {
+  await stopAll();
+  await admin?.end().catch(() => {});
+  await embedded?.stop().catch(() => {});
+  await rm(tmp, { recursive: true, force: true });
+}
+
+/** Runs a script's main, bounded in time; the bound and Ctrl-C stop every child it started. */
+export async function runBounded(name: string, minutes: number, main: () => Promise<void>): Promise<void> {
+  setTimeout(() => {
+    console.error(`[${name}] time limit (${minutes} min) reached; stopping`);
+    for (const child of children) if (child.pid) child.kill("SIGKILL");
+    process.exit(3);
+  }, minutes * 60_000).unref();
+  process.on("SIGINT", () => {
+    for (const child of children) if (child.pid) child.kill("SIGTERM");
+    process.exit(130);
+  });
+  await main();
+}
 
 // ---------- processes ----------
 

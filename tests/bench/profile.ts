@@ -10,15 +10,14 @@
 // start-up and warm-up are not in the profile.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
-import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
 import { chromium } from "playwright";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "../../server/launch/embedded";
 import { applyMigrations } from "../../server/launch/migrate";
 import { packageOf, summariseProfile, type Profile, type ProfileSummary } from "./cpuprofile";
-import { childEnv, insertConnection, insertJobs, jobPool, NODE, ROOT, runLoadgen, SECRET, stopAll, stopChild, track, waitForHttp, writeIds } from "./harness";
+import { childEnv, insertConnection, insertJobs, jobPool, NODE, ROOT, runLoadgen, makeRunDir, runBounded, SECRET, stopChild, tearDown, track, waitForHttp, writeIds } from "./harness";
 import { freePort, sleep, waitForQuiet } from "./lib";
 import type { LoadSpec } from "./loadgen";
 
@@ -83,8 +82,7 @@ function printSummary(title: string, s: ProfileSummary): void {
 }
 
 async function main(): Promise<void> {
-  const tmp = await mkdtemp(path.join(os.tmpdir(), "controlroom-profile-"));
-  await chmod(tmp, 0o711);
+  const tmp = await makeRunDir("controlroom-profile-");
   await mkdir(OUT, { recursive: true });
   let embedded: EmbeddedPostgres | undefined;
   let app: ChildProcess | undefined;
@@ -238,16 +236,8 @@ async function main(): Promise<void> {
     process.exitCode = 1;
   } finally {
     await stopChild(app);
-    await stopAll();
-    await admin?.end().catch(() => {});
-    await embedded?.stop().catch(() => {});
-    await rm(tmp, { recursive: true, force: true });
+    await tearDown({ admin, embedded, tmp });
   }
 }
 
-setTimeout(() => {
-  console.error("[profile] time limit (10 min) reached");
-  process.exit(3);
-}, 10 * 60_000).unref();
-
-await main();
+await runBounded("profile", 10, main);

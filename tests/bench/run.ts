@@ -15,7 +15,7 @@
 // is run and timed, in cases.ts.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
-import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -25,7 +25,7 @@ import { applyMigrations } from "../../server/launch/migrate";
 import { measureCancelBreakdown, measureCancelUnderLoad } from "./cancel-load";
 import { measureColdStart } from "./cold-start";
 import { DEEP_PAGE, DURATION_MS, JOBS, LIST_ITERATIONS, LIST_LIMIT, log, PASSWORD, SKIP, UI_CANCELS, WARMUP_MS, type BenchContext } from "./context";
-import { children, childEnv, insertConnection, insertJobs, jobPool, NODE, ROOT, SECRET, stopAll, stopChild, track, waitForHttp } from "./harness";
+import { childEnv, insertConnection, insertJobs, jobPool, makeRunDir, NODE, ROOT, runBounded, SECRET, stopChild, tearDown, track, waitForHttp } from "./harness";
 import { freePort, round, rssOf, sleep } from "./lib";
 import { measureList } from "./list";
 import { printTable, verdicts } from "./report";
@@ -34,9 +34,7 @@ import { measureUi } from "./ui";
 async function main(): Promise<void> {
   const results: Record<string, unknown> = {};
   const started = new Date();
-  const tmp = await mkdtemp(path.join(os.tmpdir(), "controlroom-bench-"));
-  // Run as root, the embedded Postgres runs as the "postgres" user, which must pass through this folder.
-  await chmod(tmp, 0o711);
+  const tmp = await makeRunDir("controlroom-bench-");
   const pgLog: string[] = [];
   const appLog: string[] = [];
   let embedded: EmbeddedPostgres | undefined;
@@ -171,22 +169,8 @@ async function main(): Promise<void> {
   } finally {
     await stopChild(app);
     await stopChild(floor);
-    await stopAll();
-    await admin?.end().catch(() => {});
-    await embedded?.stop().catch(() => {});
-    await rm(tmp, { recursive: true, force: true });
+    await tearDown({ admin, embedded, tmp });
   }
 }
 
-// Bounded as a whole: 30 minutes.
-setTimeout(() => {
-  console.error("[bench] time limit (30 min) reached; stopping");
-  for (const child of children) if (child.pid) child.kill("SIGKILL");
-  process.exit(3);
-}, 30 * 60_000).unref();
-process.on("SIGINT", () => {
-  for (const child of children) if (child.pid) child.kill("SIGTERM");
-  process.exit(130);
-});
-
-await main();
+await runBounded("bench", 30, main);
