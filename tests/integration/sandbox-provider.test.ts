@@ -2,6 +2,7 @@
 // SDK over HTTP against the sandbox: pause, resume, checkpoints, per-step
 // metrics (incrementally), estimated finish, trained tokens, loss shapes.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { countTrainingFileTokens } from "@/server/finetuning/token-count";
 import type { Sandbox } from "@/server/provider/sandbox";
 import { waitFor } from "@/server/provider/sandbox/fixtures";
 import { ProviderNotFoundError, ProviderRejectedError, type FinetuningProvider } from "@/server/provider/types";
@@ -44,7 +45,9 @@ describe("the provider's training controls", () => {
     expect(resumed.status).toBe("running");
     expect(resumed.estimatedFinish).toBeInstanceOf(Date);
     const done = await waitFor(() => provider.retrieveJob(job.id), (j) => j.status === "succeeded", { timeoutMs: 10_000 });
-    expect(done.trainedTokens).toBeGreaterThan(0);
+    // Billed like OpenAI: the file's tiktoken count for the model, once per epoch — the same count the product estimates cost with.
+    const line = JSON.stringify({ messages: [{ role: "user", content: "How many orders?" }, { role: "assistant", content: "SELECT count(*) FROM orders;" }] });
+    expect(done.trainedTokens).toBe(countTrainingFileTokens(Array(10).fill(line).join("\n"), "gpt-4o-mini") * 2);
     expect(done.estimatedFinish).toBeNull();
   });
 

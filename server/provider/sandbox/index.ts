@@ -13,6 +13,7 @@ import { completeJob, failJob, jobsMatching, setLossShape } from "./jobs";
 import { memoryStore, type SandboxStore } from "./state";
 import { pgStore } from "./store-pg";
 import { parseTimings } from "./timings";
+import { warmUp } from "./tokens";
 import { DEFAULT_TIMINGS, type Sandbox, type SandboxOptions, type SandboxStats } from "./types";
 import { view } from "./view";
 
@@ -35,6 +36,7 @@ function emptyStats(): SandboxStats {
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const host = options.host ?? "127.0.0.1";
+  await warmUp();
   const given = parseTimings(options.timings ?? {});
   const initialTimings = { ...DEFAULT_TIMINGS, ...given };
   const store: SandboxStore = options.databaseUrl

@@ -4,6 +4,7 @@
 // database never move a job twice.
 import { usableTrainingFile } from "./files";
 import { ApiError, newId, nowSeconds } from "./http";
+import { trainingTokens } from "./tokens";
 import type { JobSpec } from "./job-params";
 import * as life from "./lifecycle";
 import { TERMINAL, type JobRecord } from "./state";
@@ -69,8 +70,10 @@ async function update(core: Core, id: string, change?: Change): Promise<{ job: J
 }
 
 export async function createJob(core: Core, spec: JobSpec): Promise<JobJson> {
-  const { examples, tokens } = await usableTrainingFile(core, spec.trainingFile, "training_file");
+  const { examples } = await usableTrainingFile(core, spec.trainingFile, "training_file");
   if (spec.validationFile !== null) await usableTrainingFile(core, spec.validationFile, "validation_file");
+  const content = (await core.store.fileContent(spec.trainingFile)) ?? Buffer.alloc(0);
+  const tokens = await trainingTokens(content.toString("utf8"), spec.model);
   const at = await view(core);
   const job: JobRecord = {
     ...spec,

@@ -64,6 +64,6 @@ export function checkTrainingFile(text: string): TrainingFileCheck {
       message: `Training file has ${examples} example(s), but must have at least ${MIN_EXAMPLES} examples`,
     };
   }
-  // Rough token count (~4 characters a token) is enough for trained_tokens.
+  // A rough size for the file check; jobs count real tokens for their model (tokens.ts).
   return { ok: true, examples, tokens: Math.max(1, Math.ceil(text.length / 4)) };
 }
