@@ -84,19 +84,18 @@ export function rowIdOfMessage(id: string): string | null {
   return m?.[1] ?? null;
 }
 
-// The trigger stores the job in the job row's field names with timestamps as
-// JSON strings; dates are the only thing to turn back.
+// The trigger stores the whole job row in the job row's field names, with
+// timestamps as JSON strings; those (the fields named …At or …Finish) are the
+// only thing to turn back.
+const DATE_FIELD = /(At|Finish)$/;
 function jobFromSnapshot(snapshot: Record<string, unknown>): FinetuningJob {
-  const date = (v: unknown) => (typeof v === "string" ? new Date(v) : null);
-  const row = {
-    ...snapshot,
-    createdAt: date(snapshot.createdAt) ?? new Date(0),
-    updatedAt: date(snapshot.updatedAt) ?? new Date(0),
-    finishedAt: date(snapshot.finishedAt),
-    cancelledAt: date(snapshot.cancelledAt),
-    goldenRecordIds: Array.isArray(snapshot.goldenRecordIds) ? snapshot.goldenRecordIds : [],
-  } as unknown as JobRow;
-  return toWireJob(row);
+  const row = Object.fromEntries(
+    Object.entries(snapshot).map(([key, value]) => [key, DATE_FIELD.test(key) && typeof value === "string" ? new Date(value) : value]),
+  ) as Record<string, unknown>;
+  row.createdAt ??= new Date(0);
+  row.updatedAt ??= new Date(0);
+  if (!Array.isArray(row.goldenRecordIds)) row.goldenRecordIds = [];
+  return toWireJob(row as unknown as JobRow);
 }
 
 /** The body of a delivery: the same bytes on every attempt. */

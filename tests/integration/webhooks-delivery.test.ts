@@ -196,6 +196,29 @@ describe("webhook delivery", () => {
     await remove(ep.id);
   }, 60_000);
 
+  it("pause, resume and checkpoints notify: job.paused, job.resumed, job.checkpoint_created (once per checkpoint)", async () => {
+    const { endpoint: ep, secret } = await endpoint("/progress", ["job.paused", "job.resumed", "job.checkpoint_created"]);
+    const { makeJob } = await import("../helpers/factories");
+    const { transitionJob } = await import("../../server/finetuning/transitions");
+    const job = await makeJob(db, { status: "running" });
+    await transitionJob({ db, id: job.id, from: ["running"], to: "paused", actor: "user:ops@example.com", reason: "looking at the loss" });
+    await transitionJob({ db, id: job.id, from: ["paused"], to: "running", actor: "user:ops@example.com", reason: "resumed" });
+    // Stored the way the worker stores what the provider lists: twice, kept once.
+    const checkpoint = { jobId: job.id, providerCheckpointId: "ftckpt_e2", model: "ft:gpt-4o-mini:ckpt-step-20", step: 20, metrics: { train_loss: 0.42 }, createdAt: new Date() };
+    await db.jobCheckpoint.createMany({ data: [checkpoint], skipDuplicates: true });
+    await db.jobCheckpoint.createMany({ data: [checkpoint], skipDuplicates: true });
+
+    const rows = await waitFor(() => outbox(ep.id), (r) => r.length === 3 && r.every((d) => d.state === "delivered"), 20_000);
+    expect(rows).toHaveLength(3);
+    const wh = new Webhook(secret);
+    const got = at("/progress").map((r) => webhookPayloadSchema.parse(wh.verify(r.body, r.headers)));
+    expect(got.map((p) => p.type)).toEqual(["job.paused", "job.resumed", "job.checkpoint_created"]);
+    expect(got[0]?.data).toMatchObject({ job: { id: job.id, status: "paused" }, change: { from: "running", to: "paused", actor: "user:ops@example.com", reason: "looking at the loss" } });
+    expect(got[1]?.data.job.status).toBe("running");
+    expect(got[2]?.data.change).toMatchObject({ kind: "checkpoint_created", event_id: "ftckpt_e2", metadata: { model: checkpoint.model, step: 20 } });
+    await remove(ep.id);
+  }, 60_000);
+
   it("secret rotation: both secrets sign during the grace period, only the new one after", async () => {
     const { endpoint: ep, secret: oldSecret } = await endpoint("/rotate", ["job.cancelled"]);
     const { rotateWebhookSecret } = await import("../../server/webhooks/service");
