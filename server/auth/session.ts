@@ -42,16 +42,29 @@ export function canChangeJobs(role: Role): boolean {
 
 const HOME = "/jobs";
 
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+const ODD = /[\u0000-\u001f\u007f\\]/;
+
+function decodedOnce(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return "\u0000"; // malformed escapes: refused
+  }
+}
+
 /**
  * Only a path on this site may be returned to after sign-in (no open
  * redirects). The path is resolved the way a browser would — which drops
  * tabs and newlines and reads "\\" as "/" — and kept only if it stays on the
- * origin; control characters and backslashes are refused outright.
+ * origin; control characters and backslashes are refused outright, also when
+ * still percent-encoded (`/%09/x`), in case anything decodes it once more.
  */
 export function safeReturnPath(value: string | string[] | undefined): string {
   const path = Array.isArray(value) ? value[0] : value;
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-  if (!path || !path.startsWith("/") || /[\u0000-\u001f\u007f\\]/.test(path)) return HOME;
+  if (!path || !path.startsWith("/") || ODD.test(path)) return HOME;
+  const decoded = decodedOnce(path);
+  if (ODD.test(decoded) || decoded.startsWith("//")) return HOME;
   const base = "http://return.invalid";
   let url: URL;
   try {

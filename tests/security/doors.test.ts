@@ -92,7 +92,8 @@ describe("redirects: after sign-in only a same-origin path is followed", () => {
     }
     expect(safeReturnPath(["//evil.com", "/jobs/1"])).toBe("/jobs");
     expect(safeReturnPath("/jobs/abc?status=running#top")).toBe("/jobs/abc?status=running#top");
-    expect(safeReturnPath("/%09/evil.com")).toBe("/%09/evil.com"); // still encoded: a path on this site
+    for (const encoded of ["/%09/evil.com", "/%2F/evil.com", "/%5Cevil.com", "/%E0%A4%A"]) expect(safeReturnPath(encoded), encoded).toBe("/jobs");
+    expect(safeReturnPath("/jobs?q=a%20b")).toBe("/jobs?q=a%20b");
   });
 });
 
