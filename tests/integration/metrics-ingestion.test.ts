@@ -8,9 +8,9 @@ import { ingestProviderEvents, mirrorProviderEvents } from "../../server/worker/
 import { stopQueue } from "../../server/worker/queue";
 import { callerAs } from "../helpers/callers";
 import { makeConnection, makeJob } from "../helpers/factories";
-import { sandboxProvider } from "../helpers/provider";
+import { sandboxProvider, uploadProcessedFile } from "../helpers/provider";
 import { apiKey, rest, startRestServer, type RestServer } from "../helpers/rest";
-import { driveJob } from "../helpers/worker";
+import { driveJob, waitFor } from "../helpers/worker";
 
 // Training metrics (issue 12): per-step points from the provider's events,
 // checkpoints, and their API. (tests/integration/metrics.test.ts is the
@@ -136,5 +136,55 @@ describe("training metrics ingestion", () => {
     expect(paused.headers.get("x-should-retry")).toBe("false");
     expect(paused.body.error.message).toContain("has not started training at the provider yet");
     expect((await rest(api.origin, "POST", `/api/v1/finetunings/${job.id}/resume`, { key, json: { reason: "go" } })).status).toBe(409);
+  });
+});
+
+describe("loss shapes from the sandbox, through the worker", () => {
+  let training: Sandbox;
+  let trainingProvider: FinetuningProvider;
+  beforeAll(async () => {
+    // 10 examples × 3 epochs = 30 steps in 20 s: a step every ~0.7 s.
+    ({ sandbox: training, provider: trainingProvider } = await sandboxProvider({ fileProcessingMs: 20, validatingMs: 20, queuedMs: 20, runningMs: 20_000 }));
+  });
+  afterAll(async () => {
+    await training.close();
+  });
+
+  async function trainingJob() {
+    const fileId = await uploadProcessedFile(trainingProvider);
+    const providerJob = await trainingProvider.createJob({ jobId: crypto.randomUUID(), fileId, model: "gpt-4o-mini-2024-07-18", parameters: null, suffix: null });
+    await waitFor(() => trainingProvider.retrieveJob(providerJob.id), (j) => j.status === "running");
+    const job = await makeJob(db(), { status: "running", finetuningJobId: providerJob.id, finetuningFileId: fileId });
+    const step = async () => (await advanceJob({ db: db(), provider: trainingProvider, jobId: job.id, pollSeconds: 0 }), row(job.id));
+    return { job, providerJobId: providerJob.id, step };
+  }
+
+  it("nan: later steps are stored as NaN, the wire's latest loss is null, and the curve counts them", async () => {
+    const { job, providerJobId, step } = await trainingJob();
+    await training.setLossShape(providerJobId, "nan"); // from the sandbox's current step (1 or 2: it just started)
+    await waitFor(step, (r) => (r.step ?? 0) >= 5);
+    const caller = await callerAs("viewer", trainingProvider);
+    expect((await caller.finetuning.get({ finetuning_id: job.id })).progress).toMatchObject({ train_loss: null });
+    expect((await caller.finetuning.metrics({ finetuning_id: job.id })).non_finite_count).toBeGreaterThan(0);
+  });
+
+  it("diverging: the latest loss ends above where it was", async () => {
+    const { job, providerJobId, step } = await trainingJob();
+    const first = await waitFor(step, (r) => (r.step ?? 0) >= 2);
+    await training.setLossShape(providerJobId, "diverging");
+    const later = await waitFor(step, (r) => (r.step ?? 0) >= (first.step ?? 0) + 12, 15_000);
+    expect(later.trainLoss).toBeGreaterThan(first.trainLoss ?? Infinity);
+    expect(await metricCount(job.id)).toBe(later.step);
+  });
+
+  it("flat (stalled): no new steps, so the progress stands still", async () => {
+    const { providerJobId, step } = await trainingJob();
+    await waitFor(step, (r) => (r.step ?? 0) >= 1);
+    await training.setLossShape(providerJobId, "flat");
+    const stalled = await step();
+    await new Promise((resolve) => setTimeout(resolve, 2_000)); // ~3 steps' worth of time
+    const after = await step();
+    expect(after.step).toBe(stalled.step);
+    expect(after.status).toBe("running");
   });
 });
