@@ -95,7 +95,9 @@ export async function postWebhook(args: { url: string; body: string; headers: Re
         }
       });
       response.on("end", finish);
+      // Cut off (timeout, reset): what was read is what we have; the status stands.
       response.on("error", finish);
+      response.on("close", finish);
     });
     request.end(args.body);
   });

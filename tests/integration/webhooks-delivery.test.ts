@@ -309,6 +309,10 @@ describe("the SSRF guard", () => {
     const big = await postWebhook({ url: `${receiver.url}/big`, body: "{}", headers: {}, allowPrivate: true });
     expect(big.ok).toBe(true);
     expect(big.excerpt?.length).toBe(RESPONSE_EXCERPT_BYTES);
+    // A receiver that never answers is cut off at the timeout, and that is worth a retry.
+    receiver.answer = (r) => (r.path === "/hooks/silent" ? "hang" : { status: 200 });
+    const silent = await postWebhook({ url: `${receiver.url}/silent`, body: "{}", headers: {}, allowPrivate: true, timeoutMs: 300 });
+    expect(silent).toMatchObject({ ok: false, retryable: true, status: null, error: "timed out after 300 ms" });
     receiver.answer = () => ({ status: 200, body: "ok" });
   });
 });
