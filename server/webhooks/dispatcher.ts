@@ -11,10 +11,10 @@ import { attemptDelivery, type RetryPolicy } from "./attempt";
  * One queue message per (endpoint, job) with the "exclusive" policy: at most
  * one queued or running per pair (the outbox is looked at again and again, and
  * a pair already on its way is not queued twice), so one job's messages go
- * out one at a time, oldest first. A message that must be retried later holds back the
- * job's newer ones (per-job order); other jobs go on. What a killed worker was
- * sending stays pending in the outbox and is sent again, with the same
- * webhook-id, once its hold runs out: at least once, never lost.
+ * out one at a time, oldest first. A message that must be retried later holds
+ * back the job's newer ones (per-job order); other jobs go on. What a killed
+ * worker was sending stays pending in the outbox and is sent again, with the
+ * same webhook-id, once its hold runs out: at least once, never lost.
  */
 export const WEBHOOK_QUEUE = "webhook-deliver";
 // Every message is about a job (the trigger always sets job_id).
