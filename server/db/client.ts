@@ -1,11 +1,12 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../generated/prisma/client";
 import { env } from "../env";
+import { boundedStatementNames } from "./statement-names";
 
 export type Db = PrismaClient;
 
 export function createDb(databaseUrl: string = env().DATABASE_URL): Db {
-  const adapter = new PrismaPg({ connectionString: databaseUrl, max: env().DATABASE_POOL_SIZE });
+  const adapter = new PrismaPg({ connectionString: databaseUrl, max: env().DATABASE_POOL_SIZE }, { statementNameGenerator: boundedStatementNames() });
   return new PrismaClient({ adapter });
 }
 
