@@ -5,8 +5,6 @@
 import type { JobSpec } from "./job-params";
 import type { CheckpointJson, EventJson, JobStatusJson, LossShape, SandboxTimings } from "./types";
 
-export type FileStatus = "uploaded" | "processed" | "error";
-
 export type FileRecord = {
   id: string;
   filename: string;
