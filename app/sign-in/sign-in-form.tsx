@@ -35,8 +35,10 @@ export function SignInForm({ returnTo, appOrigin }: { returnTo: string; appOrigi
             ? "Wrong email or password."
             : result.error.status === 429
               ? (result.error.message ?? "Too many failed sign-ins. Wait a minute and try again.")
-              : result.error.status === 403 && appOrigin
-                ? `Sign-in works only at ${appOrigin}. Open ${appOrigin}/sign-in and sign in there.`
+              : result.error.status === 403
+                ? appOrigin
+                  ? `Sign-in works only at ${appOrigin}. Open ${appOrigin}/sign-in and sign in there.`
+                  : (result.error.message ?? "Sign-in is not allowed from this address.")
                 : (result.error.message ?? "Sign-in failed; try again."),
         );
         return;

@@ -1,4 +1,5 @@
 import { db } from "../db";
+import { appOrigins } from "../env";
 import { AppError } from "../errors";
 import { assertUnderFailureLimits, recordFailure, SIGN_IN_FAILURES_PER_ACCOUNT, SIGN_IN_FAILURES_PER_ADDRESS, type FailureLimit } from "../rate-limit/failures";
 import { auth, DISABLED_AUTH_PATHS } from "./auth";
@@ -39,6 +40,13 @@ export async function handleAuthRequest(request: Request): Promise<Response> {
     return json(404, { code: "NOT_FOUND", message: "Not found. API keys are managed by admins in Settings or with the CLI." });
   }
   if (Number(request.headers.get("content-length") ?? 0) > MAX_AUTH_BODY_BYTES) return json(413, { code: "PAYLOAD_TOO_LARGE", message: "The body is too large." });
+  // better-auth checks Origin only when cookies come along; a sign-in from another
+  // site (login CSRF) or from an address other than APP_URL's is refused here, saying where to go.
+  const origin = request.headers.get("origin");
+  if (request.method === "POST" && origin && !appOrigins().includes(origin)) {
+    const home = appOrigins()[0] ?? "";
+    return json(403, { code: "INVALID_ORIGIN", message: `Sign-in works only at ${home}: open ${home}/sign-in.` });
+  }
   if (request.method !== "POST" || pathname !== SIGN_IN_PATH) return auth().handler(request);
 
   const limits: FailureLimit[] = [

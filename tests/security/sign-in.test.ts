@@ -61,6 +61,17 @@ describe("finding 2 and sign-in: failed sign-ins are limited per account and per
   });
 });
 
+describe("with APP_URL set, sign-in from another origin says where to go", () => {
+  it("refuses 127.0.0.1 when APP_URL is localhost, naming APP_URL; a cross-site page cannot sign anyone in", async () => {
+    const user = await makeUser("viewer");
+    const elsewhere = await signIn(app.origin, user.email, PASSWORD, { origin: "http://127.0.0.1:3999" });
+    expect(elsewhere.status).toBe(403);
+    expect(((await elsewhere.response.json()) as { message: string }).message).toContain(`${APP_ORIGIN}/sign-in`);
+    expect((await signIn(app.origin, user.email, PASSWORD, { origin: "https://evil.example" })).status).toBe(403);
+    expect((await signIn(app.origin, user.email)).status).toBe(200);
+  });
+});
+
 describe("X-Forwarded-For is believed only from TRUSTED_PROXIES", () => {
   it("takes the socket's address by default, and the forwarded client behind a trusted proxy", async () => {
     const { clientAddressOf } = await import("../../server/auth/client-address");
