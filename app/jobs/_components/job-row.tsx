@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { memo } from "react";
 import { DateTime } from "@/app/_components/date-time";
 import { JobStatusBadge } from "@/app/_components/job-status-badge";
 import { isActive, type FinetuningJob } from "@/server/finetuning/schema";
@@ -8,7 +9,10 @@ import { PauseResumeButton } from "./pause-resume-button";
 
 // Narrow windows hide Database, Model and Created columns; their values then
 // sit under the name instead, so nothing is lost.
-export function JobRow({ job, connectionAlias, canCancel }: { job: FinetuningJob; connectionAlias: string | undefined; canCancel: boolean }) {
+// Memoised: the list cache keeps every unchanged job's object, so a cancel (or
+// a live update) re-renders only its own row, not the whole table — the click
+// → badge path is the changed row's render (docs/BENCHMARKS.md).
+export const JobRow = memo(function JobRow({ job, connectionAlias, canCancel }: { job: FinetuningJob; connectionAlias: string | undefined; canCancel: boolean }) {
   const database = connectionAlias ?? <span className="font-mono text-xs text-slate-500">{job.db_connection_id.slice(-12)}</span>;
   return (
     <tr className="hover:bg-slate-50/70">
@@ -50,4 +54,4 @@ export function JobRow({ job, connectionAlias, canCancel }: { job: FinetuningJob
       </td>
     </tr>
   );
-}
+});
