@@ -233,6 +233,7 @@ describe("fault injection", () => {
   });
 
   it("wildcards: `*` is one path segment, a `*` method matches any", async () => {
+    await sandbox.setTimings({ runningMs: Infinity }); // still cancellable at the end, however slow the machine
     const job = await client.fineTuning.jobs.create({ model: "gpt-4o-mini", training_file: await processedFile() });
     sandbox.addFault({ route: "GET /v1/fine_tuning/jobs/*", fault: { kind: "status", status: 503 }, times: 5 });
     expect((await client.fineTuning.jobs.listEvents(job.id)).data.length).toBeGreaterThan(0);
