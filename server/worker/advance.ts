@@ -40,7 +40,7 @@ const PREPARING = ["queued", "validating_files"] as const satisfies readonly Job
  * the worker's own steps end in it, the sweep retries it.
  */
 export async function advanceJob(args: StepArgs): Promise<StepResult> {
-  const job = await args.db.finetuningJob.findUnique({ where: { id: args.jobId }, select: { ...JOB_SELECT, deletedAt: true, providerCreateAttemptedAt: true } });
+  const job = await args.db.finetuningJob.findUnique({ where: { id: args.jobId }, select: { ...JOB_SELECT, deletedAt: true, providerCreateAttemptedAt: true, lastProviderEventId: true } });
   if (!job) return DONE;
   if (!isActive(job.status) || job.deletedAt) {
     await cleanUpProviderSide({ db: args.db, provider: args.provider, id: job.id });
@@ -135,7 +135,7 @@ async function createOnce(args: StepArgs, job: JobRow & { providerCreateAttempte
   }
 }
 
-async function followProviderJob(args: StepArgs, job: JobRow, providerJobId: string): Promise<StepResult> {
+async function followProviderJob(args: StepArgs, job: JobRow & { lastProviderEventId: string | null }, providerJobId: string): Promise<StepResult> {
   const { db, provider, jobId } = args;
   let providerJob;
   try {
@@ -144,8 +144,8 @@ async function followProviderJob(args: StepArgs, job: JobRow, providerJobId: str
     if (!(error instanceof ProviderNotFoundError)) throw error;
     return failJob(args, ACTIVE_STATUSES, `The provider no longer knows job ${providerJobId} (deleted there, or a restarted local sandbox).`);
   }
-  await mirrorProviderEvents({ db, provider, jobId, providerJobId });
-  await recordProviderProgress({ db, provider, jobId, providerJob });
+  const { newSteps } = await mirrorProviderEvents({ db, provider, jobId, providerJobId, lastProviderEventId: job.lastProviderEventId });
+  await recordProviderProgress({ db, provider, job, providerJob, newSteps });
   if (providerJob.status !== job.status) {
     const synced = await syncProviderStatus({ db, id: jobId, providerJob, actor: WORKER });
     if (!synced) return NOW; // someone else moved it (a cancel): look again

@@ -9,17 +9,27 @@ import type { FinetuningProvider } from "../provider/types";
  * Metrics events stay out of the event log: thousands of steps would bury
  * the timeline and wake every live feed for nothing.
  */
-export async function mirrorProviderEvents(args: { db: Db; provider: FinetuningProvider; jobId: string; providerJobId: string }): Promise<void> {
+export async function mirrorProviderEvents(args: {
+  db: Db;
+  provider: FinetuningProvider;
+  jobId: string;
+  providerJobId: string;
+  /** The newest event already ingested, when the caller has read it (else it is read here). */
+  lastProviderEventId?: string | null;
+}): Promise<{ newSteps: number }> {
   const { db, jobId } = args;
-  const job = await db.finetuningJob.findUnique({ where: { id: jobId }, select: { lastProviderEventId: true } });
-  const events = await args.provider.listEvents(args.providerJobId, { afterEventId: job?.lastProviderEventId ?? null });
-  await ingestProviderEvents({ db, jobId, events });
+  const after =
+    args.lastProviderEventId !== undefined
+      ? args.lastProviderEventId
+      : ((await db.finetuningJob.findUnique({ where: { id: jobId }, select: { lastProviderEventId: true } }))?.lastProviderEventId ?? null);
+  const events = await args.provider.listEvents(args.providerJobId, { afterEventId: after });
+  return ingestProviderEvents({ db, jobId, events });
 }
 
-/** Stores one batch of provider events (oldest first); idempotent. */
-export async function ingestProviderEvents({ db, jobId, events }: { db: Db; jobId: string; events: ProviderEvent[] }): Promise<void> {
+/** Stores one batch of provider events (oldest first); idempotent. Returns how many were metrics (steps). */
+export async function ingestProviderEvents({ db, jobId, events }: { db: Db; jobId: string; events: ProviderEvent[] }): Promise<{ newSteps: number }> {
   const newest = events.at(-1);
-  if (!newest) return;
+  if (!newest) return { newSteps: 0 };
   const messages = events.filter((e) => e.metrics === null);
   const points = events.flatMap((e) => (e.metrics ? [{ at: e.createdAt, metrics: e.metrics }] : []));
   const latest = points.reduce<(typeof points)[number] | undefined>((best, p) => (!best || p.metrics.step >= best.metrics.step ? p : best), undefined);
@@ -51,6 +61,7 @@ export async function ingestProviderEvents({ db, jobId, events }: { db: Db; jobI
         valid_loss = COALESCE(${toSqlFloat(latestValidLoss)}::float8, valid_loss)
       WHERE id = ${jobId}::uuid`,
   ]);
+  return { newSteps: points.length };
 }
 
 // Postgres's float8 holds NaN, which the driver sends as text; null stays null.
