@@ -1,4 +1,4 @@
-// The list at 100,000 jobs: the service called in this process (first page
+// The list at BENCH_JOBS (1,000,000) jobs: the service called in this process (first page
 // and a page deep down, by keyset cursor), its SQL statements, and the same
 // over tRPC HTTP.
 import { countStatements } from "./statements";

@@ -10,6 +10,7 @@ import { quietly } from "./cases";
 import { CHROMIUM, log, SKIP, UI_CANCELS, type BenchContext } from "./context";
 import { insertJobs, ROOT } from "./harness";
 import { stats, type Stats } from "./lib";
+import { measureBaselineBadge } from "./ui-baseline";
 
 export type UiResult =
   | { available: false; reason: string }
@@ -23,6 +24,8 @@ export type UiResult =
       /** Click → the cancel's HTTP response arrived (what a non-optimistic UI would wait for at least), ms. */
       responseMs: Stats;
       samples: Array<{ domMs: number; frameMs: number; responseMs: number }>;
+      /** The same click → badge on a minimal React page in the same Chromium (the target's yardstick), ms; null when it failed. */
+      baselineMs: Stats | null;
     };
 
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
@@ -142,7 +145,12 @@ export async function measureOptimisticCancel(opts: {
       const values = samples.map((s) => s[key]).filter((v) => Number.isFinite(v));
       return stats(values);
     };
-    return { available: true, cancels: samples.length, domMs: of("domMs"), frameMs: of("frameMs"), responseMs: of("responseMs"), samples };
+    const baselineMs = await measureBaselineBadge({ executablePath: opts.executablePath, args: CHROMIUM_ARGS, clicks: opts.cancels, resolveDir: ROOT }).catch((error: unknown) => {
+      opts.log(`  ui: the minimal React page was not measurable: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
+      return null;
+    });
+    if (baselineMs) opts.log(`  ui: minimal React page, click → badge p50 ${baselineMs.p50.toFixed(1)} ms (n=${baselineMs.n})`);
+    return { available: true, cancels: samples.length, domMs: of("domMs"), frameMs: of("frameMs"), responseMs: of("responseMs"), samples, baselineMs };
   } catch (error) {
     await keepEvidence();
     throw error;
