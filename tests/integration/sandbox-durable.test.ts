@@ -38,14 +38,14 @@ const steps = (events: ProviderEvent[]) => events.flatMap((e) => (e.metrics ? [e
 describe("a durable sandbox", () => {
   it("start, stop, start: a running job runs on from its step, and every step is reported once", async () => {
     const schema = newSchema();
-    const first = await front(schema, { fileProcessingMs: 0, validatingMs: 50, queuedMs: 50, runningMs: 3_000 });
+    const first = await front(schema, { fileProcessingMs: 0, validatingMs: 50, queuedMs: 50, runningMs: 6_000 });
     const job = await createJob(first.provider);
     await waitFor(() => first.provider.listEvents(job.id), (events) => steps(events).length >= 3, { timeoutMs: 10_000 });
     await first.sandbox.close();
 
     // A new front, started without timings: it keeps the stored ones and the job.
     const second = await front(schema);
-    expect(await second.sandbox.timings()).toMatchObject({ runningMs: 3_000 });
+    expect(await second.sandbox.timings()).toMatchObject({ runningMs: 6_000 });
     const again = await second.provider.retrieveJob(job.id);
     expect(again.status).toBe("running");
     const done = await waitFor(() => second.provider.retrieveJob(job.id), (j) => j.status === "succeeded", { timeoutMs: 15_000 });

@@ -96,12 +96,14 @@ describe("the provider's training controls", () => {
   });
 
   it("loss shapes from the control API: diverging rises, nan arrives as NaN, flat stalls the job", async () => {
-    await sandbox.setTimings({ runningMs: 1_000 });
+    // Held at their first step while the shapes are set, however slow the machine; then trained in a second.
+    await sandbox.setTimings({ runningMs: Infinity });
     const [diverging, nan, flat] = [await create(), await create(), await create()];
     await Promise.all([running(diverging.id), running(nan.id), running(flat.id)]);
     await sandbox.setLossShape(diverging.id, "diverging");
     await sandbox.setLossShape(nan.id, "nan");
     await sandbox.setLossShape(flat.id, "flat");
+    await sandbox.setTimings({ runningMs: 1_000 });
     const stalledAt = (await metrics(flat.id)).length;
     await waitFor(() => provider.retrieveJob(nan.id), (j) => j.status === "succeeded");
     await waitFor(() => provider.retrieveJob(diverging.id), (j) => j.status === "succeeded");
