@@ -6,7 +6,7 @@ import { actorLabel, PROVIDER, type Actor } from "../auth/actor";
 import { notFound, statusConflict } from "./errors";
 import { findJobRow, toWireJob, type JobRow } from "./job-row";
 import { syncProviderStatus } from "./sync";
-import { ACTIVE_STATUSES, CANCELLED_BY_USER_ERROR, isActive, type FinetuningJob, type Metadata } from "./schema";
+import { ACTIVE_STATUSES, CANCELLED_BY_USER_ERROR, isActive, type FinetuningJob, type JobStatus, type Metadata } from "./schema";
 import { transitionJob } from "./transitions";
 import { enqueueAdvance } from "../worker/queue";
 
@@ -16,6 +16,11 @@ export type CancelJobArgs = {
   actor: Actor;
   id: string;
   metadata?: Metadata | null;
+  /** A guardrail's cancel says which rule and why (server/guardrails/act.ts); a person's says "cancelled". */
+  reason?: string;
+  error?: string;
+  /** Only cancel from these statuses (a guardrail leaves a paused job alone); default every active one. */
+  onlyFrom?: readonly JobStatus[];
 };
 
 const MAX_ATTEMPTS = 8;
@@ -31,10 +36,11 @@ export function cancelJob(args: CancelJobArgs): Promise<FinetuningJob> {
   return observeCancel(cancelJobOnce(args)); // counted by outcome for GET /metrics
 }
 
-async function cancelJobOnce({ db, provider, actor, id, metadata }: CancelJobArgs): Promise<FinetuningJob> {
+async function cancelJobOnce(args: CancelJobArgs): Promise<FinetuningJob> {
+  const { db, provider, id } = args;
   // The common case in one statement: an active job with no provider job yet
   // is cancelled locally, whatever stage the worker is at.
-  const direct = await cancelLocally({ db, actor, id, metadata, providerJobId: null });
+  const direct = await cancelLocally({ ...args, providerJobId: null });
   if (direct) return finish(direct);
 
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -42,13 +48,14 @@ async function cancelJobOnce({ db, provider, actor, id, metadata }: CancelJobArg
     if (!job) throw notFound(id);
     if (job.status === "cancelled") return toWireJob(job);
     if (!isActive(job.status)) throw statusConflict(job);
+    if (args.onlyFrom && !args.onlyFrom.includes(job.status)) throw new AppError("CONFLICT", `Fine-tuning job ${id} is ${job.status}; left as it is.`);
 
     if (job.finetuningJobId) {
       const outcome = await cancelAtProvider({ db, provider, job, providerJobId: job.finetuningJobId });
       if (outcome === "retry") continue;
     }
 
-    const row = await cancelLocally({ db, actor, id, metadata, providerJobId: job.finetuningJobId });
+    const row = await cancelLocally({ ...args, providerJobId: job.finetuningJobId });
     if (row) return finish(row);
     // Lost a race (another cancel, the worker, or a provider job appeared): look again.
   }
@@ -56,18 +63,18 @@ async function cancelJobOnce({ db, provider, actor, id, metadata }: CancelJobArg
 }
 
 /** The guarded transition to cancelled; null when the job is not active with that provider job. */
-function cancelLocally(args: { db: Db; actor: Actor; id: string; metadata?: Metadata | null; providerJobId: string | null }): Promise<JobRow | null> {
+function cancelLocally(args: Omit<CancelJobArgs, "provider"> & { providerJobId: string | null }): Promise<JobRow | null> {
   const { metadata } = args;
   return transitionJob({
     db: args.db,
     id: args.id,
-    from: ACTIVE_STATUSES,
+    from: args.onlyFrom ?? ACTIVE_STATUSES,
     to: "cancelled",
     expectProviderJobId: args.providerJobId,
     actor: actorLabel(args.actor),
-    reason: metadata && Object.keys(metadata).length > 0 ? JSON.stringify(metadata) : "cancelled",
+    reason: args.reason ?? (metadata && Object.keys(metadata).length > 0 ? JSON.stringify(metadata) : "cancelled"),
     eventMetadata: metadata ?? null,
-    patch: { error: CANCELLED_BY_USER_ERROR, mergeMetadata: metadata ?? null, clearCancelClaim: true },
+    patch: { error: args.error ?? CANCELLED_BY_USER_ERROR, mergeMetadata: metadata ?? null, clearCancelClaim: true },
   });
 }
 

@@ -1,6 +1,7 @@
 import type { Db } from "../db";
 import { Prisma } from "../generated/prisma/client";
 import { jobCost } from "./cost";
+import { readGuardrails, readTrips } from "../guardrails/schema";
 import { finetuningJobSchema, type FinetuningJob, type JobProgress } from "./schema";
 
 // What the services read of a job, and the one mapper to the wire shape.
@@ -30,6 +31,8 @@ export const JOB_SELECT = {
   estimatedFinish: true,
   trainedTokens: true,
   trainingFileTokens: true,
+  guardrails: true,
+  guardrailTrips: true,
 } as const satisfies Prisma.FinetuningJobSelect;
 
 export type JobRow = Prisma.FinetuningJobGetPayload<{ select: typeof JOB_SELECT }>;
@@ -46,7 +49,7 @@ export const JOB_COLUMNS_SQL = Prisma.raw(`
   j.cancelled_at AS "cancelledAt", j.cancel_claimed_at AS "cancelClaimedAt",
   j.step AS "step", j.total_steps AS "totalSteps", j.train_loss AS "trainLoss", j.valid_loss AS "validLoss",
   j.estimated_finish AS "estimatedFinish", j.trained_tokens AS "trainedTokens",
-  j.training_file_tokens AS "trainingFileTokens"`);
+  j.training_file_tokens AS "trainingFileTokens", j.guardrails AS "guardrails", j.guardrail_trips AS "guardrailTrips"`);
 
 function stringRecord(value: unknown): Record<string, string> | null {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return null;
@@ -83,6 +86,8 @@ export function toWireJob(row: JobRow): FinetuningJob {
     // A paused job has no estimate (the provider clears it); a finished one no longer needs it.
     estimated_finish: row.status === "running" ? (row.estimatedFinish?.toISOString() ?? null) : null,
     trained_tokens: row.trainedTokens ?? null,
+    guardrails: readGuardrails(row.guardrails),
+    guardrail_trips: readTrips(row.guardrailTrips),
     cost: jobCost({
       modelName: row.modelName,
       modelParameters: row.modelParameters,

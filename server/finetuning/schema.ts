@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { guardrailsSchema, guardrailTripSchema } from "../guardrails/schema";
 
 // The wire contract (docs/CONTRACT.md). tRPC, REST, OpenAPI, the UI and
 // the worker all use these schemas; nothing else defines a job's shape.
@@ -120,6 +121,10 @@ export const finetuningJobSchema = z.object({
   estimated_finish: isoDate.nullable(),
   trained_tokens: z.int().nonnegative().nullable(),
   cost: jobCostSchema,
+  /** The job's guardrails (docs/CONTRACT.md, "Guardrails"); {} when none. */
+  guardrails: guardrailsSchema,
+  /** Each guardrail that fired, once, with its numbers and what came of it. */
+  guardrail_trips: z.array(guardrailTripSchema),
 });
 export type FinetuningJob = z.infer<typeof finetuningJobSchema>;
 
@@ -142,6 +147,8 @@ export const createJobInputSchema = z.object({
     .optional(),
   golden_records: z.array(idSchema).max(100_000).nullish(),
   metadata: metadataSchema.nullish(),
+  /** Absent: the connection's default guardrails; given: these instead. */
+  guardrails: guardrailsSchema.nullish(),
 });
 export type CreateJobInput = z.infer<typeof createJobInputSchema>;
 
@@ -153,6 +160,8 @@ export const updateJobInputSchema = z.object({
 export const listJobsInputSchema = z.object({
   db_connection_id: idSchema.optional(),
   status: jobStatusSchema.optional(),
+  /** Only jobs a guardrail paused or cancelled. */
+  stopped_by_guardrail: z.union([z.boolean(), z.stringbool()]).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(200).optional(),
 })
@@ -168,7 +177,7 @@ export type JobPage = z.infer<typeof jobPageSchema>;
 
 export const jobEventSchema = z.object({
   id: z.string(),
-  kind: z.enum(["status_change", "provider_event", "metadata_update", "deleted"]),
+  kind: z.enum(["status_change", "provider_event", "metadata_update", "deleted", "guardrail_triggered"]),
   from_status: jobStatusSchema.nullable(),
   to_status: jobStatusSchema.nullable(),
   actor: z.string(),

@@ -9,6 +9,7 @@ import { decodeCursor, encodeCursor } from "./cursor";
 import { notFound } from "./errors";
 import { findJobRow, JOB_SELECT, toWireJob } from "./job-row";
 import type { JobEvent } from "./schema";
+import { readGuardrails } from "../guardrails/schema";
 import {
   DEFAULT_MODEL,
   isActive,
@@ -26,7 +27,7 @@ export type EnqueueRun = (tx: TxClient, jobId: string) => Promise<void>;
 
 export async function createJob(args: { db: Db; actor: Actor; input: CreateJobInput; enqueueRun: EnqueueRun }): Promise<FinetuningJob> {
   const { db, actor, input, enqueueRun } = args;
-  const connection = await db.dbConnection.findUnique({ where: { id: input.db_connection_id }, select: { id: true } });
+  const connection = await db.dbConnection.findUnique({ where: { id: input.db_connection_id }, select: { id: true, guardrails: true } });
   if (!connection) {
     throw new AppError("NOT_FOUND", `Database connection ${input.db_connection_id} not found.`, { field: "db_connection_id" });
   }
@@ -42,6 +43,7 @@ export async function createJob(args: { db: Db; actor: Actor; input: CreateJobIn
         modelParameters: baseLlm?.model_parameters ?? undefined,
         goldenRecordIds,
         metadata: input.metadata ?? undefined,
+        guardrails: input.guardrails ?? readGuardrails(connection.guardrails),
         createdBy: actorLabel(actor),
         events: { create: { kind: "status_change", toStatus: "queued", actor: actorLabel(actor), reason: "created" } },
       },
@@ -77,6 +79,7 @@ export async function listJobs({ db, input }: { db: Db; input: ListJobsInput }):
       deletedAt: null,
       ...(input.db_connection_id ? { dbConnectionId: input.db_connection_id } : {}),
       ...(input.status ? { status: input.status } : {}),
+      ...(input.stopped_by_guardrail === undefined ? {} : { guardrailStoppedAt: input.stopped_by_guardrail ? { not: null } : null }),
       // (created_at, id) < cursor. The redundant `lte` gives Postgres an index bound, so a deep page starts
       // at the cursor instead of reading and discarding every newer row (docs/BENCHMARKS.md).
       ...(after ? { createdAt: { lte: after.createdAt }, OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] } : {}),

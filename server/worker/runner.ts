@@ -5,6 +5,15 @@ import type { FinetuningProvider } from "../provider/types";
 import { advanceJob, cleanUpProviderSide } from "./advance";
 import { ADVANCE_QUEUE, enqueueAdvance, queue, type AdvanceMessage } from "./queue";
 import { startHeartbeat } from "./heartbeat";
+import { sweepGuardrails } from "../guardrails/sweep";
+import { evaluateGuardrails, GUARDED_STATUSES } from "../guardrails/evaluate";
+import type { JobStatus } from "../finetuning/schema";
+
+const GUARDED = new Set<JobStatus>(GUARDED_STATUSES);
+const logGuardrailError = (jobId: string) => (error: unknown) => {
+  console.error(`guardrails of job ${jobId} could not be evaluated`, error);
+  return false;
+};
 import { metrics } from "../metrics/registry";
 import { startWebhookDispatcher } from "../webhooks/dispatcher";
 
@@ -31,7 +40,14 @@ export async function startWorker({ db, provider, concurrency = 4, pollMs = 1_00
       active.add(message.id);
       const endStep = metrics().workerSteps.startTimer();
       try {
-        const result = await advanceJob({ db, provider, jobId, pollSeconds, createSettleMs });
+        let result = await advanceJob({ db, provider, jobId, pollSeconds, createSettleMs });
+        // Guardrails are checked as each step brings the metrics in; one that
+        // stopped the job has its clean-up step taken at once. A failed check
+        // does not fail the step: the sweep checks again.
+        if (result.next === "later" && (await evaluateGuardrails({ db, provider, jobId }).then(() => true, logGuardrailError(jobId)))) {
+          const after = await db.finetuningJob.findUnique({ where: { id: jobId }, select: { status: true } });
+          if (after && !GUARDED.has(after.status)) result = { next: "now" };
+        }
         if (result.next === "now") await enqueueAdvance(jobId);
         if (result.next === "later") await enqueueAdvance(jobId, result.seconds);
         endStep({ outcome: "ok" });
@@ -62,6 +78,8 @@ export async function startWorker({ db, provider, concurrency = 4, pollMs = 1_00
         take: 100,
       });
       for (const { id } of unclean) await cleanUpProviderSide({ db, provider, id });
+      // A stalled or queued job sends no metrics: its guardrails are checked here.
+      await sweepGuardrails({ db, provider });
     } catch (error) {
       console.error("worker reconcile failed; trying again shortly", error);
     } finally {

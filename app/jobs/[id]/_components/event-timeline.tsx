@@ -7,7 +7,7 @@ import type { JobEvent } from "@/server/finetuning/schema";
 export function describeActor(actor: string): string {
   if (actor.startsWith("user:")) return actor.slice("user:".length);
   if (actor.startsWith("api_key:")) return `API key “${actor.slice("api_key:".length)}”`;
-  const system: Record<string, string> = { worker: "the worker", provider: "the provider", seed: "demo seed", cli: "the CLI" };
+  const system: Record<string, string> = { worker: "the worker", provider: "the provider", seed: "demo seed", cli: "the CLI", guardrail: "a guardrail" };
   return system[actor] ?? actor;
 }
 
@@ -22,6 +22,8 @@ function title(event: JobEvent): string {
       return "Metadata updated";
     case "deleted":
       return "Deleted";
+    case "guardrail_triggered":
+      return `Guardrail ${event.reason ?? "fired"}`;
   }
 }
 
