@@ -27,7 +27,7 @@ async function flush(): Promise<void> {
   if (!pending) return;
   pending.timer = undefined;
   await pending.db.$executeRaw`SELECT pg_notify(${JOB_CHANGED_CHANNEL}, '')`.catch((error: unknown) => {
-    // Each live feed also reads the log every second on its own.
-    console.error("announcing job changes failed", error);
+    // Each live feed also reads the log every second on its own: one line is enough (a database restart makes many).
+    console.error(`announcing job changes failed: ${(error as Error).message.trim().split("\n").at(-1) ?? "unknown error"}`);
   });
 }
