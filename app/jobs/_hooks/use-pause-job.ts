@@ -1,11 +1,10 @@
 "use client";
 
-import { useQueryClient } from "@tanstack/react-query";
 import { getMutationKey } from "@trpc/react-query";
 import { toast } from "sonner";
 import { trpc } from "@/app/_trpc/client";
 import type { FinetuningJob, JobStatus } from "@/server/finetuning/schema";
-import { findListedJob, jobName, restoreLists, snapshotLists, updateListedJob } from "./job-cache";
+import { useOptimisticJob } from "./use-optimistic-job";
 
 export const pauseJobMutationKey = () => getMutationKey(trpc.finetuning.pause);
 export const resumeJobMutationKey = () => getMutationKey(trpc.finetuning.resume);
@@ -19,45 +18,20 @@ type Verb = { optimistic: JobStatus; done: string; failed: string };
 const PAUSE: Verb = { optimistic: "pausing", done: "Paused", failed: "Could not pause" };
 const RESUME: Verb = { optimistic: "running", done: "Resumed", failed: "Could not resume" };
 
-// The same three steps as useCancelJob: flip every cached copy at once (after
-// cancelling in-flight refetches), restore them and say why on a refusal,
-// refetch either way.
 // Pause and resume have the same input and output, so one procedure type stands for both.
 function useOptimisticMove(verb: Verb, mutation: typeof trpc.finetuning.pause) {
-  const utils = trpc.useUtils();
-  const queryClient = useQueryClient();
+  const optimistic = useOptimisticJob();
   return mutation.useMutation({
-    onMutate: async ({ finetuning_id }) => {
-      const lists = snapshotLists(queryClient);
-      const detail = utils.finetuning.get.getData({ finetuning_id });
-      const show = () => {
-        updateListedJob(queryClient, finetuning_id, withStatus(verb.optimistic));
-        utils.finetuning.get.setData({ finetuning_id }, (job) => (job ? withStatus(verb.optimistic)(job) : job));
-      };
-      show();
-      await Promise.all([utils.finetuning.list.cancel(), utils.finetuning.get.cancel({ finetuning_id })]);
-      show();
-      const known = detail ?? findListedJob(lists, finetuning_id);
-      return { lists, detail, name: known ? jobName(known) : finetuning_id };
+    onMutate: ({ finetuning_id }) => optimistic.show(finetuning_id, withStatus(verb.optimistic)),
+    onError: (error, { finetuning_id }, snapshot) => {
+      optimistic.restore(finetuning_id, snapshot);
+      toast.error(`${verb.failed} ${snapshot?.name ?? finetuning_id}`, { description: error.message });
     },
-    onError: (error, { finetuning_id }, context) => {
-      if (context) {
-        restoreLists(queryClient, context.lists);
-        utils.finetuning.get.setData({ finetuning_id }, context.detail);
-      }
-      toast.error(`${verb.failed} ${context?.name ?? finetuning_id}`, { description: error.message });
+    onSuccess: (job, _input, snapshot) => {
+      optimistic.confirm(job);
+      toast.success(`${verb.done} ${snapshot.name}`);
     },
-    onSuccess: (job, _input, context) => {
-      updateListedJob(queryClient, job.id, () => job);
-      utils.finetuning.get.setData({ finetuning_id: job.id }, job);
-      toast.success(`${verb.done} ${context.name}`);
-    },
-    onSettled: (_job, _error, { finetuning_id }) =>
-      Promise.all([
-        utils.finetuning.list.invalidate(),
-        utils.finetuning.get.invalidate({ finetuning_id }),
-        utils.finetuning.events.invalidate({ finetuning_id }),
-      ]),
+    onSettled: (_job, _error, { finetuning_id }) => optimistic.refetch(finetuning_id),
   });
 }
 
