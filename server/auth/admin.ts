@@ -3,6 +3,7 @@ import { AppError } from "../errors";
 import type { Role } from "./actor";
 import { SYSTEM_USER_EMAIL } from "./api-key";
 import { auth } from "./auth";
+import { invalidateKeyCache } from "./key-cache";
 import { passwordProblem } from "./password-policy";
 
 // Admin use cases shared by the CLI and the admin routes. Keys are made only
@@ -48,6 +49,7 @@ export async function createApiKey({ name, role, ownerId }: { name: string; role
 
 export async function revokeApiKey(id: string): Promise<boolean> {
   const { count } = await db().apikey.updateMany({ where: { id }, data: { enabled: false } });
+  invalidateKeyCache(); // other instances: within the cache's half second
   return count === 1;
 }
 

@@ -2,10 +2,11 @@ import { defaultKeyHasher } from "@better-auth/api-key";
 import type { Db } from "../db";
 import { AppError } from "../errors";
 import { asRole, lowerRole, type Actor } from "./actor";
+import { cachedKey, keyCacheGeneration, rememberKey } from "./key-cache";
 
 export const SYSTEM_USER_EMAIL = "system@controlroom.local";
 
-type KeyRow = { id: string; name: string | null; key_role: string; owner_id: string; owner_role: string | null; system_owned: boolean };
+type KeyRow = { id: string; name: string | null; key_role: string; owner_id: string; owner_role: string | null; system_owned: boolean; expires_at: Date | null };
 
 const INVALID_KEY = "The API key is not valid, expired or revoked.";
 
@@ -16,11 +17,16 @@ const INVALID_KEY = "The API key is not valid, expired or revoked.";
  *
  * The role comes from api_key_grants (only the server writes it), lowered to
  * the owner's role as it is now; a banned or deleted owner's keys do nothing.
+ * A verified key is remembered for half a second (./key-cache.ts): changes
+ * reach every instance within that, and this instance's own at once.
  */
 export async function authenticateApiKey({ db, key }: { db: Db; key: string }): Promise<Actor> {
   const hashed = await defaultKeyHasher(key);
+  const cached = cachedKey(db, hashed);
+  if (cached) return cached;
+  const readGeneration = keyCacheGeneration();
   const rows = await db.$queryRaw<KeyRow[]>`
-    SELECT k.id, k.name, g.role AS key_role, u.id AS owner_id, u.role AS owner_role, u.email = ${SYSTEM_USER_EMAIL} AS system_owned
+    SELECT k.id, k.name, g.role AS key_role, u.id AS owner_id, u.role AS owner_role, u.email = ${SYSTEM_USER_EMAIL} AS system_owned, k."expiresAt" AS expires_at
     FROM apikey k
     JOIN api_key_grants g ON g.api_key_id = k.id
     JOIN "user" u ON u.id = g.owner_id
@@ -29,7 +35,7 @@ export async function authenticateApiKey({ db, key }: { db: Db; key: string }): 
       AND (u.banned IS NOT TRUE OR (u."banExpires" IS NOT NULL AND u."banExpires" <= now()))`;
   const row = rows[0];
   if (!row) throw new AppError("UNAUTHORIZED", INVALID_KEY);
-  return {
+  const actor: Extract<Actor, { kind: "api_key" }> = {
     kind: "api_key",
     id: row.id,
     name: row.name ?? row.id,
@@ -38,4 +44,6 @@ export async function authenticateApiKey({ db, key }: { db: Db; key: string }): 
     // Keys the CLI makes belong to the system account; each is its own client with its own budget.
     budget: row.system_owned ? `key:${row.id}` : `user:${row.owner_id}`,
   };
+  rememberKey(db, hashed, actor, { readGeneration, expiresAt: row.expires_at });
+  return actor;
 }

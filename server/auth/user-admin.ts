@@ -4,10 +4,12 @@ import { asRole, roleRank, type Actor, type Role } from "./actor";
 import { createApiKey, createUser, listApiKeys, revokeApiKey } from "./admin";
 import type { ApiKeySummaryWire, UserSummary } from "./admin-schema";
 import { SYSTEM_USER_EMAIL } from "./api-key";
+import { invalidateKeyCache } from "./key-cache";
 
 // Users and keys as the /settings pages manage them. Role, ban and removal
-// take effect at once: keys are checked against their owner on every request,
-// and a ban or removal also ends the user's sessions.
+// take effect at once on this instance (its cached keys are dropped) and
+// within half a second on the others (./key-cache.ts): keys are checked
+// against their owner, and a ban or removal also ends the user's sessions.
 
 export async function listUsers({ db }: { db: Db }): Promise<UserSummary[]> {
   const rows = await db.user.findMany({
@@ -33,6 +35,7 @@ async function otherUser(db: Db, actor: Actor, userId: string): Promise<{ id: st
 export async function setUserRole({ db, actor, userId, role }: { db: Db; actor: Actor; userId: string; role: Role }): Promise<void> {
   await otherUser(db, actor, userId);
   await db.user.update({ where: { id: userId }, data: { role } });
+  invalidateKeyCache(); // the user's keys are narrowed here at once, elsewhere within the cache's half second
 }
 
 export async function setUserBanned({ db, actor, userId, banned }: { db: Db; actor: Actor; userId: string; banned: boolean }): Promise<void> {
@@ -41,12 +44,14 @@ export async function setUserBanned({ db, actor, userId, banned }: { db: Db; act
     db.user.update({ where: { id: userId }, data: { banned, banReason: banned ? "Banned by an admin" : null, banExpires: null } }),
     ...(banned ? [db.session.deleteMany({ where: { userId } })] : []),
   ]);
+  invalidateKeyCache();
 }
 
 export async function removeUser({ db, actor, userId }: { db: Db; actor: Actor; userId: string }): Promise<void> {
   await otherUser(db, actor, userId);
   // Sessions, accounts and key grants go with the user (foreign keys); the plugin's key rows are not linked, so they go here.
   await db.$transaction([db.apikey.deleteMany({ where: { referenceId: userId } }), db.user.delete({ where: { id: userId } })]);
+  invalidateKeyCache();
 }
 
 export async function listKeys(): Promise<ApiKeySummaryWire[]> {
