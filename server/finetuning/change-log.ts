@@ -34,10 +34,25 @@ export async function readChangesAfter(db: Db, after: bigint, upTo?: bigint): Pr
     WHERE e.id > ${after} AND e.id <= ${upTo ?? MAX_EVENT_ID}
     ORDER BY e.id
     LIMIT ${READ_BATCH}`;
-  return rows.map((row) => ({
+  return rows.map(toLoggedChange);
+}
+
+function toLoggedChange(row: EventRow): LoggedChange {
+  return {
     eventId: BigInt(row.event_id),
     change: { id: row.job_id, status: row.status, db_connection_id: row.db_connection_id, deleted: row.deleted, updated_at: row.at.toISOString() },
-  }));
+  };
+}
+
+/** The given events of the log that exist by now, oldest first. */
+export async function readChangesByIds(db: Db, ids: bigint[]): Promise<LoggedChange[]> {
+  const rows = await db.$queryRaw<EventRow[]>`
+    SELECT e.id AS event_id, j.id::text AS job_id, COALESCE(e.to_status, j.status)::text AS status,
+           j.db_connection_id::text AS db_connection_id, (e.kind = 'deleted' OR j.deleted_at IS NOT NULL) AS deleted, e.at
+    FROM job_events e JOIN finetuning_jobs j ON j.id = e.job_id
+    WHERE e.id = ANY(${ids.map(String)}::bigint[])
+    ORDER BY e.id`;
+  return rows.map(toLoggedChange);
 }
 
 export async function latestEventId(db: Db): Promise<bigint> {

@@ -3,7 +3,7 @@ import pg from "pg";
 import { db } from "../db";
 import { env } from "../env";
 import { liveFeedSubscribers } from "../metrics/registry";
-import { JOB_CHANGED_CHANNEL, latestEventId, readChangesAfter, READ_BATCH, type LoggedChange } from "./change-log";
+import { JOB_CHANGED_CHANNEL, latestEventId, readChangesAfter, readChangesByIds, READ_BATCH, type LoggedChange } from "./change-log";
 
 export { jobChangeSchema, type JobChange } from "./change-log";
 
@@ -17,8 +17,12 @@ export { jobChangeSchema, type JobChange } from "./change-log";
 
 const SAFETY_TICK_MS = 1_000;
 // Ids are taken before commit, so a later id can commit first. A hole in the
-// ids is waited for this long before it is taken for a rolled-back insert.
+// ids is waited for this long before the feed moves past it (most holes are
+// rolled-back inserts); its ids are then still looked for, for a minute, and
+// an event that turns up late is delivered late rather than never.
 const HOLE_WAIT_MS = 2_000;
+const LATE_WINDOW_MS = 60_000;
+const MAX_LATE_IDS = 1_000;
 
 type Feed = { emitter: EventEmitter; ready: Promise<void>; position: bigint; closing: AbortController };
 const globalForFeed = globalThis as unknown as { controlRoomChangeFeed?: Feed; controlRoomFeedsClosed?: boolean };
@@ -30,6 +34,16 @@ function startFeed(): Feed {
   let running = false;
   let again = false;
   let holeSince: { at: bigint; since: number } | undefined;
+  const late = new Map<bigint, number>(); // ids the feed moved past → when
+
+  const deliverLate = async () => {
+    if (late.size === 0) return;
+    for (const item of await readChangesByIds(db(), [...late.keys()])) {
+      late.delete(item.eventId);
+      emitter.emit("change", { ...item, late: true });
+    }
+    for (const [id, since] of late) if (Date.now() - since > LATE_WINDOW_MS) late.delete(id);
+  };
 
   const pump = async (): Promise<void> => {
     if (running) {
@@ -51,11 +65,13 @@ function startFeed(): Feed {
             }
           }
           holeSince = undefined;
+          for (let id = expected; id < item.eventId && late.size < MAX_LATE_IDS; id++) late.set(id, Date.now());
           feed.position = item.eventId;
           emitter.emit("change", item);
         }
         if (batch.length === READ_BATCH && feed.position === batch.at(-1)?.eventId) again = true;
       } while (again);
+      await deliverLate();
     } catch (error) {
       if (!feed.closing.signal.aborted) console.error(`live feed: reading the event log failed; retrying (${(error as Error).message})`);
     } finally {
@@ -146,7 +162,12 @@ export async function* jobChanges(opts: { lastEventId?: string | null; signal?: 
     }
     if (last < head) last = head;
     for await (const [item] of live) {
-      const logged = item as LoggedChange;
+      const logged = item as LoggedChange & { late?: true };
+      if (logged.late) {
+        // Out of order: delivered at the current position, so a reconnect does not rewind.
+        yield { eventId: last, change: logged.change };
+        continue;
+      }
       if (logged.eventId <= last) continue;
       last = logged.eventId;
       yield logged;

@@ -8,9 +8,10 @@ import { startApiServer } from "../helpers/http";
 
 // A live-feed connection lasts at most LIVE_FEED_MAX_DURATION_MS; the client
 // then reconnects (with Last-Event-ID), which authenticates it again. Short
-// here so the test sees several connections. Read per request, so setting
-// it before the first request is enough.
-process.env.LIVE_FEED_MAX_DURATION_MS = "1500";
+// here so the test sees several connections, yet longer than the feed may
+// hold a change back behind another transaction's uncommitted event id (2 s).
+// Read per request, so setting it before the first request is enough.
+process.env.LIVE_FEED_MAX_DURATION_MS = "5000";
 
 let api: Awaited<ReturnType<typeof startApiServer>>;
 beforeAll(async () => {

@@ -112,4 +112,27 @@ describe("finetuning.onChange", () => {
     ]);
     feed.close();
   });
+
+  it("an event whose transaction commits long after later ones is delivered late rather than never", async () => {
+    const { connection } = await makeConnection(db(), { goldenRecords: 0 });
+    const slow = await makeJob(db(), { status: "queued", dbConnectionId: connection.id });
+    const fast = await makeJob(db(), { status: "queued", dbConnectionId: connection.id });
+    const feed = await subscribe({ db_connection_id: connection.id });
+
+    const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await client.connect();
+    try {
+      await client.query("BEGIN");
+      await client.query("UPDATE finetuning_jobs SET status = 'validating_files' WHERE id = $1", [slow.id]);
+      await client.query("INSERT INTO job_events (job_id, kind, from_status, to_status, actor) VALUES ($1, 'status_change', 'queued', 'validating_files', 'worker')", [slow.id]);
+      await transitionJob({ db: db(), id: fast.id, from: ["queued"], to: "cancelled", actor: "operator" });
+      // The feed waits a while for the missing id, then moves past it.
+      expect((await feed.next()).data).toMatchObject({ id: fast.id, status: "cancelled" });
+      await client.query("COMMIT");
+    } finally {
+      await client.end();
+    }
+    expect((await feed.next()).data).toMatchObject({ id: slow.id, status: "validating_files" });
+    feed.close();
+  });
 });
