@@ -160,8 +160,8 @@ export const updateJobInputSchema = z.object({
 export const listJobsInputSchema = z.object({
   db_connection_id: idSchema.optional(),
   status: jobStatusSchema.optional(),
-  /** Only jobs a guardrail paused or cancelled. */
-  stopped_by_guardrail: z.union([z.boolean(), z.stringbool()]).optional(),
+  /** "true": only jobs a guardrail paused or cancelled (a string, as in a query). */
+  stopped_by_guardrail: z.stringbool().optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(200).optional(),
 })

@@ -76,7 +76,7 @@ describe("guardrails driven by the sandbox's fault shapes", () => {
     const viewer = await callerAs("viewer", provider);
     const job = await viewer.finetuning.get({ finetuning_id: id });
     expect(job.guardrail_trips).toEqual([expect.objectContaining({ rule: "divergence", action: "cancel", outcome: "stopped" })]);
-    const stopped = await viewer.finetuning.list({ stopped_by_guardrail: true, limit: 100 });
+    const stopped = await viewer.finetuning.list({ stopped_by_guardrail: "true", limit: 100 });
     expect(stopped.items.map((j) => j.id)).toContain(id);
     expect(stopped.items.every((j) => j.guardrail_trips.some((t) => t.outcome === "stopped" || t.outcome === "pending"))).toBe(true);
     const all = await viewer.finetuning.events({ finetuning_id: id });
