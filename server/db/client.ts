@@ -7,7 +7,9 @@ export type Db = PrismaClient;
 
 export function createDb(databaseUrl: string = env().DATABASE_URL): Db {
   const adapter = new PrismaPg({ connectionString: databaseUrl, max: env().DATABASE_POOL_SIZE }, { statementNameGenerator: boundedStatementNames() });
-  return new PrismaClient({ adapter });
+  // A busy machine can keep every pooled connection taken for more than
+  // Prisma's default 2 s; waiting longer beats failing the request.
+  return new PrismaClient({ adapter, transactionOptions: { maxWait: 10_000, timeout: 15_000 } });
 }
 
 // One client per process; survives Next's dev-mode module reloads.
