@@ -44,5 +44,14 @@ function currentOptions(): HeaderOptions {
  */
 export function secureRequest(req: IncomingMessage, res: ServerResponse): void {
   stampClientAddress(req);
-  for (const [name, value] of Object.entries(securityHeaders(currentOptions()))) res.setHeader(name, value);
+  for (const [name, value] of headerList(currentOptions())) res.setHeader(name, value);
+}
+
+// The list for each of the (at most four) option sets, built once instead of on every request.
+const lists = new Map<string, Array<[string, string]>>();
+function headerList(options: HeaderOptions): Array<[string, string]> {
+  const key = `${options.dev}/${options.https}`;
+  let list = lists.get(key);
+  if (!list) lists.set(key, (list = Object.entries(securityHeaders(options))));
+  return list;
 }
