@@ -181,6 +181,8 @@ async function main(): Promise<void> {
       try {
         const page = await browser.newPage();
         await page.goto(`${baseUrl}/sign-in`);
+        // A click before React has hydrated would submit the form natively (a GET with the password in the URL).
+        await page.waitForLoadState("networkidle");
         await page.getByLabel("Email").fill("operator@profile.test");
         await page.getByLabel("Password").fill("profile-password-1");
         await page.getByRole("button", { name: "Sign in" }).click();

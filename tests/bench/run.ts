@@ -2,8 +2,8 @@
 // hot path and the jobs list, in one run, against the production build.
 //
 // It builds the app if .next/BUILD_ID is missing, starts a fresh embedded
-// Postgres in a temp dir, loads 100,000 running jobs, starts the product
-// (scripts/start.ts, NODE_ENV=production, WORKER=off) and the floor server
+// Postgres in a temp dir, loads BENCH_JOBS (1,000,000) running jobs, starts the product
+// (scripts/start.ts, NODE_ENV=production, WORKER=off, the provider outside it) and the floor server
 // (bare node:http + pg) on loopback, then measures, each in its module:
 //   list.ts         the list, in-process and over HTTP
 //   ui.ts           the optimistic cancel in Chromium
@@ -41,6 +41,7 @@ async function main(): Promise<void> {
   let app: ChildProcess | undefined;
   let floor: ChildProcess | undefined;
   let admin: pg.Client | undefined;
+  let sandbox: Awaited<ReturnType<typeof import("../../server/provider/sandbox/index").startSandbox>> | undefined;
 
   try {
     // 1. Build (first run only). Another `next build` of this checkout may be running: wait for it (bounded).
@@ -80,16 +81,23 @@ async function main(): Promise<void> {
     await createUser({ ...operator, role: "operator", name: "Bench operator" });
     const authorization = `Bearer ${key}`;
 
-    // 5. The product, as `npm start` runs it (built, production), and the floor.
+    // 5. The product, as `npm start` runs it in production (built, NODE_ENV=production, a provider
+    // configured), and the floor. The provider is the local sandbox in this process: without
+    // OPENAI_API_KEY `npm start` would run it inside the app, and its tokenizer alone is
+    // ~70 MB of live heap (~150 MB of RSS while it loads) that no deployment with OpenAI carries.
+    // The cancels never reach it (no job has a provider job).
     const [port, sandboxPort, floorPort] = [await freePort(), await freePort(), await freePort()];
     const baseUrl = `http://127.0.0.1:${port}`;
+    const { startSandbox } = await import("../../server/provider/sandbox/index");
+    sandbox = await startSandbox({ port: sandboxPort });
     const appEnv = childEnv({
       NODE_ENV: "production",
       WORKER: "off",
       DATABASE_URL: embedded.url,
       PORT: String(port),
       APP_URL: baseUrl,
-      SANDBOX_PORT: String(sandboxPort),
+      OPENAI_API_KEY: "sk-bench-sandbox",
+      OPENAI_BASE_URL: sandbox.url,
       BETTER_AUTH_SECRET: SECRET,
       RATE_LIMIT_PER_MINUTE: "1000000000",
     });
@@ -136,7 +144,7 @@ async function main(): Promise<void> {
     Object.assign(results, {
       startedAt: started.toISOString(),
       command: "npx tsx tests/bench/run.ts",
-      settings: { durationMs: DURATION_MS, warmupMs: WARMUP_MS, jobs: JOBS, listLimit: LIST_LIMIT, deepPage: DEEP_PAGE, listIterations: LIST_ITERATIONS, uiCancels: UI_CANCELS },
+      settings: { provider: "OPENAI_BASE_URL: the local sandbox, in the bench process (not inside the app)", durationMs: DURATION_MS, warmupMs: WARMUP_MS, jobs: JOBS, listLimit: LIST_LIMIT, deepPage: DEEP_PAGE, listIterations: LIST_ITERATIONS, uiCancels: UI_CANCELS },
       machine: {
         cpus: os.cpus().length,
         cpuModel: os.cpus()[0]?.model,
@@ -169,6 +177,7 @@ async function main(): Promise<void> {
   } finally {
     await stopChild(app);
     await stopChild(floor);
+    await sandbox?.close();
     await tearDown({ admin, embedded, tmp });
   }
 }

@@ -89,6 +89,8 @@ export async function measureOptimisticCancel(opts: {
   try {
     page.setDefaultTimeout(15_000);
     await page.goto(`${opts.baseUrl}/sign-in`);
+    // A click before React has hydrated would submit the form natively (a GET with the password in the URL).
+    await page.waitForLoadState("networkidle");
     const email = page.getByLabel("Email");
     if ((await email.count()) === 0) return { available: false, reason: "no sign-in form at /sign-in" };
     await email.fill(opts.email);
