@@ -44,7 +44,15 @@ export type CancelManyResult = z.infer<typeof cancelManyResultSchema>;
 export const cancelManyOutputSchema = z.object({
   dry_run: z.boolean(),
   /** How many jobs had each outcome (every outcome present, 0 when none). */
-  counts: z.record(z.enum(CANCEL_OUTCOMES), z.int()),
+  counts: z.object({
+    will_cancel: z.int(),
+    cancelled: z.int(),
+    already_cancelled: z.int(),
+    already_finished: z.int(),
+    not_found: z.int(),
+    provider_unreachable: z.int(),
+    conflict: z.int(),
+  } satisfies Record<CancelOutcome, z.ZodInt>),
   /** The money spent so far on the jobs that will be (or were) cancelled. */
   spent_usd: z.number(),
   results: z.array(cancelManyResultSchema),
