@@ -26,6 +26,8 @@ export type UiResult =
       samples: Array<{ domMs: number; frameMs: number; responseMs: number }>;
       /** The same click → badge on a minimal React page in the same Chromium (the target's yardstick), ms; null when it failed. */
       baselineMs: Stats | null;
+      /** Another operator's cancel (the API, with a key) → the badge here reads "Cancelled", through the live feed, ms (wall clock, same machine). */
+      remoteMs: Stats | null;
     };
 
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
@@ -76,6 +78,8 @@ export async function measureOptimisticCancel(opts: {
   log(line: string): void;
   /** Where to leave a screenshot and the page's HTML when it is not measurable. */
   failureDir?: string;
+  /** Cancels a job as another operator would (over the API); then the page's badge is timed until it follows. */
+  remoteCancel?: (id: string) => Promise<void>;
 }): Promise<UiResult> {
   const browser = await chromium.launch({ executablePath: opts.executablePath, args: CHROMIUM_ARGS, timeout: 60_000 });
   const page = await browser.newPage();
@@ -147,18 +151,53 @@ export async function measureOptimisticCancel(opts: {
       const values = samples.map((s) => s[key]).filter((v) => Number.isFinite(v));
       return stats(values);
     };
+    const remoteMs = opts.remoteCancel ? await measureRemoteCancels(page, opts.remoteCancel, Math.min(10, opts.cancels), (line) => opts.log(line)) : null;
     const baselineMs = await measureBaselineBadge({ executablePath: opts.executablePath, args: CHROMIUM_ARGS, clicks: opts.cancels, resolveDir: ROOT }).catch((error: unknown) => {
       opts.log(`  ui: the minimal React page was not measurable: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
       return null;
     });
     if (baselineMs) opts.log(`  ui: minimal React page, click → badge p50 ${baselineMs.p50.toFixed(1)} ms (n=${baselineMs.n})`);
-    return { available: true, cancels: samples.length, domMs: of("domMs"), frameMs: of("frameMs"), responseMs: of("responseMs"), samples, baselineMs };
+    return { available: true, cancels: samples.length, domMs: of("domMs"), frameMs: of("frameMs"), responseMs: of("responseMs"), samples, baselineMs, remoteMs };
   } catch (error) {
     await keepEvidence();
     throw error;
   } finally {
     await browser.close();
   }
+}
+
+// Records the wall clock (Date.now(), comparable with this process's) when the row's badge reads "Cancelled".
+const REMOTE_PROBE = `(jobHref) => {
+  const probe = { changedAt: 0, done: false };
+  window.__benchRemote = probe;
+  const badgeText = () => document.querySelector('a[href="' + jobHref + '"]')?.closest("tr")?.querySelector('[role="status"]')?.textContent?.trim();
+  const observer = new MutationObserver(() => {
+    if (probe.done || badgeText() !== "Cancelled") return;
+    probe.changedAt = Date.now();
+    probe.done = true;
+    observer.disconnect();
+  });
+  observer.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+}`;
+
+/** Another operator cancels a listed job over the API; how long until this page's badge shows it. */
+async function measureRemoteCancels(page: Page, remoteCancel: (id: string) => Promise<void>, count: number, log: (line: string) => void): Promise<Stats | null> {
+  const samples: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const row = page.locator("tbody tr").filter({ has: page.getByRole("button", { name: "Cancel", exact: true }) }).first();
+    if ((await row.count()) === 0) break;
+    const href = await row.locator("a[href^='/jobs/']").first().getAttribute("href");
+    if (!href) break;
+    await page.evaluate(`(${REMOTE_PROBE})(${JSON.stringify(href)})`);
+    const sentAt = Date.now();
+    await remoteCancel(href.split("/").pop() ?? "");
+    await page.waitForFunction("window.__benchRemote?.done === true", null, { timeout: 10_000 });
+    const changedAt = await page.evaluate<number>("window.__benchRemote.changedAt");
+    samples.push(changedAt - sentAt);
+    log(`  ui: another operator's cancel → badge here after ${changedAt - sentAt} ms`);
+    await page.waitForTimeout(400);
+  }
+  return samples.length ? stats(samples) : null;
 }
 
 /** The optimistic cancel in Chromium, on 30 newer jobs at the top of /jobs. */
@@ -170,7 +209,12 @@ export async function measureUi(ctx: BenchContext): Promise<UiResult> {
   else {
     try {
       await quietly("the browser cancels");
-      ui = await measureOptimisticCancel({ baseUrl: ctx.app.baseUrl, executablePath: CHROMIUM, ...ctx.operator, cancels: UI_CANCELS, log, failureDir: path.join(ROOT, "bench-results") });
+      const remoteCancel = async (id: string) => {
+        const response = await fetch(`${ctx.app.baseUrl}/api/v1/finetunings/${id}/cancel`, { method: "POST", headers: { authorization: ctx.authorization, "content-type": "application/json" }, body: "{}" });
+        if (response.status !== 200) throw new Error(`another operator's cancel answered ${response.status}`);
+        await response.text();
+      };
+      ui = await measureOptimisticCancel({ baseUrl: ctx.app.baseUrl, executablePath: CHROMIUM, ...ctx.operator, cancels: UI_CANCELS, log, failureDir: path.join(ROOT, "bench-results"), remoteCancel });
     } catch (error) {
       ui = { available: false, reason: `failed: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}` };
     }
