@@ -2,19 +2,24 @@ import { randomBytes } from "node:crypto";
 import { createUser } from "../server/auth/admin";
 import { SYSTEM_USER_EMAIL } from "../server/auth/api-key";
 import { db } from "../server/db";
-import { seedDemoData } from "../server/seed";
+import { seedDemoData, topUpDemoJobs } from "../server/seed";
 import { enqueueRun } from "../server/worker/queue";
 
 export const FIRST_ADMIN_EMAIL = "admin@localhost.test";
 
 /**
  * On an empty embedded database: seed demo data and make the first admin,
+ * (on a later start, queue demo jobs again if none is active),
  * whose password is shown this once and must be changed at its first sign-in
  * (it has been in a terminal and perhaps a log).
  */
 export async function firstStart({ seed }: { seed: boolean }): Promise<void> {
   if (!seed) return;
   if (await seedDemoData({ db: db(), enqueueRun })) console.log("Seeded demo data: one database connection, 28 golden records, 7 jobs.");
+  else {
+    const queued = await topUpDemoJobs({ db: db(), enqueueRun });
+    if (queued) console.log(`Every demo job had ended, so ${queued} more are queued to watch and cancel.`);
+  }
   const admins = await db().user.count({ where: { role: "admin", email: { not: SYSTEM_USER_EMAIL } } });
   if (admins > 0) return;
   const password = randomBytes(18).toString("base64url");
