@@ -4,6 +4,7 @@ import { DateTime } from "@/app/_components/date-time";
 import { JobStatusBadge } from "@/app/_components/job-status-badge";
 import { isActive, type FinetuningJob } from "@/server/finetuning/schema";
 import { CancelJobButton } from "./cancel-job-button";
+import { GuardrailFlag } from "./guardrail-flag";
 import { JobProgressCell } from "./job-progress";
 import { PauseResumeButton } from "./pause-resume-button";
 
@@ -12,10 +13,30 @@ import { PauseResumeButton } from "./pause-resume-button";
 // Memoised: the list cache keeps every unchanged job's object, so a cancel (or
 // a live update) re-renders only its own row, not the whole table — the click
 // → badge path is the changed row's render (docs/BENCHMARKS.md).
-export const JobRow = memo(function JobRow({ job, connectionAlias, canCancel }: { job: FinetuningJob; connectionAlias: string | undefined; canCancel: boolean }) {
+type RowProps = {
+  job: FinetuningJob;
+  connectionAlias: string | undefined;
+  canCancel: boolean;
+  /** Bulk selection: present when the operator can cancel. */
+  selected?: boolean;
+  onSelect?: (id: string, selected: boolean) => void;
+};
+
+export const JobRow = memo(function JobRow({ job, connectionAlias, canCancel, selected, onSelect }: RowProps) {
   const database = connectionAlias ?? <span className="font-mono text-xs text-slate-500">{job.db_connection_id.slice(-12)}</span>;
   return (
-    <tr className="hover:bg-slate-50/70">
+    <tr className={selected ? "bg-blue-50/60" : "hover:bg-slate-50/70"}>
+      {onSelect ? (
+        <td className="w-px py-3 pl-4">
+          <input
+            type="checkbox"
+            className="size-4 rounded border-slate-300"
+            aria-label={`Select ${job.alias ?? job.id}`}
+            checked={selected ?? false}
+            onChange={(e) => onSelect(job.id, e.target.checked)}
+          />
+        </td>
+      ) : null}
       <td className="w-full max-w-0 px-4 py-3 lg:w-auto lg:max-w-80">
         <Link
           href={`/jobs/${job.id}`}
@@ -36,7 +57,10 @@ export const JobRow = memo(function JobRow({ job, connectionAlias, canCancel }: 
       <td className="hidden px-4 py-3 whitespace-nowrap text-slate-700 md:table-cell">{database}</td>
       <td className="hidden px-4 py-3 font-mono text-xs whitespace-nowrap text-slate-600 lg:table-cell">{job.base_llm.model_name}</td>
       <td className="px-4 py-3" title={job.error ?? undefined}>
-        <JobStatusBadge status={job.status} />
+        <span className="inline-flex items-center gap-1.5">
+          <JobStatusBadge status={job.status} />
+          <GuardrailFlag job={job} />
+        </span>
       </td>
       <td className="hidden px-4 py-3 md:table-cell">
         <JobProgressCell job={job} />

@@ -3,7 +3,7 @@
 import { clsx } from "clsx";
 import { LoaderCircle, X } from "lucide-react";
 import { usePathname, useRouter } from "next/navigation";
-import { useId, useMemo, useTransition } from "react";
+import { useCallback, useId, useMemo, useState, useTransition } from "react";
 import { Button } from "@/app/_components/button";
 import { STATUS_LABELS } from "@/app/_components/job-status-badge";
 import { EmptyState, RefreshFailed } from "@/app/_components/states";
@@ -14,6 +14,7 @@ import { useJobChanges } from "../_hooks/use-job-changes";
 import { FilterSelect } from "./filter-select";
 import { jobFiltersQuery, listInput, type JobFilters } from "./job-filters";
 import { isTraining, TRAINING_POLL_MS } from "./job-progress";
+import { BulkCancelDialog } from "./bulk-cancel";
 import { JobRow } from "./job-row";
 import { LiveIndicator } from "./live-indicator";
 
@@ -25,7 +26,23 @@ export function JobsTable({ filters, initialPage, connections: initialConnection
   const router = useRouter();
   const pathname = usePathname();
   const [navigating, startTransition] = useTransition();
-  const ids = { status: useId(), connection: useId() };
+  const ids = { status: useId(), connection: useId(), stopped: useId() };
+  // Bulk selection: ids picked on screen, or every job matching the filter.
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [allMatching, setAllMatching] = useState(false);
+  const onSelect = useCallback((id: string, on: boolean) => {
+    setAllMatching(false);
+    setSelected((prev) => {
+      const next = new Set(prev);
+      if (on) next.add(id);
+      else next.delete(id);
+      return next;
+    });
+  }, []);
+  const clearSelection = () => {
+    setSelected(new Set());
+    setAllMatching(false);
+  };
   const { feed, refetchInterval } = useJobChanges(since);
 
   const jobs = trpc.finetuning.list.useInfiniteQuery(listInput(filters), {
@@ -43,9 +60,12 @@ export function JobsTable({ filters, initialPage, connections: initialConnection
     return jobs.data.pages.flatMap((page) => page.items).filter((job) => !seen.has(job.id) && seen.add(job.id));
   }, [jobs.data]);
 
-  const setFilters = (next: Partial<JobFilters>) =>
+  const setFilters = (next: Partial<JobFilters>) => {
+    clearSelection();
     startTransition(() => router.replace(`${pathname}${jobFiltersQuery({ ...filters, ...next })}`, { scroll: false }));
-  const filtered = Boolean(filters.status ?? filters.connection);
+  };
+  const filtered = Boolean(filters.status ?? filters.connection ?? filters.guardrail);
+  const pageAllSelected = rows.length > 0 && rows.every((job) => selected.has(job.id));
 
   return (
     <section aria-label="Jobs" className="space-y-3">
@@ -66,8 +86,12 @@ export function JobsTable({ filters, initialPage, connections: initialConnection
             </option>
           ))}
         </FilterSelect>
+        <FilterSelect id={ids.stopped} label="Stopped by" value={filters.guardrail ? "guardrail" : ""} onChange={(v) => setFilters({ guardrail: v === "guardrail" || undefined })}>
+          <option value="">Anyone</option>
+          <option value="guardrail">A guardrail</option>
+        </FilterSelect>
         {filtered ? (
-          <Button variant="ghost" size="sm" onClick={() => setFilters({ status: undefined, connection: undefined })}>
+          <Button variant="ghost" size="sm" onClick={() => setFilters({ status: undefined, connection: undefined, guardrail: undefined })}>
             <X aria-hidden className="size-3.5" />
             Clear filters
           </Button>
@@ -77,6 +101,21 @@ export function JobsTable({ filters, initialPage, connections: initialConnection
           <LiveIndicator feed={feed} />
         </div>
       </div>
+
+      {canCancel && (selected.size > 0 || allMatching) ? (
+        <div role="region" aria-label="Selection" className="flex flex-wrap items-center gap-3 rounded-lg border border-blue-200 bg-blue-50 px-4 py-2 text-sm text-slate-700">
+          <span>{allMatching ? "All jobs matching this filter selected" : `${selected.size} selected`}</span>
+          {!allMatching && pageAllSelected && jobs.hasNextPage ? (
+            <Button variant="ghost" size="sm" onClick={() => setAllMatching(true)}>
+              Select all matching this filter
+            </Button>
+          ) : null}
+          <BulkCancelDialog selection={allMatching ? { filter: filters } : { ids: [...selected] }} count={allMatching ? null : selected.size} onDone={clearSelection} />
+          <Button variant="ghost" size="sm" onClick={clearSelection}>
+            Clear selection
+          </Button>
+        </div>
+      ) : null}
 
       {jobs.isRefetchError ? <RefreshFailed what="jobs" message={jobs.error?.message} onRetry={() => void jobs.refetch()} /> : null}
 
@@ -102,6 +141,20 @@ export function JobsTable({ filters, initialPage, connections: initialConnection
               <caption className="sr-only">Fine-tuning jobs, newest first</caption>
               <thead className="border-b border-slate-200 bg-slate-50/80 text-xs font-medium text-slate-500">
                 <tr>
+                  {canCancel ? (
+                    <th scope="col" className="w-px py-2.5 pl-4">
+                      <input
+                        type="checkbox"
+                        className="size-4 rounded border-slate-300"
+                        aria-label="Select all jobs shown"
+                        checked={pageAllSelected}
+                        onChange={(e) => {
+                          setAllMatching(false);
+                          setSelected(e.target.checked ? new Set(rows.map((job) => job.id)) : new Set());
+                        }}
+                      />
+                    </th>
+                  ) : null}
                   <th scope="col" className="px-4 py-2.5 font-medium">Name</th>
                   <th scope="col" className="hidden px-4 py-2.5 font-medium md:table-cell">Database</th>
                   <th scope="col" className="hidden px-4 py-2.5 font-medium lg:table-cell">Model</th>
@@ -115,7 +168,14 @@ export function JobsTable({ filters, initialPage, connections: initialConnection
               </thead>
               <tbody className="divide-y divide-slate-100">
                 {rows.map((job) => (
-                  <JobRow key={job.id} job={job} connectionAlias={aliases.get(job.db_connection_id)} canCancel={canCancel} />
+                  <JobRow
+                    key={job.id}
+                    job={job}
+                    connectionAlias={aliases.get(job.db_connection_id)}
+                    canCancel={canCancel}
+                    selected={allMatching || selected.has(job.id)}
+                    onSelect={canCancel ? onSelect : undefined}
+                  />
                 ))}
               </tbody>
             </table>
