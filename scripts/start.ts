@@ -33,7 +33,8 @@ async function main(): Promise<void> {
   }
 
   const port = settings.PORT;
-  process.env.APP_URL ??= `http://localhost:${port}`;
+  // APP_URL stays unset unless given: then localhost, 127.0.0.1 and [::1] on
+  // the port all count as the app's own origin (sign-in works at each).
   if (!dev && !existsSync(path.join(ROOT, ".next", "BUILD_ID"))) {
     console.log("Building the web app (first start only; `npm run build` rebuilds)…");
     execFileSync(process.execPath, [path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), "build"], { cwd: ROOT, stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
   // Shutdown runs these last-registered first: the web app drains, then metrics, the worker, the sandbox, Postgres.
   const app = await startAppServer({ port, dev, mounts: restMounts(), shutdownTimeoutMs: settings.SHUTDOWN_TIMEOUT_MS });
   stops.unshift(() => app.close());
-  console.log(`\nReady: ${process.env.APP_URL}\n`);
+  console.log(`\nReady: ${process.env.APP_URL ?? `http://localhost:${port} (or http://127.0.0.1:${port})`}\n`);
 }
 
 let stopping = false;

@@ -34,7 +34,7 @@ describe("bad input is a BAD_REQUEST naming the field, and changes nothing", () 
 
   it("list with an unknown status", async () => {
     const caller = await callerAs("viewer", provider);
-    await expectBadRequest(caller.finetuning.list({ status: "paused" } as never), "status");
+    await expectBadRequest(caller.finetuning.list({ status: "archived" } as never), "status");
   });
 
   it("list with a limit out of range and a forged cursor", async () => {
