@@ -7,6 +7,7 @@ import { asRole } from "./actor";
 import { authenticateApiKey } from "./api-key";
 import { auth, bearerToken } from "./auth";
 import { clientAddressFrom } from "./client-address";
+import { databaseUnavailable, isDatabaseUnavailable } from "../db/errors";
 
 export const NEW_PASSWORD_PATH = "/sign-in/new-password";
 
@@ -84,7 +85,13 @@ const SIGN_IN_OR_KEY = "Sign in, or send an API key as `Authorization: Bearer <k
  */
 export async function authenticateBeforeBody({ db, headers }: { db: Db; headers: Headers }): Promise<Actor> {
   if (!hasCredentials(headers)) throw new AppError("UNAUTHORIZED", SIGN_IN_OR_KEY);
-  const actor = await authenticate({ db, headers });
+  let actor: Actor | null;
+  try {
+    actor = await authenticate({ db, headers });
+  } catch (error) {
+    // Down or restarting: the retryable 503 the procedures answer too, not a 500.
+    throw isDatabaseUnavailable(error) ? databaseUnavailable(error) : error;
+  }
   if (!actor) throw new AppError("UNAUTHORIZED", "The session has ended; sign in again.");
   return actor;
 }
@@ -96,6 +103,7 @@ export async function refusalBeforeBody({ db, headers }: { db: Db; headers: Head
     if (await identifyCaller({ db, headers })) return null;
     return new AppError("UNAUTHORIZED", "The session has ended; sign in again.");
   } catch (error) {
+    if (isDatabaseUnavailable(error)) return databaseUnavailable(error);
     if (!(error instanceof AppError)) throw error;
     if (error.code !== "UNAUTHORIZED") return error;
     return (await countBadCredentials({ db, headers })) ?? error;

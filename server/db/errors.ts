@@ -1,3 +1,5 @@
+import { AppError } from "../errors";
+
 // Whether an error means "the database cannot be reached right now" (down,
 // restarting, connection dropped, every connection busy) rather than a bug: callers then answer a
 // retryable 503 instead of a 500.
@@ -25,4 +27,9 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     queue.push(n.cause, n.meta?.driverAdapterError);
   }
   return false;
+}
+
+/** The retryable 503 every transport answers while the database cannot be reached. */
+export function databaseUnavailable(cause: unknown): AppError {
+  return new AppError("SERVICE_UNAVAILABLE", "The database is unavailable right now; retry shortly.", { retryAfterSeconds: 1, cause });
 }

@@ -3,7 +3,7 @@ import type { OpenApiMeta } from "trpc-to-openapi";
 import { ZodError } from "zod";
 import { authenticate } from "../auth/caller";
 import { db, type Db } from "../db";
-import { isDatabaseUnavailable } from "../db/errors";
+import { databaseUnavailable, isDatabaseUnavailable } from "../db/errors";
 import { appOrigins, env } from "../env";
 import { AppError, GENERIC_INTERNAL_MESSAGE } from "../errors";
 import { roleRank, type Actor, type Role } from "../auth/actor";
@@ -83,7 +83,7 @@ const appErrors = t.middleware(async ({ next }) => {
   }
   if (!result.ok && result.error.code === "INTERNAL_SERVER_ERROR" && isDatabaseUnavailable(result.error.cause)) {
     // The database is down or restarting: a retryable 503, not a bug.
-    const cause = new AppError("SERVICE_UNAVAILABLE", "The database is unavailable right now; retry shortly.", { retryAfterSeconds: 1, cause: result.error.cause });
+    const cause = databaseUnavailable(result.error.cause);
     throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: cause.message, cause });
   }
   if (!result.ok && result.error.code === "INTERNAL_SERVER_ERROR") console.error(result.error);
