@@ -12,6 +12,8 @@ import { FINE_TUNABLE_MODELS } from "@/server/finetuning/schema";
 import { GoldenRecordsChoice } from "./create-job-golden-records";
 import { checkJobForm, EMPTY_JOB_FORM, type JobForm, type JobFormErrors, type JobFormField } from "./create-job-form";
 import { MetadataRows } from "./create-job-metadata";
+import { GuardrailsFields } from "./guardrails-fields";
+import type { Guardrails } from "@/server/guardrails/schema";
 
 // Server errors name the API field; this says which form field shows them.
 const FIELD_OF: Record<string, JobFormField> = { db_connection_id: "connection", alias: "alias", golden_records: "goldenRecords", metadata: "metadata" };
@@ -21,6 +23,8 @@ export function CreateJobDialog() {
   const [open, setOpen] = useState(false);
   const [form, setForm] = useState<JobForm>(EMPTY_JOB_FORM);
   const [submitted, setSubmitted] = useState(false);
+  // null: the connection's default guardrails.
+  const [guardrails, setGuardrails] = useState<Guardrails | null>(null);
   const ids = { connection: useId(), alias: useId(), model: useId(), epochs: useId(), batchSize: useId(), learningRate: useId() };
   const utils = trpc.useUtils();
   const connections = trpc.dbConnection.list.useQuery(undefined, { enabled: open });
@@ -52,7 +56,7 @@ export function CreateJobDialog() {
     event.preventDefault();
     setSubmitted(true);
     const { input } = checkJobForm(form, connection);
-    if (input) create.mutate(input);
+    if (input) create.mutate(guardrails ? { ...input, guardrails } : input);
   };
 
   return (
@@ -103,6 +107,13 @@ export function CreateJobDialog() {
             error={errors.goldenRecords}
           />
           <MetadataRows rows={form.metadata} onChange={(metadata) => change({ metadata })} error={errors.metadata} />
+          <div className="space-y-2">
+            <label className="flex items-center gap-2 text-sm font-medium text-slate-800">
+              <input type="checkbox" checked={guardrails !== null} onChange={(e) => setGuardrails(e.target.checked ? {} : null)} />
+              Guardrails for this job (otherwise the database&apos;s defaults)
+            </label>
+            {guardrails ? <GuardrailsFields value={guardrails} onChange={setGuardrails} /> : null}
+          </div>
           {create.error && !serverField ? <ErrorCallout title="Could not create the job">{create.error.message}</ErrorCallout> : null}
           <DialogActions pending={create.isPending} divided>
             Create job

@@ -13,6 +13,8 @@ import { LiveIndicator } from "../../_components/live-indicator";
 import { jobName } from "../../_hooks/job-cache";
 import { useJobChanges } from "../../_hooks/use-job-changes";
 import { EventTimeline } from "./event-timeline";
+import { GuardrailsPanel } from "./guardrails-panel";
+import { GuardrailFlag } from "../../_components/guardrail-flag";
 import { JobFields, MetadataTable, Panel } from "./job-fields";
 import { TrainingPanel } from "./training-panel";
 
@@ -58,6 +60,7 @@ export function JobDetail({ initialJob, initialEvents, connectionAlias, canCance
               {name}
             </h1>
             <JobStatusBadge status={job.status} />
+            <GuardrailFlag job={job} />
           </div>
           <p className="font-mono text-xs text-slate-500">{job.id}</p>
         </div>
@@ -92,6 +95,7 @@ export function JobDetail({ initialJob, initialEvents, connectionAlias, canCance
         <div className="min-w-0 space-y-6 lg:col-span-2">
           <TrainingPanel job={job} />
           <JobFields job={job} connectionAlias={connectionAlias} />
+          <GuardrailsPanel job={job} canChange={canCancel} />
           <MetadataTable metadata={job.metadata} />
         </div>
         <Panel title="Timeline" className="min-w-0">
