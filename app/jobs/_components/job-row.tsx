@@ -26,25 +26,25 @@ export const JobRow = memo(function JobRow({ job, connectionAlias, canCancel, se
   const database = connectionAlias ?? <span className="font-mono text-xs text-slate-500">{job.db_connection_id.slice(-12)}</span>;
   return (
     <tr className={selected ? "bg-blue-50/60" : "hover:bg-slate-50/70"}>
-      {onSelect ? (
-        <td className="w-px py-3 pl-4">
-          <input
-            type="checkbox"
-            className="size-4 rounded border-slate-300"
-            aria-label={`Select ${job.alias ?? job.id}`}
-            checked={selected ?? false}
-            onChange={(e) => onSelect(job.id, e.target.checked)}
-          />
-        </td>
-      ) : null}
       <td className="w-full max-w-0 px-4 py-3 lg:w-auto lg:max-w-80">
-        <Link
+        <span className="flex items-center gap-3">
+          {onSelect ? (
+            <input
+              type="checkbox"
+              className="size-4 shrink-0 rounded border-slate-300"
+              aria-label={`Select ${job.alias ?? job.id}`}
+              checked={selected ?? false}
+              onChange={(e) => onSelect(job.id, e.target.checked)}
+            />
+          ) : null}
+          <Link
           href={`/jobs/${job.id}`}
           title={job.alias ?? job.id}
           className={`block truncate rounded-sm font-medium text-slate-900 hover:text-blue-700 hover:underline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-blue-600 ${job.alias ? "" : "font-mono text-xs"}`}
         >
           {job.alias ?? job.id}
-        </Link>
+          </Link>
+        </span>
         <span className="mt-0.5 block truncate text-xs text-slate-500 lg:hidden">
           <span className="md:hidden">{database} · </span>
           <span className="font-mono">{job.base_llm.model_name}</span>

@@ -141,11 +141,12 @@ export function JobsTable({ filters, initialPage, connections: initialConnection
               <caption className="sr-only">Fine-tuning jobs, newest first</caption>
               <thead className="border-b border-slate-200 bg-slate-50/80 text-xs font-medium text-slate-500">
                 <tr>
-                  {canCancel ? (
-                    <th scope="col" className="w-px py-2.5 pl-4">
+                  {/* The selection checkboxes sit in the Name column, so the columns stay as they are. */}
+                  <th scope="col" className="px-4 py-2.5 font-medium">
+                    {canCancel ? (
                       <input
                         type="checkbox"
-                        className="size-4 rounded border-slate-300"
+                        className="mr-3 size-4 rounded border-slate-300 align-middle"
                         aria-label="Select all jobs shown"
                         checked={pageAllSelected}
                         onChange={(e) => {
@@ -153,9 +154,9 @@ export function JobsTable({ filters, initialPage, connections: initialConnection
                           setSelected(e.target.checked ? new Set(rows.map((job) => job.id)) : new Set());
                         }}
                       />
-                    </th>
-                  ) : null}
-                  <th scope="col" className="px-4 py-2.5 font-medium">Name</th>
+                    ) : null}
+                    Name
+                  </th>
                   <th scope="col" className="hidden px-4 py-2.5 font-medium md:table-cell">Database</th>
                   <th scope="col" className="hidden px-4 py-2.5 font-medium lg:table-cell">Model</th>
                   <th scope="col" className="px-4 py-2.5 font-medium">Status</th>
