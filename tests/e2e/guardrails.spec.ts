@@ -13,7 +13,7 @@ test("a job past its max runtime is cancelled by its guardrail, live, and the ro
   await apiAs("operator").finetuning.setGuardrails.mutate({ finetuning_id: job.id, guardrails: { max_runtime_seconds: { limit: 1, action: "cancel" } } });
   // No reload: the worker's sweep cancels it and the live feed brings the change.
   await expect(row.getByRole("status")).toHaveText("Cancelled", { timeout: 30_000 });
-  await expect(row.getByTestId("guardrail-flag")).toHaveAttribute("aria-label", /Guardrail max_runtime: running \d+(m \d\ds|s|m) > 1s \(cancel: stopped the job\)/);
+  await expect(row.getByTestId("guardrail-flag")).toHaveAttribute("aria-label", /Guardrail max_runtime: running \d+(m \d\ds|s|m) > 1s \(cancel: (stopped the job|is stopping the job)\)/);
 
   await page.getByLabel("Stopped by").selectOption("guardrail");
   await expect(page).toHaveURL(/stopped=guardrail/);
