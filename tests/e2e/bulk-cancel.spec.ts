@@ -5,9 +5,16 @@ import { apiAs, expect, makeRunningJob, sandboxControlHeaders, sandboxOrigin, si
 // run, confirm; the badges flip, and the one the provider refuses rolls back
 // with its reason.
 
+// The open dialog is modal (the page behind it is hidden from the accessibility
+// tree), yet its badges are what flips: read them with hidden elements included.
+const hidden = { includeHidden: true };
 function rowOf(page: Page, name: string) {
-  return page.getByRole("table", { name: /fine-tuning jobs/i }).getByRole("row").filter({ has: page.getByRole("link", { name, exact: true }) });
+  return page
+    .getByRole("table", { name: /fine-tuning jobs/i, ...hidden })
+    .getByRole("row", hidden)
+    .filter({ has: page.getByRole("link", { name, exact: true, ...hidden }) });
 }
+const badgeOf = (page: Page, name: string) => rowOf(page, name).getByRole("status", hidden);
 
 async function sandboxFaults(method: "POST" | "DELETE", body?: unknown) {
   const response = await fetch(`${sandboxOrigin()}/_sandbox/faults`, {
@@ -34,15 +41,15 @@ test("select 3 running jobs, dry run, confirm: two are cancelled, the refused on
     await expect(dialog.getByTestId("dry-run-will-cancel")).toHaveText("3");
     await expect(dialog.getByRole("list", { name: "Dry run" })).toContainText("spent so far");
     // The dry run changed nothing.
-    for (const job of [a, b, c]) await expect(rowOf(page, job.alias ?? "").getByRole("status")).toHaveText("Running");
+    for (const job of [a, b, c]) await expect(badgeOf(page, job.alias ?? "")).toHaveText("Running");
 
     await dialog.getByRole("button", { name: "Cancel 3 jobs" }).click();
-    await expect(rowOf(page, a.alias ?? "").getByRole("status")).toHaveText("Cancelled");
-    await expect(rowOf(page, b.alias ?? "").getByRole("status")).toHaveText("Cancelled");
+    await expect(badgeOf(page, a.alias ?? "")).toHaveText("Cancelled");
+    await expect(badgeOf(page, b.alias ?? "")).toHaveText("Cancelled");
     const refused = dialog.getByRole("list", { name: "Results" }).locator(`[data-outcome="provider_unreachable"]`);
     await expect(refused).toContainText("provider unreachable", { timeout: 45_000 });
     await expect(refused).toContainText("could not be reached");
-    await expect(rowOf(page, c.alias ?? "").getByRole("status")).toHaveText("Running");
+    await expect(badgeOf(page, c.alias ?? "")).toHaveText("Running");
 
     const api = apiAs("viewer");
     expect((await api.finetuning.get.query({ finetuning_id: a.id })).status).toBe("cancelled");
