@@ -7,6 +7,8 @@ import { eventsOf, makeJob } from "./factories";
 
 const operator = { kind: "api_key", id: "k", name: "racer", role: "operator" } as const;
 
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 export type RaceTally = { cancelWon: number; completionWon: number; violations: string[] };
 
 /**
@@ -23,10 +25,12 @@ export async function raceCancelAgainstCompletion(args: { db: Db; provider: Fine
     // The shared training file stays unrecorded: a cancel's clean-up would delete it.
     await db.finetuningJob.update({ where: { id: job.id }, data: { finetuningJobId: providerJob.id } });
 
+    // Jitter, held back on alternate sides, so that either side wins some of
+    // the races however slow one of them is on this machine.
+    const completionDelayMs = i % 2 === 0 ? Math.random() * 12 : Math.random() * 40;
     const [cancel] = await Promise.allSettled([
       cancelJob({ db, provider, actor: operator, id: job.id }),
-      // Jitter, so that either side wins some of the races.
-      new Promise((resolve) => setTimeout(resolve, Math.random() * 12)).then(() => sandbox.completeJob(providerJob.id)).catch(() => null),
+      delay(completionDelayMs).then(() => sandbox.completeJob(providerJob.id)).catch(() => null),
       advanceJob({ db, provider, jobId: job.id, pollSeconds: 0 }),
     ]);
     await advanceJob({ db, provider, jobId: job.id, pollSeconds: 0 }); // the worker's next look
