@@ -47,12 +47,12 @@ export async function transitionJob(args: TransitionArgs): Promise<JobRow | null
   const merge = patch.mergeMetadata ? JSON.stringify(patch.mergeMetadata) : null;
   const eventMetadata = args.eventMetadata ? JSON.stringify(args.eventMetadata) : null;
 
+  // The guard is the UPDATE's own WHERE: under a concurrent change Postgres
+  // re-checks it on the newest row version, and RETURNING old.status (Postgres
+  // 18) is the status of the version it changed — no separate row lock and
+  // read (a SELECT … FOR UPDATE cost a lock record and a scan per cancel).
   const rows = await db.$queryRaw<JobRow[]>`
-    WITH prev AS (
-      SELECT id, status FROM finetuning_jobs
-      WHERE id = ${id}::uuid AND deleted_at IS NULL AND status::text = ANY(${[...from]}::text[]) ${providerGuard}
-      FOR UPDATE
-    ), upd AS (
+    WITH upd AS (
       UPDATE finetuning_jobs AS t SET
         status = ${to}::"JobStatus",
         updated_at = now(),
@@ -66,8 +66,8 @@ export async function transitionJob(args: TransitionArgs): Promise<JobRow | null
         cancelled_at = CASE WHEN ${to} = 'cancelled' THEN now() ELSE t.cancelled_at END,
         finished_at = CASE WHEN ${isTerminal(to)} THEN now() ELSE t.finished_at END,
         cancel_claimed_at = CASE WHEN ${patch.clearCancelClaim ?? false} THEN NULL ELSE t.cancel_claimed_at END
-      FROM prev WHERE t.id = prev.id
-      RETURNING t.*, prev.status AS prev_status
+      WHERE t.id = ${id}::uuid AND t.deleted_at IS NULL AND t.status::text = ANY(${[...from]}::text[]) ${providerGuard}
+      RETURNING new.*, old.status AS prev_status
     ), ev AS (
       INSERT INTO job_events (job_id, kind, from_status, to_status, actor, reason, metadata)
       SELECT id, 'status_change', prev_status, status, ${actor}, ${args.reason ?? null}, ${eventMetadata}::jsonb
