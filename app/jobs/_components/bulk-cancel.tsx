@@ -85,7 +85,7 @@ export function BulkCancelDialog({ selection, count, onDone }: { selection: Sele
         Cancel {count ?? "all matching"} {count === 1 ? "job" : "jobs"}
       </Button>
       {open ? (
-        <DialogContent title={results ? "Bulk cancel: results" : `Cancel ${count ?? "all matching"} jobs?`} wide>
+        <DialogContent title={results ? "Bulk cancel: results" : `Cancel ${count ?? plan?.results.length ?? "all matching"} jobs?`} wide>
           {dryRun.isPending ? (
             <p className="flex items-center gap-2 text-sm text-slate-600">
               <LoaderCircle aria-hidden className="size-4 animate-spin" /> Checking what would happen (dry run)…
