@@ -1,4 +1,4 @@
-import { defaultKeyHasher } from "@better-auth/api-key";
+import { createHash } from "node:crypto";
 import type { Db } from "../db";
 import { AppError } from "../errors";
 import { asRole, lowerRole, type Actor } from "./actor";
@@ -11,8 +11,18 @@ type KeyRow = { id: string; name: string | null; key_role: string; owner_id: str
 const INVALID_KEY = "The API key is not valid, expired or revoked.";
 
 /**
+ * How better-auth's API-key plugin stores a key (its defaultKeyHasher:
+ * SHA-256, base64url without padding), computed synchronously: the plugin's
+ * WebCrypto digest is a thread-pool round per request, and it was up to a
+ * sixth of a REST cancel's CPU samples. tests/unit/api-key-hash.test.ts keeps the two equal.
+ */
+export function hashApiKey(key: string): string {
+  return createHash("sha256").update(key).digest("base64url");
+}
+
+/**
  * Verifies an API key — stored hashed by better-auth's API-key plugin, hashed
- * here with the plugin's own hasher — in one read. It runs on every API call:
+ * here as the plugin hashes it (hashApiKey) — in one read. It runs on every API call:
  * better-auth's own verifyApiKey takes four statements, two of them writes.
  *
  * The role comes from api_key_grants (only the server writes it), lowered to
@@ -21,7 +31,7 @@ const INVALID_KEY = "The API key is not valid, expired or revoked.";
  * reach every instance within that, and this instance's own at once.
  */
 export async function authenticateApiKey({ db, key }: { db: Db; key: string }): Promise<Actor> {
-  const hashed = await defaultKeyHasher(key);
+  const hashed = hashApiKey(key);
   const cached = cachedKey(db, hashed);
   if (cached) return cached;
   const readGeneration = keyCacheGeneration();
