@@ -22,12 +22,13 @@ const isGuarded = (s: JobStatus): s is (typeof GUARDED_STATUSES)[number] => (GUA
  * person's; one that could not reach the provider stays pending and is done by
  * the next evaluation (a killed worker's too), unless the job moved meanwhile.
  */
-export async function evaluateGuardrails(args: { db: Db; provider: FinetuningProvider; jobId: string; now?: Date }): Promise<void> {
+/** Answers whether a trip's action was attempted (so the job may have moved). */
+export async function evaluateGuardrails(args: { db: Db; provider: FinetuningProvider; jobId: string; now?: Date }): Promise<boolean> {
   const { db, jobId } = args;
   const row = await findJobRow(db, jobId);
-  if (!row || !isGuarded(row.status)) return;
+  if (!row || !isGuarded(row.status)) return false;
   const guardrails = readGuardrails(row.guardrails);
-  if (!hasGuardrails(guardrails)) return;
+  if (!hasGuardrails(guardrails)) return false;
 
   const facts = await readFacts(db, row.id, row.status, row.createdAt, toWireJob(row).cost.so_far_usd, guardrails.divergence?.window ?? 1, args.now ?? new Date());
   const tripped = new Set(readTrips(row.guardrailTrips).map((t) => t.rule));
@@ -38,6 +39,7 @@ export async function evaluateGuardrails(args: { db: Db; provider: FinetuningPro
   // Stops first: a job that is cancelled needs no pause.
   const pending = readTrips(fresh?.guardrailTrips).filter((t) => t.outcome === "pending").sort((a, b) => rank(a) - rank(b));
   for (const trip of pending) await carryOut({ ...args, trip });
+  return pending.length > 0;
 }
 
 const rank = (t: GuardrailTrip) => (t.action === "cancel" ? 0 : t.action === "pause" ? 1 : 2);

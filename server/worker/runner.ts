@@ -44,7 +44,7 @@ export async function startWorker({ db, provider, concurrency = 4, pollMs = 1_00
         // Guardrails are checked as each step brings the metrics in; one that
         // stopped the job has its clean-up step taken at once. A failed check
         // does not fail the step: the sweep checks again.
-        if (result.next === "later" && (await evaluateGuardrails({ db, provider, jobId }).then(() => true, logGuardrailError(jobId)))) {
+        if (result.next === "later" && (await evaluateGuardrails({ db, provider, jobId }).catch(logGuardrailError(jobId)))) {
           const after = await db.finetuningJob.findUnique({ where: { id: jobId }, select: { status: true } });
           if (after && !GUARDED.has(after.status)) result = { next: "now" };
         }
