@@ -3,6 +3,8 @@ import { closeLiveFeeds } from "../finetuning/changes";
 import { createHealthHandler, HEALTH_PATH, READY_PATH } from "../health/handler";
 import { instrumentRequest } from "../metrics/http";
 import { listenHttp, tuneHttpServer } from "./listen";
+import { routedPath } from "./path";
+import { errorResponse } from "./rest/errors";
 import { secureRequest } from "./security-headers";
 import { createTrpcNodeHandler, TRPC_ENDPOINT } from "./trpc";
 
@@ -49,8 +51,15 @@ export async function serveProduct(opts: ServeOptions): Promise<ProductServer> {
       if (draining) res.setHeader("connection", "close");
       instrumentRequest(req, res);
       secureRequest(req, res); // security headers on every answer; the client's address from the socket
-      const url = req.url ?? "/";
-      const mount = mounts.find((m) => url.startsWith(m.prefix));
+      // Routed on the path Next would route on, so no spelling of an API path slips past its guards.
+      const routed = routedPath(req.url ?? "/");
+      if (!routed.ok) {
+        const refused = errorResponse("BAD_REQUEST", routed.reason, { headers: { connection: "close" } });
+        res.writeHead(refused.status, refused.headers);
+        return void res.end(refused.body);
+      }
+      req.url = routed.url;
+      const mount = mounts.find((m) => routed.pathname.startsWith(m.prefix));
       return (mount?.handler ?? opts.pages)(req, res);
     }),
   );

@@ -7,6 +7,8 @@ import { authenticateBeforeBody, hasCredentials } from "../auth/caller";
 import { db } from "../db";
 import { AppError, ERROR_HTTP_STATUS, GENERIC_INTERNAL_MESSAGE } from "../errors";
 import { headersOf, originOf } from "./node-request";
+import { safeDecode } from "./path";
+import { bufferedRequest } from "./body";
 import { createContext } from "../trpc/init";
 import { appRouter } from "../trpc/root";
 import type { Actor } from "../auth/actor";
@@ -36,16 +38,26 @@ function bodyLimitOf(pathname: string): number {
 const tooLarge = (limit: number) => new AppError("BAD_REQUEST", `The body is larger than ${Math.round(limit / 1024 / 1024)} MiB.`);
 
 /** For Next's route handler (app/api/trpc/[trpc]/route.ts). */
-export async function handleTrpcFetch(req: Request): Promise<Response> {
-  const declared = Number(req.headers.get("content-length") ?? 0);
-  const limit = bodyLimitOf(new URL(req.url).pathname);
-  if (declared > limit) return errorResponse(req.url, tooLarge(limit), 413);
+export async function handleTrpcFetch(request: Request): Promise<Response> {
+  // The node handler's guards: credentials from the headers first, then the body within its limit.
+  let actor: Actor | undefined;
+  if (hasCredentials(request.headers) || request.method !== "GET") {
+    try {
+      actor = await authenticateBeforeBody({ db: db(), headers: request.headers });
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      return errorResponse(request.url, error, ERROR_HTTP_STATUS[error.code]);
+    }
+  }
+  const limit = bodyLimitOf(new URL(request.url).pathname);
+  const req = await bufferedRequest(request, limit);
+  if (!req) return errorResponse(request.url, tooLarge(limit), 413);
   return fetchRequestHandler({
     endpoint: TRPC_ENDPOINT,
     req,
     router: appRouter,
     maxBatchSize: MAX_BATCH_CALLS,
-    createContext: () => createContext({ headers: req.headers, requestOrigin: new URL(req.url).origin }),
+    createContext: () => createContext({ headers: req.headers, requestOrigin: new URL(req.url).origin, actor }),
     responseMeta,
   });
 }
@@ -62,7 +74,7 @@ const STATUS_CODE: Partial<Record<number, keyof typeof TRPC_ERROR_CODES_BY_KEY>>
 function errorResponse(url: string, error: AppError, status: number): Response {
   const { pathname, searchParams } = new URL(url, "http://localhost");
   const code = STATUS_CODE[status] ?? "INTERNAL_SERVER_ERROR";
-  const paths = decodeURIComponent(pathname.slice(TRPC_ENDPOINT.length + 1)).split(",");
+  const paths = (safeDecode(pathname.slice(TRPC_ENDPOINT.length + 1)) ?? "").split(",");
   const message = status >= 500 && status !== 503 ? GENERIC_INTERNAL_MESSAGE : error.message;
   const one = (path: string) => ({
     error: { message, code: TRPC_ERROR_CODES_BY_KEY[code], data: { code, httpStatus: status, path, field: null, retryAfterSeconds: error.retryAfterSeconds ?? null } },

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { safeDecode } from "../http/path";
 import { metrics } from "./registry";
 
 // Route labels must be few: ids become {id}, tRPC calls are named by
@@ -10,7 +11,7 @@ const API_PREFIXES = ["/api/health", "/api/ready", "/api/openapi.json", "/api/au
 export function routeLabel(url: string): string {
   const pathname = url.split("?")[0] ?? "/";
   if (pathname.startsWith("/api/trpc/")) {
-    const procedures = decodeURIComponent(pathname.slice("/api/trpc/".length)).split(",");
+    const procedures = (safeDecode(pathname.slice("/api/trpc/".length)) ?? "?").split(",");
     return `trpc ${[...new Set(procedures)].sort().join(",").slice(0, 200)}`;
   }
   if (pathname.startsWith("/api/v1/")) {

@@ -1,9 +1,13 @@
+import { createServer } from "node:http";
 import { toNodeHandler } from "better-auth/node";
 import { createApiKey, createUser } from "../../server/auth/admin";
 import type { Role } from "../../server/auth/actor";
 import { handleAuthRequest } from "../../server/auth/auth-route";
 import { restMounts } from "../../server/http/mounts";
 import { serveProduct } from "../../server/http/serve";
+import { handleTrpcFetch } from "../../server/http/trpc";
+import { handleRestFetch } from "../../server/http/rest/fetch";
+import { listenHttp } from "../../server/http/listen";
 
 export type SecureApp = { origin: string; close(): Promise<void> };
 
@@ -23,6 +27,31 @@ export async function startSecureApp(): Promise<SecureApp> {
     shutdownTimeoutMs: 1_000,
   });
   return { origin: `http://127.0.0.1:${server.port}`, close: () => server.close() };
+}
+
+/**
+ * The fetch adapters Next's route handlers export (app/api/trpc, app/api/v1,
+ * app/api/auth), served alone as under `next start`: the same guards must
+ * hold without the app server in front.
+ */
+export async function startFetchAdapters(): Promise<SecureApp> {
+  const trpcHandler = toNodeHandler(handleTrpcFetch);
+  const restHandler = toNodeHandler(handleRestFetch);
+  const authHandler = toNodeHandler(handleAuthRequest);
+  const server = createServer((req, res) => {
+    const url = req.url ?? "/";
+    const handler = url.startsWith("/api/trpc/") ? trpcHandler : url.startsWith("/api/auth/") ? authHandler : restHandler;
+    void handler(req, res);
+  });
+  const port = await listenHttp(server, 0, "127.0.0.1");
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 /** The origin browsers use (APP_URL in tests): better-auth and the CSRF check trust it. */

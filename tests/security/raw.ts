@@ -1,4 +1,5 @@
 import { request } from "node:http";
+import { connect } from "node:net";
 
 export type RawAnswer = { status: number; headers: Record<string, string | string[] | undefined>; body: string };
 
@@ -51,5 +52,37 @@ export function requestFrom(opts: { origin: string; method: string; path: string
     });
     req.on("error", reject);
     req.end(opts.body);
+  });
+}
+
+/**
+ * A request whose target is sent byte for byte (no client-side URL
+ * normalisation: `/api/./trpc` stays as written), its body chunked: `sent`
+ * bytes now and never the end. The status line's code, or 0 when the server
+ * gave no answer within `waitMs` (it was reading the body).
+ */
+export function rawChunkedRequest(opts: { origin: string; method: string; target: string; headers?: Record<string, string>; sent: number; waitMs?: number }): Promise<{ status: number; body: string }> {
+  const url = new URL(opts.origin);
+  return new Promise((resolve) => {
+    const socket = connect(Number(url.port), url.hostname, () => {
+      const headers = Object.entries({ "content-type": "application/json", ...opts.headers })
+        .map(([name, value]) => `${name}: ${value}\r\n`)
+        .join("");
+      socket.write(`${opts.method} ${opts.target} HTTP/1.1\r\nHost: ${url.host}\r\n${headers}Transfer-Encoding: chunked\r\n\r\n`);
+      if (opts.sent) socket.write(`${opts.sent.toString(16)}\r\n${" ".repeat(opts.sent)}\r\n`);
+    });
+    let out = "";
+    const finish = () => {
+      clearTimeout(timer);
+      socket.destroy();
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(out)?.[1] ?? 0);
+      resolve({ status, body: out.slice(out.indexOf("\r\n\r\n") + 4) });
+    };
+    const timer = setTimeout(finish, opts.waitMs ?? 3000);
+    socket.on("data", (data: Buffer) => {
+      out += data.toString("utf8");
+      if (/\r\n\r\n/.test(out) && (out.includes("}") || /content-length: 0/i.test(out))) setTimeout(finish, 50);
+    });
+    socket.on("error", finish);
   });
 }

@@ -4,6 +4,7 @@ import { db } from "../../db";
 import { errorResponse, responseFromAppError, type RestResponse } from "./errors";
 import { handleRestRequest } from "./handler";
 import { acceptsBody, bodyLimitFor } from "./request";
+import { readLimited, tooLargeMessage } from "../body";
 
 function toResponse(response: RestResponse, method: string): Response {
   return new Response(method === "HEAD" ? null : response.body, { status: response.status, headers: response.headers });
@@ -18,9 +19,9 @@ export async function handleRestFetch(req: Request): Promise<Response> {
     const refused = await refusalBeforeBody({ db: db(), headers: req.headers });
     if (refused) return toResponse(responseFromAppError(refused), req.method);
     const limit = bodyLimitFor(url.pathname);
-    if (Number(req.headers.get("content-length") ?? 0) > limit) return toResponse(errorResponse("PAYLOAD_TOO_LARGE", "The body is too large."), req.method);
-    body = await req.text();
-    if (Buffer.byteLength(body, "utf8") > limit) return toResponse(errorResponse("PAYLOAD_TOO_LARGE", "The body is too large."), req.method);
+    const buffered = Number(req.headers.get("content-length") ?? 0) > limit ? null : await readLimited(req.body as AsyncIterable<Uint8Array> | null, limit);
+    if (buffered === null) return toResponse(errorResponse("PAYLOAD_TOO_LARGE", tooLargeMessage(limit), { headers: { connection: "close" } }), req.method);
+    body = buffered.toString("utf8");
   }
   return toResponse(await handleRestRequest({ method: req.method, url, headers: req.headers, body, requestOrigin: url.origin }), req.method);
 }

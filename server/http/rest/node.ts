@@ -7,19 +7,13 @@ import { refusalBeforeBody } from "../../auth/caller";
 import { db } from "../../db";
 import { acceptsBody, bodyLimitFor } from "./request";
 import { headersOf, originOf } from "../node-request";
+import { readLimited } from "../body";
 
 /** The body as text; null when it is over the limit. */
 async function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
   const declared = Number(req.headers["content-length"] ?? 0);
   if (declared > limit) return null;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) return null;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+  return (await readLimited(req, limit))?.toString("utf8") ?? null;
 }
 
 function send(res: ServerResponse, response: RestResponse): void {
