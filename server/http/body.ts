@@ -37,5 +37,5 @@ export async function bufferedRequest(req: Request, limit: number): Promise<Requ
   const headers = new Headers(req.headers);
   headers.delete("transfer-encoding");
   headers.set("content-length", String(body.length));
-  return new Request(req.url, { method: req.method, headers, body, signal: req.signal });
+  return new Request(req.url, { method: req.method, headers, body: Uint8Array.from(body), signal: req.signal });
 }

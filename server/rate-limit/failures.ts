@@ -12,7 +12,10 @@ const WINDOW_SECONDS = 60;
 
 export type FailureLimit = { subject: string; max: number };
 
-export const SIGN_IN_FAILURES_PER_ACCOUNT = 5;
+// Wrong passwords for one account from one address; from all addresses a
+// higher limit, so a guesser elsewhere cannot lock the real user out with 5.
+export const SIGN_IN_FAILURES_PER_ACCOUNT_AND_ADDRESS = 5;
+export const SIGN_IN_FAILURES_PER_ACCOUNT = 50;
 export const SIGN_IN_FAILURES_PER_ADDRESS = 20;
 export const BAD_CREDENTIALS_PER_ADDRESS = 100;
 
@@ -61,4 +64,48 @@ export async function recordFailure({ db, limits, message }: { db: Db; limits: F
     if (row && row.count > limit.max) return refusal(message, row.oldest);
   }
   return null;
+}
+
+export type Reservation = { subjects: string[]; windowStart: Date };
+
+/**
+ * Counts one attempt against each subject before it is tried, and refuses it
+ * (taking the count back) when that passes a limit. Each subject's bucket row
+ * is locked by the increment, so concurrent attempts get distinct counts: at
+ * most `max` attempts are ever in flight or failed within the window, however
+ * many arrive at once. Keep the reservation when the attempt failed; release
+ * it when it succeeded (or was no attempt at all).
+ */
+export async function reserveAttempt({ db, limits, message }: { db: Db; limits: FailureLimit[]; message: string }): Promise<Reservation> {
+  const subjects = limits.map((l) => l.subject);
+  const rows = await db.$queryRaw<Array<{ subject: string; window_start: Date; count: number; oldest: Date }>>`
+    WITH bumped AS (
+      INSERT INTO rate_limit_buckets AS b (subject, window_start, count)
+      SELECT s, to_timestamp(floor(extract(epoch FROM now()) / ${BUCKET_SECONDS}) * ${BUCKET_SECONDS}), 1 FROM unnest(${subjects}::text[]) AS s
+      ON CONFLICT (subject, window_start) DO UPDATE SET count = b.count + 1
+      RETURNING b.subject, b.window_start, b.count
+    )
+    SELECT bumped.subject, bumped.window_start,
+      (bumped.count + coalesce((SELECT sum(o.count) FROM rate_limit_buckets o
+        WHERE o.subject = bumped.subject AND o.window_start <> bumped.window_start
+          AND o.window_start > now() - make_interval(secs => ${WINDOW_SECONDS})), 0))::int AS count,
+      coalesce((SELECT min(o.window_start) FROM rate_limit_buckets o
+        WHERE o.subject = bumped.subject AND o.window_start > now() - make_interval(secs => ${WINDOW_SECONDS})), bumped.window_start) AS oldest
+    FROM bumped`;
+  const reservation = { subjects, windowStart: rows[0]?.window_start ?? new Date() };
+  for (const limit of limits) {
+    const row = rows.find((r) => r.subject === limit.subject);
+    if (row && row.count > limit.max) {
+      await releaseAttempt({ db, reservation });
+      throw refusal(message, row.oldest);
+    }
+  }
+  return reservation;
+}
+
+/** Takes a reserved attempt back (it succeeded, or was refused before being tried). */
+export async function releaseAttempt({ db, reservation }: { db: Db; reservation: Reservation }): Promise<void> {
+  await db.$executeRaw`
+    UPDATE rate_limit_buckets SET count = greatest(count - 1, 0)
+    WHERE subject = ANY(${reservation.subjects}) AND window_start = ${reservation.windowStart}`;
 }
