@@ -1,35 +1,47 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { normalizePath } from "trpc-to-openapi";
 import { safeDecode } from "../http/path";
 import { metrics } from "./registry";
+import { collectRoutes, type RestRoute } from "../http/rest/routes";
+import { appRouter } from "../trpc/root";
 
-// Route labels must be few: ids become {id}, tRPC calls are named by
-// procedure, pages by their first path segment, anything else is "other".
-const ID_SEGMENT = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d+|[A-Za-z]+[-_][A-Za-z0-9_-]{8,})$/i;
-const PAGES = new Set(["", "jobs", "connections", "sign-in", "docs", "settings", "keys", "webhooks", "account"]);
+// Route labels must be few whatever clients send: REST paths are labelled by
+// their route template, tRPC calls by procedure (a batch of several is one
+// label), pages by their page; any other path is "other".
+const PAGES = ["/", "/connections", "/docs/api", "/jobs", "/jobs/{id}", "/settings", "/settings/api-keys", "/settings/users", "/settings/webhooks", "/sign-in", "/sign-in/new-password"];
 const API_PREFIXES = ["/api/health", "/api/ready", "/api/openapi.json", "/api/auth"];
+
+let known: { routes: RestRoute[]; procedures: Set<string> } | undefined;
+function knownRoutes() {
+  known ??= { routes: collectRoutes(appRouter), procedures: new Set(Object.keys(appRouter._def.procedures)) };
+  return known;
+}
+
+function pageLabel(pathname: string): string | undefined {
+  const segments = pathname.split("/").filter(Boolean);
+  return PAGES.find((page) => {
+    const parts = page.split("/").filter(Boolean);
+    return parts.length === segments.length && parts.every((part, i) => part === "{id}" || part === segments[i]);
+  });
+}
 
 export function routeLabel(url: string): string {
   const pathname = url.split("?")[0] ?? "/";
   if (pathname.startsWith("/api/trpc/")) {
-    const procedures = (safeDecode(pathname.slice("/api/trpc/".length)) ?? "?").split(",");
-    return `trpc ${[...new Set(procedures)].sort().join(",").slice(0, 200)}`;
+    const { procedures } = knownRoutes();
+    const called = new Set((safeDecode(pathname.slice("/api/trpc/".length)) ?? "").split(","));
+    if (![...called].every((name) => procedures.has(name))) return "trpc other";
+    return called.size === 1 ? `trpc ${[...called][0] ?? ""}` : "trpc batch";
   }
   if (pathname.startsWith("/api/v1/")) {
-    return pathname
-      .split("/")
-      .map((segment) => (ID_SEGMENT.test(segment) ? "{id}" : segment))
-      .join("/");
+    const path = normalizePath(pathname.slice("/api/v1".length));
+    const matched = knownRoutes().routes.find((route) => route.regExp.test(path));
+    return matched ? `/api/v1${matched.template.replace(/\{[^}]+\}/g, "{id}")}` : "/api/v1 other";
   }
   const api = API_PREFIXES.find((prefix) => pathname === prefix || pathname.startsWith(`${prefix}/`));
   if (api) return api;
   if (pathname.startsWith("/_next/")) return "/_next";
-  const first = pathname.split("/")[1] ?? "";
-  if (!PAGES.has(first)) return "other";
-  return pathname
-    .split("/")
-    .slice(0, 4)
-    .map((segment) => (ID_SEGMENT.test(segment) ? "{id}" : segment))
-    .join("/") || "/";
+  return pageLabel(pathname) ?? "other";
 }
 
 /** Counts and times the request by route, method and status once its response is done (or the client left). */
