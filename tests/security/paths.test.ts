@@ -16,7 +16,7 @@ afterAll(async () => {
 describe("review 1: a malformed escape in the path is answered, never a crash", () => {
   it("on /api/trpc, /api/v1 and a page, with and without credentials, and the server keeps answering", async () => {
     for (const path of ["/api/trpc/%E0%A4%A", "/api/trpc/finetuning.list,%E0%A4%A?batch=1", "/api/v1/finetunings/%E0%A4%A", "/jobs/%E0%A4%A"]) {
-      for (const headers of [{}, { authorization: `Bearer ${operatorKey}` }]) {
+      for (const headers of [{}, { authorization: `Bearer ${operatorKey}` }] as Array<Record<string, string>>) {
         for (const method of ["GET", "POST"]) {
           const response = await fetch(`${app.origin}${path}`, { method, headers, body: method === "POST" ? "{}" : undefined });
           await response.text();
