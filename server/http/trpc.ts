@@ -1,9 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { Readable } from "node:stream";
 import type { TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
-import { authenticateBeforeBody, hasCredentials } from "../auth/caller";
+import { authenticateBeforeBody, callerSubject, hasCredentials } from "../auth/caller";
+import { isValidIdempotencyKey, MAX_IDEMPOTENCY_KEY_LENGTH, runIdempotently } from "../idempotency/service";
 import { db } from "../db";
 import { AppError, ERROR_HTTP_STATUS, GENERIC_INTERNAL_MESSAGE } from "../errors";
 import { headersOf, originOf } from "./node-request";
@@ -52,17 +54,59 @@ export async function handleTrpcFetch(request: Request): Promise<Response> {
   const limit = bodyLimitOf(new URL(request.url).pathname);
   const req = await bufferedRequest(request, limit);
   if (!req) return errorResponse(request.url, tooLarge(limit), 413);
-  return fetchRequestHandler({
-    endpoint: TRPC_ENDPOINT,
-    req,
-    router: appRouter,
-    maxBatchSize: MAX_BATCH_CALLS,
-    createContext: () => createContext({ headers: req.headers, requestOrigin: new URL(req.url).origin, actor }),
-    responseMeta,
-  });
+  const run = () =>
+    fetchRequestHandler({
+      endpoint: TRPC_ENDPOINT,
+      req,
+      router: appRouter,
+      maxBatchSize: MAX_BATCH_CALLS,
+      createContext: () => createContext({ headers: req.headers, requestOrigin: new URL(req.url).origin, actor }),
+      responseMeta,
+    });
+  const key = req.headers.get("idempotency-key");
+  return key === null || req.method !== "POST" || !actor ? run() : runWithIdempotencyKey(req, actor, key, run);
+}
+
+/**
+ * A mutation sent with an Idempotency-Key runs once per caller and key, as on
+ * REST (the same store and rules): a retry with the same request replays the
+ * first answer, a different request under the same key is a 422.
+ */
+async function runWithIdempotencyKey(req: Request, actor: Actor, key: string, run: () => Promise<Response>): Promise<Response> {
+  if (!isValidIdempotencyKey(key)) {
+    return errorResponse(req.url, new AppError("BAD_REQUEST", `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters.`), 400);
+  }
+  const scope = callerSubject(actor);
+  if (!scope) return run();
+  const { pathname, search } = new URL(req.url);
+  // The transport is part of the request: a key reused on REST is another request.
+  const fingerprint = `trpc ${pathname}${search} ${await req.clone().text()}`;
+  let result;
+  try {
+    result = await runIdempotently({
+      db: db(),
+      scope,
+      key,
+      fingerprint,
+      execute: async () => {
+        const response = await run();
+        return { status: response.status, body: await response.text(), headers: response.headers };
+      },
+    });
+  } catch (error) {
+    // The key was used for another request (422), or its first request still runs (409).
+    if (!(error instanceof AppError)) throw error;
+    return errorResponse(req.url, error, ERROR_HTTP_STATUS[error.code]);
+  }
+  const { status, body } = result.response;
+  const headers = result.replayed ? new Headers({ "content-type": "application/json", "idempotent-replayed": "true" }) : result.response.headers;
+  return new Response(body, { status, headers });
 }
 
 const STATUS_CODE: Partial<Record<number, keyof typeof TRPC_ERROR_CODES_BY_KEY>> = {
+  400: "BAD_REQUEST",
+  409: "CONFLICT",
+  422: "UNPROCESSABLE_CONTENT",
   401: "UNAUTHORIZED",
   403: "FORBIDDEN",
   413: "PAYLOAD_TOO_LARGE",
@@ -92,6 +136,11 @@ async function send(res: ServerResponse, response: Response): Promise<void> {
 
 type Handler = ReturnType<typeof createHTTPHandler>;
 
+function webRequestOf(req: IncomingMessage): Request {
+  const body = Readable.toWeb(req) as ReadableStream<Uint8Array>;
+  return new Request(`${originOf(req) ?? "http://localhost"}${req.url ?? "/"}`, { method: req.method, headers: headersOf(req), body, duplex: "half" } as RequestInit);
+}
+
 /**
  * The same router on Node's own HTTP stack: the app server routes /api/trpc
  * here directly, skipping Next's request handling on the hot path.
@@ -115,6 +164,8 @@ export function createTrpcNodeHandler(): (req: IncomingMessage, res: ServerRespo
   const importing = make(MAX_IMPORT_BODY_BYTES);
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    // Idempotent mutations take the fetch path, where the answer is a value to store and replay.
+    if (req.method === "POST" && req.headers["idempotency-key"] !== undefined) return send(res, await handleTrpcFetch(webRequestOf(req)));
     const url = req.url ?? "/";
     const pathname = url.split("?")[0] ?? url;
     const headers = headersOf(req);

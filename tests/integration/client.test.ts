@@ -231,6 +231,20 @@ describe("the client's errors, retries and timeout", () => {
     }
   });
 
+  it("a create repeated with the same Idempotency-Key makes one job and replays its answer; another request under that key is a 422", async () => {
+    const client = createFinetuningClient({ url: `${api.origin}/`, apiKey: operator });
+    const { connection } = await makeConnection(db(), { goldenRecords: 12 });
+    const key = randomUUID();
+    const first = await client.finetuning.create.mutate({ db_connection_id: connection.id, alias: "once" }, { context: { idempotencyKey: key } });
+    const again = await client.finetuning.create.mutate({ db_connection_id: connection.id, alias: "once" }, { context: { idempotencyKey: key } });
+    expect(again).toEqual(first);
+    expect(await db().finetuningJob.count({ where: { dbConnectionId: connection.id } })).toBe(1);
+    await expect(client.finetuning.create.mutate({ db_connection_id: connection.id, alias: "another" }, { context: { idempotencyKey: key } })).rejects.toMatchObject({
+      code: "UNPROCESSABLE_CONTENT",
+    });
+    expect(await db().finetuningJob.count({ where: { dbConnectionId: connection.id } })).toBe(1);
+  });
+
   it("gives up after timeoutMs with the TIMEOUT code", async () => {
     const silent = createServer(() => {}); // accepts, never answers
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
