@@ -37,10 +37,13 @@ function bodyLimitOf(pathname: string): number {
 }
 
 // The status (413) says what is wrong; the code is only carried along.
+// tRPC's adapters decode the path unguarded; a malformed escape must be a 400, not a thrown URIError.
+const malformedPath = () => new AppError("BAD_REQUEST", "The path has a malformed percent-escape.");
 const tooLarge = (limit: number) => new AppError("BAD_REQUEST", `The body is larger than ${Math.round(limit / 1024 / 1024)} MiB.`);
 
 /** For Next's route handler (app/api/trpc/[trpc]/route.ts). */
 export async function handleTrpcFetch(request: Request): Promise<Response> {
+  if (safeDecode(new URL(request.url).pathname) === null) return errorResponse(request.url, malformedPath(), 400);
   // The node handler's guards: credentials from the headers first, then the body within its limit.
   let actor: Actor | undefined;
   if (hasCredentials(request.headers) || request.method !== "GET") {
@@ -164,6 +167,7 @@ export function createTrpcNodeHandler(): (req: IncomingMessage, res: ServerRespo
   const importing = make(MAX_IMPORT_BODY_BYTES);
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (safeDecode((req.url ?? "/").split("?")[0] ?? "") === null) return send(res, errorResponse(req.url ?? "/", malformedPath(), 400));
     // Idempotent mutations take the fetch path, where the answer is a value to store and replay.
     if (req.method === "POST" && req.headers["idempotency-key"] !== undefined) return send(res, await handleTrpcFetch(webRequestOf(req)));
     const url = req.url ?? "/";

@@ -1,4 +1,7 @@
 import "../helpers/env";
+import { createServer } from "node:http";
+import { listenHttp } from "../../server/http/listen";
+import { createTrpcNodeHandler } from "../../server/http/trpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keyFor, startFetchAdapters, startSecureApp, type SecureApp } from "./app";
 import { rawChunkedRequest } from "./raw";
@@ -26,6 +29,30 @@ describe("review 1: a malformed escape in the path is answered, never a crash", 
     }
     // Still alive, and the metrics listener did not throw either.
     expect((await fetch(`${app.origin}/api/health`)).status).toBe(200);
+  });
+});
+
+describe("review 1: the tRPC handlers on their own answer a malformed escape with a 400", () => {
+  it("the node handler (as the app server mounts it) and Next's route handler", async () => {
+    const handler = createTrpcNodeHandler();
+    const server = createServer((req, res) => handler(req, res));
+    const port = await listenHttp(server, 0, "127.0.0.1");
+    const next = await startFetchAdapters();
+    try {
+      for (const origin of [`http://127.0.0.1:${port}`, next.origin]) {
+        for (const headers of [{}, { authorization: `Bearer ${operatorKey}` }] as Array<Record<string, string>>) {
+          for (const method of ["GET", "POST"]) {
+            const response = await fetch(`${origin}/api/trpc/%E0%A4%A`, { method, headers, body: method === "POST" ? "{}" : undefined });
+            expect(response.status, `${origin} ${method}`).toBe(400);
+            expect(JSON.stringify(await response.json())).toContain("malformed");
+          }
+        }
+      }
+    } finally {
+      server.closeAllConnections();
+      server.close();
+      await next.close();
+    }
   });
 });
 
