@@ -1,7 +1,6 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useIsolatedDatabase } from "../helpers/isolated-db";
+import { processGroup } from "../helpers/processes";
 import { startSandbox, type Sandbox } from "../../server/provider/sandbox";
 import { providerFor, uploadProcessedFile } from "../helpers/provider";
 import { waitFor } from "../helpers/worker";
@@ -9,34 +8,20 @@ import { waitFor } from "../helpers/worker";
 // Guardrails survive a worker SIGKILL: the real worker process (`npm run
 // worker`) trips a guardrail whose cancel cannot reach the provider, is
 // killed, and the next worker carries the cancel out — once.
-const ROOT = path.resolve(import.meta.dirname, "../..");
 let sandbox: Sandbox;
 let databaseUrl: string;
-const workers: ChildProcess[] = [];
+const processes = processGroup();
 
-function startWorkerProcess(): ChildProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl, OPENAI_API_KEY: "sk-sandbox", OPENAI_BASE_URL: sandbox.url, WORKER_POLL_MS: "500" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  workers.push(child);
-  return child;
-}
-
-async function stopWorkerProcess(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill(signal);
-  await exited;
-}
+const startWorkerProcess = () =>
+  processes.start("scripts/worker.ts", { DATABASE_URL: databaseUrl, OPENAI_API_KEY: "sk-sandbox", OPENAI_BASE_URL: sandbox.url, WORKER_POLL_MS: "500" });
+const stopWorkerProcess = processes.stop;
 
 beforeAll(async () => {
   databaseUrl = await useIsolatedDatabase();
   sandbox = await startSandbox({ timings: { fileProcessingMs: 50, validatingMs: 50, queuedMs: 50, runningMs: Infinity } });
 });
 afterAll(async () => {
-  for (const child of workers) await stopWorkerProcess(child, "SIGTERM");
+  await processes.stopAll();
   await sandbox.close();
 });
 

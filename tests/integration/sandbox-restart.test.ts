@@ -2,51 +2,38 @@
 // OPENAI_API_KEY serves its own front of the sandbox over the database. Stop it
 // while a job is running at the provider and start it again: the job runs on
 // to its end (it used to fail: "The provider no longer knows job ftjob-…").
-import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../server/provider/sandbox";
 import { useIsolatedDatabase } from "../helpers/isolated-db";
+import { processGroup } from "../helpers/processes";
 import { waitFor } from "../helpers/worker";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
 let databaseUrl: string;
 let observer: Sandbox | undefined;
-const workers: ChildProcess[] = [];
+const processes = processGroup();
 
-function startWorkerProcess(): Promise<ChildProcess> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATABASE_URL: databaseUrl,
-    WORKER_POLL_MS: "300",
-    SANDBOX_TIMINGS: JSON.stringify({ fileProcessingMs: 100, validatingMs: 200, queuedMs: 200, runningMs: 6_000 }),
-  };
-  delete env.OPENAI_API_KEY;
-  delete env.OPENAI_BASE_URL;
-  delete env.METRICS_PORT;
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-  workers.push(child);
-  child.stderr?.on("data", (chunk: Buffer) => process.stderr.write(`[worker ${child.pid}] ${chunk.toString()}`));
-  return new Promise((resolve, reject) => {
-    child.stdout?.on("data", (chunk: Buffer) => {
-      if (/Worker \d+ running/.test(chunk.toString())) resolve(child);
-    });
-    child.once("exit", (code) => reject(new Error(`worker exited with ${code}`)));
-  });
+async function startWorkerProcess() {
+  const { child } = await processes.startUntil(
+    "scripts/worker.ts",
+    {
+      DATABASE_URL: databaseUrl,
+      WORKER_POLL_MS: "300",
+      SANDBOX_TIMINGS: JSON.stringify({ fileProcessingMs: 100, validatingMs: 200, queuedMs: 200, runningMs: 6_000 }),
+      OPENAI_API_KEY: undefined,
+      OPENAI_BASE_URL: undefined,
+      METRICS_PORT: undefined,
+    },
+    /Worker \d+ running/,
+  );
+  return child;
 }
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGTERM");
-  await exited;
-}
+const stop = processes.stop;
 
 beforeAll(async () => {
   databaseUrl = await useIsolatedDatabase();
 });
 afterAll(async () => {
-  for (const child of workers) await stop(child);
+  await processes.stopAll();
   await observer?.close();
   const { stopQueue } = await import("../../server/worker/queue");
   await stopQueue();

@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
 import { useIsolatedDatabase } from "../helpers/isolated-db";
+import { processGroup } from "../helpers/processes";
 import { startSandbox, type Sandbox } from "../../server/provider/sandbox";
 import { waitFor } from "../helpers/worker";
 import { startReceiver, type Receiver } from "./webhooks-receiver";
@@ -10,38 +9,22 @@ import { startReceiver, type Receiver } from "./webhooks-receiver";
 // The real worker process (`npm run worker`) killed with SIGKILL while a
 // delivery is on the wire: after a restart every message arrives, the one
 // that was cut off again with the same webhook-id and body.
-const ROOT = path.resolve(import.meta.dirname, "../..");
 let sandbox: Sandbox;
 let receiver: Receiver;
 let databaseUrl: string;
-const workers: ChildProcess[] = [];
+const processes = processGroup();
 
-function startWorkerProcess(): ChildProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      OPENAI_API_KEY: "sk-sandbox",
-      OPENAI_BASE_URL: sandbox.url,
-      WORKER_POLL_MS: "500",
-      WEBHOOK_ALLOW_PRIVATE: "1",
-      WEBHOOK_RETRY_BASE_MS: "50",
-      WEBHOOK_RETRY_MAX_MS: "500",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+const startWorkerProcess = () =>
+  processes.start("scripts/worker.ts", {
+    DATABASE_URL: databaseUrl,
+    OPENAI_API_KEY: "sk-sandbox",
+    OPENAI_BASE_URL: sandbox.url,
+    WORKER_POLL_MS: "500",
+    WEBHOOK_ALLOW_PRIVATE: "1",
+    WEBHOOK_RETRY_BASE_MS: "50",
+    WEBHOOK_RETRY_MAX_MS: "500",
   });
-  child.stderr?.on("data", (chunk: Buffer) => process.stderr.write(`[worker ${child.pid}] ${chunk.toString()}`));
-  workers.push(child);
-  return child;
-}
-
-async function stopWorkerProcess(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill(signal);
-  await exited;
-}
+const stopWorkerProcess = processes.stop;
 
 beforeAll(async () => {
   databaseUrl = await useIsolatedDatabase();
@@ -50,7 +33,7 @@ beforeAll(async () => {
   receiver = await startReceiver();
 });
 afterAll(async () => {
-  for (const child of workers) await stopWorkerProcess(child, "SIGTERM");
+  await processes.stopAll();
   await receiver.close();
   await sandbox.close();
 });

@@ -1,41 +1,25 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useIsolatedDatabase } from "../helpers/isolated-db";
+import { processGroup } from "../helpers/processes";
 import { startSandbox, type Sandbox } from "../../server/provider/sandbox";
 import { waitFor } from "../helpers/worker";
 
 // The real worker process (`npm run worker`) on the real queue: it runs jobs
 // to the end, and a worker killed mid-step leaves nothing broken behind.
-const ROOT = path.resolve(import.meta.dirname, "../..");
 let sandbox: Sandbox;
 let databaseUrl: string;
-const workers: ChildProcess[] = [];
+const processes = processGroup();
 
-function startWorkerProcess(): ChildProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl, OPENAI_API_KEY: "sk-sandbox", OPENAI_BASE_URL: sandbox.url, PROVIDER_TIMEOUT_MS: "5000", WORKER_POLL_MS: "500" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stderr?.on("data", (chunk: Buffer) => process.stderr.write(`[worker ${child.pid}] ${chunk.toString()}`));
-  workers.push(child);
-  return child;
-}
-
-async function stopWorkerProcess(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill(signal);
-  await exited;
-}
+const startWorkerProcess = () =>
+  processes.start("scripts/worker.ts", { DATABASE_URL: databaseUrl, OPENAI_API_KEY: "sk-sandbox", OPENAI_BASE_URL: sandbox.url, PROVIDER_TIMEOUT_MS: "5000", WORKER_POLL_MS: "500" });
+const stopWorkerProcess = processes.stop;
 
 beforeAll(async () => {
   databaseUrl = await useIsolatedDatabase();
   sandbox = await startSandbox({ timings: { fileProcessingMs: 100, validatingMs: 200, queuedMs: 200, runningMs: 1_000 } });
 });
 afterAll(async () => {
-  for (const child of workers) await stopWorkerProcess(child, "SIGTERM");
+  await processes.stopAll();
   const { stopQueue } = await import("../../server/worker/queue");
   await stopQueue();
   await sandbox.close();

@@ -4,71 +4,43 @@
 // workers; cancels go through either app; one app's live feed shows what was
 // done through the other; each job has exactly one provider job; and an app
 // process killed mid-load loses no cancel it acknowledged.
-import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Sandbox } from "../../server/provider/sandbox";
 import { useIsolatedDatabase } from "../helpers/isolated-db";
+import { processGroup, type ChildEnv } from "../helpers/processes";
 import { waitFor } from "../helpers/worker";
 import { ScenarioReport } from "./report";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
 const JOBS = 40;
 // Slow enough that cancels meet running jobs, fast enough that some finish first.
 const TIMINGS = { fileProcessingMs: 100, validatingMs: 300, queuedMs: 300, runningMs: 12_000 };
 
 let databaseUrl: string;
 let observer: Sandbox;
-const children: ChildProcess[] = [];
+const processes = processGroup();
 
-function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
+function childEnv(): ChildEnv {
+  return {
     DATABASE_URL: databaseUrl,
     SANDBOX_TIMINGS: JSON.stringify(TIMINGS),
     WORKER_POLL_MS: "300",
     PROVIDER_TIMEOUT_MS: "5000",
     NODE_ENV: "test",
+    // No OpenAI key: every process starts its front of the shared sandbox.
+    OPENAI_API_KEY: undefined,
+    OPENAI_BASE_URL: undefined,
+    METRICS_PORT: undefined, // no metrics listener per process here
   };
-  // No OpenAI key: every process starts its front of the shared sandbox.
-  delete env.OPENAI_API_KEY;
-  delete env.OPENAI_BASE_URL;
-  delete env.METRICS_PORT; // no metrics listener per process here
-  return env;
 }
 
-/** Spawns a process and resolves with the first stdout line matching `ready`. */
-function spawnUntil(script: string, ready: RegExp, name: string): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
-  const child = spawn(process.execPath, ["--import", "tsx", script], { cwd: ROOT, env: childEnv(), stdio: ["ignore", "pipe", "pipe"] });
-  children.push(child);
-  child.stderr?.on("data", (chunk: Buffer) => process.stderr.write(`[${name} ${child.pid}] ${chunk.toString()}`));
-  return new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`${name} did not start within 60 s: ${out}`)), 60_000);
-    child.stdout?.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = ready.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, match });
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`${name} exited with ${code} before it was ready: ${out}`)));
-  });
-}
-
-async function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill(signal);
-  await exited;
-}
+const spawnUntil = (script: string, ready: RegExp, name: string) => processes.startUntil(script, childEnv(), ready, name);
+const stop = processes.stop;
 
 beforeAll(async () => {
   databaseUrl = await useIsolatedDatabase();
 });
 afterAll(async () => {
-  for (const child of children) await stop(child, "SIGTERM");
+  await processes.stopAll();
   await observer?.close();
 });
 

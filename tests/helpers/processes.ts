@@ -1,0 +1,56 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+
+/** Variables over the test's own environment; `undefined` removes one (e.g. OPENAI_API_KEY, for the local sandbox). */
+export type ChildEnv = Record<string, string | undefined>;
+
+/**
+ * The product's real scripts (`npm run worker`, an app) run as child processes
+ * by a test, each with its stderr forwarded under its name. `stopAll` in
+ * afterAll ends the ones still running.
+ */
+export function processGroup() {
+  const children: ChildProcess[] = [];
+
+  function start(script: string, env: ChildEnv, name = "worker"): ChildProcess {
+    const merged: NodeJS.ProcessEnv = { ...process.env, ...env };
+    for (const [key, value] of Object.entries(env)) if (value === undefined) delete merged[key];
+    const child = spawn(process.execPath, ["--import", "tsx", script], { cwd: ROOT, env: merged, stdio: ["ignore", "pipe", "pipe"] });
+    child.stderr?.on("data", (chunk: Buffer) => process.stderr.write(`[${name} ${child.pid}] ${chunk.toString()}`));
+    children.push(child);
+    return child;
+  }
+
+  /** Starts a process and resolves with the first stdout match of `ready` (within a minute). */
+  function startUntil(script: string, env: ChildEnv, ready: RegExp, name = "worker"): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
+    const child = start(script, env, name);
+    return new Promise((resolve, reject) => {
+      let out = "";
+      const timer = setTimeout(() => reject(new Error(`${name} did not start within 60 s: ${out}`)), 60_000);
+      child.stdout?.on("data", (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = ready.exec(out);
+        if (match) {
+          clearTimeout(timer);
+          resolve({ child, match });
+        }
+      });
+      child.once("exit", (code) => reject(new Error(`${name} exited with ${code} before it was ready: ${out}`)));
+    });
+  }
+
+  async function stop(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill(signal);
+    await exited;
+  }
+
+  async function stopAll(): Promise<void> {
+    for (const child of children) await stop(child);
+  }
+
+  return { start, startUntil, stop, stopAll };
+}
