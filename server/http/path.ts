@@ -27,6 +27,8 @@ export function routedPath(target: string): RoutedPath {
   const query = target.indexOf("?");
   const raw = query === -1 ? target : target.slice(0, query);
   const search = query === -1 ? "" : target.slice(query);
+  // The common case, cheaply: nothing to decode or resolve, so it routes as written.
+  if (raw.startsWith("/") && !/[%\\]|\/\/|\/\.\.?(?:\/|$)/.test(raw)) return { ok: true, pathname: raw, url: target };
   const decoded = safeDecode(raw);
   // What a URL parser makes of it (dot segments resolved, %2e included), to catch `/x/../api/…`.
   let resolved: string | null = null;
