@@ -10,3 +10,5 @@ await launchSandbox({ databaseUrl });
 const { startApiServer } = await import("../helpers/http");
 const { origin } = await startApiServer();
 console.log(`READY ${origin}`);
+
+export {}; // a module (top-level await); its imports are dynamic so the sandbox launches first
