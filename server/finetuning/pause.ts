@@ -11,8 +11,6 @@ import { transitionJob } from "./transitions";
 export type PauseJobArgs = { db: Db; provider: FinetuningProvider; actor: Actor; id: string; reason?: string | null };
 
 const MAX_ATTEMPTS = 8;
-const isPausable = (s: JobStatus) => (PAUSABLE_STATUSES as readonly JobStatus[]).includes(s);
-const isResumable = (s: JobStatus) => (RESUMABLE_STATUSES as readonly JobStatus[]).includes(s);
 
 /**
  * Pauses a running job (docs/CONTRACT.md, "Pause and resume"): the provider
@@ -23,9 +21,8 @@ const isResumable = (s: JobStatus) => (RESUMABLE_STATUSES as readonly JobStatus[
 export function pauseJob(args: PauseJobArgs): Promise<FinetuningJob> {
   return moveAtProvider(args, {
     verb: "pause",
-    already: isResumable,
-    allowed: isPausable,
     from: PAUSABLE_STATUSES,
+    already: RESUMABLE_STATUSES,
     call: (providerJobId) => args.provider.pauseJob(providerJobId),
     accepts: (status) => status === "pausing" || status === "paused",
   });
@@ -35,9 +32,8 @@ export function pauseJob(args: PauseJobArgs): Promise<FinetuningJob> {
 export function resumeJob(args: PauseJobArgs): Promise<FinetuningJob> {
   return moveAtProvider(args, {
     verb: "resume",
-    already: isPausable,
-    allowed: isResumable,
     from: RESUMABLE_STATUSES,
+    already: PAUSABLE_STATUSES,
     call: (providerJobId) => args.provider.resumeJob(providerJobId),
     accepts: (status) => status === "running" || status === "queued",
   });
@@ -45,9 +41,10 @@ export function resumeJob(args: PauseJobArgs): Promise<FinetuningJob> {
 
 type Move = {
   verb: "pause" | "resume";
-  already: (status: JobStatus) => boolean;
-  allowed: (status: JobStatus) => boolean;
+  /** The statuses it moves a job from. */
   from: readonly JobStatus[];
+  /** The statuses it would move a job to: a job already there is answered as it is. */
+  already: readonly JobStatus[];
   call: (providerJobId: string) => Promise<ProviderJob>;
   accepts: (status: ProviderJob["status"]) => boolean;
 };
@@ -57,8 +54,8 @@ async function moveAtProvider(args: PauseJobArgs, move: Move): Promise<Finetunin
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const job = await findJobRow(db, id);
     if (!job) throw notFound(id);
-    if (move.already(job.status)) return toWireJob(job);
-    if (!move.allowed(job.status)) throw notMovable(job, move.verb);
+    if (move.already.includes(job.status)) return toWireJob(job);
+    if (!move.from.includes(job.status)) throw notMovable(job, move.verb);
     if (!job.finetuningJobId) throw notMovable(job, move.verb);
 
     const providerJob = await callProvider(job, job.finetuningJobId, move);
