@@ -65,6 +65,19 @@ async function installProbe(page: Page, href: string): Promise<void> {
   await page.evaluate(`(${PROBE_SCRIPT})(${JSON.stringify(href)})`);
 }
 
+/**
+ * Polls an expression from here (CDP's evaluate is not subject to the page's
+ * Content-Security-Policy; Playwright's waitForFunction compiles the string in
+ * the page, which the CSP's script-src forbids). The times come from the page.
+ */
+async function waitInPage(page: Page, expression: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await page.evaluate<boolean>(expression))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${expression}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 async function readProbe(page: Page): Promise<Probe | undefined> {
   return page.evaluate<Probe | undefined>("window.__benchProbe");
 }
@@ -133,7 +146,7 @@ export async function measureOptimisticCancel(opts: {
       await installProbe(page, href);
       const response = page.waitForResponse((r) => r.url().includes("finetuning.cancel"), { timeout: 15_000 });
       await confirm.click();
-      await page.waitForFunction("window.__benchProbe?.done === true", null, { timeout: 10_000 });
+      await waitInPage(page, "window.__benchProbe?.done === true");
       await response;
       await page.getByRole("alertdialog").waitFor({ state: "detached" });
       // Let the mutation settle (refetches after it) so each cancel starts from a quiet page.
@@ -191,7 +204,7 @@ async function measureRemoteCancels(page: Page, remoteCancel: (id: string) => Pr
     await page.evaluate(`(${REMOTE_PROBE})(${JSON.stringify(href)})`);
     const sentAt = Date.now();
     await remoteCancel(href.split("/").pop() ?? "");
-    await page.waitForFunction("window.__benchRemote?.done === true", null, { timeout: 10_000 });
+    await waitInPage(page, "window.__benchRemote?.done === true");
     const changedAt = await page.evaluate<number>("window.__benchRemote.changedAt");
     samples.push(changedAt - sentAt);
     log(`  ui: another operator's cancel → badge here after ${changedAt - sentAt} ms`);
