@@ -14,8 +14,15 @@ function summary(page: Page) {
 }
 
 async function openJob(page: Page, name: string): Promise<void> {
-  await page.getByRole("table", { name: /fine-tuning jobs/i }).getByRole("link", { name, exact: true }).click();
-  await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
+  const link = page.getByRole("table", { name: /fine-tuning jobs/i }).getByRole("link", { name, exact: true });
+  const heading = page.getByRole("heading", { level: 1, name });
+  // The live table may insert rows (other tests' jobs) as the click lands, moving
+  // the link from under it: click again until the page opens.
+  await expect(async () => {
+    if (await heading.isVisible()) return;
+    await link.click();
+    await expect(heading).toBeVisible({ timeout: 5_000 });
+  }).toPass({ timeout: 30_000 });
 }
 
 test("a running job finishes live on its page; every field, the timeline and Copy work", async ({ page, context }) => {
