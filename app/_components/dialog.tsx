@@ -46,6 +46,17 @@ export function NewThingTrigger({ children }: { children: ReactNode }) {
   );
 }
 
+/** The last row of a dialog that only shows a result: Done closes it. */
+export function DialogDone() {
+  return (
+    <div className="flex justify-end">
+      <DialogClose asChild>
+        <Button variant="primary">Done</Button>
+      </DialogClose>
+    </div>
+  );
+}
+
 /** A form dialog's last row: Cancel closes it; the submit button (`children`) spins and waits while `pending`. */
 export function DialogActions({ pending, divided = false, children }: { pending: boolean; divided?: boolean; children: ReactNode }) {
   return (

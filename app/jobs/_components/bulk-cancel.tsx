@@ -4,7 +4,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { LoaderCircle } from "lucide-react";
 import { useState } from "react";
 import { Button } from "@/app/_components/button";
-import { DialogClose, DialogContent, DialogRoot } from "@/app/_components/dialog";
+import { DialogClose, DialogContent, DialogDone, DialogRoot } from "@/app/_components/dialog";
 import { trpc } from "@/app/_trpc/client";
 import type { CancelManyOutput, CancelOutcome } from "@/server/finetuning/cancel-many-schema";
 import type { FinetuningJob } from "@/server/finetuning/schema";
@@ -126,11 +126,7 @@ export function BulkCancelDialog({ selection, count, onDone }: { selection: Sele
                   </li>
                 ))}
               </ul>
-              <div className="flex justify-end">
-                <DialogClose asChild>
-                  <Button variant="primary">Done</Button>
-                </DialogClose>
-              </div>
+              <DialogDone />
             </div>
           ) : null}
         </DialogContent>

@@ -3,9 +3,9 @@
 import { KeyRound } from "lucide-react";
 import { useId, useState, type FormEvent } from "react";
 import { Button } from "@/app/_components/button";
-import { CopyButton } from "@/app/_components/copy-button";
-import { DialogActions, DialogClose, DialogContent, DialogRoot, DialogTrigger } from "@/app/_components/dialog";
+import { DialogActions, DialogContent, DialogRoot, DialogTrigger } from "@/app/_components/dialog";
 import { Field, fieldAria, inputClasses } from "@/app/_components/form-field";
+import { SecretShownOnce } from "@/app/_components/secret-shown-once";
 import { ErrorCallout } from "@/app/_components/states";
 import { trpc } from "@/app/_trpc/client";
 import { ROLES, roleRank, type Role } from "@/server/auth/actor";
@@ -46,17 +46,7 @@ export function CreateApiKeyDialog({ owners, myId }: { owners: Owner[]; myId: st
       </DialogTrigger>
       <DialogContent title={create.data ? "Your new API key" : "Create an API key"} description={create.data ? "Copy it now: it is stored only hashed and will not be shown again." : "Send it as `Authorization: Bearer <key>`."}>
         {create.data ? (
-          <div className="space-y-4">
-            <div className="flex items-center gap-2 rounded-md border border-slate-200 bg-slate-50 p-3">
-              <code className="min-w-0 flex-1 font-mono text-xs break-all text-slate-900" aria-label="The new API key">{create.data.key}</code>
-              <CopyButton value={create.data.key} what="API key" />
-            </div>
-            <div className="flex justify-end">
-              <DialogClose asChild>
-                <Button variant="primary">Done</Button>
-              </DialogClose>
-            </div>
-          </div>
+          <SecretShownOnce value={create.data.key} label="The new API key" what="API key" />
         ) : (
           <form onSubmit={submit} className="space-y-4">
             <Field id={ids.name} label="Name" hint="The service that will use it, e.g. nightly-retrainer." error={field === "name" ? create.error?.message : undefined}>

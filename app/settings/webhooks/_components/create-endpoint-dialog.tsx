@@ -3,13 +3,13 @@
 import { Webhook } from "lucide-react";
 import { useId, useState, type FormEvent } from "react";
 import { Button } from "@/app/_components/button";
-import { DialogActions, DialogClose, DialogContent, DialogRoot, DialogTrigger } from "@/app/_components/dialog";
+import { DialogActions, DialogContent, DialogRoot, DialogTrigger } from "@/app/_components/dialog";
 import { Field, fieldAria, inputClasses } from "@/app/_components/form-field";
+import { SecretShownOnce } from "@/app/_components/secret-shown-once";
 import { ErrorCallout } from "@/app/_components/states";
 import { trpc } from "@/app/_trpc/client";
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "@/server/webhooks/schema";
 import { EventTypeCheckboxes } from "./event-type-checkboxes";
-import { SecretReveal } from "./secret-reveal";
 
 /** "Add endpoint": URL, events, enabled; the signing secret is shown here once. */
 export function CreateEndpointDialog() {
@@ -49,14 +49,7 @@ export function CreateEndpointDialog() {
         description={create.data ? "Copy it into the receiver now: it will not be shown again (rotate it to get a new one)." : "Deliveries are POSTed as JSON, signed per Standard Webhooks."}
       >
         {create.data ? (
-          <div className="space-y-4">
-            <SecretReveal secret={create.data.secret} />
-            <div className="flex justify-end">
-              <DialogClose asChild>
-                <Button variant="primary">Done</Button>
-              </DialogClose>
-            </div>
-          </div>
+          <SecretShownOnce value={create.data.secret} label="The signing secret" what="signing secret" tone="amber" />
         ) : (
           <form onSubmit={submit} className="space-y-4">
             <Field id={ids.url} label="URL" hint="http or https; private and loopback addresses only with WEBHOOK_ALLOW_PRIVATE=1." error={field === "url" ? create.error?.message : undefined}>

@@ -5,11 +5,11 @@ import { toast } from "sonner";
 import { AlertDialogAction, AlertDialogCancel, AlertDialogContent, AlertDialogRoot, AlertDialogTrigger } from "@/app/_components/alert-dialog";
 import { Button, buttonClasses } from "@/app/_components/button";
 import { DateTime } from "@/app/_components/date-time";
-import { DialogClose, DialogContent, DialogRoot } from "@/app/_components/dialog";
+import { DialogContent, DialogRoot } from "@/app/_components/dialog";
+import { SecretShownOnce } from "@/app/_components/secret-shown-once";
 import { trpc } from "@/app/_trpc/client";
 import type { WebhookEndpoint } from "@/server/webhooks/schema";
 import { DeliveryLog } from "./delivery-log";
-import { SecretReveal } from "./secret-reveal";
 
 /** One endpoint: what it receives, its state (flagged when the worker disabled it), its actions and its delivery log. */
 export function EndpointCard({ endpoint }: { endpoint: WebhookEndpoint }) {
@@ -68,14 +68,7 @@ export function EndpointCard({ endpoint }: { endpoint: WebhookEndpoint }) {
       <DialogRoot open={rotate.data !== undefined} onOpenChange={(open) => (open ? undefined : rotate.reset())}>
         {rotate.data ? (
           <DialogContent title="The new signing secret" description="Copy it into the receiver now: it will not be shown again. The old secret also signs for a day.">
-            <div className="space-y-4">
-              <SecretReveal secret={rotate.data.secret} />
-              <div className="flex justify-end">
-                <DialogClose asChild>
-                  <Button variant="primary">Done</Button>
-                </DialogClose>
-              </div>
-            </div>
+            <SecretShownOnce value={rotate.data.secret} label="The signing secret" what="signing secret" tone="amber" />
           </DialogContent>
         ) : null}
       </DialogRoot>
