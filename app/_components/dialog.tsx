@@ -1,7 +1,7 @@
 "use client";
 
 import * as Dialog from "@radix-ui/react-dialog";
-import { LoaderCircle, Plus, X } from "lucide-react";
+import { LoaderCircle, Plus, X, type LucideIcon } from "lucide-react";
 import type { ReactNode } from "react";
 import { Button } from "./button";
 
@@ -34,12 +34,12 @@ export function DialogContent({ title, description, children, wide = false }: { 
   );
 }
 
-/** What opens a dialog that makes something new ("New job", "Add connection"): a primary button with a plus. */
-export function NewThingTrigger({ children }: { children: ReactNode }) {
+/** What opens a dialog that makes something new ("New job", "Add connection"): a primary button with a plus (or another `icon`). */
+export function NewThingTrigger({ icon: Icon = Plus, children }: { icon?: LucideIcon; children: ReactNode }) {
   return (
     <DialogTrigger asChild>
       <Button variant="primary">
-        <Plus aria-hidden className="size-4" />
+        <Icon aria-hidden className="size-4" />
         {children}
       </Button>
     </DialogTrigger>

@@ -2,8 +2,7 @@
 
 import { KeyRound } from "lucide-react";
 import { useId, useState, type FormEvent } from "react";
-import { Button } from "@/app/_components/button";
-import { DialogActions, DialogContent, DialogRoot, DialogTrigger } from "@/app/_components/dialog";
+import { DialogActions, DialogContent, DialogRoot, NewThingTrigger } from "@/app/_components/dialog";
 import { Field, fieldAria, inputClasses } from "@/app/_components/form-field";
 import { SecretShownOnce } from "@/app/_components/secret-shown-once";
 import { ErrorCallout } from "@/app/_components/states";
@@ -38,12 +37,7 @@ export function CreateApiKeyDialog({ owners, myId }: { owners: Owner[]; myId: st
 
   return (
     <DialogRoot open={open} onOpenChange={reset}>
-      <DialogTrigger asChild>
-        <Button variant="primary">
-          <KeyRound aria-hidden className="size-4" />
-          Create key
-        </Button>
-      </DialogTrigger>
+      <NewThingTrigger icon={KeyRound}>Create key</NewThingTrigger>
       <DialogContent title={create.data ? "Your new API key" : "Create an API key"} description={create.data ? "Copy it now: it is stored only hashed and will not be shown again." : "Send it as `Authorization: Bearer <key>`."}>
         {create.data ? (
           <SecretShownOnce value={create.data.key} label="The new API key" what="API key" />

@@ -1,10 +1,8 @@
 "use client";
 
-import { Plus } from "lucide-react";
 import { useId, useState, type FormEvent } from "react";
 import { toast } from "sonner";
-import { Button } from "@/app/_components/button";
-import { DialogActions, DialogContent, DialogRoot, DialogTrigger } from "@/app/_components/dialog";
+import { DialogActions, DialogContent, DialogRoot, NewThingTrigger } from "@/app/_components/dialog";
 import { Field, fieldAria, inputClasses } from "@/app/_components/form-field";
 import { ErrorCallout } from "@/app/_components/states";
 import { trpc } from "@/app/_trpc/client";
@@ -40,12 +38,7 @@ export function AddUserDialog() {
 
   return (
     <DialogRoot open={open} onOpenChange={(next) => { setOpen(next); if (!next) create.reset(); }}>
-      <DialogTrigger asChild>
-        <Button variant="primary">
-          <Plus aria-hidden className="size-4" />
-          Add user
-        </Button>
-      </DialogTrigger>
+      <NewThingTrigger>Add user</NewThingTrigger>
       <DialogContent title="Add a user" description="They sign in with this password once, then choose their own.">
         <form onSubmit={submit} className="space-y-4">
           <Field id={ids.email} label="Email" error={errorOf("email")}>

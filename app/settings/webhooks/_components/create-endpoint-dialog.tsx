@@ -2,8 +2,7 @@
 
 import { Webhook } from "lucide-react";
 import { useId, useState, type FormEvent } from "react";
-import { Button } from "@/app/_components/button";
-import { DialogActions, DialogContent, DialogRoot, DialogTrigger } from "@/app/_components/dialog";
+import { DialogActions, DialogContent, DialogRoot, NewThingTrigger } from "@/app/_components/dialog";
 import { Field, fieldAria, inputClasses } from "@/app/_components/form-field";
 import { SecretShownOnce } from "@/app/_components/secret-shown-once";
 import { ErrorCallout } from "@/app/_components/states";
@@ -38,12 +37,7 @@ export function CreateEndpointDialog() {
 
   return (
     <DialogRoot open={open} onOpenChange={reset}>
-      <DialogTrigger asChild>
-        <Button variant="primary">
-          <Webhook aria-hidden className="size-4" />
-          Add endpoint
-        </Button>
-      </DialogTrigger>
+      <NewThingTrigger icon={Webhook}>Add endpoint</NewThingTrigger>
       <DialogContent
         title={create.data ? "Endpoint added: its signing secret" : "Add a webhook endpoint"}
         description={create.data ? "Copy it into the receiver now: it will not be shown again (rotate it to get a new one)." : "Deliveries are POSTed as JSON, signed per Standard Webhooks."}
