@@ -1,5 +1,6 @@
 import { clsx } from "clsx";
-import type { ComponentProps } from "react";
+import { LoaderCircle } from "lucide-react";
+import type { ComponentProps, ReactNode } from "react";
 
 type Variant = "primary" | "secondary" | "danger" | "danger-outline" | "ghost";
 type Size = "sm" | "md";
@@ -31,4 +32,14 @@ export function buttonClasses({ variant = "secondary", size = "md", className }:
 
 export function Button({ variant, size, className, type = "button", ...props }: ButtonProps) {
   return <button type={type} className={buttonClasses({ variant, size, className })} {...props} />;
+}
+
+/** A form's submit button: it spins and waits while `pending`. */
+export function SubmitButton({ pending, className, children }: { pending: boolean; className?: string; children: ReactNode }) {
+  return (
+    <Button type="submit" variant="primary" className={className} disabled={pending}>
+      {pending ? <LoaderCircle aria-hidden className="size-4 animate-spin" /> : null}
+      {children}
+    </Button>
+  );
 }

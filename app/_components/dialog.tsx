@@ -1,9 +1,9 @@
 "use client";
 
 import * as Dialog from "@radix-ui/react-dialog";
-import { LoaderCircle, Plus, X, type LucideIcon } from "lucide-react";
+import { Plus, X, type LucideIcon } from "lucide-react";
 import type { ReactNode } from "react";
-import { Button } from "./button";
+import { Button, SubmitButton } from "./button";
 
 // Radix's Dialog, styled once for forms: focus trap, Escape, focus returned to the trigger.
 export const DialogRoot = Dialog.Root;
@@ -64,10 +64,7 @@ export function DialogActions({ pending, divided = false, children }: { pending:
       <DialogClose asChild>
         <Button>Cancel</Button>
       </DialogClose>
-      <Button type="submit" variant="primary" disabled={pending}>
-        {pending ? <LoaderCircle aria-hidden className="size-4 animate-spin" /> : null}
-        {children}
-      </Button>
+      <SubmitButton pending={pending}>{children}</SubmitButton>
     </div>
   );
 }

@@ -1,10 +1,10 @@
 "use client";
 
-import { AlertCircle, LoaderCircle } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useState, useTransition, type FormEvent } from "react";
 import { authClient } from "@/app/_components/auth-client";
-import { Button } from "@/app/_components/button";
+import { SubmitButton } from "@/app/_components/button";
+import { FormError } from "./_components/form-error";
 
 const inputClasses =
   "block h-9 w-full rounded-md border border-slate-300 bg-white px-3 text-sm shadow-xs placeholder:text-slate-400 focus:border-blue-600 focus:outline-2 focus:outline-offset-0 focus:outline-blue-600/30 aria-invalid:border-red-400";
@@ -62,16 +62,10 @@ export function SignInForm({ returnTo, appOrigin }: { returnTo: string; appOrigi
         </label>
         <input id="password" name="password" type="password" autoComplete="current-password" required className={inputClasses} aria-invalid={error ? true : undefined} aria-describedby={error ? "sign-in-error" : undefined} />
       </div>
-      {error ? (
-        <p id="sign-in-error" role="alert" className="flex items-start gap-2 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
-          <AlertCircle aria-hidden className="mt-0.5 size-4 shrink-0" />
-          {error}
-        </p>
-      ) : null}
-      <Button type="submit" variant="primary" className="w-full" disabled={pending}>
-        {pending ? <LoaderCircle aria-hidden className="size-4 animate-spin" /> : null}
+      {error ? <FormError id="sign-in-error">{error}</FormError> : null}
+      <SubmitButton pending={pending} className="w-full">
         Sign in
-      </Button>
+      </SubmitButton>
     </form>
   );
 }

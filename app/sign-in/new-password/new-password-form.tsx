@@ -1,10 +1,10 @@
 "use client";
 
-import { AlertCircle, LoaderCircle } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useId, useState, useTransition, type FormEvent } from "react";
-import { Button } from "@/app/_components/button";
+import { SubmitButton } from "@/app/_components/button";
 import { Field, fieldAria, inputClasses } from "@/app/_components/form-field";
+import { FormError } from "../_components/form-error";
 import { chooseNewPassword } from "./actions";
 
 type Errors = { currentPassword?: string; newPassword?: string; confirm?: string; form?: string };
@@ -50,16 +50,10 @@ export function NewPasswordForm({ email, returnTo, minLength }: { email: string;
       <Field id={ids.confirm} label="New password again" error={errors.confirm}>
         <input id={ids.confirm} name="confirm" type="password" autoComplete="new-password" required className={`${inputClasses} h-9`} {...fieldAria(ids.confirm, { error: errors.confirm })} />
       </Field>
-      {errors.form ? (
-        <p role="alert" className="flex items-start gap-2 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
-          <AlertCircle aria-hidden className="mt-0.5 size-4 shrink-0" />
-          {errors.form}
-        </p>
-      ) : null}
-      <Button type="submit" variant="primary" className="w-full" disabled={pending}>
-        {pending ? <LoaderCircle aria-hidden className="size-4 animate-spin" /> : null}
+      {errors.form ? <FormError>{errors.form}</FormError> : null}
+      <SubmitButton pending={pending} className="w-full">
         Save password
-      </Button>
+      </SubmitButton>
     </form>
   );
 }
