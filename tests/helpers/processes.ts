@@ -7,6 +7,22 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 export type ChildEnv = Record<string, string | undefined>;
 
 /**
+ * A process with no OpenAI key serves its own front of the local sandbox over
+ * `databaseUrl` (with these timings), as `npm start`/`npm run worker` do; no
+ * metrics listener per process.
+ */
+export function localSandboxEnv({ databaseUrl, timings, pollMs }: { databaseUrl: string; timings: Record<string, number>; pollMs: number }): ChildEnv {
+  return {
+    DATABASE_URL: databaseUrl,
+    SANDBOX_TIMINGS: JSON.stringify(timings),
+    WORKER_POLL_MS: String(pollMs),
+    OPENAI_API_KEY: undefined,
+    OPENAI_BASE_URL: undefined,
+    METRICS_PORT: undefined,
+  };
+}
+
+/**
  * The product's real scripts (`npm run worker`, an app) run as child processes
  * by a test, each with its stderr forwarded under its name. `stopAll` in
  * afterAll ends the ones still running.

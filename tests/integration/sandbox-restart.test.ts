@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../server/provider/sandbox";
 import { useIsolatedDatabase } from "../helpers/isolated-db";
-import { processGroup } from "../helpers/processes";
+import { localSandboxEnv, processGroup } from "../helpers/processes";
 import { waitFor } from "../helpers/worker";
 
 let databaseUrl: string;
@@ -15,14 +15,7 @@ const processes = processGroup();
 async function startWorkerProcess() {
   const { child } = await processes.startUntil(
     "scripts/worker.ts",
-    {
-      DATABASE_URL: databaseUrl,
-      WORKER_POLL_MS: "300",
-      SANDBOX_TIMINGS: JSON.stringify({ fileProcessingMs: 100, validatingMs: 200, queuedMs: 200, runningMs: 6_000 }),
-      OPENAI_API_KEY: undefined,
-      OPENAI_BASE_URL: undefined,
-      METRICS_PORT: undefined,
-    },
+    localSandboxEnv({ databaseUrl, timings: { fileProcessingMs: 100, validatingMs: 200, queuedMs: 200, runningMs: 6_000 }, pollMs: 300 }),
     /Worker \d+ running/,
   );
   return child;

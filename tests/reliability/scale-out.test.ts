@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Sandbox } from "../../server/provider/sandbox";
 import { useIsolatedDatabase } from "../helpers/isolated-db";
-import { processGroup, type ChildEnv } from "../helpers/processes";
+import { localSandboxEnv, processGroup, type ChildEnv } from "../helpers/processes";
 import { waitFor } from "../helpers/worker";
 import { ScenarioReport } from "./report";
 
@@ -20,17 +20,8 @@ let observer: Sandbox;
 const processes = processGroup();
 
 function childEnv(): ChildEnv {
-  return {
-    DATABASE_URL: databaseUrl,
-    SANDBOX_TIMINGS: JSON.stringify(TIMINGS),
-    WORKER_POLL_MS: "300",
-    PROVIDER_TIMEOUT_MS: "5000",
-    NODE_ENV: "test",
-    // No OpenAI key: every process starts its front of the shared sandbox.
-    OPENAI_API_KEY: undefined,
-    OPENAI_BASE_URL: undefined,
-    METRICS_PORT: undefined, // no metrics listener per process here
-  };
+  // No OpenAI key: every process starts its front of the shared sandbox.
+  return { ...localSandboxEnv({ databaseUrl, timings: TIMINGS, pollMs: 300 }), PROVIDER_TIMEOUT_MS: "5000", NODE_ENV: "test" };
 }
 
 const spawnUntil = (script: string, ready: RegExp, name: string) => processes.startUntil(script, childEnv(), ready, name);
