@@ -49,7 +49,8 @@ export function SignInForm({ returnTo, appOrigin }: { returnTo: string; appOrigi
   };
 
   return (
-    <form onSubmit={submit} className="space-y-4">
+    // POST: a click before hydration submits natively, and a GET would put the password in the URL.
+    <form method="post" onSubmit={submit} className="space-y-4">
       <div className="space-y-1.5">
         <label htmlFor="email" className="block text-sm font-medium text-slate-800">
           Email

@@ -37,6 +37,19 @@ test("after sign-in only a same-origin path is followed", async ({ page, browser
   await context.close();
 });
 
+test("a sign-in submitted before the page's script runs never puts the password in a URL", async ({ browser }) => {
+  // No JavaScript: what a click before hydration does.
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto("/sign-in");
+  await page.getByLabel("Email").fill("someone@example.test");
+  await page.getByLabel("Password").fill("a-secret-that-must-not-travel-in-urls");
+  const [request] = await Promise.all([page.waitForRequest((r) => r.isNavigationRequest()), page.getByRole("button", { name: "Sign in" }).click()]);
+  expect(request.method()).toBe("POST");
+  expect(request.url()).not.toContain("a-secret");
+  await context.close();
+});
+
 test("a newcomer whose password was chosen for them must choose their own first", async ({ page }) => {
   await page.goto("/sign-in?next=/connections");
   await page.getByLabel("Email").fill(process.env.E2E_NEWCOMER_EMAIL ?? "");

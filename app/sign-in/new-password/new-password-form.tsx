@@ -39,7 +39,8 @@ export function NewPasswordForm({ email, returnTo, minLength }: { email: string;
   };
 
   return (
-    <form onSubmit={submit} className="space-y-4">
+    // POST: a click before hydration submits natively, and a GET would put the password in the URL.
+    <form method="post" onSubmit={submit} className="space-y-4">
       <input type="email" name="username" autoComplete="username" value={email} readOnly hidden />
       <Field id={ids.current} label="Current password" error={errors.currentPassword}>
         <input id={ids.current} name="currentPassword" type="password" autoComplete="current-password" required className={`${inputClasses} h-9`} {...fieldAria(ids.current, { error: errors.currentPassword })} />
