@@ -20,13 +20,12 @@ export type AppServerOptions = {
  * handling, which costs ~1 ms of CPU a request (docs/BENCHMARKS.md).
  */
 export async function startAppServer(opts: AppServerOptions): Promise<AppServer> {
-  const hostname = opts.hostname ?? "0.0.0.0";
-  const app = next({ dev: opts.dev ?? false, dir: path.resolve(import.meta.dirname, ".."), hostname, port: opts.port });
+  const app = next({ dev: opts.dev ?? false, dir: path.resolve(import.meta.dirname, ".."), hostname: opts.hostname ?? "localhost", port: opts.port });
   await app.prepare();
   const nextHandler = app.getRequestHandler();
   const server = await serveProduct({
     port: opts.port,
-    hostname,
+    hostname: opts.hostname,
     mounts: opts.mounts,
     shutdownTimeoutMs: opts.shutdownTimeoutMs,
     pages: (req, res) => {

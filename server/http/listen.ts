@@ -34,3 +34,18 @@ export function listenHttp(server: Server, port: number, host: string): Promise<
     });
   });
 }
+
+/**
+ * Listens on every address, IPv6 and IPv4 ("::" is dual-stack on Linux, so
+ * http://[::1]:PORT works beside localhost and 127.0.0.1), or on IPv4 alone
+ * where the machine has no IPv6.
+ */
+export async function listenOnAllAddresses(server: Server, port: number): Promise<number> {
+  try {
+    return await listenHttp(server, port, "::");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "EAFNOSUPPORT" && code !== "EADDRNOTAVAIL") throw error;
+    return listenHttp(server, port, "0.0.0.0");
+  }
+}

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { closeLiveFeeds } from "../finetuning/changes";
 import { createHealthHandler, HEALTH_PATH, READY_PATH } from "../health/handler";
 import { instrumentRequest } from "../metrics/http";
-import { listenHttp, tuneHttpServer } from "./listen";
+import { listenHttp, listenOnAllAddresses, tuneHttpServer } from "./listen";
 import { routedPath } from "./path";
 import { errorResponse } from "./rest/errors";
 import { secureRequest } from "./security-headers";
@@ -14,7 +14,8 @@ export type ApiMounts = Array<{ prefix: string; handler: Handler }>;
 
 export type ServeOptions = {
   port: number;
-  hostname: string;
+  /** Where to listen; every address (IPv6 and IPv4) when absent. */
+  hostname?: string;
   mounts?: ApiMounts;
   /** Everything no mount answers: the pages (Next). */
   pages: Handler;
@@ -63,7 +64,7 @@ export async function serveProduct(opts: ServeOptions): Promise<ProductServer> {
       return (mount?.handler ?? opts.pages)(req, res);
     }),
   );
-  const port = await listenHttp(server, opts.port, opts.hostname);
+  const port = opts.hostname === undefined ? await listenOnAllAddresses(server, opts.port) : await listenHttp(server, opts.port, opts.hostname);
 
   return {
     port,

@@ -17,16 +17,17 @@ export type SecureApp = { origin: string; close(): Promise<void> };
  * and better-auth behind our route (app/api/auth/[...all]/route.ts) where Next
  * would answer; pages are not served (they need a Next build: tests/e2e).
  */
-export async function startSecureApp(): Promise<SecureApp> {
+export async function startSecureApp(opts: { allAddresses?: boolean } = {}): Promise<SecureApp & { port: number }> {
   const auth = toNodeHandler(handleAuthRequest);
   const server = await serveProduct({
     port: 0,
-    hostname: "127.0.0.1",
+    // As npm start does: every address, IPv6 and IPv4.
+    hostname: opts.allAddresses ? undefined : "127.0.0.1",
     mounts: [...restMounts(), { prefix: "/api/auth/", handler: (req, res) => void auth(req, res) }],
     pages: (_req, res) => res.writeHead(404).end(),
     shutdownTimeoutMs: 1_000,
   });
-  return { origin: `http://127.0.0.1:${server.port}`, close: () => server.close() };
+  return { origin: `http://127.0.0.1:${server.port}`, port: server.port, close: () => server.close() };
 }
 
 /**

@@ -11,14 +11,14 @@ const { makeUser, PASSWORD, startSecureApp, trpc } = await import("./app");
 
 let app: Awaited<ReturnType<typeof startSecureApp>>;
 beforeAll(async () => {
-  app = await startSecureApp();
+  app = await startSecureApp({ allAddresses: true });
 });
 afterAll(async () => {
   await app.close();
 });
 
-async function signInFrom(origin: string, email: string) {
-  return fetch(`${app.origin}/api/auth/sign-in/email`, {
+async function signInFrom(origin: string, email: string, server = app.origin) {
+  return fetch(`${server}/api/auth/sign-in/email`, {
     method: "POST",
     headers: { "content-type": "application/json", origin },
     body: JSON.stringify({ email, password: PASSWORD }),
@@ -41,5 +41,14 @@ describe("any local address, with APP_URL unset", () => {
       expect(call.status, origin).toBe(404);
     }
     expect((await signInFrom("http://evil.example", user.email)).status).toBe(403);
+  });
+
+  it("is reachable at each of those addresses: the server listens on IPv6 and IPv4", async () => {
+    const user = await makeUser("viewer");
+    for (const origin of appOrigins()) {
+      const { hostname } = new URL(origin);
+      const response = await signInFrom(origin, user.email, `http://${hostname}:${app.port}`);
+      expect(response.status, origin).toBe(200);
+    }
   });
 });
