@@ -1,6 +1,7 @@
 import { clsx } from "clsx";
 import { LoaderCircle } from "lucide-react";
 import type { ComponentProps, ReactNode } from "react";
+import { useHydrated } from "./use-hydrated";
 
 type Variant = "primary" | "secondary" | "danger" | "danger-outline" | "ghost";
 type Size = "sm" | "md";
@@ -35,9 +36,11 @@ export function Button({ variant, size, className, type = "button", ...props }: 
 }
 
 /** A form's submit button: it spins and waits while `pending`. */
+/** A form's submit: disabled while the form is pending, and until the page has hydrated. */
 export function SubmitButton({ pending, className, children }: { pending: boolean; className?: string; children: ReactNode }) {
+  const hydrated = useHydrated();
   return (
-    <Button type="submit" variant="primary" className={className} disabled={pending}>
+    <Button type="submit" variant="primary" className={className} disabled={pending || !hydrated}>
       {pending ? <LoaderCircle aria-hidden className="size-4 animate-spin" /> : null}
       {children}
     </Button>
