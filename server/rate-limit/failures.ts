@@ -35,18 +35,6 @@ function refusal(message: string, oldest: Date | null): AppError {
   return new AppError("TOO_MANY_REQUESTS", `${message} Try again in ${retryAfterSeconds} s.`, { retryAfterSeconds });
 }
 
-/** TOO_MANY_REQUESTS when any of the limits has already been used up in the last minute. */
-export async function assertUnderFailureLimits({ db, limits, message }: { db: Db; limits: FailureLimit[]; message: string }): Promise<void> {
-  const rows = await usage(
-    db,
-    limits.map((l) => l.subject),
-  );
-  for (const limit of limits) {
-    const row = rows.find((r) => r.subject === limit.subject);
-    if (row && row.count >= limit.max) throw refusal(message, row.oldest);
-  }
-}
-
 /** Counts one failure against each subject; returns the refusal when this one used a limit up. */
 export async function recordFailure({ db, limits, message }: { db: Db; limits: FailureLimit[]; message: string }): Promise<AppError | null> {
   for (const { subject } of limits) {
@@ -68,44 +56,61 @@ export async function recordFailure({ db, limits, message }: { db: Db; limits: F
 
 export type Reservation = { subjects: string[]; windowStart: Date };
 
+type Bumped = { window_start: Date; count: number; oldest: Date };
+
 /**
- * Counts one attempt against each subject before it is tried, and refuses it
- * (taking the count back) when that passes a limit. Each subject's bucket row
- * is locked by the increment, so concurrent attempts get distinct counts: at
- * most `max` attempts are ever in flight or failed within the window, however
- * many arrive at once. Keep the reservation when the attempt failed; release
- * it when it succeeded (or was no attempt at all).
+ * Adds one to a subject's current bucket and reads its sum over the window, in
+ * one statement. One row per statement, outside any transaction: a statement
+ * that bumped several rows would hold one row's lock while waiting for
+ * another's, and two sign-ins racing for the same rows in a different order
+ * (or a release beside a reservation) deadlocked.
  */
-export async function reserveAttempt({ db, limits, message }: { db: Db; limits: FailureLimit[]; message: string }): Promise<Reservation> {
-  const subjects = limits.map((l) => l.subject);
-  const rows = await db.$queryRaw<Array<{ subject: string; window_start: Date; count: number; oldest: Date }>>`
+async function bump(db: Db, subject: string, windowStart: Date | null): Promise<Bumped> {
+  const rows = await db.$queryRaw<Bumped[]>`
     WITH bumped AS (
       INSERT INTO rate_limit_buckets AS b (subject, window_start, count)
-      SELECT s, to_timestamp(floor(extract(epoch FROM now()) / ${BUCKET_SECONDS}) * ${BUCKET_SECONDS}), 1 FROM unnest(${subjects}::text[]) AS s
+      VALUES (${subject}, coalesce(${windowStart}::timestamptz, to_timestamp(floor(extract(epoch FROM now()) / ${BUCKET_SECONDS}) * ${BUCKET_SECONDS})), 1)
       ON CONFLICT (subject, window_start) DO UPDATE SET count = b.count + 1
-      RETURNING b.subject, b.window_start, b.count
+      RETURNING b.window_start, b.count
     )
-    SELECT bumped.subject, bumped.window_start,
+    SELECT bumped.window_start,
       (bumped.count + coalesce((SELECT sum(o.count) FROM rate_limit_buckets o
-        WHERE o.subject = bumped.subject AND o.window_start <> bumped.window_start
+        WHERE o.subject = ${subject} AND o.window_start <> bumped.window_start
           AND o.window_start > now() - make_interval(secs => ${WINDOW_SECONDS})), 0))::int AS count,
       coalesce((SELECT min(o.window_start) FROM rate_limit_buckets o
-        WHERE o.subject = bumped.subject AND o.window_start > now() - make_interval(secs => ${WINDOW_SECONDS})), bumped.window_start) AS oldest
+        WHERE o.subject = ${subject} AND o.window_start > now() - make_interval(secs => ${WINDOW_SECONDS})), bumped.window_start) AS oldest
     FROM bumped`;
-  const reservation = { subjects, windowStart: rows[0]?.window_start ?? new Date() };
-  for (const limit of limits) {
-    const row = rows.find((r) => r.subject === limit.subject);
-    if (row && row.count > limit.max) {
-      await releaseAttempt({ db, reservation });
-      throw refusal(message, row.oldest);
-    }
-  }
-  return reservation;
+  return rows[0]!;
 }
 
-/** Takes a reserved attempt back (it succeeded, or was refused before being tried). */
+/**
+ * Counts one attempt against each subject before it is tried, and refuses it
+ * (taking the counts back) when that passes a limit. Each increment locks its
+ * bucket row, so concurrent attempts get distinct counts: at most `max`
+ * attempts are ever in flight or failed within the window, however many
+ * arrive at once. Keep the reservation when the attempt failed; release it
+ * when it succeeded (or was no attempt at all).
+ */
+export async function reserveAttempt({ db, limits, message }: { db: Db; limits: FailureLimit[]; message: string }): Promise<Reservation> {
+  let windowStart: Date | null = null;
+  const subjects: string[] = [];
+  for (const limit of limits) {
+    const bumped = await bump(db, limit.subject, windowStart);
+    windowStart = bumped.window_start;
+    subjects.push(limit.subject);
+    if (bumped.count > limit.max) {
+      await releaseAttempt({ db, reservation: { subjects, windowStart } });
+      throw refusal(message, bumped.oldest);
+    }
+  }
+  return { subjects, windowStart: windowStart ?? new Date() };
+}
+
+/** Takes a reserved attempt back (it succeeded, or was refused before being tried); one row per statement, like `bump`. */
 export async function releaseAttempt({ db, reservation }: { db: Db; reservation: Reservation }): Promise<void> {
-  await db.$executeRaw`
-    UPDATE rate_limit_buckets SET count = greatest(count - 1, 0)
-    WHERE subject = ANY(${reservation.subjects}) AND window_start = ${reservation.windowStart}`;
+  for (const subject of reservation.subjects) {
+    await db.$executeRaw`
+      UPDATE rate_limit_buckets SET count = greatest(count - 1, 0)
+      WHERE subject = ${subject} AND window_start = ${reservation.windowStart}`;
+  }
 }
