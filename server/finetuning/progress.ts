@@ -1,56 +1,135 @@
 import { LTTB } from "downsample";
+import { LRUCache } from "lru-cache";
 import type { Db } from "../db";
 import { Prisma } from "../generated/prisma/client";
 import { notFound } from "./errors";
 import { METRIC_SERIES, type Checkpoint, type JobMetrics, type MetricSeries } from "./progress-schema";
 
-// Each series comes out of Postgres as two arrays (steps, values) in one row:
-// 10,000 steps are then a few array parses rather than 10,000 row objects.
-type SeriesArrays = { steps: number[] | null; values: number[] | null };
-type MetricArrays = { count: number; total_steps: number | null } & Record<MetricSeries, SeriesArrays>;
+// A job's curves are kept in memory per database client and job, under the
+// job's metrics_count. Points are only ever added, one per step, and a trigger
+// keeps metrics_count, so an equal count means the same points: a read is then
+// one primary-key lookup. When steps were added (by any instance), only the
+// steps after the last one held are read and appended; anything else (a step
+// that arrived out of order, a deletion) reads the job's points again.
 
-const COLUMN: Record<MetricSeries, string> = {
-  train_loss: "train_loss",
-  valid_loss: "valid_loss",
-  train_mean_token_accuracy: "train_mean_token_accuracy",
-  valid_mean_token_accuracy: "valid_mean_token_accuracy",
-  full_valid_loss: "full_valid_loss",
+type Series = { steps: number[]; values: number[] };
+type Curves = {
+  /** The job's metrics_count these points were read at. */
+  version: number;
+  lastStep: number;
+  rawCount: number;
+  nonFinite: number;
+  series: Record<MetricSeries, Series>;
+  /** Downsampled answers, per max_points, for these points. */
+  drawn: Map<number, JobMetrics["series"]>;
 };
 
-// Only finite values are drawn; NaN (a diverged step) and missing ones are left out.
-const SERIES_SQL = Prisma.raw(
-  METRIC_SERIES.map((name) => {
-    const c = COLUMN[name];
-    const keep = `${c} IS NOT NULL AND ${c} <> 'NaN'::float8 AND ${c} <> 'Infinity'::float8 AND ${c} <> '-Infinity'::float8`;
-    return `json_build_object('steps', array_agg(step ORDER BY step) FILTER (WHERE ${keep}), 'values', array_agg(${c} ORDER BY step) FILTER (WHERE ${keep})) AS "${name}"`;
-  }).join(",\n"),
-);
+// Bounded by points held (two numbers each), not by jobs: ~8 MB at most.
+const MAX_POINTS_HELD = 500_000;
+const MAX_DRAWN_SIZES = 4;
+const caches = new WeakMap<Db, LRUCache<string, Curves>>();
 
-async function requireJob(db: Db, id: string): Promise<{ totalSteps: number | null }> {
-  const job = await db.finetuningJob.findUnique({ where: { id }, select: { totalSteps: true } });
-  if (!job) throw notFound(id);
-  return job;
+function cacheFor(db: Db): LRUCache<string, Curves> {
+  let cache = caches.get(db);
+  if (!cache) {
+    cache = new LRUCache<string, Curves>({ maxSize: MAX_POINTS_HELD, sizeCalculation: (c) => Math.max(1, METRIC_SERIES.reduce((n, name) => n + c.series[name].steps.length, 0)) });
+    caches.set(db, cache);
+  }
+  return cache;
+}
+
+// One row: the job's count and total, and its points after a step as arrays
+// (one per column, step order). Non-finite values (NaN from a diverged step)
+// come as null, like missing ones; they are counted, and not drawn.
+type PointArrays = { version: number; total_steps: number | null; count: number; non_finite: number; steps: number[] | null } & Record<MetricSeries, Array<number | null> | null>;
+
+const finite = (column: string) => `CASE WHEN ${column} IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8) THEN NULL ELSE ${column} END`;
+const ARRAYS_SQL = Prisma.raw(METRIC_SERIES.map((name) => `array_agg(${finite(`m.${name}`)}) AS "${name}"`).join(", "));
+
+async function readPoints(db: Db, id: string, afterStep: number): Promise<PointArrays | null> {
+  const [row] = await db.$queryRaw<PointArrays[]>`
+    SELECT j.metrics_count AS version, j.total_steps, p.*
+    FROM finetuning_jobs j, LATERAL (
+      SELECT count(*)::int AS count,
+             (count(*) FILTER (WHERE m.train_loss IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)))::int AS non_finite,
+             array_agg(m.step) AS steps, ${ARRAYS_SQL}
+      FROM (SELECT * FROM job_metrics WHERE job_id = j.id AND step > ${afterStep} ORDER BY step) m
+    ) p
+    WHERE j.id = ${id}::uuid`;
+  return row ?? null;
+}
+
+/** `base`'s points with `row`'s appended (or `row`'s alone); a new object, so a concurrent read never sees half of it. */
+function withPoints(base: Curves | null, row: PointArrays): Curves {
+  const series = Object.fromEntries(
+    METRIC_SERIES.map((name) => {
+      const steps = base ? [...base.series[name].steps] : [];
+      const values = base ? [...base.series[name].values] : [];
+      const column = row[name] ?? [];
+      (row.steps ?? []).forEach((step, i) => {
+        const value = column[i];
+        if (value === null || value === undefined) return;
+        steps.push(step);
+        values.push(value);
+      });
+      return [name, { steps, values }];
+    }),
+  ) as Record<MetricSeries, Series>;
+  return {
+    version: row.version,
+    lastStep: row.steps?.at(-1) ?? base?.lastStep ?? 0,
+    rawCount: (base?.rawCount ?? 0) + row.count,
+    nonFinite: (base?.nonFinite ?? 0) + row.non_finite,
+    series,
+    drawn: new Map(),
+  };
+}
+
+async function currentCurves(db: Db, id: string): Promise<{ curves: Curves; totalSteps: number | null }> {
+  const cache = cacheFor(db);
+  const held = cache.get(id) ?? null;
+  if (held) {
+    const job = await db.finetuningJob.findUnique({ where: { id }, select: { totalSteps: true, metricsCount: true } });
+    if (!job) {
+      cache.delete(id);
+      throw notFound(id);
+    }
+    if (job.metricsCount === held.version) return { curves: held, totalSteps: job.totalSteps };
+  }
+  let row = await readPoints(db, id, held ? held.lastStep : -1);
+  if (!row) throw notFound(id);
+  let curves = withPoints(held, row);
+  // The new steps do not add up to the count: read everything again.
+  if (held && curves.rawCount !== row.version) {
+    row = await readPoints(db, id, -1);
+    if (!row) throw notFound(id);
+    curves = withPoints(null, row);
+  }
+  if (cache.get(id) === (held ?? undefined)) cache.set(id, curves);
+  return { curves, totalSteps: row.total_steps };
 }
 
 /** A job's training curves, each series downsampled to at most `maxPoints` with LTTB. */
 export async function getJobMetrics({ db, id, maxPoints }: { db: Db; id: string; maxPoints: number }): Promise<JobMetrics> {
-  const [row] = await db.$queryRaw<Array<MetricArrays & { found: boolean; non_finite: number }>>`
-    SELECT EXISTS (SELECT 1 FROM finetuning_jobs WHERE id = ${id}::uuid) AS found,
-           (SELECT total_steps FROM finetuning_jobs WHERE id = ${id}::uuid) AS total_steps,
-           count(*)::int AS count,
-           (count(*) FILTER (WHERE train_loss IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)))::int AS non_finite,
-           ${SERIES_SQL}
-    FROM job_metrics WHERE job_id = ${id}::uuid`;
-  if (!row?.found) throw notFound(id);
-  const series = Object.fromEntries(METRIC_SERIES.map((name) => [name, downsample(row[name], maxPoints)])) as JobMetrics["series"];
-  return { finetuning_id: id, raw_count: row.count, total_steps: row.total_steps, non_finite_count: row.non_finite, series };
+  const { curves, totalSteps } = await currentCurves(db, id);
+  let series = curves.drawn.get(maxPoints);
+  if (!series) {
+    series = Object.fromEntries(METRIC_SERIES.map((name) => [name, downsample(curves.series[name], maxPoints)])) as JobMetrics["series"];
+    if (curves.drawn.size >= MAX_DRAWN_SIZES) curves.drawn.clear();
+    curves.drawn.set(maxPoints, series);
+  }
+  return { finetuning_id: id, raw_count: curves.rawCount, total_steps: totalSteps, non_finite_count: curves.nonFinite, series };
 }
 
-function downsample({ steps, values }: SeriesArrays, maxPoints: number): Array<{ step: number; value: number }> {
-  if (!steps || !values) return [];
+function downsample({ steps, values }: Series, maxPoints: number): Array<{ step: number; value: number }> {
+  if (steps.length <= maxPoints) return steps.map((step, i) => ({ step, value: values[i] ?? 0 }));
   const points: Array<[number, number]> = steps.map((step, i) => [step, values[i] ?? 0]);
-  const kept = points.length > maxPoints ? (LTTB(points, maxPoints) as Array<[number, number]>) : points;
-  return kept.map(([step, value]) => ({ step, value }));
+  return (LTTB(points, maxPoints) as Array<[number, number]>).map(([step, value]) => ({ step, value }));
+}
+
+async function requireJob(db: Db, id: string): Promise<void> {
+  const job = await db.finetuningJob.findUnique({ where: { id }, select: { id: true } });
+  if (!job) throw notFound(id);
 }
 
 /** A job's checkpoints, oldest first. */

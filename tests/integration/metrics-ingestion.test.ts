@@ -1,6 +1,6 @@
 import "../helpers/env";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { db } from "../../server/db";
+import { createDb, db } from "../../server/db";
 import type { Sandbox } from "../../server/provider/sandbox";
 import type { FinetuningProvider, ProviderEvent } from "../../server/provider/types";
 import { advanceJob } from "../../server/worker/advance";
@@ -86,6 +86,42 @@ describe("training metrics ingestion", () => {
     expect(metrics.series.train_loss.at(-1)?.step).toBe(10_000);
     expect(metrics.series.valid_loss).toEqual([]);
     expect((await caller.finetuning.metrics({ finetuning_id: job.id, max_points: 50 })).series.train_loss).toHaveLength(50);
+  });
+
+  it("counts the points in the job row whoever inserts them, and serves cached curves only while that count holds, on every instance", async () => {
+    const job = await makeJob(db(), { status: "running" });
+    const other = createDb(); // a second app instance's client
+    try {
+      const caller = await callerAs("viewer", provider);
+      await ingestProviderEvents({ db: db(), jobId: job.id, events: [metricsEvent("c1", 1, 2.5), metricsEvent("c2", 2, 2.25)] });
+      await ingestProviderEvents({ db: db(), jobId: job.id, events: [metricsEvent("c2", 2, 2.25)] }); // a duplicate adds nothing
+      expect((await row(job.id)).metricsCount).toBe(2);
+      expect((await caller.finetuning.metrics({ finetuning_id: job.id })).series.train_loss).toHaveLength(2);
+      expect((await caller.finetuning.metrics({ finetuning_id: job.id })).raw_count).toBe(2); // from the cache
+
+      // Another instance ingests a point; this one's next read has it.
+      await ingestProviderEvents({ db: other, jobId: job.id, events: [metricsEvent("c3", 3, 2.0)] });
+      const after = await caller.finetuning.metrics({ finetuning_id: job.id });
+      expect(after.raw_count).toBe(3);
+      expect(after.series.train_loss.map((p) => p.step)).toEqual([1, 2, 3]);
+
+      // Straight SQL counts too (the trigger), inserts and deletes alike.
+      await other.$executeRaw`INSERT INTO job_metrics (job_id, step, train_loss, at) VALUES (${job.id}::uuid, 4, 1.5, now())`;
+      expect((await caller.finetuning.metrics({ finetuning_id: job.id })).series.train_loss.at(-1)).toEqual({ step: 4, value: 1.5 });
+      await other.$executeRaw`DELETE FROM job_metrics WHERE job_id = ${job.id}::uuid AND step = 4`;
+      expect((await row(job.id)).metricsCount).toBe(3);
+      expect((await caller.finetuning.metrics({ finetuning_id: job.id })).raw_count).toBe(3);
+
+      // A step that arrives after a later one (a late poll) is not lost behind the newest step held.
+      await ingestProviderEvents({ db: other, jobId: job.id, events: [metricsEvent("c10", 10, 1.0)] });
+      expect((await caller.finetuning.metrics({ finetuning_id: job.id })).series.train_loss.map((p) => p.step)).toEqual([1, 2, 3, 10]);
+      await ingestProviderEvents({ db: other, jobId: job.id, events: [metricsEvent("c5", 5, Number.NaN), metricsEvent("c6", 6, 1.2)] });
+      const late = await caller.finetuning.metrics({ finetuning_id: job.id });
+      expect(late.series.train_loss.map((p) => p.step)).toEqual([1, 2, 3, 6, 10]);
+      expect(late).toMatchObject({ raw_count: 6, non_finite_count: 1 });
+    } finally {
+      await other.$disconnect();
+    }
   });
 
   it("a job trained through the worker: one point per step, checkpoints per epoch, trained tokens, served on tRPC and REST", async () => {
