@@ -4,11 +4,12 @@ import type { CaseResult } from "./cases";
 import type { CancelCases } from "./cancel-load";
 import { DEEP_PAGE, JOBS } from "./context";
 import { round, type Stats } from "./lib";
+import type { MetricsResult } from "./metrics";
 import type { UiResult } from "./ui";
 
 export type Target = { name: string; target: string; measured: number | null; unit: string; pass: boolean | null; gap: string };
 
-export function verdicts({ cases, listServer, ui, loadMemory }: { cases: CancelCases; listServer: { first: Stats; deep: Stats }; ui: UiResult; loadMemory: { peakRssMb: number } }) {
+export function verdicts({ cases, listServer, ui, loadMemory, metrics }: { cases: CancelCases; listServer: { first: Stats; deep: Stats }; ui: UiResult; loadMemory: { peakRssMb: number }; metrics: MetricsResult }) {
   const c = (k: string): CaseResult | null => {
     const r = cases[k];
     return r && "rps" in r ? r : null;
@@ -55,6 +56,9 @@ export function verdicts({ cases, listServer, ui, loadMemory }: { cases: CancelC
     target("another operator's cancel → badge here, p50", "≤ 150 ms", ui.available ? (ui.remoteMs?.p50 ?? null) : null, "ms", atMost(150), (v) => `${(v - 150 >= 0 ? "+" : "")}${(v - 150).toFixed(1)} ms`),
     target(`list first page p50, server side, ${JOBS.toLocaleString("en")} jobs`, "≤ 2 ms", listServer.first.p50, "ms", atMost(2), (v) => `${(v - 2 >= 0 ? "+" : "")}${(v - 2).toFixed(2)} ms`),
     target(`list page ${DEEP_PAGE} p50, server side, ${JOBS.toLocaleString("en")} jobs`, "≤ 2 ms", listServer.deep.p50, "ms", atMost(2), (v) => `${(v - 2 >= 0 ? "+" : "")}${(v - 2).toFixed(2)} ms`),
+    // Issue 12's: the metrics read at 10,000 steps, server side.
+    target(`metrics p50, server side, ${metrics.points.toLocaleString("en")} steps, unchanged curves`, "≤ 5 ms", metrics.serverSide.unchanged.p50, "ms", atMost(5), (v) => `${(v - 5 >= 0 ? "+" : "")}${(v - 5).toFixed(2)} ms`),
+    target(`metrics p50, server side, ${metrics.points.toLocaleString("en")} steps, right after a new step`, "≤ 5 ms", metrics.serverSide.afterNewStep.p50, "ms", atMost(5), (v) => `${(v - 5 >= 0 ? "+" : "")}${(v - 5).toFixed(2)} ms`),
   ];
   return { floorRps, floorP50c16, ratios, peakRss, targets };
 }
@@ -68,6 +72,7 @@ export function printTable(
   targets: Target[],
   peakRss: number,
   floorRps: number | null,
+  metrics: MetricsResult,
 ): void {
   const f = (v: number | null | undefined, d = 2) => (v == null || !Number.isFinite(v) ? "—" : v.toFixed(d));
   const rows: string[][] = [["case", "c", "req/s", "p50 ms", "p99 ms", "vs floor (req/s)", "server CPU ms/req", "pg CPU ms/req", "others' CPUs", "errors"]];
@@ -91,6 +96,14 @@ export function printTable(
     if (ui.baselineMs) rows.push([`  minimal React page, click → badge (n=${ui.baselineMs.n})`, "", "", f(ui.baselineMs.p50, 1), f(ui.baselineMs.p99, 1), "", "", "", "", ""]);
   }
   else rows.push(["optimistic cancel, click → badge", "", "not available", ui.reason, "", "", "", "", "", ""]);
+  const m = metrics.serverSide;
+  rows.push([`metrics, ${metrics.points} steps, service in-process, unchanged`, "1", f(1000 / m.unchanged.mean, 0), f(m.unchanged.p50, 3), f(m.unchanged.p99, 3), "", "", "", "", "0"]);
+  rows.push([`metrics, service in-process, after a new step`, "1", f(1000 / m.afterNewStep.mean, 0), f(m.afterNewStep.p50, 3), f(m.afterNewStep.p99, 3), "", "", "", "", "0"]);
+  if ("rps" in metrics.rest) rows.push([metrics.rest.name, "1", f(metrics.rest.rps, 0), f(metrics.rest.latency.p50), f(metrics.rest.latency.p99), "", f(metrics.rest.serverCpuMsPerReq, 3), f(metrics.rest.postgresCpuMsPerReq, 3), f(metrics.rest.otherCpusDuring), String(metrics.rest.errors)]);
+  if (metrics.chart.available) {
+    rows.push([`detail page, navigation → loss chart drawn (n=${metrics.chart.navigationToChartMs.n})`, "", "", f(metrics.chart.navigationToChartMs.p50, 1), f(metrics.chart.navigationToChartMs.p99, 1), "", "", "", "", ""]);
+    rows.push([`  metrics response → chart drawn (${metrics.chart.pointsDrawn} points)`, "", "", f(metrics.chart.responseToChartMs.p50, 1), f(metrics.chart.responseToChartMs.p99, 1), "", "", "", "", ""]);
+  } else rows.push(["detail page, loss chart", "", "not available", metrics.chart.reason, "", "", "", "", "", ""]);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
   console.log("");
   for (const [i, row] of rows.entries()) {

@@ -7,6 +7,7 @@
 // (bare node:http + pg) on loopback, then measures, each in its module:
 //   list.ts         the list, in-process and over HTTP
 //   ui.ts           the optimistic cancel in Chromium
+//   metrics.ts      a job's training curves at 10,000 steps, and the detail page's loss chart
 //   cancel-load.ts  cancel under load against the floor, and where its time goes
 //   cold-start.ts   a cold `npm start`
 //   report.ts       the verdicts against the floor and the targets, and the table
@@ -28,6 +29,7 @@ import { DEEP_PAGE, DURATION_MS, JOBS, LIST_ITERATIONS, LIST_LIMIT, log, PASSWOR
 import { childEnv, insertConnection, insertJobs, jobPool, makeRunDir, NODE, ROOT, runBounded, SECRET, stopChild, tearDown, track, waitForHttp } from "./harness";
 import { freePort, round, rssOf, sleep } from "./lib";
 import { measureList } from "./list";
+import { measureMetrics } from "./metrics";
 import { printTable, verdicts } from "./report";
 import { measureUi } from "./ui";
 
@@ -129,6 +131,7 @@ async function main(): Promise<void> {
 
     const { listServer, listHttp, listStatements } = await measureList(ctx);
     const ui = await measureUi(ctx);
+    const metrics = await measureMetrics(ctx);
     const { cases, loadMemory } = await measureCancelUnderLoad(ctx);
     const { cancelStatements, inProcess } = await measureCancelBreakdown(ctx);
     log(`SQL statements per tRPC cancel: ${cancelStatements.perCall}; per list call: ${listStatements.perCall}`);
@@ -140,7 +143,7 @@ async function main(): Promise<void> {
     await stopChild(floor);
     const cold = await measureColdStart(ctx, embeddedStartMs);
 
-    const { floorRps, floorP50c16, ratios, peakRss, targets } = verdicts({ cases, listServer, ui, loadMemory });
+    const { floorRps, floorP50c16, ratios, peakRss, targets } = verdicts({ cases, listServer, ui, loadMemory, metrics });
     Object.assign(results, {
       startedAt: started.toISOString(),
       command: "npx tsx tests/bench/run.ts",
@@ -159,6 +162,7 @@ async function main(): Promise<void> {
       floor: { c16RpsMean: floorRps, c16P50Mean: floorP50c16 },
       ratios,
       list: { serverSide: listServer, http: listHttp, statementsPerCall: listStatements },
+      metrics,
       ui,
       memory: { idle: rssIdle, underCancelLoad: { ...loadMemory, peakRssMb: peakRss }, atEnd: rssEnd },
       coldStart: cold,
@@ -166,7 +170,7 @@ async function main(): Promise<void> {
       targets,
     });
 
-    printTable(results, cases, listServer, listHttp, ui, targets, peakRss, floorRps);
+    printTable(results, cases, listServer, listHttp, ui, targets, peakRss, floorRps, metrics);
     await mkdir(path.join(ROOT, "bench-results"), { recursive: true });
     writeFileSync(path.join(ROOT, "bench-results", "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
     log("wrote bench-results/latest.json");

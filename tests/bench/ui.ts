@@ -30,7 +30,7 @@ export type UiResult =
       remoteMs: Stats | null;
     };
 
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 type Probe = { clickAt: number; changedAt: number; frameAt: number; responseAt: number; done: boolean };
 
@@ -70,7 +70,7 @@ async function installProbe(page: Page, href: string): Promise<void> {
  * Content-Security-Policy; Playwright's waitForFunction compiles the string in
  * the page, which the CSP's script-src forbids). The times come from the page.
  */
-async function waitInPage(page: Page, expression: string, timeoutMs = 10_000): Promise<void> {
+export async function waitInPage(page: Page, expression: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await page.evaluate<boolean>(expression))) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${expression}`);
@@ -80,6 +80,21 @@ async function waitInPage(page: Page, expression: string, timeoutMs = 10_000): P
 
 async function readProbe(page: Page): Promise<Probe | undefined> {
   return page.evaluate<Probe | undefined>("window.__benchProbe");
+}
+
+/** Signs in through the form and waits for /jobs; false when there is no sign-in form. */
+export async function signIn(page: Page, { baseUrl, email, password }: { baseUrl: string; email: string; password: string }): Promise<boolean> {
+  await page.goto(`${baseUrl}/sign-in`);
+  // A click before React has hydrated would submit the form natively (a GET with the password in the URL).
+  await page.waitForLoadState("networkidle");
+  const emailField = page.getByLabel("Email");
+  if ((await emailField.count()) === 0) return false;
+  await emailField.fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(/\/jobs/, { timeout: 30_000 });
+  await page.waitForLoadState("load");
+  return true;
 }
 
 export async function measureOptimisticCancel(opts: {
@@ -105,16 +120,7 @@ export async function measureOptimisticCancel(opts: {
   };
   try {
     page.setDefaultTimeout(15_000);
-    await page.goto(`${opts.baseUrl}/sign-in`);
-    // A click before React has hydrated would submit the form natively (a GET with the password in the URL).
-    await page.waitForLoadState("networkidle");
-    const email = page.getByLabel("Email");
-    if ((await email.count()) === 0) return { available: false, reason: "no sign-in form at /sign-in" };
-    await email.fill(opts.email);
-    await page.getByLabel("Password").fill(opts.password);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL(/\/jobs/, { timeout: 30_000 });
-    await page.waitForLoadState("load");
+    if (!(await signIn(page, opts))) return { available: false, reason: "no sign-in form at /sign-in" };
     // The table arrives after the client-side navigation from the sign-in page.
     const anyCancel = page.getByRole("button", { name: "Cancel", exact: true }).first();
     if (!(await anyCancel.waitFor({ timeout: 30_000 }).then(() => true, () => false))) {
