@@ -16,6 +16,8 @@ import pg from "pg";
 import { chromium } from "playwright";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "../../server/launch/embedded";
 import { applyMigrations } from "../../server/launch/migrate";
+import { startCommandArgs } from "../helpers/start-command";
+import { inspector } from "./inspector";
 import { packageOf, summariseProfile, type Profile, type ProfileSummary } from "./cpuprofile";
 import { childEnv, insertConnection, insertJobs, jobPool, NODE, ROOT, runLoadgen, makeRunDir, runBounded, SECRET, stopChild, tearDown, track, waitForHttp, writeIds } from "./harness";
 import { freePort, sleep, waitForQuiet } from "./lib";
@@ -25,31 +27,6 @@ const log = (line: string) => console.log(`[profile] ${line}`);
 const OUT = path.join(ROOT, "bench-results");
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 8);
 const ONLY = new Set((process.env.PROFILE_ONLY ?? "trpc,rest,list,ui").split(","));
-
-/** A minimal inspector-protocol client over Node's built-in WebSocket. */
-async function inspector(port: number) {
-  const list = (await fetch(`http://127.0.0.1:${port}/json/list`).then((r) => r.json())) as Array<{ webSocketDebuggerUrl: string }>;
-  const url = list[0]?.webSocketDebuggerUrl;
-  if (!url) throw new Error("no inspector target");
-  const ws = new WebSocket(url);
-  await new Promise<void>((resolve, reject) => {
-    ws.onopen = () => resolve();
-    ws.onerror = () => reject(new Error("inspector connection failed"));
-  });
-  let next = 1;
-  const pending = new Map<number, (result: unknown) => void>();
-  ws.onmessage = (event: MessageEvent) => {
-    const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown };
-    if (message.id !== undefined) pending.get(message.id)?.(message.result);
-  };
-  const send = <T>(method: string, params: Record<string, unknown> = {}) =>
-    new Promise<T>((resolve) => {
-      const id = next++;
-      pending.set(id, (r) => resolve(r as T));
-      ws.send(JSON.stringify({ id, method, params }));
-    });
-  return { send, close: () => ws.close() };
-}
 
 type HeapNode = { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: HeapNode[] };
 
@@ -110,7 +87,7 @@ async function main(): Promise<void> {
     const [port, sandboxPort, inspectPort] = [await freePort(), await freePort(), await freePort()];
     const baseUrl = `http://127.0.0.1:${port}`;
     app = track(
-      spawn(NODE, [`--inspect=127.0.0.1:${inspectPort}`, "--import", "tsx", "scripts/start.ts"], {
+      spawn(NODE, [`--inspect=127.0.0.1:${inspectPort}`, ...startCommandArgs()], {
         cwd: ROOT,
         env: childEnv({ NODE_ENV: "production", WORKER: "off", DATABASE_URL: embedded.url, PORT: String(port), APP_URL: baseUrl, SANDBOX_PORT: String(sandboxPort), BETTER_AUTH_SECRET: SECRET, RATE_LIMIT_PER_MINUTE: "1000000000" }),
         stdio: ["ignore", "pipe", "pipe"],

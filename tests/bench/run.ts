@@ -3,7 +3,7 @@
 //
 // It builds the app if .next/BUILD_ID is missing, starts a fresh embedded
 // Postgres in a temp dir, loads BENCH_JOBS (1,000,000) running jobs, starts the product
-// (scripts/start.ts, NODE_ENV=production, WORKER=off, the provider outside it) and the floor server
+// (as `npm start` runs it: its node flags from package.json, NODE_ENV=production, WORKER=off, the provider outside it) and the floor server
 // (bare node:http + pg) on loopback, then measures, each in its module:
 //   list.ts         the list, in-process and over HTTP
 //   ui.ts           the optimistic cancel in Chromium
@@ -32,6 +32,7 @@ import { measureList } from "./list";
 import { measureMetrics } from "./metrics";
 import { printTable, verdicts } from "./report";
 import { measureUi } from "./ui";
+import { startCommandArgs } from "../helpers/start-command";
 
 async function main(): Promise<void> {
   const results: Record<string, unknown> = {};
@@ -104,7 +105,7 @@ async function main(): Promise<void> {
       RATE_LIMIT_PER_MINUTE: "1000000000",
     });
     t0 = performance.now();
-    app = track(spawn(NODE, ["--import", "tsx", "scripts/start.ts"], { cwd: ROOT, env: appEnv, stdio: ["ignore", "pipe", "pipe"] }), "app", appLog);
+    app = track(spawn(NODE, startCommandArgs(), { cwd: ROOT, env: appEnv, stdio: ["ignore", "pipe", "pipe"] }), "app", appLog);
     const appPid = app.pid as number;
     await waitForHttp(`${baseUrl}/sign-in`, app, 120_000, (s) => s === 200);
     log(`app up (pid ${appPid}) in ${(performance.now() - t0).toFixed(0)} ms; RSS ${rssOf(appPid)?.rssMb.toFixed(0)} MB`);

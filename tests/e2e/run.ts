@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { startEmbeddedPostgres } from "../../server/launch/embedded";
 import { applyMigrations } from "../../server/launch/migrate";
+import { startCommandArgs } from "../helpers/start-command";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const bin = (name: string) => path.join(ROOT, "node_modules", ".bin", name);
@@ -88,7 +89,7 @@ async function main(): Promise<number> {
       WEBHOOK_ALLOW_PRIVATE: "1",
     };
     const credentials = await prepareData(env);
-    const started = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts"], {
+    const started = spawn(process.execPath, startCommandArgs(), {
       cwd: ROOT,
       env: { ...process.env, ...env, NODE_ENV: "production" },
       stdio: ["ignore", "inherit", "inherit"],
