@@ -1,5 +1,6 @@
 import type { Db } from "../db";
 import { AppError } from "../errors";
+import { schedulePurge } from "./purge";
 
 // Failed attempts (wrong passwords, unknown API keys), counted in Postgres at
 // once — not batched like request counts — so a limit holds across app
@@ -92,6 +93,7 @@ async function bump(db: Db, subject: string, windowStart: Date | null): Promise<
  * when it succeeded (or was no attempt at all).
  */
 export async function reserveAttempt({ db, limits, message }: { db: Db; limits: FailureLimit[]; message: string }): Promise<Reservation> {
+  schedulePurge(db);
   let windowStart: Date | null = null;
   const subjects: string[] = [];
   for (const limit of limits) {

@@ -1,6 +1,7 @@
 import type { Db } from "../db";
 import { env } from "../env";
 import { AppError } from "../errors";
+import { schedulePurge } from "./purge";
 
 // Requests per user (all of its API keys and sessions together; each CLI key
 // on its own), in fixed one-minute windows. Each app
@@ -66,6 +67,7 @@ async function saveKeyUse(state: State): Promise<void> {
 
 async function flush(state: State): Promise<void> {
   state.timer = undefined;
+  schedulePurge(state.db);
   await saveKeyUse(state);
   const current = windowOf(Date.now());
   for (const [subject, counter] of state.counters) {

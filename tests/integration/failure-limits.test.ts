@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { db } from "../../server/db";
 import { AppError } from "../../server/errors";
 import { releaseAttempt, reserveAttempt, type FailureLimit } from "../../server/rate-limit/failures";
+import { BUCKET_RETENTION_SECONDS, purgeOldBuckets } from "../../server/rate-limit/purge";
 
 const message = "Too many.";
 
@@ -36,5 +37,16 @@ describe("reserving attempts against several limits at once", () => {
     const after = await db().$queryRaw<Array<{ count: number }>>`
       SELECT coalesce(sum(count), 0)::int AS count FROM rate_limit_buckets WHERE subject = ANY(${[a.subject, b.subject, c.subject]})`;
     expect(after[0]!.count).toBe(0);
+  });
+
+  it("old buckets are purged; the ones a limit still sums are kept", async () => {
+    const tag = randomUUID();
+    await db().$executeRaw`
+      INSERT INTO rate_limit_buckets (subject, window_start, count) VALUES
+        (${`old:${tag}`}, now() - make_interval(secs => ${BUCKET_RETENTION_SECONDS + 60}), 3),
+        (${`recent:${tag}`}, now() - interval '50 seconds', 2)`;
+    expect(await purgeOldBuckets(db())).toBeGreaterThanOrEqual(1);
+    const left = await db().$queryRaw<Array<{ subject: string }>>`SELECT subject FROM rate_limit_buckets WHERE subject LIKE ${`%:${tag}`}`;
+    expect(left.map((r) => r.subject)).toEqual([`recent:${tag}`]);
   });
 });
