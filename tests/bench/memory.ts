@@ -63,12 +63,18 @@ function summariseSnapshot(json: string) {
   const types = s.snapshot.meta.node_types[0];
   const byKind = new Map<string, { bytes: number; count: number }>();
   const bigStrings: Array<{ bytes: number; starts: string }> = [];
+  // Source maps Node keeps for stack traces: raw map JSON, and VLQ "mappings" strings.
+  let sourceMapBytes = 0;
   let total = 0;
   for (let i = 0; i < s.nodes.length; i += width) {
     const type = types[s.nodes[i + typeAt] ?? 0] ?? "?";
     const size = s.nodes[i + sizeAt] ?? 0;
     total += size;
     const name = type === "object" || type === "closure" || type === "native" ? `${type}:${s.strings[s.nodes[i + nameAt] ?? 0]?.slice(0, 60)}` : type;
+    if ((type === "string" || type === "concatenated string" || type === "sliced string") && size > 1024) {
+      const text = s.strings[s.nodes[i + nameAt] ?? 0] ?? "";
+      if (text.startsWith('{"version":3') || /^[A-Za-z0-9+/,;]{200}/.test(text)) sourceMapBytes += size;
+    }
     if (type === "string" && size > 256 * 1024) bigStrings.push({ bytes: size, starts: (s.strings[s.nodes[i + nameAt] ?? 0] ?? "").slice(0, 120) });
     const entry = byKind.get(name) ?? { bytes: 0, count: 0 };
     entry.bytes += size;
@@ -77,7 +83,7 @@ function summariseSnapshot(json: string) {
   }
   const top = [...byKind.entries()].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, 40).map(([name, v]) => ({ name, mb: Number((v.bytes / MB).toFixed(1)), count: v.count }));
   const largestStrings = bigStrings.sort((a, b) => b.bytes - a.bytes).slice(0, 30).map((b) => ({ mb: Number((b.bytes / MB).toFixed(2)), starts: b.starts }));
-  return { totalMb: Number((total / MB).toFixed(1)), top, largestStrings };
+  return { totalMb: Number((total / MB).toFixed(1)), sourceMapMb: Number((sourceMapBytes / MB).toFixed(1)), top, largestStrings };
 }
 
 async function main(): Promise<void> {
@@ -129,7 +135,7 @@ async function main(): Promise<void> {
         const summary = summariseSnapshot(chunks.join(""));
         await mkdir(path.join(ROOT, "bench-results"), { recursive: true });
         writeFileSync(path.join(ROOT, "bench-results", "heap-idle.json"), `${JSON.stringify(summary, null, 2)}\n`);
-        log(`idle heap snapshot: ${summary.totalMb} MB; largest: ${summary.top.slice(0, 12).map((t) => `${t.name} ${t.mb}`).join(", ")}`);
+        log(`idle heap snapshot: ${summary.totalMb} MB, of which source maps ${summary.sourceMapMb} MB; largest: ${summary.top.slice(0, 12).map((t) => `${t.name} ${t.mb}`).join(", ")}`);
       }
       const spec = { host: "127.0.0.1", port, kind: "trpc-cancel" as const, authorization: `Bearer ${key}`, concurrency: 16, expect: '"status":"cancelled"' };
       await runLoadgen({ ...spec, idsFile: await writeIds(tmp, `warm-${index}`, await pool.take(3_000)), warmupMs: 0, durationMs: 3_000 });
