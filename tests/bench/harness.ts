@@ -8,7 +8,8 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
-import type { EmbeddedPostgres } from "../../server/launch/embedded";
+import { startEmbeddedPostgres, type EmbeddedPostgres } from "../../server/launch/embedded";
+import { applyMigrations } from "../../server/launch/migrate";
 import { childrenOf, cpuMsOf, sleep } from "./lib";
 import type { LoadResult, LoadSpec } from "./loadgen";
 
@@ -24,6 +25,15 @@ export async function makeRunDir(prefix: string): Promise<string> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), prefix));
   await chmod(tmp, 0o711);
   return tmp;
+}
+
+/** A fresh, migrated embedded Postgres in the run's folder, and an admin connection to it. */
+export async function startRunDatabase(tmp: string, log?: (line: string) => void): Promise<{ embedded: EmbeddedPostgres; admin: pg.Client }> {
+  const embedded = await startEmbeddedPostgres({ dataDir: path.join(tmp, "pg"), log });
+  await applyMigrations({ databaseUrl: embedded.url, migrationsDir: path.join(ROOT, "prisma", "migrations") });
+  const admin = new pg.Client({ connectionString: embedded.url });
+  await admin.connect();
+  return { embedded, admin };
 }
 
 /** Stops what a run started: every child, the admin connection, Postgres, and the run's folder. */

@@ -18,9 +18,8 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
-import { startEmbeddedPostgres, type EmbeddedPostgres } from "../../server/launch/embedded";
-import { applyMigrations } from "../../server/launch/migrate";
-import { childEnv, insertConnection, insertJobs, jobPool, makeRunDir, NODE, ROOT, runBounded, runLoadgen, SECRET, stopChild, tearDown, track, waitForHttp, writeIds } from "./harness";
+import type { EmbeddedPostgres } from "../../server/launch/embedded";
+import { childEnv, insertConnection, insertJobs, jobPool, makeRunDir, NODE, ROOT, runBounded, runLoadgen, SECRET, stopChild, tearDown, track, waitForHttp, startRunDatabase, writeIds } from "./harness";
 import { startCommandNodeFlags } from "../helpers/start-command";
 import { inspector } from "./inspector";
 import { freePort, sampleRss, sleep } from "./lib";
@@ -95,10 +94,7 @@ async function main(): Promise<void> {
   const results: unknown[] = [];
   try {
     if (!existsSync(path.join(ROOT, ".next", "BUILD_ID"))) throw new Error("no production build (.next/BUILD_ID): run `npm run build` first");
-    embedded = await startEmbeddedPostgres({ dataDir: path.join(tmp, "pg") });
-    await applyMigrations({ databaseUrl: embedded.url, migrationsDir: path.join(ROOT, "prisma", "migrations") });
-    admin = new pg.Client({ connectionString: embedded.url });
-    await admin.connect();
+    ({ embedded, admin } = await startRunDatabase(tmp));
     const connectionId = await insertConnection(admin);
     const jobs = 100_000 * FLAG_SETS.length;
     const pool = jobPool(admin, connectionId, await insertJobs(admin, connectionId, 1, jobs, "memory"), jobs);

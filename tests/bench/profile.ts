@@ -14,12 +14,11 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
 import { chromium } from "playwright";
-import { startEmbeddedPostgres, type EmbeddedPostgres } from "../../server/launch/embedded";
-import { applyMigrations } from "../../server/launch/migrate";
+import type { EmbeddedPostgres } from "../../server/launch/embedded";
 import { startCommandArgs } from "../helpers/start-command";
 import { inspector } from "./inspector";
 import { packageOf, summariseProfile, type Profile, type ProfileSummary } from "./cpuprofile";
-import { childEnv, insertConnection, insertJobs, jobPool, NODE, ROOT, runLoadgen, makeRunDir, runBounded, SECRET, stopChild, tearDown, track, waitForHttp, writeIds } from "./harness";
+import { childEnv, insertConnection, insertJobs, jobPool, NODE, ROOT, runLoadgen, makeRunDir, runBounded, SECRET, stopChild, tearDown, track, waitForHttp, startRunDatabase, writeIds } from "./harness";
 import { freePort, sleep, waitForQuiet } from "./lib";
 import type { LoadSpec } from "./loadgen";
 
@@ -69,10 +68,7 @@ async function main(): Promise<void> {
   const allocations: Record<string, ReturnType<typeof summariseAllocations>> = {};
   try {
     if (!existsSync(path.join(ROOT, ".next", "BUILD_ID"))) throw new Error("no production build (.next/BUILD_ID): run `npm run build` or `npx tsx tests/bench/run.ts` first");
-    embedded = await startEmbeddedPostgres({ dataDir: path.join(tmp, "pg") });
-    await applyMigrations({ databaseUrl: embedded.url, migrationsDir: path.join(ROOT, "prisma", "migrations") });
-    admin = new pg.Client({ connectionString: embedded.url });
-    await admin.connect();
+    ({ embedded, admin } = await startRunDatabase(tmp));
     const connectionId = await insertConnection(admin);
     const baseIds = await insertJobs(admin, connectionId, 1, 100_000, "bench");
     await admin.query("VACUUM (ANALYZE) finetuning_jobs");
