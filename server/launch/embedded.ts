@@ -3,7 +3,9 @@
 //
 // Settings (port, password) live in `<dataDir>/embedded-postgres.json` so
 // restarts reuse them and the URL stays stable; see embedded-state.ts. When running as root the server
-// runs as the `postgres` OS user; see embedded-access.ts.
+// runs as the `postgres` OS user; see embedded-access.ts. The embedded-postgres
+// library provides the binaries and initialises the cluster; the server itself
+// is started by postmaster.ts, in a process group of its own.
 import { existsSync } from "node:fs";
 import { mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
@@ -28,6 +30,7 @@ import {
   type ClusterSettings,
 } from "./embedded-state";
 import { replaceLibraryExitHooks } from "./embedded-exit";
+import { startPostmaster, type Postmaster } from "./postmaster";
 
 export { stopOnExit } from "./embedded-exit";
 
@@ -60,6 +63,8 @@ export type StartEmbeddedPostgresOptions = {
 };
 
 const RECENT_LINES = 30;
+// TCP on loopback only, and no Unix socket (whose lock file in /tmp can go stale).
+const POSTGRES_FLAGS = ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="];
 
 export async function startEmbeddedPostgres(options: StartEmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const dataDir = path.resolve(options.dataDir);
@@ -114,8 +119,6 @@ export async function startEmbeddedPostgres(options: StartEmbeddedPostgresOption
     // Unicode-aware and identical on every OS (Postgres 17+ builtin provider),
     // instead of whatever libc locale the machine happens to have.
     initdbFlags: ["--encoding=UTF8", "--locale=C", "--locale-provider=builtin", "--builtin-locale=C.UTF-8"],
-    // TCP on loopback only, and no Unix socket (whose lock file in /tmp can go stale).
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
     onLog,
     onError: onLog,
   });
@@ -134,17 +137,20 @@ export async function startEmbeddedPostgres(options: StartEmbeddedPostgresOption
       throw failure("initialise", error);
     }
   }
-  if (runningAsRoot()) await ensureOwnedBy(user ?? (await requireUser()), dataDir);
+  // As root, the server runs as the `postgres` user (initdb made it if missing).
+  const owner = runningAsRoot() ? (user ?? (await requireUser())) : null;
+  if (owner) await ensureOwnedBy(owner, dataDir);
   await writeSettings(dataDir, settings);
 
+  let postmaster: Postmaster;
   try {
-    await server.start();
+    postmaster = await startPostmaster({ dataDir, port: settings.port, flags: POSTGRES_FLAGS, user: owner, onLog });
   } catch (error) {
     throw failure("start", error);
   }
 
   let stopping: Promise<void> | undefined;
-  const stop = () => (stopping ??= server.stop().finally(() => running.delete(stop)));
+  const stop = () => (stopping ??= postmaster.stop().finally(() => running.delete(stop)));
   running.add(stop);
   try {
     await ensureDatabase(settings, database);
