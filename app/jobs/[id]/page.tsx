@@ -17,10 +17,13 @@ export default async function JobPage({ params }: { params: Promise<{ id: string
   const api = await serverApi();
   // Read before the data: the page's live feed starts here and misses nothing after.
   const since = await currentFeedPosition();
-  const [job, events, connections] = await Promise.all([
+  // The curves and checkpoints too, so the loss chart draws as the page hydrates instead of after another round trip.
+  const [job, events, connections, metrics, checkpoints] = await Promise.all([
     api.finetuning.get({ finetuning_id: id }),
     api.finetuning.events({ finetuning_id: id }),
     api.dbConnection.list(),
+    api.finetuning.metrics({ finetuning_id: id }),
+    api.finetuning.checkpoints({ finetuning_id: id }),
   ]).catch((error: unknown) => {
     if (error instanceof TRPCError && error.code === "NOT_FOUND") notFound();
     throw error;
@@ -29,7 +32,7 @@ export default async function JobPage({ params }: { params: Promise<{ id: string
 
   return (
     <main className="mx-auto max-w-7xl px-4 py-8 sm:px-6">
-      <JobDetail initialJob={job} initialEvents={events} connectionAlias={connection?.alias ?? null} canCancel={canChangeJobs(user.role)} since={since} />
+      <JobDetail initialJob={job} initialEvents={events} initialTraining={{ metrics, checkpoints }} connectionAlias={connection?.alias ?? null} canCancel={canChangeJobs(user.role)} since={since} />
     </main>
   );
 }

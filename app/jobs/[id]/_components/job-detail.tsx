@@ -16,15 +16,15 @@ import { EventTimeline } from "./event-timeline";
 import { GuardrailsPanel } from "./guardrails-panel";
 import { GuardrailFlag } from "../../_components/guardrail-flag";
 import { JobFields, MetadataTable, Panel } from "./job-fields";
-import { TrainingPanel } from "./training-panel";
+import { TrainingPanel, type InitialTraining } from "./training-panel";
 
 // Provider events (training progress) are not announced as job changes, so an active job's timeline also polls gently.
 const ACTIVE_EVENTS_POLL_MS = 10_000;
 
 // since: the live feed position read before initialJob (so no change after it is missed).
-type Props = { initialJob: FinetuningJob; initialEvents: JobEvent[]; connectionAlias: string | null; canCancel: boolean; since?: string };
+type Props = { initialJob: FinetuningJob; initialEvents: JobEvent[]; initialTraining?: InitialTraining; connectionAlias: string | null; canCancel: boolean; since?: string };
 
-export function JobDetail({ initialJob, initialEvents, connectionAlias, canCancel, since }: Props) {
+export function JobDetail({ initialJob, initialEvents, initialTraining, connectionAlias, canCancel, since }: Props) {
   const input = { finetuning_id: initialJob.id };
   const { feed, refetchInterval } = useJobChanges(since);
   const jobQuery = trpc.finetuning.get.useQuery(input, {
@@ -93,7 +93,7 @@ export function JobDetail({ initialJob, initialEvents, connectionAlias, canCance
 
       <div className="grid items-start gap-6 lg:grid-cols-3">
         <div className="min-w-0 space-y-6 lg:col-span-2">
-          <TrainingPanel job={job} />
+          <TrainingPanel job={job} initial={initialTraining} />
           <JobFields job={job} connectionAlias={connectionAlias} />
           <GuardrailsPanel job={job} canChange={canCancel} />
           <MetadataTable metadata={job.metadata} />

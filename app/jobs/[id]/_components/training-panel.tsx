@@ -1,6 +1,7 @@
 "use client";
 
 import { trpc } from "@/app/_trpc/client";
+import type { Checkpoint, JobMetrics } from "@/server/finetuning/progress-schema";
 import type { FinetuningJob } from "@/server/finetuning/schema";
 import { formatUsd } from "../../_components/job-money";
 import { Eta, isTraining, ProgressBar, TRAINING_POLL_MS } from "../../_components/job-progress";
@@ -21,12 +22,15 @@ function CostSummary({ job }: { job: FinetuningJob }) {
   );
 }
 
+/** The curves and checkpoints as the page's server render read them. */
+export type InitialTraining = { metrics: JobMetrics; checkpoints: Checkpoint[] };
+
 /** Progress, ETA, cost, the loss chart and the checkpoints; live while the job trains. */
-export function TrainingPanel({ job }: { job: FinetuningJob }) {
+export function TrainingPanel({ job, initial }: { job: FinetuningJob; initial?: InitialTraining }) {
   const input = { finetuning_id: job.id };
   const refetchInterval = isTraining(job) ? TRAINING_POLL_MS : false;
-  const metrics = trpc.finetuning.metrics.useQuery(input, { refetchInterval });
-  const checkpoints = trpc.finetuning.checkpoints.useQuery(input, { refetchInterval });
+  const metrics = trpc.finetuning.metrics.useQuery(input, { refetchInterval, initialData: initial?.metrics });
+  const checkpoints = trpc.finetuning.checkpoints.useQuery(input, { refetchInterval, initialData: initial?.checkpoints });
 
   return (
     <>
