@@ -38,7 +38,7 @@ export type MetricsResult = {
 };
 
 /** A running job with METRIC_POINTS steps (train loss and accuracy every step, validation every 50) and three checkpoints. */
-async function seedJob(ctx: BenchContext): Promise<string> {
+export async function seedMetricsJob(ctx: Pick<BenchContext, "admin" | "connectionId">): Promise<string> {
   const [id] = await insertJobs(ctx.admin, ctx.connectionId, 1, 1, "metrics-bench", "now() + interval '1 hour'");
   if (!id) throw new Error("no job inserted");
   await ctx.admin.query(
@@ -65,7 +65,7 @@ export async function measureMetrics(ctx: BenchContext): Promise<MetricsResult> 
   const { MAX_POINTS_DEFAULT } = await import("../../server/finetuning/progress-schema");
   const { db } = await import("../../server/db");
   const database = db();
-  const id = await seedJob(ctx);
+  const id = await seedMetricsJob(ctx);
   const read = () => getJobMetrics({ db: database, id, maxPoints: MAX_POINTS_DEFAULT });
   const first = await read();
   if (first.raw_count !== METRIC_POINTS || first.series.train_loss.length !== MAX_POINTS_DEFAULT) throw new Error(`the metrics read answered ${first.raw_count} steps, ${first.series.train_loss.length} points`);
@@ -102,7 +102,7 @@ export async function measureMetrics(ctx: BenchContext): Promise<MetricsResult> 
 
 // Installed before the page's own scripts on every load: when the training
 // line's path appears.
-const CHART_PROBE = `(() => {
+export const CHART_PROBE = `(() => {
   const probe = { drawnAt: 0, points: 0, done: false };
   window.__chartProbe = probe;
   const check = () => {

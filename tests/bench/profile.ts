@@ -17,6 +17,8 @@ import { chromium } from "playwright";
 import type { EmbeddedPostgres } from "../../server/launch/embedded";
 import { startCommandArgs } from "../helpers/start-command";
 import { inspector } from "./inspector";
+import { CHART_PROBE, seedMetricsJob } from "./metrics";
+import { CHROMIUM_ARGS, signIn, waitInPage } from "./ui";
 import { packageOf, summariseProfile, type Profile, type ProfileSummary } from "./cpuprofile";
 import { childEnv, insertConnection, insertJobs, jobPool, NODE, ROOT, runLoadgen, makeRunDir, runBounded, SECRET, stopChild, tearDown, track, waitForHttp, startRunDatabase, writeIds } from "./harness";
 import { freePort, sleep, waitForQuiet } from "./lib";
@@ -25,7 +27,7 @@ import type { LoadSpec } from "./loadgen";
 const log = (line: string) => console.log(`[profile] ${line}`);
 const OUT = path.join(ROOT, "bench-results");
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 8);
-const ONLY = new Set((process.env.PROFILE_ONLY ?? "trpc,rest,list,ui").split(","));
+const ONLY = new Set((process.env.PROFILE_ONLY ?? "trpc,rest,list,ui,chart").split(","));
 
 type HeapNode = { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: HeapNode[] };
 
@@ -200,6 +202,34 @@ async function main(): Promise<void> {
           log(`ui: ${JSON.stringify(runs.map((r) => ({ badge: Number(r.badgeMs.toFixed(1)), response: Number(r.responseMs.toFixed(1)) })))}`);
           printSummary("ui-cancel (browser main thread, click → badge, last run)", summary);
         }
+      } finally {
+        await browser.close();
+      }
+    }
+    // The browser: the detail page of a job with 10,000 steps, profiled from navigation to the loss chart drawn.
+    if (ONLY.has("chart") && existsSync("/usr/bin/chromium")) {
+      const id = await seedMetricsJob({ admin, connectionId });
+      const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+      try {
+        const page = await browser.newPage();
+        await signIn(page, { baseUrl, email: "operator@profile.test", password: "profile-password-1" });
+        await page.addInitScript({ content: CHART_PROBE });
+        await page.goto(`${baseUrl}/jobs/${id}`); // warms the server's page and Chromium's caches
+        await waitInPage(page, "window.__chartProbe?.done === true", 30_000);
+        await waitForQuiet(0.3, 120_000);
+        const cdp = await page.context().newCDPSession(page);
+        await cdp.send("Profiler.enable");
+        await cdp.send("Profiler.setSamplingInterval", { interval: 100 });
+        await cdp.send("Profiler.start");
+        await page.goto(`${baseUrl}/jobs/${id}`);
+        await waitInPage(page, "window.__chartProbe?.done === true", 30_000);
+        const { profile } = (await cdp.send("Profiler.stop")) as unknown as { profile: Profile };
+        const drawnAt = await page.evaluate<number>("window.__chartProbe.drawnAt");
+        writeFileSync(path.join(OUT, "profile-detail-chart.cpuprofile"), JSON.stringify(profile));
+        const summary = summariseProfile(profile, 30);
+        summaries["detail-chart"] = summary;
+        log(`detail page: loss chart drawn ${drawnAt.toFixed(0)} ms after navigation (profiler on)`);
+        printSummary("detail-chart (browser main thread, navigation → chart drawn)", summary);
       } finally {
         await browser.close();
       }
