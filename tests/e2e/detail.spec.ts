@@ -1,5 +1,5 @@
 import type { Page } from "@playwright/test";
-import { apiAs, expect, makeRunningJob, sandboxControlHeaders, sandboxOrigin, saveScreenshot, signIn, test } from "./fixtures";
+import { apiAs, expect, hydrated, makeRunningJob, sandboxControlHeaders, sandboxOrigin, saveScreenshot, signIn, test } from "./fixtures";
 
 // The job detail page (/jobs/[id]): every field, the event timeline, the
 // model id's Copy button, live status, and Cancel there too.
@@ -20,7 +20,7 @@ async function openJob(page: Page, name: string): Promise<void> {
   // the link from under it: click again until the page opens.
   await expect(async () => {
     if (await heading.isVisible()) return;
-    await link.click();
+    await (await hydrated(link)).click();
     await expect(heading).toBeVisible({ timeout: 5_000 });
   }).toPass({ timeout: 30_000 });
 }

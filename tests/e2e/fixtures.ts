@@ -1,4 +1,4 @@
-import { test as base, expect, type Page } from "@playwright/test";
+import { test as base, expect, type Locator, type Page } from "@playwright/test";
 import { createTRPCClient, httpLink } from "@trpc/client";
 import type { AppRouter } from "../../server/trpc/root";
 
@@ -42,6 +42,19 @@ export async function signIn(page: Page, role: Role, { fresh = false } = {}): Pr
     await page.waitForTimeout(20_000); // part of the limiter's one-minute window
   }
   sessions.set(role, await page.context().cookies());
+}
+
+/**
+ * Resolves once React has hydrated the element (its props are attached). A
+ * link clicked while the page hydrates can be lost between React and Next's
+ * router (the URL never changes); people click once the page responds, and so
+ * do these tests.
+ */
+export async function hydrated(locator: Locator): Promise<Locator> {
+  await expect
+    .poll(() => locator.evaluate((element) => Object.keys(element).some((key) => key.startsWith("__reactProps$"))), { timeout: 30_000 })
+    .toBe(true);
+  return locator;
 }
 
 /** The typed tRPC client another service would use, with an API key of the role. */

@@ -1,6 +1,6 @@
 import type { Page } from "@playwright/test";
 import { TRPCClientError } from "@trpc/client";
-import { apiAs, expect, makeRunningJob, sandboxControlHeaders, sandboxOrigin, saveScreenshot, signIn, test } from "./fixtures";
+import { apiAs, expect, hydrated, makeRunningJob, sandboxControlHeaders, sandboxOrigin, saveScreenshot, signIn, test } from "./fixtures";
 
 // The jobs table (/jobs) as an operator and a viewer see it: the seeded jobs,
 // optimistic cancel, a refused cancel rolled back, changes made elsewhere
@@ -243,7 +243,7 @@ test.describe("the jobs table", () => {
 
   test("a job's name opens its detail page", async ({ page }) => {
     await signIn(page, "viewer");
-    await rowOf(page, "retail-sql-v2").getByRole("link", { name: "retail-sql-v2" }).click();
+    await (await hydrated(rowOf(page, "retail-sql-v2").getByRole("link", { name: "retail-sql-v2" }))).click();
     // The URL changes when the page's server render arrives, which a loaded machine can hold back for seconds.
     await expect(page).toHaveURL(/\/jobs\/[0-9a-f-]{36}$/, { timeout: 30_000 });
     await expect(page.getByRole("heading", { level: 1, name: "retail-sql-v2" })).toBeVisible();
