@@ -10,7 +10,7 @@
 // For each set of Node flags, it starts the app as the benchmark does
 // (production build, WORKER=off, the sandbox outside the app) with an
 // inspector, reads process.memoryUsage() idle (before and after a full GC),
-// runs tRPC cancel at c=16 for MEMORY_SECONDS (20) while sampling RSS, and
+// runs cancels at c=16 (tRPC, or REST with MEMORY_KIND=rest-cancel) for MEMORY_SECONDS (20) while sampling RSS, and
 // reads memory again. A heap snapshot's summary (self size by constructor)
 // of the idle app is written to bench-results/heap-idle.json (MEMORY_SNAPSHOT=0: not taken).
 import { spawn, type ChildProcess } from "node:child_process";
@@ -23,9 +23,12 @@ import { childEnv, insertConnection, insertJobs, jobPool, makeRunDir, NODE, ROOT
 import { startCommandNodeFlags } from "../helpers/start-command";
 import { inspector } from "./inspector";
 import { freePort, sampleRss, sleep } from "./lib";
+import type { LoadSpec } from "./loadgen";
 
 const log = (line: string) => console.log(`[memory] ${line}`);
 const SECONDS = Number(process.env.MEMORY_SECONDS ?? 20);
+// The load: tRPC cancels (default) or REST cancels (MEMORY_KIND=rest-cancel).
+const KIND: LoadSpec["kind"] = process.env.MEMORY_KIND === "rest-cancel" ? "rest-cancel" : "trpc-cancel";
 const FLAG_SETS = JSON.parse(process.env.MEMORY_FLAGS ?? '["npm-start", ""]') as string[];
 const MB = 2 ** 20;
 
@@ -133,7 +136,7 @@ async function main(): Promise<void> {
         writeFileSync(path.join(ROOT, "bench-results", "heap-idle.json"), `${JSON.stringify(summary, null, 2)}\n`);
         log(`idle heap snapshot: ${summary.totalMb} MB, of which source maps ${summary.sourceMapMb} MB; largest: ${summary.top.slice(0, 12).map((t) => `${t.name} ${t.mb}`).join(", ")}`);
       }
-      const spec = { host: "127.0.0.1", port, kind: "trpc-cancel" as const, authorization: `Bearer ${key}`, concurrency: 16, expect: '"status":"cancelled"' };
+      const spec = { host: "127.0.0.1", port, kind: KIND, authorization: `Bearer ${key}`, concurrency: 16, expect: '"status":"cancelled"' };
       await runLoadgen({ ...spec, idsFile: await writeIds(tmp, `warm-${index}`, await pool.take(3_000)), warmupMs: 0, durationMs: 3_000 });
       const rss = sampleRss(app.pid as number, 100);
       const load = await runLoadgen({ ...spec, idsFile: await writeIds(tmp, `load-${index}`, await pool.take(1_500 * SECONDS)), warmupMs: 0, durationMs: SECONDS * 1000 });
