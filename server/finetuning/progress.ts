@@ -3,7 +3,7 @@ import { LRUCache } from "lru-cache";
 import type { Db } from "../db";
 import { Prisma } from "../generated/prisma/client";
 import { notFound } from "./errors";
-import { METRIC_SERIES, type Checkpoint, type JobMetrics, type MetricSeries } from "./progress-schema";
+import { MAX_POINTS_DEFAULT, METRIC_SERIES, type Checkpoint, type JobMetrics, type MetricSeries } from "./progress-schema";
 
 // A job's curves are kept in memory per database client and job, under the
 // job's metrics_count. Points are only ever added, one per step, and a trigger
@@ -13,6 +13,7 @@ import { METRIC_SERIES, type Checkpoint, type JobMetrics, type MetricSeries } fr
 // that arrived out of order, a deletion) reads the job's points again.
 
 type Series = { steps: number[]; values: number[] };
+type Drawn = JobMetrics["series"];
 type Curves = {
   /** The job's metrics_count these points were read at. */
   version: number;
@@ -20,19 +21,30 @@ type Curves = {
   rawCount: number;
   nonFinite: number;
   series: Record<MetricSeries, Series>;
-  /** Downsampled answers, per max_points, for these points. */
-  drawn: Map<number, JobMetrics["series"]>;
+  /** The answer for the default max_points, drawn once per version; other sizes are drawn per request. */
+  drawnDefault: Drawn;
 };
 
-// Bounded by points held (two numbers each), not by jobs: ~8 MB at most.
-const MAX_POINTS_HELD = 500_000;
-const MAX_DRAWN_SIZES = 4;
+// Bounded by what the entries hold, in points: each point held (two numbers),
+// each point of the drawn answer (an object, counted thrice) and a fixed cost
+// per entry, so that many empty jobs cannot pile up either. ~10 MB at most.
+const MAX_SIZE = 500_000;
+const ENTRY_COST = 64;
+const MAX_ENTRIES = 1_000;
 const caches = new WeakMap<Db, LRUCache<string, Curves>>();
+
+const sum = (counts: number[]) => counts.reduce((a, b) => a + b, 0);
+const heldPoints = (c: Curves) => sum(METRIC_SERIES.map((name) => c.series[name].steps.length));
+const drawnPoints = (c: Curves) => sum(METRIC_SERIES.map((name) => c.drawnDefault[name].length));
 
 function cacheFor(db: Db): LRUCache<string, Curves> {
   let cache = caches.get(db);
   if (!cache) {
-    cache = new LRUCache<string, Curves>({ maxSize: MAX_POINTS_HELD, sizeCalculation: (c) => Math.max(1, METRIC_SERIES.reduce((n, name) => n + c.series[name].steps.length, 0)) });
+    cache = new LRUCache<string, Curves>({
+      max: MAX_ENTRIES,
+      maxSize: MAX_SIZE,
+      sizeCalculation: (c) => ENTRY_COST + heldPoints(c) + 3 * drawnPoints(c),
+    });
     caches.set(db, cache);
   }
   return cache;
@@ -77,21 +89,23 @@ function withPoints(base: Curves | null, row: PointArrays): Curves {
   ) as Record<MetricSeries, Series>;
   return {
     version: row.version,
-    lastStep: row.steps?.at(-1) ?? base?.lastStep ?? 0,
+    lastStep: row.steps?.at(-1) ?? base?.lastStep ?? -1,
     rawCount: (base?.rawCount ?? 0) + row.count,
     nonFinite: (base?.nonFinite ?? 0) + row.non_finite,
     series,
-    drawn: new Map(),
+    drawnDefault: draw(series, MAX_POINTS_DEFAULT),
   };
 }
 
 async function currentCurves(db: Db, id: string): Promise<{ curves: Curves; totalSteps: number | null }> {
   const cache = cacheFor(db);
-  const held = cache.get(id) ?? null;
+  // One entry per job however its id is spelled (a uuid's hex digits in either case).
+  const key = id.toLowerCase();
+  const held = cache.get(key) ?? null;
   if (held) {
     const job = await db.finetuningJob.findUnique({ where: { id }, select: { totalSteps: true, metricsCount: true } });
     if (!job) {
-      cache.delete(id);
+      cache.delete(key);
       throw notFound(id);
     }
     if (job.metricsCount === held.version) return { curves: held, totalSteps: job.totalSteps };
@@ -105,20 +119,19 @@ async function currentCurves(db: Db, id: string): Promise<{ curves: Curves; tota
     if (!row) throw notFound(id);
     curves = withPoints(null, row);
   }
-  if (cache.get(id) === (held ?? undefined)) cache.set(id, curves);
+  if (cache.get(key) === (held ?? undefined)) cache.set(key, curves);
   return { curves, totalSteps: row.total_steps };
 }
 
 /** A job's training curves, each series downsampled to at most `maxPoints` with LTTB. */
 export async function getJobMetrics({ db, id, maxPoints }: { db: Db; id: string; maxPoints: number }): Promise<JobMetrics> {
   const { curves, totalSteps } = await currentCurves(db, id);
-  let series = curves.drawn.get(maxPoints);
-  if (!series) {
-    series = Object.fromEntries(METRIC_SERIES.map((name) => [name, downsample(curves.series[name], maxPoints)])) as JobMetrics["series"];
-    if (curves.drawn.size >= MAX_DRAWN_SIZES) curves.drawn.clear();
-    curves.drawn.set(maxPoints, series);
-  }
+  const series = maxPoints === MAX_POINTS_DEFAULT ? curves.drawnDefault : draw(curves.series, maxPoints);
   return { finetuning_id: id, raw_count: curves.rawCount, total_steps: totalSteps, non_finite_count: curves.nonFinite, series };
+}
+
+function draw(series: Record<MetricSeries, Series>, maxPoints: number): Drawn {
+  return Object.fromEntries(METRIC_SERIES.map((name) => [name, downsample(series[name], maxPoints)])) as Drawn;
 }
 
 function downsample({ steps, values }: Series, maxPoints: number): Array<{ step: number; value: number }> {

@@ -119,6 +119,12 @@ describe("training metrics ingestion", () => {
       const late = await caller.finetuning.metrics({ finetuning_id: job.id });
       expect(late.series.train_loss.map((p) => p.step)).toEqual([1, 2, 3, 6, 10]);
       expect(late).toMatchObject({ raw_count: 6, non_finite_count: 1 });
+
+      // The same job spelled in capitals is the same curves (one cached entry, not one per spelling).
+      expect((await caller.finetuning.metrics({ finetuning_id: job.id.toUpperCase() })).series).toEqual(late.series);
+      // A point is never changed in place (the cache could not tell): Postgres refuses it.
+      await expect(other.$executeRaw`UPDATE job_metrics SET train_loss = 9 WHERE job_id = ${job.id}::uuid AND step = 1`).rejects.toThrow(/append-only/);
+      await expect(other.$executeRaw`TRUNCATE job_metrics`).rejects.toThrow(/append-only/);
     } finally {
       await other.$disconnect();
     }
