@@ -97,7 +97,14 @@ export async function reserveAttempt({ db, limits, message }: { db: Db; limits: 
   let windowStart: Date | null = null;
   const subjects: string[] = [];
   for (const limit of limits) {
-    const bumped = await bump(db, limit.subject, windowStart);
+    let bumped: Bumped;
+    try {
+      bumped = await bump(db, limit.subject, windowStart);
+    } catch (error) {
+      // Counted against none: take back what this attempt already bumped.
+      if (windowStart) await releaseAttempt({ db, reservation: { subjects, windowStart } }).catch(() => {});
+      throw error;
+    }
     windowStart = bumped.window_start;
     subjects.push(limit.subject);
     if (bumped.count > limit.max) {
@@ -110,9 +117,14 @@ export async function reserveAttempt({ db, limits, message }: { db: Db; limits: 
 
 /** Takes a reserved attempt back (it succeeded, or was refused before being tried); one row per statement, like `bump`. */
 export async function releaseAttempt({ db, reservation }: { db: Db; reservation: Reservation }): Promise<void> {
-  for (const subject of reservation.subjects) {
-    await db.$executeRaw`
-      UPDATE rate_limit_buckets SET count = greatest(count - 1, 0)
-      WHERE subject = ${subject} AND window_start = ${reservation.windowStart}`;
-  }
+  // Every subject is tried, whichever fails; the first failure is then thrown.
+  const results = await Promise.allSettled(
+    reservation.subjects.map(
+      (subject) => db.$executeRaw`
+        UPDATE rate_limit_buckets SET count = greatest(count - 1, 0)
+        WHERE subject = ${subject} AND window_start = ${reservation.windowStart}`,
+    ),
+  );
+  const failed = results.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
 }
