@@ -9,6 +9,21 @@ export type Postmaster = {
 };
 
 const READY = "database system is ready to accept connections";
+const START_TIMEOUT_MS = 60_000;
+// A fast shutdown that has not finished by then becomes an immediate one (SIGQUIT).
+const STOP_TIMEOUT_MS = 30_000;
+
+// The operating system's own variables the server may need, passed through;
+// none of the product's settings or secrets (API keys, the auth secret, the
+// database URL) reach it.
+const PASSED_THROUGH = ["PATH", "TZ"];
+
+function postgresEnv(): NodeJS.ProcessEnv {
+  const passed = Object.fromEntries(PASSED_THROUGH.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]]])));
+  // Untranslated messages, so that READY is found whatever the machine's locale.
+  // (Next's typing of ProcessEnv requires NODE_ENV, which Postgres has no use for.)
+  return { ...passed, LC_MESSAGES: "C" } as unknown as NodeJS.ProcessEnv;
+}
 
 /**
  * Starts the embedded Postgres server in a process group of its own. In the
@@ -16,15 +31,14 @@ const READY = "database system is ready to accept connections";
  * moment as the launcher: Postgres shut down first, and the app and worker
  * drained against a database that was gone. Apart, the launcher stops it last.
  * Resolves once it accepts connections; rejects, with its last lines, if it
- * exits before that.
+ * exits before that or is not ready within a minute.
  */
 export function startPostmaster(opts: { dataDir: string; port: number; flags: string[]; user: OsUser | null; onLog: (text: string) => void }): Promise<Postmaster> {
   const binary = path.join(postgresNativeDir(), "bin", "postgres");
   const child = spawn(binary, ["-D", opts.dataDir, "-p", String(opts.port), ...opts.flags], {
     detached: true,
     stdio: ["ignore", "ignore", "pipe"],
-    // Untranslated messages, so that READY is found whatever the machine's locale.
-    env: { ...process.env, LC_MESSAGES: "C" },
+    env: postgresEnv(),
     ...(opts.user ? { uid: opts.user.uid, gid: opts.user.gid } : {}),
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -32,26 +46,51 @@ export function startPostmaster(opts: { dataDir: string; port: number; flags: st
   const postmaster: Postmaster = {
     pid: child.pid ?? -1,
     stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGINT");
-      stopping ??= exited;
+      const running = () => child.exitCode === null && child.signalCode === null;
+      if (running()) child.kill("SIGINT");
+      stopping ??= (async () => {
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), STOP_TIMEOUT_MS).unref()));
+        if ((await Promise.race([exited, late])) === "late" && running()) {
+          opts.onLog(`postgres did not finish its fast shutdown within ${STOP_TIMEOUT_MS / 1000} s: shutting it down immediately (SIGQUIT)`);
+          child.kill("SIGQUIT");
+          await exited;
+        }
+        clearTimeout(timer);
+      })();
       return stopping;
     },
   };
   return new Promise((resolve, reject) => {
     let ready = false;
+    let pending = "";
+    const timer = setTimeout(() => {
+      if (ready) return;
+      child.kill("SIGQUIT");
+      reject(new Error(`postgres did not accept connections within ${START_TIMEOUT_MS / 1000} s`));
+    }, START_TIMEOUT_MS).unref();
+    // Whole lines only: a message split across two reads is still found.
     child.stderr.on("data", (chunk: Buffer) => {
-      const text = chunk.toString("utf8");
-      opts.onLog(text);
-      if (!ready && text.includes(READY)) {
-        ready = true;
-        resolve(postmaster);
+      pending += chunk.toString("utf8");
+      const lines = pending.split("\n");
+      pending = lines.pop() ?? "";
+      for (const line of lines) {
+        opts.onLog(line);
+        if (!ready && line.includes(READY)) {
+          ready = true;
+          clearTimeout(timer);
+          resolve(postmaster);
+        }
       }
     });
     child.once("error", (error) => {
+      clearTimeout(timer);
       if (!ready) reject(error);
     });
     child.once("exit", (code, signal) => {
+      clearTimeout(timer);
       if (!ready) reject(new Error(`postgres exited before accepting connections (${signal ?? `code ${code}`})`));
+      else if (!stopping) opts.onLog(`postgres exited unexpectedly (${signal ?? `code ${code}`}); the app's next queries will fail until it is started again`);
     });
   });
 }
