@@ -8,6 +8,7 @@ import { serveProduct } from "../../server/http/serve";
 import { handleTrpcFetch } from "../../server/http/trpc";
 import { handleRestFetch } from "../../server/http/rest/fetch";
 import { listenHttp } from "../../server/http/listen";
+import { afterAll, beforeAll } from "vitest";
 
 export type SecureApp = { origin: string; close(): Promise<void> };
 
@@ -28,6 +29,25 @@ export async function startSecureApp(opts: { allAddresses?: boolean } = {}): Pro
     shutdownTimeoutMs: 1_000,
   });
   return { origin: `http://127.0.0.1:${server.port}`, port: server.port, close: () => server.close() };
+}
+
+/**
+ * The product's server for a test file: started before its tests, closed
+ * after them; with `keyRole`, also an API key of that role. The fields are
+ * filled in by the time the tests run.
+ */
+export function useSecureApp(opts: { keyRole?: Role } = {}): { origin: string; key: string } {
+  const used = { origin: "", key: "" };
+  let app: SecureApp | undefined;
+  beforeAll(async () => {
+    app = await startSecureApp();
+    used.origin = app.origin;
+    if (opts.keyRole) used.key = (await keyFor(opts.keyRole)).key;
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+  return used;
 }
 
 /**

@@ -1,17 +1,11 @@
 import "../helpers/env";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { db } from "../../server/db";
 import { SIGN_IN_FAILURES_PER_ACCOUNT_AND_ADDRESS } from "../../server/rate-limit/failures";
-import { APP_ORIGIN, makeUser, PASSWORD, startSecureApp, type SecureApp } from "./app";
+import { APP_ORIGIN, makeUser, PASSWORD, useSecureApp } from "./app";
 import { rawChunkedRequest, requestFrom } from "./raw";
 
-let app: SecureApp;
-beforeAll(async () => {
-  app = await startSecureApp();
-});
-afterAll(async () => {
-  await app.close();
-});
+const app = useSecureApp();
 
 // A loopback address of this test's own, so other files' failures from 127.0.0.1 don't count here.
 let nextHost = 10 + (process.pid % 200);

@@ -1,23 +1,15 @@
 import "../helpers/env";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { db } from "../../server/db";
 import { securityHeaders } from "../../server/http/security-headers";
 import { MAX_BATCH_CALLS } from "../../server/http/trpc";
 import { BAD_CREDENTIALS_PER_ADDRESS } from "../../server/rate-limit/failures";
 import { makeConnection, makeJob } from "../helpers/factories";
 import { rest } from "../helpers/rest";
-import { keyFor, startSecureApp, trpc, type SecureApp } from "./app";
+import { trpc, useSecureApp } from "./app";
 import { partialRequest, requestFrom } from "./raw";
 
-let app: SecureApp;
-let operatorKey: string;
-beforeAll(async () => {
-  app = await startSecureApp();
-  operatorKey = (await keyFor("operator")).key;
-});
-afterAll(async () => {
-  await app.close();
-});
+const app = useSecureApp({ keyRole: "operator" });
 
 const TWO_MIB = 2 * 1024 * 1024;
 
@@ -33,7 +25,7 @@ function expectSecurityHeaders(headers: Headers | Record<string, unknown>, where
 describe("finding 3 and headers: every API answer carries the security headers", () => {
   it("on /api/trpc and /api/v1, answered or refused", async () => {
     const job = await makeJob(db(), { status: "running" });
-    const auth = { authorization: `Bearer ${operatorKey}` };
+    const auth = { authorization: `Bearer ${app.key}` };
     const answers = {
       "tRPC 200": await fetch(`${app.origin}/api/trpc/finetuning.list?input=%7B%7D`, { headers: auth }),
       "tRPC 401": await fetch(`${app.origin}/api/trpc/finetuning.list?input=%7B%7D`),
@@ -65,7 +57,7 @@ describe("finding 4 and text: NUL and lone surrogates are a 400 naming the field
       ["alias", "lone \ud800 surrogate"],
     ] as const) {
       const body = { alias: "fine", dialect: "postgresql", schema_text: "CREATE TABLE t (id int)", [field]: value };
-      const call = await rest(app.origin, "POST", "/api/v1/database-connections", { key: operatorKey, body: JSON.stringify(body), headers: { "content-type": "application/json" } });
+      const call = await rest(app.origin, "POST", "/api/v1/database-connections", { key: app.key, body: JSON.stringify(body), headers: { "content-type": "application/json" } });
       expect(call.status, `${field}`).toBe(400);
       expect(call.body.error.field).toBe(field);
       expect(call.body.error.message).toContain(field);
@@ -73,7 +65,7 @@ describe("finding 4 and text: NUL and lone surrogates are a 400 naming the field
   });
 
   it("the same over tRPC, and in nested fields and keys", async () => {
-    const headers = { authorization: `Bearer ${operatorKey}` };
+    const headers = { authorization: `Bearer ${app.key}` };
     const { connection } = await makeConnection(db(), { goldenRecords: 1 });
     const nested = await trpc(app.origin, "finetuning.create", { db_connection_id: connection.id, base_llm: { model_name: "gpt\u0000" } }, { headers });
     expect(nested.status).toBe(400);
@@ -113,7 +105,7 @@ describe("work before auth: credentials first, bodies capped", () => {
   });
 
   it("a good key with a body over 1 MiB gets 413 in the one error shape, declared or chunked", async () => {
-    const auth = { authorization: `Bearer ${operatorKey}` };
+    const auth = { authorization: `Bearer ${app.key}` };
     const declared = await partialRequest({ origin: app.origin, method: "POST", path: "/api/v1/finetunings", headers: auth, declaredLength: TWO_MIB, sent: 10 });
     expect(declared.status).toBe(413);
     expect(JSON.parse(declared.body)).toMatchObject({ error: { code: "PAYLOAD_TOO_LARGE" } });
@@ -132,7 +124,7 @@ describe("work before auth: credentials first, bodies capped", () => {
   });
 
   it(`a batch of 50 calls is a 400; ${MAX_BATCH_CALLS} are fine`, async () => {
-    const headers = { authorization: `Bearer ${operatorKey}` };
+    const headers = { authorization: `Bearer ${app.key}` };
     const batch = (n: number) => {
       const paths = Array.from({ length: n }, () => "finetuning.list").join(",");
       const input = Object.fromEntries(Array.from({ length: n }, (_, i) => [i, {}]));
@@ -157,7 +149,7 @@ describe("work before auth: credentials first, bodies capped", () => {
     expect(last.status).toBe(429);
     expect(last.headers["retry-after"]).toMatch(/^\d+$/);
     // A good key from the same address still works.
-    const good = await requestFrom({ origin: app.origin, method: "GET", path: "/api/v1/finetunings", headers: { authorization: `Bearer ${operatorKey}` }, localAddress });
+    const good = await requestFrom({ origin: app.origin, method: "GET", path: "/api/v1/finetunings", headers: { authorization: `Bearer ${app.key}` }, localAddress });
     expect(good.status).toBe(200);
   });
 });

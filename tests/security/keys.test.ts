@@ -1,17 +1,11 @@
 import "../helpers/env";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { db } from "../../server/db";
 import { makeJob } from "../helpers/factories";
 import { rest } from "../helpers/rest";
-import { APP_ORIGIN, keyFor, makeUser, signIn, startSecureApp, trpc, type SecureApp } from "./app";
+import { APP_ORIGIN, keyFor, makeUser, signIn, trpc, useSecureApp } from "./app";
 
-let app: SecureApp;
-beforeAll(async () => {
-  app = await startSecureApp();
-});
-afterAll(async () => {
-  await app.close();
-});
+const app = useSecureApp();
 
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 

@@ -1,17 +1,9 @@
 import "../helpers/env";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { metrics } from "../../server/metrics/registry";
-import { keyFor, startSecureApp, type SecureApp } from "./app";
+import { useSecureApp } from "./app";
 
-let app: SecureApp;
-let viewerKey: string;
-beforeAll(async () => {
-  app = await startSecureApp();
-  viewerKey = (await keyFor("viewer")).key;
-});
-afterAll(async () => {
-  await app.close();
-});
+const app = useSecureApp({ keyRole: "viewer" });
 
 async function routeLabels(): Promise<Set<string>> {
   const text = await metrics().registry.metrics();
@@ -30,7 +22,7 @@ describe("review 6: clients cannot grow the metrics' label sets", () => {
       `/x${salt}/y`,
       `/api/x${salt}`,
     ];
-    const headers = { authorization: `Bearer ${viewerKey}` };
+    const headers = { authorization: `Bearer ${app.key}` };
     const send = (path: string) => fetch(`${app.origin}${path}`, { headers }).then((r) => r.text());
     await Promise.all(kinds("warm").map(send));
     const before = await routeLabels();

@@ -3,23 +3,15 @@ import { createServer } from "node:http";
 import { listenHttp } from "../../server/http/listen";
 import { createTrpcNodeHandler } from "../../server/http/trpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { keyFor, startFetchAdapters, startSecureApp, type SecureApp } from "./app";
+import { startFetchAdapters, useSecureApp, type SecureApp } from "./app";
 import { rawChunkedRequest } from "./raw";
 
-let app: SecureApp;
-let operatorKey: string;
-beforeAll(async () => {
-  app = await startSecureApp();
-  operatorKey = (await keyFor("operator")).key;
-});
-afterAll(async () => {
-  await app.close();
-});
+const app = useSecureApp({ keyRole: "operator" });
 
 describe("review 1: a malformed escape in the path is answered, never a crash", () => {
   it("on /api/trpc, /api/v1 and a page, with and without credentials, and the server keeps answering", async () => {
     for (const path of ["/api/trpc/%E0%A4%A", "/api/trpc/finetuning.list,%E0%A4%A?batch=1", "/api/v1/finetunings/%E0%A4%A", "/jobs/%E0%A4%A"]) {
-      for (const headers of [{}, { authorization: `Bearer ${operatorKey}` }] as Array<Record<string, string>>) {
+      for (const headers of [{}, { authorization: `Bearer ${app.key}` }] as Array<Record<string, string>>) {
         for (const method of ["GET", "POST"]) {
           const response = await fetch(`${app.origin}${path}`, { method, headers, body: method === "POST" ? "{}" : undefined });
           await response.text();
@@ -40,7 +32,7 @@ describe("review 1: the tRPC handlers on their own answer a malformed escape wit
     const next = await startFetchAdapters();
     try {
       for (const origin of [`http://127.0.0.1:${port}`, next.origin]) {
-        for (const headers of [{}, { authorization: `Bearer ${operatorKey}` }] as Array<Record<string, string>>) {
+        for (const headers of [{}, { authorization: `Bearer ${app.key}` }] as Array<Record<string, string>>) {
           for (const method of ["GET", "POST"]) {
             const response = await fetch(`${origin}/api/trpc/%E0%A4%A`, { method, headers, body: method === "POST" ? "{}" : undefined });
             expect(response.status, `${origin} ${method}`).toBe(400);
@@ -102,7 +94,7 @@ describe("review 2: Next's route handlers (the fetch adapters) have the node han
   });
 
   it("a chunked body past the limit is a 413 as soon as it passes it, never read to its end", async () => {
-    const headers = { authorization: `Bearer ${operatorKey}` };
+    const headers = { authorization: `Bearer ${app.key}` };
     for (const target of ["/api/trpc/finetuning.cancel", "/api/v1/database-connections"]) {
       const answer = await rawChunkedRequest({ origin: next.origin, method: "POST", target, headers, sent: 1024 * 1024 + 4096 });
       expect(answer.status, target).toBe(413);
@@ -110,7 +102,7 @@ describe("review 2: Next's route handlers (the fetch adapters) have the node han
   });
 
   it("the buffered body still reaches the handler", async () => {
-    const headers = { authorization: `Bearer ${operatorKey}`, "content-type": "application/json" };
+    const headers = { authorization: `Bearer ${app.key}`, "content-type": "application/json" };
     const response = await fetch(`${next.origin}/api/trpc/finetuning.cancel`, { method: "POST", headers, body: JSON.stringify({ finetuning_id: "00000000-0000-4000-8000-000000000000" }) });
     expect(response.status).toBe(404);
   });

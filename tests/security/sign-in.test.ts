@@ -1,15 +1,9 @@
 import "../helpers/env";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { db } from "../../server/db";
-import { APP_ORIGIN, makeUser, PASSWORD, signIn, startSecureApp, trpc, type SecureApp } from "./app";
+import { APP_ORIGIN, makeUser, PASSWORD, signIn, trpc, useSecureApp } from "./app";
 
-let app: SecureApp;
-beforeAll(async () => {
-  app = await startSecureApp();
-});
-afterAll(async () => {
-  await app.close();
-});
+const app = useSecureApp();
 
 describe("finding 2 and sign-in: failed sign-ins are limited per account and per address", () => {
   it("the 6th wrong password for one account within a minute is a 429 with Retry-After, whatever X-Forwarded-For says", async () => {

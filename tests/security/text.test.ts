@@ -1,24 +1,16 @@
 import "../helpers/env";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ZodType } from "zod";
 import { openApiDocument } from "../../server/openapi";
 import { appRouter } from "../../server/trpc/root";
-import { keyFor, startSecureApp, trpc, type SecureApp } from "./app";
+import { trpc, useSecureApp } from "./app";
 import { rest } from "../helpers/rest";
 
 // Every input of every procedure and REST operation gets NUL, then a lone
 // surrogate, in each of its fields: the answer is a 400 naming the field,
 // before any service (or Postgres) sees it — never a 5xx.
 
-let app: SecureApp;
-let adminKey: string;
-beforeAll(async () => {
-  app = await startSecureApp();
-  adminKey = (await keyFor("admin")).key;
-});
-afterAll(async () => {
-  await app.close();
-});
+const app = useSecureApp({ keyRole: "admin" });
 
 const BAD = { nul: "x\u0000y", surrogate: "x\ud800y" };
 
@@ -43,7 +35,7 @@ describe("NUL and lone surrogates in every tRPC input field", () => {
     for (const field of fieldsOf(procedure._def)) {
       for (const [kind, value] of Object.entries(BAD)) {
         const input = field === "input" ? value : { [field]: value };
-        const call = await trpc(app.origin, path, input, { method, headers: { authorization: `Bearer ${adminKey}` } });
+        const call = await trpc(app.origin, path, input, { method, headers: { authorization: `Bearer ${app.key}` } });
         expect(call.status, `${path} ${field} ${kind}`).toBe(400);
         if (field !== "input") expect(call.body.error.data.field, `${path} ${field} ${kind}`).toBe(field);
       }
@@ -75,7 +67,7 @@ describe("NUL and lone surrogates in every REST parameter and body field", () =>
     }
     for (const c of cases) {
       const json = c.json ?? (["POST", "PUT", "PATCH"].includes(method) ? {} : undefined);
-      const call = await rest(app.origin, method, c.path, { key: adminKey, json });
+      const call = await rest(app.origin, method, c.path, { key: app.key, json });
       const context = `${method} ${c.path} ${JSON.stringify(c.json ?? "")} → ${call.status} ${call.text.slice(0, 200)}`;
       if (c.path.includes("%00") && pathParams.includes(c.field) && !c.path.includes("?")) {
         // Path segments reach the procedure still percent-encoded ("x%00y", no NUL): a 400 or a 404, never a 5xx.
