@@ -20,39 +20,10 @@ export const SIGN_IN_FAILURES_PER_ACCOUNT = 50;
 export const SIGN_IN_FAILURES_PER_ADDRESS = 20;
 export const BAD_CREDENTIALS_PER_ADDRESS = 100;
 
-type Usage = { subject: string; count: number; oldest: Date | null };
-
-async function usage(db: Db, subjects: string[]): Promise<Usage[]> {
-  return db.$queryRaw<Usage[]>`
-    SELECT subject, sum(count)::int AS count, min(window_start) AS oldest
-    FROM rate_limit_buckets
-    WHERE subject = ANY(${subjects}) AND window_start > now() - make_interval(secs => ${WINDOW_SECONDS})
-    GROUP BY subject`;
-}
-
 function refusal(message: string, oldest: Date | null): AppError {
   const freeAt = (oldest?.getTime() ?? Date.now()) + (WINDOW_SECONDS + BUCKET_SECONDS) * 1000;
   const retryAfterSeconds = Math.max(1, Math.ceil((freeAt - Date.now()) / 1000));
   return new AppError("TOO_MANY_REQUESTS", `${message} Try again in ${retryAfterSeconds} s.`, { retryAfterSeconds });
-}
-
-/** Counts one failure against each subject; returns the refusal when this one used a limit up. */
-export async function recordFailure({ db, limits, message }: { db: Db; limits: FailureLimit[]; message: string }): Promise<AppError | null> {
-  for (const { subject } of limits) {
-    await db.$executeRaw`
-      INSERT INTO rate_limit_buckets AS b (subject, window_start, count)
-      VALUES (${subject}, to_timestamp(floor(extract(epoch FROM now()) / ${BUCKET_SECONDS}) * ${BUCKET_SECONDS}), 1)
-      ON CONFLICT (subject, window_start) DO UPDATE SET count = b.count + 1`;
-  }
-  const rows = await usage(
-    db,
-    limits.map((l) => l.subject),
-  );
-  for (const limit of limits) {
-    const row = rows.find((r) => r.subject === limit.subject);
-    if (row && row.count > limit.max) return refusal(message, row.oldest);
-  }
-  return null;
 }
 
 export type Reservation = { subjects: string[]; windowStart: Date };
@@ -127,4 +98,16 @@ export async function releaseAttempt({ db, reservation }: { db: Db; reservation:
   );
   const failed = results.find((r) => r.status === "rejected");
   if (failed) throw failed.reason;
+}
+
+/** Counts one failure against each subject; returns the refusal when this one used a limit up. */
+export async function recordFailure({ db, limits, message }: { db: Db; limits: FailureLimit[]; message: string }): Promise<AppError | null> {
+  let windowStart: Date | null = null;
+  let refused: AppError | null = null;
+  for (const limit of limits) {
+    const bumped = await bump(db, limit.subject, windowStart);
+    windowStart = bumped.window_start;
+    if (!refused && bumped.count > limit.max) refused = refusal(message, bumped.oldest);
+  }
+  return refused;
 }
