@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Db } from "../db";
+import { inPassing } from "../db/in-passing";
 import { AppError } from "../errors";
 
 // Idempotency-Key (the IETF draft, as Stripe runs it). A key belongs to one
@@ -108,10 +109,4 @@ export async function purgeExpiredIdempotencyKeys({ db, now = new Date() }: { db
   return count;
 }
 
-let lastPurge = 0;
-
-function schedulePurge(db: Db): void {
-  if (Date.now() - lastPurge < PURGE_EVERY_MS) return;
-  lastPurge = Date.now();
-  purgeExpiredIdempotencyKeys({ db }).catch((error: unknown) => console.error("purging expired idempotency keys failed", error));
-}
+const schedulePurge = inPassing("purging expired idempotency keys", PURGE_EVERY_MS, (db) => purgeExpiredIdempotencyKeys({ db }));
