@@ -55,7 +55,8 @@ function cacheFor(db: Db): LRUCache<string, Curves> {
 // come as null, like missing ones; they are counted, and not drawn.
 type PointArrays = { version: number; total_steps: number | null; count: number; non_finite: number; steps: number[] | null } & Record<MetricSeries, Array<number | null> | null>;
 
-const finite = (column: string) => `CASE WHEN ${column} IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8) THEN NULL ELSE ${column} END`;
+const NON_FINITE = "IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)";
+const finite = (column: string) => `CASE WHEN ${column} ${NON_FINITE} THEN NULL ELSE ${column} END`;
 const ARRAYS_SQL = Prisma.raw(METRIC_SERIES.map((name) => `array_agg(${finite(`m.${name}`)}) AS "${name}"`).join(", "));
 
 async function readPoints(db: Db, id: string, afterStep: number): Promise<PointArrays | null> {
@@ -63,7 +64,7 @@ async function readPoints(db: Db, id: string, afterStep: number): Promise<PointA
     SELECT j.metrics_count AS version, j.total_steps, p.*
     FROM finetuning_jobs j, LATERAL (
       SELECT count(*)::int AS count,
-             (count(*) FILTER (WHERE m.train_loss IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)))::int AS non_finite,
+             (count(*) FILTER (WHERE m.train_loss ${Prisma.raw(NON_FINITE)}))::int AS non_finite,
              array_agg(m.step) AS steps, ${ARRAYS_SQL}
       FROM (SELECT * FROM job_metrics WHERE job_id = j.id AND step > ${afterStep} ORDER BY step) m
     ) p
@@ -110,7 +111,7 @@ async function currentCurves(db: Db, id: string): Promise<{ curves: Curves; tota
     }
     if (job.metricsCount === held.version) return { curves: held, totalSteps: job.totalSteps };
   }
-  let row = await readPoints(db, id, held ? held.lastStep : -1);
+  let row = await readPoints(db, id, held?.lastStep ?? -1);
   if (!row) throw notFound(id);
   let curves = withPoints(held, row);
   // The new steps do not add up to the count: read everything again.
