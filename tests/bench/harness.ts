@@ -36,6 +36,16 @@ export async function startRunDatabase(tmp: string, log?: (line: string) => void
   return { embedded, admin };
 }
 
+/** This process uses the product's own modules (admin functions, services) on the run's database, configured as the app is. */
+export function useProductHere(databaseUrl: string): void {
+  Object.assign(process.env, { DATABASE_URL: databaseUrl, BETTER_AUTH_SECRET: SECRET, RATE_LIMIT_PER_MINUTE: "1000000000", NODE_ENV: "production" });
+}
+
+/** The app's environment in a run: production, no worker, its port, no rate limit in the way; `extra` adds or overrides. */
+export function appEnv(databaseUrl: string, port: number, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return childEnv({ NODE_ENV: "production", WORKER: "off", DATABASE_URL: databaseUrl, PORT: String(port), APP_URL: `http://127.0.0.1:${port}`, BETTER_AUTH_SECRET: SECRET, RATE_LIMIT_PER_MINUTE: "1000000000", ...extra });
+}
+
 /** Stops what a run started: every child, the admin connection, Postgres, and the run's folder. */
 export async function tearDown({ admin, embedded, tmp }: { admin?: pg.Client; embedded?: EmbeddedPostgres; tmp: string }): Promise<void> {
   await stopAll();

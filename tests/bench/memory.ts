@@ -19,7 +19,7 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
 import type { EmbeddedPostgres } from "../../server/launch/embedded";
-import { childEnv, insertConnection, insertJobs, jobPool, makeRunDir, NODE, ROOT, runBounded, runLoadgen, SECRET, stopChild, tearDown, track, waitForHttp, startRunDatabase, writeIds } from "./harness";
+import { appEnv, insertConnection, insertJobs, jobPool, makeRunDir, NODE, ROOT, runBounded, runLoadgen, startRunDatabase, stopChild, tearDown, track, useProductHere, waitForHttp, writeIds } from "./harness";
 import { startCommandNodeFlags } from "../helpers/start-command";
 import { inspector } from "./inspector";
 import { freePort, sampleRss, sleep } from "./lib";
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     const connectionId = await insertConnection(admin);
     const jobs = 100_000 * FLAG_SETS.length;
     const pool = jobPool(admin, connectionId, await insertJobs(admin, connectionId, 1, jobs, "memory"), jobs);
-    Object.assign(process.env, { DATABASE_URL: embedded.url, BETTER_AUTH_SECRET: SECRET, RATE_LIMIT_PER_MINUTE: "1000000000", NODE_ENV: "production" });
+    useProductHere(embedded.url);
     const { createApiKey } = await import("../../server/auth/admin");
     const { key } = await createApiKey({ name: "memory", role: "operator" });
     const { startSandbox } = await import("../../server/provider/sandbox/index");
@@ -114,7 +114,7 @@ async function main(): Promise<void> {
       const extraEnv = Object.fromEntries(tokens.filter((t) => t.includes("=") && !t.startsWith("--")).map((t) => [t.slice(0, t.indexOf("=")), t.slice(t.indexOf("=") + 1)]));
       const [port, inspectPort] = [await freePort(), await freePort()];
       const baseUrl = `http://127.0.0.1:${port}`;
-      const env = childEnv({ NODE_ENV: "production", WORKER: "off", DATABASE_URL: embedded.url, PORT: String(port), APP_URL: baseUrl, OPENAI_API_KEY: "sk-memory-sandbox", OPENAI_BASE_URL: sandbox.url, BETTER_AUTH_SECRET: SECRET, RATE_LIMIT_PER_MINUTE: "1000000000", ...extraEnv });
+      const env = appEnv(embedded.url, port, { OPENAI_API_KEY: "sk-memory-sandbox", OPENAI_BASE_URL: sandbox.url, ...extraEnv });
       app = track(spawn(NODE, [...flags, `--inspect=127.0.0.1:${inspectPort}`, "--import", "tsx", "scripts/start.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] }), "app");
       await waitForHttp(`${baseUrl}/sign-in`, app, 120_000, (status) => status === 200);
       await sleep(2_000);

@@ -20,7 +20,7 @@ import { inspector } from "./inspector";
 import { CHART_PROBE, seedMetricsJob } from "./metrics";
 import { CHROMIUM_ARGS, signIn, waitInPage } from "./ui";
 import { packageOf, summariseProfile, type Profile, type ProfileSummary } from "./cpuprofile";
-import { childEnv, insertConnection, insertJobs, jobPool, NODE, ROOT, runLoadgen, makeRunDir, runBounded, SECRET, stopChild, tearDown, track, waitForHttp, startRunDatabase, writeIds } from "./harness";
+import { appEnv, insertConnection, insertJobs, jobPool, makeRunDir, NODE, ROOT, runBounded, runLoadgen, startRunDatabase, stopChild, tearDown, track, useProductHere, waitForHttp, writeIds } from "./harness";
 import { freePort, sleep, waitForQuiet } from "./lib";
 import type { LoadSpec } from "./loadgen";
 
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     await admin.query("VACUUM (ANALYZE) finetuning_jobs");
     const pool = jobPool(admin, connectionId, [...baseIds], 100_000);
 
-    Object.assign(process.env, { DATABASE_URL: embedded.url, BETTER_AUTH_SECRET: SECRET, RATE_LIMIT_PER_MINUTE: "1000000000", NODE_ENV: "production" });
+    useProductHere(embedded.url);
     const { createApiKey, createUser } = await import("../../server/auth/admin");
     const { key } = await createApiKey({ name: "profile", role: "operator" });
     await createUser({ email: "operator@profile.test", password: "profile-password-1", role: "operator" });
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     app = track(
       spawn(NODE, [`--inspect=127.0.0.1:${inspectPort}`, ...startCommandArgs()], {
         cwd: ROOT,
-        env: childEnv({ NODE_ENV: "production", WORKER: "off", DATABASE_URL: embedded.url, PORT: String(port), APP_URL: baseUrl, SANDBOX_PORT: String(sandboxPort), BETTER_AUTH_SECRET: SECRET, RATE_LIMIT_PER_MINUTE: "1000000000" }),
+        env: appEnv(embedded.url, port, { SANDBOX_PORT: String(sandboxPort) }),
         stdio: ["ignore", "pipe", "pipe"],
       }),
       "app",

@@ -26,7 +26,7 @@ import { applyMigrations } from "../../server/launch/migrate";
 import { measureCancelBreakdown, measureCancelUnderLoad } from "./cancel-load";
 import { measureColdStart } from "./cold-start";
 import { DEEP_PAGE, DURATION_MS, JOBS, LIST_ITERATIONS, LIST_LIMIT, log, PASSWORD, SKIP, UI_CANCELS, WARMUP_MS, type BenchContext } from "./context";
-import { childEnv, insertConnection, insertJobs, jobPool, makeRunDir, NODE, ROOT, runBounded, SECRET, stopChild, tearDown, track, waitForHttp } from "./harness";
+import { appEnv, childEnv, insertConnection, insertJobs, jobPool, makeRunDir, NODE, ROOT, runBounded, stopChild, tearDown, track, useProductHere, waitForHttp } from "./harness";
 import { freePort, round, rssOf, sleep } from "./lib";
 import { measureList } from "./list";
 import { measureMetrics } from "./metrics";
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     const pool = jobPool(admin, connectionId, [...baseIds], JOBS);
 
     // 4. Credentials, made with the product's own admin functions.
-    Object.assign(process.env, { DATABASE_URL: embedded.url, BETTER_AUTH_SECRET: SECRET, RATE_LIMIT_PER_MINUTE: "1000000000", NODE_ENV: "production" });
+    useProductHere(embedded.url);
     const { createApiKey, createUser } = await import("../../server/auth/admin");
     const { key } = await createApiKey({ name: "bench", role: "operator" });
     const operator = { email: "operator@bench.test", password: PASSWORD };
@@ -93,19 +93,8 @@ async function main(): Promise<void> {
     const baseUrl = `http://127.0.0.1:${port}`;
     const { startSandbox } = await import("../../server/provider/sandbox/index");
     sandbox = await startSandbox({ port: sandboxPort });
-    const appEnv = childEnv({
-      NODE_ENV: "production",
-      WORKER: "off",
-      DATABASE_URL: embedded.url,
-      PORT: String(port),
-      APP_URL: baseUrl,
-      OPENAI_API_KEY: "sk-bench-sandbox",
-      OPENAI_BASE_URL: sandbox.url,
-      BETTER_AUTH_SECRET: SECRET,
-      RATE_LIMIT_PER_MINUTE: "1000000000",
-    });
     t0 = performance.now();
-    app = track(spawn(NODE, startCommandArgs(), { cwd: ROOT, env: appEnv, stdio: ["ignore", "pipe", "pipe"] }), "app", appLog);
+    app = track(spawn(NODE, startCommandArgs(), { cwd: ROOT, env: appEnv(embedded.url, port, { OPENAI_API_KEY: "sk-bench-sandbox", OPENAI_BASE_URL: sandbox.url }), stdio: ["ignore", "pipe", "pipe"] }), "app", appLog);
     const appPid = app.pid as number;
     await waitForHttp(`${baseUrl}/sign-in`, app, 120_000, (s) => s === 200);
     log(`app up (pid ${appPid}) in ${(performance.now() - t0).toFixed(0)} ms; RSS ${rssOf(appPid)?.rssMb.toFixed(0)} MB`);

@@ -4,7 +4,7 @@
 //   npx tsx tests/bench/syscalls.ts      → a table per server, counts ÷ requests
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { startCommandArgs } from "../helpers/start-command";
-import { childEnv, insertConnection, insertJobs, jobPool, makeRunDir, NODE, ROOT, runBounded, runLoadgen, SECRET, startRunDatabase, stopChild, tearDown, track, waitForHttp, writeIds } from "./harness";
+import { appEnv, childEnv, insertConnection, insertJobs, jobPool, makeRunDir, NODE, ROOT, runBounded, runLoadgen, startRunDatabase, stopChild, tearDown, track, useProductHere, waitForHttp, writeIds } from "./harness";
 import { freePort, sleep } from "./lib";
 import type { EmbeddedPostgres } from "../../server/launch/embedded";
 import type pg from "pg";
@@ -45,13 +45,13 @@ async function main(): Promise<void> {
     ({ embedded, admin } = await startRunDatabase(tmp));
     const connectionId = await insertConnection(admin);
     const pool = jobPool(admin, connectionId, await insertJobs(admin, connectionId, 1, 200_000, "syscalls"), 200_000);
-    Object.assign(process.env, { DATABASE_URL: embedded.url, BETTER_AUTH_SECRET: SECRET, RATE_LIMIT_PER_MINUTE: "1000000000", NODE_ENV: "production" });
+    useProductHere(embedded.url);
     const { createApiKey } = await import("../../server/auth/admin");
     const { key } = await createApiKey({ name: "syscalls", role: "operator" });
     const [port, floorPort] = [await freePort(), await freePort()];
     // SYSCALLS_NODE_DEFAULTS=1: the app with V8's default heap flags instead of npm start's.
     const appArgs = process.env.SYSCALLS_NODE_DEFAULTS === "1" ? ["--import", "tsx", "scripts/start.ts"] : startCommandArgs();
-    app = track(spawn(NODE, appArgs, { cwd: ROOT, env: childEnv({ NODE_ENV: "production", WORKER: "off", DATABASE_URL: embedded.url, PORT: String(port), APP_URL: `http://127.0.0.1:${port}`, OPENAI_API_KEY: "sk-x", OPENAI_BASE_URL: "http://127.0.0.1:9/v1", BETTER_AUTH_SECRET: SECRET, RATE_LIMIT_PER_MINUTE: "1000000000", METRICS_PORT: "off" }), stdio: ["ignore", "pipe", "pipe"] }), "app");
+    app = track(spawn(NODE, appArgs, { cwd: ROOT, env: appEnv(embedded.url, port, { OPENAI_API_KEY: "sk-x", OPENAI_BASE_URL: "http://127.0.0.1:9/v1", METRICS_PORT: "off" }), stdio: ["ignore", "pipe", "pipe"] }), "app");
     floor = track(spawn(NODE, ["--import", "tsx", "tests/bench/floor-server.ts"], { cwd: ROOT, env: childEnv({ DATABASE_URL: embedded.url, PORT: String(floorPort) }), stdio: ["ignore", "pipe", "pipe"] }), "floor");
     await waitForHttp(`http://127.0.0.1:${port}/api/health`, app, 120_000, (s) => s === 200);
     await waitForHttp(`http://127.0.0.1:${floorPort}/`, floor, 30_000, (s) => s === 404);
