@@ -1,3 +1,8 @@
+/** Request bodies above this are refused (413) before they are read further, on every transport. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** The golden-record import's own limit: 5 MB of text, which JSON escaping may grow. */
+export const MAX_IMPORT_BODY_BYTES = 11 * 1024 * 1024;
+
 /**
  * Reads a body (a Node request or a web ReadableStream) into memory, stopping
  * as soon as it passes `limit` bytes — whatever Content-Length said, chunked

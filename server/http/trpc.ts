@@ -10,7 +10,7 @@ import { db } from "../db";
 import { AppError, ERROR_HTTP_STATUS, GENERIC_INTERNAL_MESSAGE } from "../errors";
 import { headersOf, originOf } from "./node-request";
 import { safeDecode } from "./path";
-import { bufferedRequest } from "./body";
+import { bufferedRequest, MAX_BODY_BYTES, MAX_IMPORT_BODY_BYTES, tooLargeMessage } from "./body";
 import { createContext } from "../trpc/init";
 import { appRouter } from "../trpc/root";
 import type { Actor } from "../auth/actor";
@@ -19,10 +19,6 @@ export const TRPC_ENDPOINT = "/api/trpc";
 
 /** Calls one batched request may carry (the client's batch link must not send more). */
 export const MAX_BATCH_CALLS = 10;
-/** Request bodies above this are refused with 413; the golden-record import alone takes more. */
-export const MAX_TRPC_BODY_BYTES = 1024 * 1024;
-/** The import's own limit: 5 MB of text, which JSON escaping may grow. */
-export const MAX_IMPORT_BODY_BYTES = 11 * 1024 * 1024;
 const IMPORT_PATH = `${TRPC_ENDPOINT}/goldenRecord.import`;
 
 // 429s carry Retry-After whichever transport answers them.
@@ -33,13 +29,13 @@ function responseMeta({ errors }: { errors: TRPCError[] }) {
 }
 
 function bodyLimitOf(pathname: string): number {
-  return pathname === IMPORT_PATH ? MAX_IMPORT_BODY_BYTES : MAX_TRPC_BODY_BYTES;
+  return pathname === IMPORT_PATH ? MAX_IMPORT_BODY_BYTES : MAX_BODY_BYTES;
 }
 
 // The status (413) says what is wrong; the code is only carried along.
 // tRPC's adapters decode the path unguarded; a malformed escape must be a 400, not a thrown URIError.
 const malformedPath = () => new AppError("BAD_REQUEST", "The path has a malformed percent-escape.");
-const tooLarge = (limit: number) => new AppError("BAD_REQUEST", `The body is larger than ${Math.round(limit / 1024 / 1024)} MiB.`);
+const tooLarge = (limit: number) => new AppError("BAD_REQUEST", tooLargeMessage(limit));
 
 /** For Next's route handler (app/api/trpc/[trpc]/route.ts). */
 export async function handleTrpcFetch(request: Request): Promise<Response> {
@@ -163,7 +159,7 @@ export function createTrpcNodeHandler(): (req: IncomingMessage, res: ServerRespo
       createContext: ({ req }) => createContext({ headers: headersOf(req), requestOrigin: originOf(req), actor: preauthenticated.get(req) }),
       responseMeta,
     });
-  const regular = make(MAX_TRPC_BODY_BYTES);
+  const regular = make(MAX_BODY_BYTES);
   const importing = make(MAX_IMPORT_BODY_BYTES);
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

@@ -7,7 +7,7 @@ import { refusalBeforeBody } from "../../auth/caller";
 import { db } from "../../db";
 import { acceptsBody, bodyLimitFor } from "./request";
 import { headersOf, originOf } from "../node-request";
-import { readLimited } from "../body";
+import { readLimited, tooLargeMessage } from "../body";
 
 /** The body as text; null when it is over the limit. */
 async function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
@@ -38,7 +38,7 @@ async function serveRest(req: IncomingMessage, res: ServerResponse): Promise<voi
   const limit = bodyLimitFor(url.pathname);
   const body = acceptsBody(method) ? await readBody(req, limit) : null;
   if (acceptsBody(method) && body === null) {
-    const response = errorResponse("PAYLOAD_TOO_LARGE", `The body is larger than ${limit / 1024 / 1024} MiB.`, { headers: { connection: "close" } });
+    const response = errorResponse("PAYLOAD_TOO_LARGE", tooLargeMessage(limit), { headers: { connection: "close" } });
     return send(res, response);
   }
   send(res, await handleRestRequest({ method, url, headers, body, requestOrigin: originOf(req) }));

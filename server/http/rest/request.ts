@@ -1,5 +1,5 @@
 import { AppError } from "../../errors";
-import { MAX_BODY_BYTES, MAX_IMPORT_BODY_BYTES } from "./constants";
+import { MAX_BODY_BYTES, MAX_IMPORT_BODY_BYTES } from "../body";
 import type { RestRoute } from "./routes";
 
 export type JsonObject = Record<string, unknown>;
