@@ -5,7 +5,7 @@ import { authenticate } from "../auth/caller";
 import { db, type Db } from "../db";
 import { databaseUnavailable, isDatabaseUnavailable } from "../db/errors";
 import { appOrigins, env } from "../env";
-import { AppError, GENERIC_INTERNAL_MESSAGE } from "../errors";
+import { AppError, GENERIC_INTERNAL_MESSAGE, trpcCodeOf } from "../errors";
 import { roleRank, type Actor, type Role } from "../auth/actor";
 import { findUnsafeText } from "./unsafe-text";
 import { provider } from "../provider";
@@ -74,7 +74,7 @@ const appErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok && result.error.cause instanceof AppError) {
     const cause = result.error.cause;
-    throw new TRPCError({ code: cause.code, message: cause.message, cause });
+    throw new TRPCError({ code: trpcCodeOf(cause.code), message: cause.message, cause });
   }
   if (!result.ok && result.error.cause instanceof ZodError) {
     // Input that failed its schema: say which field, in words, on every transport.

@@ -6,8 +6,11 @@ import {
   listGoldenRecordsInputSchema,
 } from "../../golden-records/schema";
 import { createGoldenRecords, listGoldenRecords } from "../../golden-records/service";
+import { importGoldenRecordsInputSchema, importReportSchema } from "../../golden-records/import-schema";
+import { importGoldenRecords } from "../../golden-records/import";
 import { operatorProcedure, router, viewerProcedure } from "../init";
 
+// `goldenRecord.*`: the question/SQL pairs a model is trained on.
 export const goldenRecordRouter = router({
   createMany: operatorProcedure
     .meta({
@@ -23,4 +26,22 @@ export const goldenRecordRouter = router({
     .input(listGoldenRecordsInputSchema)
     .output(goldenRecordPageSchema)
     .query(({ ctx, input }) => listGoldenRecords({ db: ctx.db, input })),
+
+  // Pasted or uploaded JSONL/CSV, answered with a report of rejected lines.
+  import: operatorProcedure
+    .meta({
+      openapi: {
+        method: "POST",
+        path: "/golden-records/import",
+        tags: ["Golden records"],
+        summary: "Import golden records from JSONL or CSV",
+        description: "Adds every valid line in one transaction and reports each rejected line with its reason.",
+        errorResponses: { 404: "The database connection does not exist" },
+      },
+    })
+    .input(importGoldenRecordsInputSchema)
+    .output(importReportSchema)
+    .mutation(({ ctx, input }) =>
+      importGoldenRecords({ db: ctx.db, dbConnectionId: input.db_connection_id, format: input.format, text: input.text }),
+    ),
 });

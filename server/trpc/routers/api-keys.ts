@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { apiKeyIdInputSchema, apiKeySummarySchema, createApiKeyInputSchema, createdApiKeySchema } from "../../auth/admin-schema";
-import { addKey, listKeys, revokeKey } from "../../auth/user-admin";
+import { addKey, listKeys, revokeKey } from "../../auth/admin";
 import { adminProcedure, router } from "../init";
 
 // apiKeys.*: only admins make, list and revoke keys (Settings → API keys, or the CLI). tRPC only: no REST route.

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { createUserInputSchema, setBannedInputSchema, setRoleInputSchema, userIdInputSchema, userSummarySchema } from "../../auth/admin-schema";
-import { addUser, listUsers, removeUser, setUserBanned, setUserRole } from "../../auth/user-admin";
+import { addUser, listUsers, removeUser, setUserBanned, setUserRole } from "../../auth/admin";
 import { adminProcedure, router } from "../init";
 
 // users.*: admins manage accounts (Settings → Users). tRPC only: no REST route.

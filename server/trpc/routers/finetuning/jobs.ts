@@ -1,9 +1,7 @@
 import { tracked } from "@trpc/server";
 import { z } from "zod";
-import { cancelJob } from "../../finetuning/cancel";
-import { jobChanges } from "../../finetuning/changes";
+import { jobChanges } from "../../../finetuning/changes";
 import {
-  cancelJobInputSchema,
   createJobInputSchema,
   finetuningJobSchema,
   idSchema,
@@ -12,15 +10,17 @@ import {
   jobPageSchema,
   listJobsInputSchema,
   updateJobInputSchema,
-} from "../../finetuning/schema";
-import { createJob, deleteJob, getJob, listJobEvents, listJobs, updateJobMetadata } from "../../finetuning/service";
-import { enqueueRun } from "../../worker/queue";
-import { operatorProcedure, router, viewerProcedure } from "../init";
+} from "../../../finetuning/schema";
+import { createJob, deleteJob, getJob, listJobEvents, listJobs, updateJobMetadata } from "../../../finetuning/service";
+import { enqueueRun } from "../../../worker/queue";
+import { operatorProcedure, router, viewerProcedure } from "../../init";
+import { JOBS_TAGS } from "./tags";
 
-export const finetuningRouter = router({
+// A job's own record: make, read, list, relabel, delete, and its live changes.
+export const jobsRouter = router({
   create: operatorProcedure
     .meta({
-      openapi: { method: "POST", path: "/finetunings", tags: ["Fine-tuning jobs"], summary: "Create a fine-tuning job",
+      openapi: { method: "POST", path: "/finetunings", tags: JOBS_TAGS, summary: "Create a fine-tuning job",
         description: "Queues a fine-tuning job on a database connection's golden records (all of them unless `golden_records` lists some; at least 10). Honours `Idempotency-Key`.",
         errorResponses: { 404: "The database connection does not exist" } },
       successStatus: 201,
@@ -30,37 +30,25 @@ export const finetuningRouter = router({
     .mutation(({ ctx, input }) => createJob({ db: ctx.db, actor: ctx.actor, input, enqueueRun })),
 
   list: viewerProcedure
-    .meta({ openapi: { method: "GET", path: "/finetunings", tags: ["Fine-tuning jobs"], summary: "List fine-tuning jobs", description: "Newest first; pass `next_cursor` back as `cursor` for the next page." } })
+    .meta({ openapi: { method: "GET", path: "/finetunings", tags: JOBS_TAGS, summary: "List fine-tuning jobs", description: "Newest first; pass `next_cursor` back as `cursor` for the next page." } })
     .input(listJobsInputSchema)
     .output(jobPageSchema)
     .query(({ ctx, input }) => listJobs({ db: ctx.db, input })),
 
   get: viewerProcedure
-    .meta({ openapi: { method: "GET", path: "/finetunings/{finetuning_id}", tags: ["Fine-tuning jobs"], summary: "Get a fine-tuning job", errorResponses: { 404: "No such job" } } })
+    .meta({ openapi: { method: "GET", path: "/finetunings/{finetuning_id}", tags: JOBS_TAGS, summary: "Get a fine-tuning job", errorResponses: { 404: "No such job" } } })
     .input(jobIdInputSchema)
     .output(finetuningJobSchema)
     .query(({ ctx, input }) => getJob({ db: ctx.db, id: input.finetuning_id })),
 
   events: viewerProcedure
-    .meta({ openapi: { method: "GET", path: "/finetunings/{finetuning_id}/events", tags: ["Fine-tuning jobs"], summary: "A job's event log", description: "Every transition: from, to, when, who and why; oldest first.", errorResponses: { 404: "No such job" } } })
+    .meta({ openapi: { method: "GET", path: "/finetunings/{finetuning_id}/events", tags: JOBS_TAGS, summary: "A job's event log", description: "Every transition: from, to, when, who and why; oldest first.", errorResponses: { 404: "No such job" } } })
     .input(jobIdInputSchema)
     .output(z.array(jobEventSchema))
     .query(({ ctx, input }) => listJobEvents({ db: ctx.db, id: input.finetuning_id })),
 
-  cancel: operatorProcedure
-    .meta({
-      openapi: { method: "POST", path: "/finetunings/{finetuning_id}/cancel", tags: ["Fine-tuning jobs"], summary: "Cancel a fine-tuning job",
-        description: "Stops the training, at any stage, without deleting the job. Request `metadata` is merged into the job's. Cancelling a cancelled job answers it as it is. The body is optional; a `finetuning_id` in it must equal the path's. Honours `Idempotency-Key`.",
-        errorResponses: { 404: "No such job", 409: "The job already succeeded or failed", 502: "The provider could not be reached; the job is unchanged" } },
-    })
-    .input(cancelJobInputSchema)
-    .output(finetuningJobSchema)
-    .mutation(({ ctx, input }) =>
-      cancelJob({ db: ctx.db, provider: ctx.provider, actor: ctx.actor, id: input.finetuning_id, metadata: input.metadata }),
-    ),
-
   update: operatorProcedure
-    .meta({ openapi: { method: "PUT", path: "/finetunings/{finetuning_id}", tags: ["Fine-tuning jobs"], summary: "Replace a job's metadata", errorResponses: { 404: "No such job" } } })
+    .meta({ openapi: { method: "PUT", path: "/finetunings/{finetuning_id}", tags: JOBS_TAGS, summary: "Replace a job's metadata", errorResponses: { 404: "No such job" } } })
     .input(updateJobInputSchema)
     .output(finetuningJobSchema)
     .mutation(({ ctx, input }) => updateJobMetadata({ db: ctx.db, actor: ctx.actor, id: input.finetuning_id, metadata: input.metadata })),
@@ -82,7 +70,7 @@ export const finetuningRouter = router({
 
   delete: operatorProcedure
     .meta({
-      openapi: { method: "DELETE", path: "/finetunings/{finetuning_id}", tags: ["Fine-tuning jobs"], summary: "Delete a fine-tuning job",
+      openapi: { method: "DELETE", path: "/finetunings/{finetuning_id}", tags: JOBS_TAGS, summary: "Delete a fine-tuning job",
         description: "Removes the job from the list (its event log stays). An active job is cancelled first; the provider's training file is deleted.",
         errorResponses: { 404: "No such job", 502: "The provider could not be reached to cancel the job" } },
     })

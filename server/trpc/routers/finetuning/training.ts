@@ -1,12 +1,10 @@
 import { z } from "zod";
-import { pauseJob, resumeJob } from "../../finetuning/pause";
-import { getJobMetrics, listJobCheckpoints } from "../../finetuning/progress";
-import { checkpointSchema, jobMetricsSchema, metricsInputSchema } from "../../finetuning/progress-schema";
-import { finetuningJobSchema, idSchema, jobIdInputSchema } from "../../finetuning/schema";
-import { operatorProcedure, router, viewerProcedure } from "../init";
-
-// Issue 12's procedures (pause, resume, training curves, checkpoints), merged
-// into `finetuning` beside cancel (server/trpc/routers/finetuning.ts).
+import { pauseJob, resumeJob } from "../../../finetuning/pause";
+import { getJobMetrics, listJobCheckpoints } from "../../../finetuning/training-curves";
+import { checkpointSchema, jobMetricsSchema, metricsInputSchema } from "../../../finetuning/training-curves-schema";
+import { finetuningJobSchema, idSchema, jobIdInputSchema } from "../../../finetuning/schema";
+import { operatorProcedure, router, viewerProcedure } from "../../init";
+import { JOBS_TAGS } from "./tags";
 
 const pauseInputSchema = z.object({
   finetuning_id: idSchema,
@@ -14,12 +12,11 @@ const pauseInputSchema = z.object({
   reason: z.string().trim().max(500).nullish(),
 });
 
-const TAGS = ["Fine-tuning jobs"];
-
-export const finetuningProgressRouter = router({
+// The training itself: hold it (pause, resume) and read how it goes (curves, checkpoints).
+export const trainingRouter = router({
   pause: operatorProcedure
     .meta({
-      openapi: { method: "POST", path: "/finetunings/{finetuning_id}/pause", tags: TAGS, summary: "Pause a running fine-tuning job",
+      openapi: { method: "POST", path: "/finetunings/{finetuning_id}/pause", tags: JOBS_TAGS, summary: "Pause a running fine-tuning job",
         description: "Pauses the training at the provider; the job answers `pausing` or `paused`. Pausing a pausing or paused job answers it as it is. Cancel works on a paused job. The body is optional. Honours `Idempotency-Key`.",
         errorResponses: { 404: "No such job", 409: "The job is not running (not started at the provider yet, or finished)", 502: "The provider could not be reached; the job is unchanged" } },
     })
@@ -29,7 +26,7 @@ export const finetuningProgressRouter = router({
 
   resume: operatorProcedure
     .meta({
-      openapi: { method: "POST", path: "/finetunings/{finetuning_id}/resume", tags: TAGS, summary: "Resume a paused fine-tuning job",
+      openapi: { method: "POST", path: "/finetunings/{finetuning_id}/resume", tags: JOBS_TAGS, summary: "Resume a paused fine-tuning job",
         description: "Resumes the training at the provider; the job answers `running` (or `queued`). Resuming a running job answers it as it is. The body is optional. Honours `Idempotency-Key`.",
         errorResponses: { 404: "No such job", 409: "The job is not paused", 502: "The provider could not be reached; the job is unchanged" } },
     })
@@ -39,7 +36,7 @@ export const finetuningProgressRouter = router({
 
   metrics: viewerProcedure
     .meta({
-      openapi: { method: "GET", path: "/finetunings/{finetuning_id}/metrics", tags: TAGS, summary: "A job's training curves",
+      openapi: { method: "GET", path: "/finetunings/{finetuning_id}/metrics", tags: JOBS_TAGS, summary: "A job's training curves",
         description: "Loss and token accuracy per step, each series downsampled (LTTB) to at most `max_points` (default 500); `raw_count` is the number of steps stored.",
         errorResponses: { 404: "No such job" } },
     })
@@ -49,7 +46,7 @@ export const finetuningProgressRouter = router({
 
   checkpoints: viewerProcedure
     .meta({
-      openapi: { method: "GET", path: "/finetunings/{finetuning_id}/checkpoints", tags: TAGS, summary: "A job's checkpoints",
+      openapi: { method: "GET", path: "/finetunings/{finetuning_id}/checkpoints", tags: JOBS_TAGS, summary: "A job's checkpoints",
         description: "The provider's checkpoints (one per epoch at OpenAI), oldest first; each `fine_tuned_model_checkpoint` is a usable model id.",
         errorResponses: { 404: "No such job" } },
     })

@@ -1,0 +1,2 @@
+/** The OpenAPI tag every `finetuning.*` operation is listed under. */
+export const JOBS_TAGS = ["Fine-tuning jobs"];
