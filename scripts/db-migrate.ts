@@ -6,7 +6,6 @@ import { startEmbeddedPostgres, stopOnExit } from "../server/launch/embedded";
 import { applyMigrations } from "../server/launch/migrate";
 
 const root = path.resolve(import.meta.dirname, "..");
-const migrationsDir = path.join(root, "prisma", "migrations");
 
 async function main(): Promise<void> {
   const fromEnv = process.env.DATABASE_URL;
@@ -16,7 +15,7 @@ async function main(): Promise<void> {
     const databaseUrl = fromEnv ?? embedded?.url;
     if (!databaseUrl) throw new Error("no database URL");
     console.log(`Migrating ${fromEnv ? "DATABASE_URL" : `embedded Postgres (${path.join(".data", "postgres")})`}`);
-    const { applied } = await applyMigrations({ databaseUrl, migrationsDir });
+    const { applied } = await applyMigrations({ databaseUrl });
     console.log(applied.length ? `Applied:\n${applied.map((name) => `  ${name}`).join("\n")}` : "No pending migrations.");
   } finally {
     await embedded?.stop();

@@ -16,7 +16,6 @@ async function main(): Promise<void> {
   await createMigration({
     name,
     schemaPath: path.join(root, "prisma", "schema.prisma"),
-    migrationsDir: path.join(root, "prisma", "migrations"),
   });
 }
 

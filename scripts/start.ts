@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   const { startAppServer } = await import("../server/app-server");
   const { restMounts } = await import("../server/http/mounts");
   const { db } = await import("../server/db");
-  const { startProcessMetrics } = await import("../server/metrics/server");
+  const { startProcessMetrics } = await import("../server/telemetry/server");
   const metricsServer = await startProcessMetrics({ port: settings.METRICS_PORT, host: settings.METRICS_HOST, db: db() });
   if (metricsServer) stops.unshift(() => metricsServer.close());
   // Shutdown runs these last-registered first: the web app drains, then metrics, the worker, the sandbox, Postgres.

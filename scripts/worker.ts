@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const concurrency = settings.WORKER_CONCURRENCY;
   const worker = await startWorker({ db: db(), provider: provider(), concurrency, pollMs: settings.WORKER_POLL_MS });
   // Only when asked for: `npm start` on the same machine already serves the default port.
-  const { startProcessMetrics } = await import("../server/metrics/server");
+  const { startProcessMetrics } = await import("../server/telemetry/server");
   const metricsServer = process.env.METRICS_PORT ? await startProcessMetrics({ port: settings.METRICS_PORT, host: settings.METRICS_HOST, db: db() }) : null;
   console.log(`Worker ${process.pid} running (concurrency ${concurrency})`);
   stop = async () => {

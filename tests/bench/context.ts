@@ -18,7 +18,7 @@ export const QUIET_MAX_WAIT_MS = Number(process.env.BENCH_QUIET_MAX_WAIT_MS ?? 6
 // A case during which other processes used more than 0.25 CPUs is run again, at most BENCH_NOISE_RETRIES (2) times.
 export const NOISE_CPUS = 0.25;
 export const NOISE_RETRIES = Number(process.env.BENCH_NOISE_RETRIES ?? 2);
-// Jobs in the table (issue 15 measures the list at 1,000,000); BENCH_JOBS for a quicker smoke run.
+// Jobs in the table (the list is measured at 1,000,000); BENCH_JOBS for a quicker smoke run.
 export const JOBS = Number(process.env.BENCH_JOBS ?? 1_000_000);
 export const LIST_LIMIT = 20;
 export const DEEP_PAGE = 500;

@@ -17,7 +17,7 @@ import { chromium } from "playwright";
 import type { EmbeddedPostgres } from "../../server/launch/embedded";
 import { startCommandArgs } from "../helpers/start-command";
 import { inspector } from "./inspector";
-import { CHART_PROBE, seedMetricsJob } from "./metrics";
+import { CHART_PROBE, seedMetricsJob } from "./training-curves";
 import { CHROMIUM_ARGS, signIn, waitInPage } from "./ui";
 import { packageOf, summariseProfile, type Profile, type ProfileSummary } from "./cpuprofile";
 import { appEnv, insertConnection, insertJobs, jobPool, makeRunDir, NODE, ROOT, runBounded, runLoadgen, startRunDatabase, stopChild, tearDown, track, useProductHere, waitForHttp, writeIds } from "./harness";

@@ -4,7 +4,7 @@ import type { CaseResult } from "./cases";
 import type { CancelCases } from "./cancel-load";
 import { DEEP_PAGE, JOBS } from "./context";
 import { round, type Stats } from "./lib";
-import type { MetricsResult } from "./metrics";
+import type { MetricsResult } from "./training-curves";
 import type { UiResult } from "./ui";
 
 export type Target = { name: string; target: string; measured: number | null; unit: string; pass: boolean | null; gap: string };
@@ -37,7 +37,7 @@ export function verdicts({ cases, listServer, ui, loadMemory, metrics }: { cases
     return { name, target: goal, measured: round(measured, 3), unit, pass: ok(measured), gap: gap(measured) };
   };
   const uiP50 = ui.available ? ui.domMs.p50 : null;
-  // Issue 15's targets: every cancel figure as a ratio to the floor measured in the same run.
+  // The cancel targets: every cancel figure as a ratio to the floor measured in the same run.
   const atLeast = (goal: number) => (v: number) => v >= goal;
   const atMost = (goal: number) => (v: number) => v <= goal;
   const gapRatio = (goal: number) => (v: number) => `${v >= goal ? "+" : ""}${(v - goal).toFixed(2)}× (${((v / goal) * 100 - 100).toFixed(0)}% vs the target)`;
@@ -56,7 +56,7 @@ export function verdicts({ cases, listServer, ui, loadMemory, metrics }: { cases
     target("another operator's cancel → badge here, p50", "≤ 150 ms", ui.available ? (ui.remoteMs?.p50 ?? null) : null, "ms", atMost(150), (v) => `${(v - 150 >= 0 ? "+" : "")}${(v - 150).toFixed(1)} ms`),
     target(`list first page p50, server side, ${JOBS.toLocaleString("en")} jobs`, "≤ 2 ms", listServer.first.p50, "ms", atMost(2), (v) => `${(v - 2 >= 0 ? "+" : "")}${(v - 2).toFixed(2)} ms`),
     target(`list page ${DEEP_PAGE} p50, server side, ${JOBS.toLocaleString("en")} jobs`, "≤ 2 ms", listServer.deep.p50, "ms", atMost(2), (v) => `${(v - 2 >= 0 ? "+" : "")}${(v - 2).toFixed(2)} ms`),
-    // Issue 12's: the metrics read at 10,000 steps, server side.
+    // The training-curves read at 10,000 steps, server side.
     target(`metrics p50, server side, ${metrics.points.toLocaleString("en")} steps, unchanged curves`, "≤ 5 ms", metrics.serverSide.unchanged.p50, "ms", atMost(5), (v) => `${(v - 5 >= 0 ? "+" : "")}${(v - 5).toFixed(2)} ms`),
     target(`metrics p50, server side, ${metrics.points.toLocaleString("en")} steps, right after a new step`, "≤ 5 ms", metrics.serverSide.afterNewStep.p50, "ms", atMost(5), (v) => `${(v - 5 >= 0 ? "+" : "")}${(v - 5).toFixed(2)} ms`),
   ];

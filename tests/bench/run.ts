@@ -29,7 +29,7 @@ import { DEEP_PAGE, DURATION_MS, JOBS, LIST_ITERATIONS, LIST_LIMIT, log, PASSWOR
 import { appEnv, childEnv, insertConnection, insertJobs, jobPool, makeRunDir, NODE, ROOT, runBounded, stopChild, tearDown, track, useProductHere, waitForHttp } from "./harness";
 import { freePort, round, rssOf, sleep } from "./lib";
 import { measureList } from "./list";
-import { measureMetrics } from "./metrics";
+import { measureMetrics } from "./training-curves";
 import { printTable, verdicts } from "./report";
 import { measureUi } from "./ui";
 import { startCommandArgs } from "../helpers/start-command";

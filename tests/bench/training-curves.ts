@@ -1,4 +1,4 @@
-// A job's training curves at 10,000 steps (issue 12): the metrics read called
+// A job's training curves at 10,000 steps: the metrics read called
 // in this process, on unchanged curves (what every refetch of a watched job
 // hits) and right after a new step arrived (the curves are recomputed); the
 // same over REST; and the detail page in Chromium, from navigation to the loss
@@ -61,8 +61,8 @@ export async function seedMetricsJob(ctx: Pick<BenchContext, "admin" | "connecti
 }
 
 export async function measureMetrics(ctx: BenchContext): Promise<MetricsResult> {
-  const { getJobMetrics } = await import("../../server/finetuning/progress");
-  const { MAX_POINTS_DEFAULT } = await import("../../server/finetuning/progress-schema");
+  const { getJobMetrics } = await import("../../server/finetuning/training-curves");
+  const { MAX_POINTS_DEFAULT } = await import("../../server/finetuning/training-curves-schema");
   const { db } = await import("../../server/db");
   const database = db();
   const id = await seedMetricsJob(ctx);

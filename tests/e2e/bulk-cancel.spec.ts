@@ -1,7 +1,7 @@
 import type { Page } from "@playwright/test";
 import { apiAs, expect, makeRunningJob, sandboxControlHeaders, sandboxOrigin, signIn, test } from "./fixtures";
 
-// Bulk cancel in the jobs table (issue 13): select three rows, read the dry
+// Bulk cancel in the jobs table: select three rows, read the dry
 // run, confirm; the badges flip, and the one the provider refuses rolls back
 // with its reason.
 

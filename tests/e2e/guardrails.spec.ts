@@ -1,6 +1,6 @@
 import { apiAs, expect, makeRunningJob, signIn, test } from "./fixtures";
 
-// A guardrail's stop appears live in the jobs table (issue 13), with its
+// A guardrail's stop appears live in the jobs table, with its
 // shield saying which rule and numbers, and under "Stopped by: a guardrail".
 
 test("a job past its max runtime is cancelled by its guardrail, live, and the row says why", async ({ page }) => {

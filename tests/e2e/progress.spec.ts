@@ -2,7 +2,7 @@ import type { Page } from "@playwright/test";
 import { formatUsd } from "../../app/jobs/_components/job-money";
 import { apiAs, expect, makeRunningJob, sandboxControlHeaders, sandboxOrigin, signIn, test } from "./fixtures";
 
-// Deciding when to cancel (issue 12): the live loss chart and progress, pause
+// Deciding when to cancel: the live loss chart and progress, pause
 // and resume with their optimistic badge (and its roll-back on a refusal),
 // and what the Cancel dialog says about money.
 

@@ -10,7 +10,7 @@ import { makeConnection } from "../helpers/factories";
 import { providerFor, sandboxProvider, uploadProcessedFile } from "../helpers/provider";
 import { apiKey, rest, startRestServer, type RestServer } from "../helpers/rest";
 
-// Issue 13: bulk cancel — 500 jobs in mixed states through a provider fault
+// Bulk cancel — 500 jobs in mixed states through a provider fault
 // storm, the dry run, the 1,000 limit, REST and Idempotency-Key.
 
 let sandbox: Sandbox;

@@ -15,7 +15,7 @@ import { sandboxProvider, unreachableProvider, uploadProcessedFile } from "../he
 import { makeTrainingJob } from "../helpers/training";
 import { sleep, waitFor } from "../helpers/worker";
 
-// Issue 13: each guardrail driven by the sandbox's fault shapes, through the
+// Each guardrail driven by the sandbox's fault shapes, through the
 // real provider module, the guarded transitions and the event log.
 
 let sandbox: Sandbox;

@@ -12,7 +12,7 @@ import { sandboxProvider, uploadProcessedFile } from "../helpers/provider";
 import { apiKey, rest, startRestServer, type RestServer } from "../helpers/rest";
 import { driveJob, waitFor } from "../helpers/worker";
 
-// Training metrics (issue 12): per-step points from the provider's events,
+// Training metrics: per-step points from the provider's events,
 // checkpoints, and their API. (tests/integration/metrics.test.ts is the
 // Prometheus registry's.)
 

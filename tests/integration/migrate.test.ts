@@ -8,7 +8,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "@/server/launch/embedded";
 import { applyMigrations } from "@/server/launch/migrate";
-import { migrationNames } from "@/server/launch/migrations-dir";
+import { migrationNames } from "@/server/db/migrations-dir";
 
 const migrationsDir = path.resolve(import.meta.dirname, "../../prisma/migrations");
 

@@ -1,6 +1,6 @@
 import "../helpers/env";
 import { describe, expect, it } from "vitest";
-import { metrics } from "../../server/metrics/registry";
+import { metrics } from "../../server/telemetry/registry";
 import { useSecureApp } from "./app";
 
 const app = useSecureApp({ keyRole: "viewer" });
