@@ -1,31 +1,10 @@
 import { PHASE_DEVELOPMENT_SERVER } from "next/constants.js";
+import { securityHeaders } from "./server/http/page-headers.js";
 
-// Security headers for every page. The app server (server/app-server.ts) sets
-// the same ones on every answer it gives, from server/http/security-headers.ts;
-// tests/security/headers.test.ts keeps the two lists equal. HSTS is added at
-// run time by the app server, where APP_URL is known.
-function contentSecurityPolicy(dev) {
-  return [
-    "default-src 'self'",
-    `script-src 'self' 'unsafe-inline'${dev ? " 'unsafe-eval'" : ""}`,
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "font-src 'self' data:",
-    `connect-src 'self'${dev ? " ws: wss:" : ""}`,
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-  ].join("; ");
-}
-
+// Pages get the same security headers as every other answer (one list, in
+// server/http/page-headers.js); HTTPS-only ones are added by the app server.
 export function pageSecurityHeaders(dev) {
-  return [
-    { key: "Content-Security-Policy", value: contentSecurityPolicy(dev) },
-    { key: "X-Frame-Options", value: "DENY" },
-    { key: "X-Content-Type-Options", value: "nosniff" },
-    { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
-  ];
+  return Object.entries(securityHeaders({ dev, https: false })).map(([key, value]) => ({ key, value }));
 }
 
 /** @type {(phase: string) => import('next').NextConfig} */

@@ -1,10 +1,10 @@
 import { forEachOpenApiProcedure, generateOpenApiDocument, normalizePath, type OpenAPIObject } from "trpc-to-openapi";
 import { z } from "zod";
+import { ERROR_HTTP_STATUS, type AppErrorCode } from "./errors";
 import { dbConnectionSchema } from "./connections/schema";
 import { finetuningJobSchema, jobEventSchema } from "./finetuning/schema";
 import { goldenRecordSchema } from "./golden-records/schema";
 import { REST_BASE_PATH } from "./http/rest/constants";
-import { REST_ERROR_STATUS } from "./http/rest/errors";
 import { shapeForRest } from "./http/rest/openapi-shapes";
 import { collectRoutes } from "./http/rest/routes";
 import { appRouter } from "./trpc/root";
@@ -20,7 +20,7 @@ export const API_VERSION = "1.0.0";
 const errorSchema = z
   .object({
     error: z.object({
-      code: z.enum(Object.keys(REST_ERROR_STATUS) as [keyof typeof REST_ERROR_STATUS]).meta({ description: "Stable, machine-readable" }),
+      code: z.enum(Object.keys(ERROR_HTTP_STATUS) as [AppErrorCode]).meta({ description: "Stable, machine-readable" }),
       message: z.string().meta({ description: "What went wrong, for people" }),
       field: z.string().optional().meta({ description: "The input field at fault, when there is one" }),
     }),

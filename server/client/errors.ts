@@ -1,6 +1,6 @@
 import { TRPCClientError, type TRPCLink } from "@trpc/client";
 import { observable } from "@trpc/server/observable";
-import { ERROR_HTTP_STATUS } from "../errors";
+import { ERROR_HTTP_STATUS, trpcCodeOf, type AppErrorCode } from "../errors";
 import type { AppRouter } from "./app-router";
 
 type ErrorData = NonNullable<TRPCClientError<AppRouter>["data"]>;
@@ -37,7 +37,9 @@ export class FinetuningApiError extends TRPCClientError<AppRouter> {
   }
 }
 
-const CODE_OF_STATUS = new Map(Object.entries(ERROR_HTTP_STATUS).map(([code, status]) => [status as number, code as keyof typeof ERROR_HTTP_STATUS]));
+const CODE_OF_STATUS = new Map(
+  Object.entries(ERROR_HTTP_STATUS).map(([code, status]) => [status as number, trpcCodeOf(code as AppErrorCode)]),
+);
 
 /** An error status whose body is not the API's JSON (a proxy's or load balancer's page); thrown by the client's fetch. */
 export class NonApiResponseError extends Error {

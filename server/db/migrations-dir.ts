@@ -12,7 +12,10 @@
 // the engine only ever reads migration.sql.
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { MigrationList } from "./schema-engine";
+import type { MigrationList } from "../launch/schema-engine";
+
+/** The project's migrations folder, wherever the process was started from. */
+export const MIGRATIONS_DIR = path.resolve(import.meta.dirname, "../../prisma/migrations");
 
 export const MIGRATION_FILE = "migration.sql";
 export const SNAPSHOT_FILE = "schema.prisma.snapshot";

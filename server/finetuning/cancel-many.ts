@@ -3,6 +3,7 @@ import { AppError } from "../errors";
 import type { Actor } from "../auth/actor";
 import type { FinetuningProvider } from "../provider/types";
 import { cancelJob } from "./cancel";
+import { notFound } from "./errors";
 import { CANCEL_MANY_MAX_JOBS, CANCEL_OUTCOMES, type CancelManyInput, type CancelManyOutput, type CancelManyResult, type CancelOutcome } from "./cancel-many-schema";
 import { JOB_SELECT, toWireJob, type JobRow } from "./job-row";
 import { isTerminal } from "./schema";
@@ -24,7 +25,7 @@ export async function cancelManyJobs(args: { db: Db; provider: FinetuningProvide
 
   const results = await mapBounded(ids, input.dry_run ? ids.length : PROVIDER_CONCURRENCY, async (id): Promise<CancelManyResult> => {
     const row = rows.get(id);
-    if (!row) return result(id, "not_found", null, `Fine-tuning job ${id} not found.`);
+    if (!row) return result(id, "not_found", null, notFound(id).message);
     const before = judge(row);
     if (input.dry_run || before !== "will_cancel") return result(id, before, row, before === "will_cancel" ? null : reasonFor(row));
     try {

@@ -2,7 +2,7 @@ import { EventEmitter, on } from "node:events";
 import pg from "pg";
 import { db } from "../db";
 import { env } from "../env";
-import { liveFeedSubscribers } from "../metrics/registry";
+import { liveFeedSubscribers } from "../telemetry/registry";
 import { JOB_CHANGED_CHANNEL, latestEventId, readChangesAfter, readChangesByIds, READ_BATCH, type LoggedChange } from "./change-log";
 
 export { jobChangeSchema, type JobChange } from "./change-log";

@@ -10,6 +10,7 @@ import { notFound } from "./errors";
 import { findJobRow, JOB_SELECT, toWireJob } from "./job-row";
 import type { JobEvent } from "./schema";
 import { readGuardrails } from "../guardrails/schema";
+import { connectionNotFound } from "../connections/errors";
 import {
   DEFAULT_MODEL,
   isActive,
@@ -29,7 +30,7 @@ export async function createJob(args: { db: Db; actor: Actor; input: CreateJobIn
   const { db, actor, input, enqueueRun } = args;
   const connection = await db.dbConnection.findUnique({ where: { id: input.db_connection_id }, select: { id: true, guardrails: true } });
   if (!connection) {
-    throw new AppError("NOT_FOUND", `Database connection ${input.db_connection_id} not found.`, { field: "db_connection_id" });
+    throw connectionNotFound(input.db_connection_id);
   }
   const goldenRecordIds = await resolveGoldenRecords(db, input.db_connection_id, input.golden_records ?? null);
   const baseLlm = input.base_llm;

@@ -3,7 +3,7 @@ import { LRUCache } from "lru-cache";
 import type { Db } from "../db";
 import { Prisma } from "../generated/prisma/client";
 import { notFound } from "./errors";
-import { MAX_POINTS_DEFAULT, METRIC_SERIES, type Checkpoint, type JobMetrics, type MetricSeries } from "./progress-schema";
+import { MAX_POINTS_DEFAULT, METRIC_SERIES, type Checkpoint, type JobMetrics, type MetricSeries } from "./training-curves-schema";
 
 // A job's curves are kept in memory per database client and job, under the
 // job's metrics_count. Points are only ever added, one per step, and a trigger

@@ -10,6 +10,7 @@ import {
   type RejectedLine,
 } from "./import-schema";
 import { goldenRecordInputSchema } from "./schema";
+import { connectionNotFound } from "../connections/errors";
 
 export type ParsedGoldenRecord = { line: number; question: string; sql: string };
 export type ParsedGoldenRecords = { records: ParsedGoldenRecord[]; rejected: RejectedLine[] };
@@ -167,7 +168,7 @@ export async function importGoldenRecords({
 }): Promise<ImportReport> {
   if (utf8ByteLength(text) > MAX_IMPORT_TEXT_BYTES) throw new AppError("BAD_REQUEST", "text: must be at most 5 MB; split the file.", { field: "text" });
   const connection = await db.dbConnection.findUnique({ where: { id: dbConnectionId }, select: { id: true } });
-  if (!connection) throw new AppError("NOT_FOUND", `Database connection ${dbConnectionId} not found.`, { field: "db_connection_id" });
+  if (!connection) throw connectionNotFound(dbConnectionId);
 
   const { records, rejected } = parseGoldenRecordsText({ format, text });
   const total = records.length + rejected.length;

@@ -1,6 +1,6 @@
 import type { Db } from "../db";
-import { AppError } from "../errors";
 import type { CreateGoldenRecordsInput, GoldenRecord, GoldenRecordPage, ListGoldenRecordsInput } from "./schema";
+import { connectionNotFound } from "../connections/errors";
 
 const SELECT = { id: true, dbConnectionId: true, question: true, sql: true, createdAt: true } as const;
 type Row = { id: string; dbConnectionId: string; question: string; sql: string; createdAt: Date };
@@ -11,7 +11,7 @@ function toWire(row: Row): GoldenRecord {
 
 async function assertConnection(db: Db, id: string): Promise<void> {
   const found = await db.dbConnection.findUnique({ where: { id }, select: { id: true } });
-  if (!found) throw new AppError("NOT_FOUND", `Database connection ${id} not found.`, { field: "db_connection_id" });
+  if (!found) throw connectionNotFound(id);
 }
 
 /** Creates up to 10,000 golden records in one transaction: all of them or none. */

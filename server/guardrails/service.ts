@@ -3,14 +3,16 @@ import { AppError } from "../errors";
 import { actorLabel, type Actor } from "../auth/actor";
 import { announceJobChange } from "../finetuning/announce";
 import { findJobRow, JOB_SELECT } from "../finetuning/job-row";
-import { isActive } from "../finetuning/schema";
+import { notFound } from "../finetuning/errors";
+import { ACTIVE_STATUSES, isActive } from "../finetuning/schema";
 import { GUARDRAIL_RULES, readGuardrails, readTrips, type Guardrails, type JobGuardrails } from "./schema";
+import { connectionNotFound } from "../connections/errors";
 
 const ended = (job: { id: string; status: string }) => new AppError("CONFLICT", `Fine-tuning job ${job.id} has already ${job.status}; only an active job's guardrails can be changed.`);
 
 export async function getJobGuardrails({ db, id }: { db: Db; id: string }): Promise<JobGuardrails> {
   const row = await db.finetuningJob.findUnique({ where: { id }, select: { guardrails: true, guardrailTrips: true } });
-  if (!row) throw new AppError("NOT_FOUND", `Fine-tuning job ${id} not found.`);
+  if (!row) throw notFound(id);
   return { finetuning_id: id, guardrails: readGuardrails(row.guardrails), trips: readTrips(row.guardrailTrips) };
 }
 
@@ -22,7 +24,7 @@ export async function getJobGuardrails({ db, id }: { db: Db; id: string }): Prom
 export async function setJobGuardrails(args: { db: Db; actor: Actor; id: string; guardrails: Guardrails }): Promise<JobGuardrails> {
   const { db, actor, id, guardrails } = args;
   const job = await findJobRow(db, id);
-  if (!job) throw new AppError("NOT_FOUND", `Fine-tuning job ${id} not found.`);
+  if (!job) throw notFound(id);
   if (!isActive(job.status)) throw ended(job);
   const before = readGuardrails(job.guardrails);
   const changed = GUARDRAIL_RULES.filter((rule) => JSON.stringify(before[rule] ?? null) !== JSON.stringify(guardrails[rule] ?? null));
@@ -31,7 +33,7 @@ export async function setJobGuardrails(args: { db: Db; actor: Actor; id: string;
       UPDATE finetuning_jobs SET guardrails = ${JSON.stringify(guardrails)}::jsonb,
         guardrail_trips = CASE WHEN guardrail_trips IS NULL THEN NULL ELSE guardrail_trips - ${changed}::text[] END,
         updated_at = now()
-      WHERE id = ${id}::uuid AND deleted_at IS NULL AND status::text = ANY(${["queued", "validating_files", "running", "pausing", "paused"]}::text[])
+      WHERE id = ${id}::uuid AND deleted_at IS NULL AND status::text = ANY(${ACTIVE_STATUSES}::text[])
       RETURNING id::text AS id`;
     if (rows.length === 0) return null;
     await tx.jobEvent.create({ data: { jobId: id, kind: "metadata_update", actor: actorLabel(actor), reason: "guardrails changed", metadata: { guardrails } } });
@@ -39,7 +41,7 @@ export async function setJobGuardrails(args: { db: Db; actor: Actor; id: string;
   });
   if (!updated) {
     const now = await findJobRow(db, id);
-    if (!now) throw new AppError("NOT_FOUND", `Fine-tuning job ${id} not found.`);
+    if (!now) throw notFound(id);
     throw ended(now);
   }
   announceJobChange(db, updated);
@@ -48,13 +50,13 @@ export async function setJobGuardrails(args: { db: Db; actor: Actor; id: string;
 
 export async function getConnectionGuardrails({ db, id }: { db: Db; id: string }) {
   const row = await db.dbConnection.findUnique({ where: { id }, select: { guardrails: true } });
-  if (!row) throw new AppError("NOT_FOUND", `Database connection ${id} not found.`, { field: "db_connection_id" });
+  if (!row) throw connectionNotFound(id);
   return { db_connection_id: id, guardrails: readGuardrails(row.guardrails) };
 }
 
 /** The defaults new jobs on the connection start with; jobs already made keep theirs. */
 export async function setConnectionGuardrails({ db, id, guardrails }: { db: Db; id: string; guardrails: Guardrails }) {
   const { count } = await db.dbConnection.updateMany({ where: { id }, data: { guardrails } });
-  if (count === 0) throw new AppError("NOT_FOUND", `Database connection ${id} not found.`, { field: "db_connection_id" });
+  if (count === 0) throw connectionNotFound(id);
   return { db_connection_id: id, guardrails };
 }

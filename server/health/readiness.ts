@@ -1,13 +1,11 @@
-import path from "node:path";
 import type { Db } from "../db";
-import { migrationNames } from "../launch/migrations-dir";
+import { migrationNames, MIGRATIONS_DIR } from "../db/migrations-dir";
 import type { FinetuningProvider } from "../provider/types";
 
 // GET /api/ready: can this instance do its work? Every check says ok or not
 // and why, without secrets; the answer is 503 until all are ok.
 
 export const HEARTBEAT_FRESH_MS = 30_000;
-const MIGRATIONS_DIR = path.resolve(import.meta.dirname, "../../prisma/migrations");
 const PROVIDER_CHECK_EVERY_MS = 15_000;
 const CHECK_TIMEOUT_MS = 3_000;
 

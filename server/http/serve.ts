@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { closeLiveFeeds } from "../finetuning/changes";
 import { createHealthHandler, HEALTH_PATH, READY_PATH } from "../health/handler";
-import { instrumentRequest } from "../metrics/http";
+import { instrumentRequest } from "../telemetry/http";
 import { listenHttp, listenOnAllAddresses, tuneHttpServer } from "./listen";
 import { routedPath } from "./path";
 import { errorResponse } from "./rest/errors";

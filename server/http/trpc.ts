@@ -7,7 +7,7 @@ import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
 import { authenticateBeforeBody, callerSubject, hasCredentials } from "../auth/caller";
 import { isValidIdempotencyKey, MAX_IDEMPOTENCY_KEY_LENGTH, runIdempotently } from "../idempotency/service";
 import { db } from "../db";
-import { AppError, ERROR_HTTP_STATUS, GENERIC_INTERNAL_MESSAGE } from "../errors";
+import { AppError, ERROR_HTTP_STATUS, GENERIC_INTERNAL_MESSAGE, trpcCodeOf } from "../errors";
 import { headersOf, originOf } from "./node-request";
 import { safeDecode } from "./path";
 import { bufferedRequest, MAX_BODY_BYTES, MAX_IMPORT_BODY_BYTES, tooLargeMessage } from "./body";
@@ -32,14 +32,13 @@ function bodyLimitOf(pathname: string): number {
   return pathname === IMPORT_PATH ? MAX_IMPORT_BODY_BYTES : MAX_BODY_BYTES;
 }
 
-// The status (413) says what is wrong; the code is only carried along.
 // tRPC's adapters decode the path unguarded; a malformed escape must be a 400, not a thrown URIError.
 const malformedPath = () => new AppError("BAD_REQUEST", "The path has a malformed percent-escape.");
-const tooLarge = (limit: number) => new AppError("BAD_REQUEST", tooLargeMessage(limit));
+const tooLarge = (limit: number) => new AppError("PAYLOAD_TOO_LARGE", tooLargeMessage(limit));
 
 /** For Next's route handler (app/api/trpc/[trpc]/route.ts). */
 export async function handleTrpcFetch(request: Request): Promise<Response> {
-  if (safeDecode(new URL(request.url).pathname) === null) return errorResponse(request.url, malformedPath(), 400);
+  if (safeDecode(new URL(request.url).pathname) === null) return errorResponse(request.url, malformedPath());
   // The node handler's guards: credentials from the headers first, then the body within its limit.
   let actor: Actor | undefined;
   if (hasCredentials(request.headers) || request.method !== "GET") {
@@ -47,12 +46,12 @@ export async function handleTrpcFetch(request: Request): Promise<Response> {
       actor = await authenticateBeforeBody({ db: db(), headers: request.headers });
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
-      return errorResponse(request.url, error, ERROR_HTTP_STATUS[error.code]);
+      return errorResponse(request.url, error);
     }
   }
   const limit = bodyLimitOf(new URL(request.url).pathname);
   const req = await bufferedRequest(request, limit);
-  if (!req) return errorResponse(request.url, tooLarge(limit), 413);
+  if (!req) return errorResponse(request.url, tooLarge(limit));
   const run = () =>
     fetchRequestHandler({
       endpoint: TRPC_ENDPOINT,
@@ -73,7 +72,7 @@ export async function handleTrpcFetch(request: Request): Promise<Response> {
  */
 async function runWithIdempotencyKey(req: Request, actor: Actor, key: string, run: () => Promise<Response>): Promise<Response> {
   if (!isValidIdempotencyKey(key)) {
-    return errorResponse(req.url, new AppError("BAD_REQUEST", `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters.`), 400);
+    return errorResponse(req.url, new AppError("BAD_REQUEST", `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters.`));
   }
   const scope = callerSubject(actor);
   if (!scope) return run();
@@ -95,29 +94,28 @@ async function runWithIdempotencyKey(req: Request, actor: Actor, key: string, ru
   } catch (error) {
     // The key was used for another request (422), or its first request still runs (409).
     if (!(error instanceof AppError)) throw error;
-    return errorResponse(req.url, error, ERROR_HTTP_STATUS[error.code]);
+    return errorResponse(req.url, error);
   }
   const { status, body } = result.response;
   const headers = result.replayed ? new Headers({ "content-type": "application/json", "idempotent-replayed": "true" }) : result.response.headers;
   return new Response(body, { status, headers });
 }
 
-const STATUS_CODE: Partial<Record<number, keyof typeof TRPC_ERROR_CODES_BY_KEY>> = {
-  400: "BAD_REQUEST",
-  409: "CONFLICT",
-  422: "UNPROCESSABLE_CONTENT",
-  401: "UNAUTHORIZED",
-  403: "FORBIDDEN",
-  413: "PAYLOAD_TOO_LARGE",
-  429: "TOO_MANY_REQUESTS",
-  503: "SERVICE_UNAVAILABLE",
-};
+/** The longest procedure name an error answer repeats: real ones are far shorter. */
+const MAX_PATH_ECHO = 64;
 
-/** A refusal before tRPC runs, in the shape its errorFormatter gives (an array for a batch). */
-function errorResponse(url: string, error: AppError, status: number): Response {
+/**
+ * A refusal before tRPC runs, in the shape its errorFormatter gives (an array
+ * for a batch). Its size is bounded whatever the path: at most MAX_BATCH_CALLS
+ * entries, each naming at most MAX_PATH_ECHO characters of its procedure.
+ */
+function errorResponse(url: string, error: AppError): Response {
   const { pathname, searchParams } = new URL(url, "http://localhost");
-  const code = STATUS_CODE[status] ?? "INTERNAL_SERVER_ERROR";
-  const paths = (safeDecode(pathname.slice(TRPC_ENDPOINT.length + 1)) ?? "").split(",");
+  const status = ERROR_HTTP_STATUS[error.code];
+  const code = trpcCodeOf(error.code);
+  const paths = (safeDecode(pathname.slice(TRPC_ENDPOINT.length + 1)) ?? "")
+    .split(",", MAX_BATCH_CALLS)
+    .map((path) => path.slice(0, MAX_PATH_ECHO));
   const message = status >= 500 && status !== 503 ? GENERIC_INTERNAL_MESSAGE : error.message;
   const one = (path: string) => ({
     error: { message, code: TRPC_ERROR_CODES_BY_KEY[code], data: { code, httpStatus: status, path, field: null, retryAfterSeconds: error.retryAfterSeconds ?? null } },
@@ -163,7 +161,7 @@ export function createTrpcNodeHandler(): (req: IncomingMessage, res: ServerRespo
   const importing = make(MAX_IMPORT_BODY_BYTES);
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (safeDecode((req.url ?? "/").split("?")[0] ?? "") === null) return send(res, errorResponse(req.url ?? "/", malformedPath(), 400));
+    if (safeDecode((req.url ?? "/").split("?")[0] ?? "") === null) return send(res, errorResponse(req.url ?? "/", malformedPath()));
     // Idempotent mutations take the fetch path, where the answer is a value to store and replay.
     if (req.method === "POST" && req.headers["idempotency-key"] !== undefined) return send(res, await handleTrpcFetch(webRequestOf(req)));
     const url = req.url ?? "/";
@@ -174,16 +172,16 @@ export function createTrpcNodeHandler(): (req: IncomingMessage, res: ServerRespo
         preauthenticated.set(req, await authenticateBeforeBody({ db: db(), headers }));
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
-        return send(res, errorResponse(url, error, ERROR_HTTP_STATUS[error.code]));
+        return send(res, errorResponse(url, error));
       }
     }
     const limit = bodyLimitOf(pathname);
-    if (Number(req.headers["content-length"] ?? 0) > limit) return send(res, errorResponse(url, tooLarge(limit), 413));
+    if (Number(req.headers["content-length"] ?? 0) > limit) return send(res, errorResponse(url, tooLarge(limit)));
     (pathname === IMPORT_PATH ? importing : regular)(req, res);
   };
   return (req, res) =>
     void serve(req, res).catch((error: unknown) => {
       console.error("tRPC request failed", error);
-      if (!res.headersSent) void send(res, errorResponse(req.url ?? "/", new AppError("INTERNAL_SERVER_ERROR", GENERIC_INTERNAL_MESSAGE), 500));
+      if (!res.headersSent) void send(res, errorResponse(req.url ?? "/", new AppError("INTERNAL_SERVER_ERROR", GENERIC_INTERNAL_MESSAGE)));
     });
 }

@@ -23,7 +23,7 @@ export async function openDatabase(log: (line: string) => void = () => {}): Prom
 }
 
 export async function migrate(databaseUrl: string): Promise<string[]> {
-  return (await applyMigrations({ databaseUrl, migrationsDir: path.join(ROOT, "prisma", "migrations") })).applied;
+  return (await applyMigrations({ databaseUrl })).applied;
 }
 
 /** A stable secret for sessions, kept in .data when none is configured. */

@@ -5,7 +5,7 @@
 //   `_prisma_migrations` bookkeeping (checksums, logs, failed-migration checks).
 // - createMigration = `prisma migrate dev --create-only`, minus the database:
 //   it diffs the schema snapshot kept with the newest migration (see
-//   migrations-dir.ts) against the current schema.prisma.
+//   server/db/migrations-dir.ts) against the current schema.prisma.
 //
 // Hand-written SQL (triggers, e.g. the append-only event log in *_init) is
 // never generated: append it to a migration.sql, or give it a migration of its
@@ -19,14 +19,14 @@ import {
   ensureLockFile,
   migrationFolderName,
   migrationNames,
+  MIGRATIONS_DIR,
   MIGRATION_FILE,
   readMigrationsList,
   SNAPSHOT_FILE,
-} from "./migrations-dir";
+} from "../db/migrations-dir";
 import { offlineAdapterFactory } from "./offline-adapter";
 import { engineErrorMessage, NO_FILTER, openSchemaEngine, type SchemasContainer } from "./schema-engine";
 
-export const DEFAULT_MIGRATIONS_DIR = "prisma/migrations";
 export const DEFAULT_SCHEMA_PATH = "prisma/schema.prisma";
 
 // Our own lock, distinct from the one Prisma's engine takes (72707369): holding
@@ -43,7 +43,7 @@ export type ApplyMigrationsOptions = {
 
 /** Applies pending migrations, like `prisma migrate deploy`. Safe to run concurrently. */
 export async function applyMigrations(options: ApplyMigrationsOptions): Promise<{ applied: string[] }> {
-  const migrationsList = await readMigrationsList(options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR);
+  const migrationsList = await readMigrationsList(options.migrationsDir ?? MIGRATIONS_DIR);
   const lock = new pg.Client({ connectionString: options.databaseUrl });
   lock.on("error", () => {}); // a dropped session surfaces through the engine's own error
   await lock.connect().catch((error: unknown) => {
@@ -94,7 +94,7 @@ const EMPTY_SCHEMA = 'datasource db {\n  provider = "postgresql"\n}\n';
 export async function createMigration(options: CreateMigrationOptions): Promise<string | null> {
   const log = options.log ?? console.log;
   const schemaPath = options.schemaPath ?? DEFAULT_SCHEMA_PATH;
-  const baseDir = path.resolve(options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR);
+  const baseDir = path.resolve(options.migrationsDir ?? MIGRATIONS_DIR);
   const schema = await readFile(schemaPath, "utf8");
 
   const previous = (await migrationNames(baseDir)).at(-1);

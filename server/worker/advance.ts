@@ -7,7 +7,7 @@ import { countTrainingFileTokens } from "../finetuning/token-count";
 import { transitionJob } from "../finetuning/transitions";
 import { isProviderTerminal, ProviderNotFoundError, ProviderRejectedError, type FinetuningProvider, type ProviderJob } from "../provider/types";
 import { mirrorProviderEvents } from "./events";
-import { recordProviderProgress } from "./progress";
+import { recordProviderProgress } from "./provider-progress";
 import { buildTrainingJsonl } from "./training-file";
 
 export type StepResult = { next: "now" } | { next: "later"; seconds: number } | { next: "done" };

@@ -14,7 +14,7 @@ const logGuardrailError = (jobId: string) => (error: unknown) => {
   console.error(`guardrails of job ${jobId} could not be evaluated`, error);
   return false;
 };
-import { metrics } from "../metrics/registry";
+import { metrics } from "../telemetry/registry";
 import { startWebhookDispatcher } from "../webhooks/dispatcher";
 
 export type WorkerOptions = { db: Db; provider: FinetuningProvider; concurrency?: number; pollMs?: number; reconcileMs?: number };

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { REST_BASE_PATH } from "@/server/http/rest/constants";
-import { REST_ERROR_STATUS } from "@/server/http/rest/errors";
+import { ERROR_HTTP_STATUS, type AppErrorCode } from "@/server/errors";
 import { DATAHERALD_TAG } from "@/server/http/rest/openapi-shapes";
 import { openApiDocument } from "@/server/openapi";
 import { CodeBlock } from "./_components/code-block";
@@ -131,7 +131,7 @@ export default function ApiReferencePage() {
   );
 }
 
-const ERROR_MEANINGS: Partial<Record<keyof typeof REST_ERROR_STATUS, string>> = {
+const ERROR_MEANINGS: Partial<Record<AppErrorCode, string>> = {
   BAD_REQUEST: "Malformed input: bad JSON, a wrong type, an unknown status, oversized metadata. The message (and `field`) names the field.",
   UNAUTHORIZED: "No credentials, or a key that is not valid, expired or revoked.",
   FORBIDDEN: "Your role may not do this (viewers read only).",
@@ -148,7 +148,7 @@ const ERROR_MEANINGS: Partial<Record<keyof typeof REST_ERROR_STATUS, string>> = 
 };
 
 function ErrorsTable() {
-  const rows = Object.entries(REST_ERROR_STATUS).sort(([, a], [, b]) => a - b) as [keyof typeof REST_ERROR_STATUS, number][];
+  const rows = Object.entries(ERROR_HTTP_STATUS).sort(([, a], [, b]) => a - b) as [AppErrorCode, number][];
   return (
     <div className="mt-8">
       <h2 className="text-lg font-semibold tracking-tight text-slate-900">Errors</h2>

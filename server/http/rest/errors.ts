@@ -1,12 +1,9 @@
 import type { TRPCError } from "@trpc/server";
 import { ZodError } from "zod";
-import { AppError, ERROR_HTTP_STATUS, GENERIC_INTERNAL_MESSAGE, type AppErrorCode } from "../../errors";
+import { AppError, ERROR_HTTP_STATUS, GENERIC_INTERNAL_MESSAGE, isAppErrorCode, type AppErrorCode } from "../../errors";
 
 // The REST error envelope, `{ "error": { "code", "message" } }`, with the HTTP
-// status of its code from server/errors.ts. Two codes only a transport meets
-// (a wrong method, an oversized body) are added here.
-export const REST_ERROR_STATUS = { ...ERROR_HTTP_STATUS, METHOD_NOT_ALLOWED: 405, PAYLOAD_TOO_LARGE: 413 } as const;
-export type RestErrorCode = keyof typeof REST_ERROR_STATUS;
+// status of its code from the one table in server/errors.ts.
 
 export type RestResponse = { status: number; headers: Record<string, string>; body: string | null };
 
@@ -14,20 +11,16 @@ export const JSON_HEADERS = { "content-type": "application/json; charset=utf-8",
 
 export type ErrorOptions = { field?: string; retryAfterSeconds?: number; headers?: Record<string, string> };
 
-export function errorResponse(code: RestErrorCode, message: string, options: ErrorOptions = {}): RestResponse {
+export function errorResponse(code: AppErrorCode, message: string, options: ErrorOptions = {}): RestResponse {
   const headers: Record<string, string> = { ...JSON_HEADERS, ...options.headers };
   if (options.retryAfterSeconds !== undefined) headers["retry-after"] = String(options.retryAfterSeconds);
   const error = options.field ? { code, message, field: options.field } : { code, message };
-  return { status: REST_ERROR_STATUS[code], headers, body: JSON.stringify({ error }) };
+  return { status: ERROR_HTTP_STATUS[code], headers, body: JSON.stringify({ error }) };
 }
 
 export function responseFromAppError(error: AppError): RestResponse {
   if (error.code === "INTERNAL_SERVER_ERROR") return errorResponse("INTERNAL_SERVER_ERROR", GENERIC_INTERNAL_MESSAGE);
   return errorResponse(error.code, error.message, { field: error.field, retryAfterSeconds: error.retryAfterSeconds });
-}
-
-function isAppErrorCode(code: string): code is AppErrorCode {
-  return Object.hasOwn(ERROR_HTTP_STATUS, code);
 }
 
 /** What a procedure's failure looks like on REST: services' AppErrors keep their code and words. */

@@ -1,6 +1,6 @@
 import { CopyButton } from "@/app/_components/copy-button";
 import { DateTime } from "@/app/_components/date-time";
-import type { Checkpoint } from "@/server/finetuning/progress-schema";
+import type { Checkpoint } from "@/server/finetuning/training-curves-schema";
 
 /** The provider's checkpoints, each a model id that can be used as it is. */
 export function CheckpointList({ checkpoints }: { checkpoints: Checkpoint[] }) {

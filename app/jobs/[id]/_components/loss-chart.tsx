@@ -2,7 +2,7 @@
 
 import { useMemo } from "react";
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import type { Checkpoint, JobMetrics } from "@/server/finetuning/progress-schema";
+import type { Checkpoint, JobMetrics } from "@/server/finetuning/training-curves-schema";
 
 type Row = { step: number; train_loss?: number; valid_loss?: number };
 

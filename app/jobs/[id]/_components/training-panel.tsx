@@ -1,7 +1,7 @@
 "use client";
 
 import { trpc } from "@/app/_trpc/client";
-import type { Checkpoint, JobMetrics } from "@/server/finetuning/progress-schema";
+import type { Checkpoint, JobMetrics } from "@/server/finetuning/training-curves-schema";
 import type { FinetuningJob } from "@/server/finetuning/schema";
 import { formatUsd } from "../../_components/job-money";
 import { Eta, isTraining, ProgressBar, TRAINING_POLL_MS } from "../../_components/job-progress";
