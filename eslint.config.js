@@ -5,7 +5,19 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: [".next/**", "node_modules/**", "server/generated/**", "server/client/dist/**", "tests/consumer/service/**", ".data/**", "next-env.d.ts", "test-results/**", "playwright-report/**", "bench-results/**", "docs/**"],
+    ignores: [
+      ".next/**",
+      "node_modules/**",
+      "server/generated/**",
+      "server/client/dist/**",
+      "tests/consumer/service/**",
+      ".data/**",
+      "next-env.d.ts",
+      "test-results/**",
+      "playwright-report/**",
+      "bench-results/**",
+      "docs/**",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

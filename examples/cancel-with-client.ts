@@ -13,7 +13,10 @@ async function main(): Promise<number> {
   }
   const client = createFinetuningClient({ url, apiKey, timeoutMs: 30_000, retry: true });
   try {
-    const job = await client.finetuning.cancel.mutate({ finetuning_id: jobId, metadata: { cancelled_from: "examples/cancel-with-client.ts" } });
+    const job = await client.finetuning.cancel.mutate({
+      finetuning_id: jobId,
+      metadata: { cancelled_from: "examples/cancel-with-client.ts" },
+    });
     console.log(JSON.stringify(job, null, 2));
     return 0;
   } catch (error) {

@@ -18,7 +18,13 @@ const USAGE = `usage:
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { name: { type: "string" }, role: { type: "string" }, id: { type: "string" }, email: { type: "string" }, password: { type: "string" } },
+  options: {
+    name: { type: "string" },
+    role: { type: "string" },
+    id: { type: "string" },
+    email: { type: "string" },
+    password: { type: "string" },
+  },
 });
 
 async function run(command: string): Promise<void> {
@@ -26,7 +32,11 @@ async function run(command: string): Promise<void> {
   const role = () => z.enum(ROLES).parse(values.role, { error: () => "--role must be viewer, operator or admin" });
   switch (command) {
     case "api-key create": {
-      const name = z.string().min(1).max(32).parse(values.name, { error: () => "--name is required (1-32 characters)" });
+      const name = z
+        .string()
+        .min(1)
+        .max(32)
+        .parse(values.name, { error: () => "--name is required (1-32 characters)" });
       const { key } = await admin.createApiKey({ name, role: role() });
       process.stdout.write(`${key}\n`);
       return;
@@ -65,7 +75,7 @@ async function readPasswordFromStdin(): Promise<string> {
     chunks.push(chunk);
     if (chunk.includes(10)) break;
   }
-  return (Buffer.concat(chunks).toString("utf8").split(/\r?\n/)[0] ?? "");
+  return Buffer.concat(chunks).toString("utf8").split(/\r?\n/)[0] ?? "";
 }
 
 async function main(): Promise<void> {

@@ -12,5 +12,9 @@ if (!existsSync(prismaCli)) {
   console.log("postinstall: prisma is not installed (production install?); skipping client generation");
   process.exit(0);
 }
-const env = { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? path.join(root, "package.json"), PRISMA_HIDE_UPDATE_MESSAGE: "1" };
+const env = {
+  ...process.env,
+  PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? path.join(root, "package.json"),
+  PRISMA_HIDE_UPDATE_MESSAGE: "1",
+};
 execFileSync(process.execPath, [prismaCli, "generate"], { cwd: root, env, stdio: "inherit" });

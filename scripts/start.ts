@@ -16,7 +16,11 @@ async function main(): Promise<void> {
   const settings = launchEnv();
   const database = await openDatabase();
   stops.unshift(() => database.stop());
-  console.log(database.embedded ? `Postgres: embedded, data in .data/postgres (${database.url.replace(/:[^:@/]+@/, ":***@")})` : "Postgres: DATABASE_URL");
+  console.log(
+    database.embedded
+      ? `Postgres: embedded, data in .data/postgres (${database.url.replace(/:[^:@/]+@/, ":***@")})`
+      : "Postgres: DATABASE_URL",
+  );
   const applied = await migrate(database.url);
   if (applied.length) console.log(`Migrations applied: ${applied.join(", ")}`);
   await ensureAuthSecret();
@@ -24,10 +28,16 @@ async function main(): Promise<void> {
   if (!process.env.OPENAI_API_KEY) {
     // Its state lives in this database (schema "sandbox"): jobs carry on across restarts and processes.
     const { launchSandbox } = await import("../server/provider/sandbox/launch");
-    const sandbox = await launchSandbox({ databaseUrl: database.url, port: Number(process.env.SANDBOX_PORT ?? 0), tokenFile: path.join(ROOT, ".data", "sandbox-control-token") });
+    const sandbox = await launchSandbox({
+      databaseUrl: database.url,
+      port: Number(process.env.SANDBOX_PORT ?? 0),
+      tokenFile: path.join(ROOT, ".data", "sandbox-control-token"),
+    });
     stops.unshift(() => sandbox.close());
     const minutes = Math.round((await sandbox.timings()).runningMs / 60_000);
-    console.log(`OpenAI: no OPENAI_API_KEY, so using the local OpenAI sandbox at ${sandbox.url} (jobs train for ${Number.isFinite(minutes) ? `${minutes} min` : "ever"}; SANDBOX_TIMINGS changes it)`);
+    console.log(
+      `OpenAI: no OPENAI_API_KEY, so using the local OpenAI sandbox at ${sandbox.url} (jobs train for ${Number.isFinite(minutes) ? `${minutes} min` : "ever"}; SANDBOX_TIMINGS changes it)`,
+    );
   } else {
     console.log(`OpenAI: ${process.env.OPENAI_BASE_URL ?? "api.openai.com"}`);
   }
@@ -37,7 +47,11 @@ async function main(): Promise<void> {
   // the port all count as the app's own origin (sign-in works at each).
   if (!dev && !existsSync(path.join(ROOT, ".next", "BUILD_ID"))) {
     console.log("Building the web app (first start only; `npm run build` rebuilds)…");
-    execFileSync(process.execPath, [path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), "build"], { cwd: ROOT, stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });
+    execFileSync(process.execPath, [path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), "build"], {
+      cwd: ROOT,
+      stdio: "inherit",
+      env: { ...process.env, NODE_ENV: "production" },
+    });
   }
 
   const { firstStart } = await import("./first-start");
@@ -48,7 +62,12 @@ async function main(): Promise<void> {
     const { provider } = await import("../server/provider");
     const { startWorker } = await import("../server/worker/runner");
     const { stopQueue } = await import("../server/worker/queue");
-    const worker = await startWorker({ db: db(), provider: provider(), concurrency: settings.WORKER_CONCURRENCY, pollMs: settings.WORKER_POLL_MS });
+    const worker = await startWorker({
+      db: db(),
+      provider: provider(),
+      concurrency: settings.WORKER_CONCURRENCY,
+      pollMs: settings.WORKER_POLL_MS,
+    });
     stops.unshift(async () => {
       await worker.stop({ timeoutMs: settings.SHUTDOWN_TIMEOUT_MS });
       await stopQueue();

@@ -22,7 +22,9 @@ async function main(): Promise<void> {
   const worker = await startWorker({ db: db(), provider: provider(), concurrency, pollMs: settings.WORKER_POLL_MS });
   // Only when asked for: `npm start` on the same machine already serves the default port.
   const { startProcessMetrics } = await import("../server/telemetry/server");
-  const metricsServer = process.env.METRICS_PORT ? await startProcessMetrics({ port: settings.METRICS_PORT, host: settings.METRICS_HOST, db: db() }) : null;
+  const metricsServer = process.env.METRICS_PORT
+    ? await startProcessMetrics({ port: settings.METRICS_PORT, host: settings.METRICS_HOST, db: db() })
+    : null;
   console.log(`Worker ${process.pid} running (concurrency ${concurrency})`);
   stop = async () => {
     await worker.stop({ timeoutMs: settings.SHUTDOWN_TIMEOUT_MS });

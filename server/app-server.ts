@@ -20,7 +20,12 @@ export type AppServerOptions = {
  * handling, which costs ~1 ms of CPU a request (docs/BENCHMARKS.md).
  */
 export async function startAppServer(opts: AppServerOptions): Promise<AppServer> {
-  const app = next({ dev: opts.dev ?? false, dir: path.resolve(import.meta.dirname, ".."), hostname: opts.hostname ?? "localhost", port: opts.port });
+  const app = next({
+    dev: opts.dev ?? false,
+    dir: path.resolve(import.meta.dirname, ".."),
+    hostname: opts.hostname ?? "localhost",
+    port: opts.port,
+  });
   await app.prepare();
   const nextHandler = app.getRequestHandler();
   const server = await serveProduct({

@@ -34,7 +34,7 @@ const schema = z.object({
       try {
         return JSON.parse(text) as unknown;
       } catch {
-        ctx.addIssue({ code: "custom", message: "must be JSON, e.g. {\"runningMs\": 60000}" });
+        ctx.addIssue({ code: "custom", message: 'must be JSON, e.g. {"runningMs": 60000}' });
         return z.NEVER;
       }
     })
@@ -104,7 +104,20 @@ export const envSchema = schema;
  */
 export function launchEnv() {
   const parsed = schema
-    .pick({ PORT: true, WORKER: true, WORKER_CONCURRENCY: true, WORKER_POLL_MS: true, METRICS_PORT: true, METRICS_HOST: true, SHUTDOWN_TIMEOUT_MS: true, SANDBOX_PORT: true, SANDBOX_TIMINGS: true, SANDBOX_CONTROL_TOKEN: true, OPENAI_API_KEY: true, OPENAI_BASE_URL: true })
+    .pick({
+      PORT: true,
+      WORKER: true,
+      WORKER_CONCURRENCY: true,
+      WORKER_POLL_MS: true,
+      METRICS_PORT: true,
+      METRICS_HOST: true,
+      SHUTDOWN_TIMEOUT_MS: true,
+      SANDBOX_PORT: true,
+      SANDBOX_TIMINGS: true,
+      SANDBOX_CONTROL_TOKEN: true,
+      OPENAI_API_KEY: true,
+      OPENAI_BASE_URL: true,
+    })
     .safeParse(process.env);
   if (!parsed.success) throw new Error(`A setting in the environment is wrong:\n${z.prettifyError(parsed.error)}`);
   return parsed.data;

@@ -44,7 +44,8 @@ const idempotencyKeyParameter = {
   name: "Idempotency-Key",
   in: "header",
   required: false,
-  description: "Any unique string (≤ 255 characters). Repeating the request with the same key and body replays the first response for 24 hours.",
+  description:
+    "Any unique string (≤ 255 characters). Repeating the request with the same key and body replays the first response for 24 hours.",
   schema: { type: "string", maxLength: 255 },
 } as const;
 
@@ -68,7 +69,7 @@ function buildDocument(): OpenAPIObject {
   const doc = generateOpenApiDocument(appRouter, {
     title: "Fine-tuning control room API",
     description:
-      "Fine-tuning jobs for NL-to-SQL models, Dataherald-compatible: /api/v1 answers as Dataherald's engine docs say, and the hosted /api/finetunings paths answer its SDK. Send `Authorization: Bearer <api key>` or `X-API-Key: <api key>` on every request. Errors are `{ \"error\": { \"code\", \"message\" } }` with the HTTP status of their code.",
+      'Fine-tuning jobs for NL-to-SQL models, Dataherald-compatible: /api/v1 answers as Dataherald\'s engine docs say, and the hosted /api/finetunings paths answer its SDK. Send `Authorization: Bearer <api key>` or `X-API-Key: <api key>` on every request. Errors are `{ "error": { "code", "message" } }` with the HTTP status of their code.',
     version: API_VERSION,
     baseUrl: REST_BASE_PATH,
     tags: ["Fine-tuning jobs", "Database connections", "Golden records"],
@@ -76,7 +77,13 @@ function buildDocument(): OpenAPIObject {
       bearerAuth: { type: "http", scheme: "bearer", description: "An API key made by an admin." },
       apiKeyAuth: { type: "apiKey", in: "header", name: "X-API-Key", description: "The same API key, as Dataherald's clients send it." },
     },
-    defs: { FinetuningJob: finetuningJobSchema, JobEvent: jobEventSchema, DatabaseConnection: dbConnectionSchema, GoldenRecord: goldenRecordSchema, Error: errorSchema },
+    defs: {
+      FinetuningJob: finetuningJobSchema,
+      JobEvent: jobEventSchema,
+      DatabaseConnection: dbConnectionSchema,
+      GoldenRecord: goldenRecordSchema,
+      Error: errorSchema,
+    },
   });
   const errorRef = { $ref: "#/components/schemas/Error" };
   // trpc-to-openapi's own error shapes: our envelope replaces them below.
@@ -86,7 +93,13 @@ function buildDocument(): OpenAPIObject {
   for (const [path, item] of Object.entries(doc.paths ?? {})) {
     for (const [method, value] of Object.entries(item as Record<string, Operation>)) {
       const meta = metaAt(method, path);
-      adjustOperation(value, { method, path, successStatus: meta?.successStatus ?? 200, specific: meta?.openapi?.errorResponses ?? {}, errorRef });
+      adjustOperation(value, {
+        method,
+        path,
+        successStatus: meta?.successStatus ?? 200,
+        specific: meta?.openapi?.errorResponses ?? {},
+        errorRef,
+      });
     }
   }
   shapeForRest(doc, collectRoutes(appRouter));
@@ -121,7 +134,8 @@ function adjustOperation(op: Operation, ctx: AdjustContext): void {
   }
   op.security = [{ bearerAuth: [] }, { apiKeyAuth: [] }];
   op.responses = {};
-  if (success) op.responses[String(ctx.successStatus)] = { ...success, description: ctx.successStatus === 201 ? "Created" : success.description };
+  if (success)
+    op.responses[String(ctx.successStatus)] = { ...success, description: ctx.successStatus === 201 ? "Created" : success.description };
   for (const [status, description] of Object.entries(errors).sort(([a], [b]) => Number(a) - Number(b))) {
     op.responses[status] = {
       description,
@@ -139,7 +153,11 @@ function allowBodyId(op: Operation): void {
   if (!content) return;
   const schema = content.schema as { properties?: Record<string, unknown> };
   schema.properties = {
-    finetuning_id: { type: "string", format: "uuid", description: "Optional; when present it must equal the path's `finetuning_id` (else 400)." },
+    finetuning_id: {
+      type: "string",
+      format: "uuid",
+      description: "Optional; when present it must equal the path's `finetuning_id` (else 400).",
+    },
     ...schema.properties,
   };
   (op.requestBody as { required?: boolean }).required = false;

@@ -8,7 +8,12 @@ type SeedJob = { alias: string; status: JobStatus; hoursAgo: number; error?: str
 const FINISHED: SeedJob[] = [
   { alias: "retail-sql-v1", status: "succeeded", hoursAgo: 72, modelId: "ft:gpt-4o-mini-2024-07-18:sandbox:retail-sql-v1:9f2c1a" },
   { alias: "retail-sql-v2", status: "succeeded", hoursAgo: 30, modelId: "ft:gpt-4o-mini-2024-07-18:sandbox:retail-sql-v2:4b7e0d" },
-  { alias: "retail-sql-lr-sweep", status: "failed", hoursAgo: 26, error: "Training file has 3 examples with assistant messages over the token limit" },
+  {
+    alias: "retail-sql-lr-sweep",
+    status: "failed",
+    hoursAgo: 26,
+    error: "Training file has 3 examples with assistant messages over the token limit",
+  },
   { alias: "retail-sql-wrong-schema", status: "cancelled", hoursAgo: 20, error: CANCELLED_BY_USER_ERROR },
 ];
 // Queued jobs: the worker takes them through the sandbox as soon as the app starts.
@@ -42,7 +47,18 @@ async function createSeedJob(tx: TxClient, job: SeedJob, connectionId: string, g
       events: {
         create: [
           { kind: "status_change", toStatus: "queued", actor: "seed", reason: "created", at },
-          ...(finished ? [{ kind: "status_change" as const, fromStatus: "running" as const, toStatus: job.status, actor: "seed", reason: job.error ?? null, at: new Date(at.getTime() + 45 * 60_000) }] : []),
+          ...(finished
+            ? [
+                {
+                  kind: "status_change" as const,
+                  fromStatus: "running" as const,
+                  toStatus: job.status,
+                  actor: "seed",
+                  reason: job.error ?? null,
+                  at: new Date(at.getTime() + 45 * 60_000),
+                },
+              ]
+            : []),
         ],
       },
     },
@@ -64,7 +80,9 @@ async function queueDemoJobs(tx: TxClient, enqueueRun: Enqueue, connectionId: st
 export async function seedDemoData({ db, enqueueRun }: { db: Db; enqueueRun: Enqueue }): Promise<boolean> {
   if ((await db.dbConnection.count()) > 0) return false;
   await db.$transaction(async (tx) => {
-    const connection = await tx.dbConnection.create({ data: { alias: DEMO_CONNECTION_ALIAS, dialect: "postgresql", schemaText: DEMO_SCHEMA } });
+    const connection = await tx.dbConnection.create({
+      data: { alias: DEMO_CONNECTION_ALIAS, dialect: "postgresql", schemaText: DEMO_SCHEMA },
+    });
     const records = await tx.goldenRecord.createManyAndReturn({
       data: DEMO_GOLDEN_RECORDS.map((r) => ({ ...r, dbConnectionId: connection.id })),
       select: { id: true },
@@ -83,7 +101,11 @@ export async function seedDemoData({ db, enqueueRun }: { db: Db; enqueueRun: Enq
  * were queued.
  */
 export async function topUpDemoJobs({ db, enqueueRun }: { db: Db; enqueueRun: Enqueue }): Promise<number> {
-  const connection = await db.dbConnection.findFirst({ where: { alias: DEMO_CONNECTION_ALIAS }, orderBy: { createdAt: "asc" }, select: { id: true } });
+  const connection = await db.dbConnection.findFirst({
+    where: { alias: DEMO_CONNECTION_ALIAS },
+    orderBy: { createdAt: "asc" },
+    select: { id: true },
+  });
   if (!connection) return 0;
   return db.$transaction(async (tx) => {
     // One starter at a time: two processes starting together queue one set.
@@ -92,7 +114,12 @@ export async function topUpDemoJobs({ db, enqueueRun }: { db: Db; enqueueRun: En
     if (active > 0) return 0;
     const records = await tx.goldenRecord.findMany({ where: { dbConnectionId: connection.id }, select: { id: true } });
     if (records.length < 10) return 0;
-    await queueDemoJobs(tx, enqueueRun, connection.id, records.map((r) => r.id));
+    await queueDemoJobs(
+      tx,
+      enqueueRun,
+      connection.id,
+      records.map((r) => r.id),
+    );
     return QUEUED.length;
   });
 }

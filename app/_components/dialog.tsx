@@ -10,7 +10,17 @@ export const DialogRoot = Dialog.Root;
 export const DialogTrigger = Dialog.Trigger;
 export const DialogClose = Dialog.Close;
 
-export function DialogContent({ title, description, children, wide = false }: { title: ReactNode; description?: ReactNode; children: ReactNode; wide?: boolean }) {
+export function DialogContent({
+  title,
+  description,
+  children,
+  wide = false,
+}: {
+  title: ReactNode;
+  description?: ReactNode;
+  children: ReactNode;
+  wide?: boolean;
+}) {
   return (
     <Dialog.Portal>
       <Dialog.Overlay className="fixed inset-0 z-40 bg-slate-950/40 backdrop-blur-[2px]" />
@@ -24,7 +34,10 @@ export function DialogContent({ title, description, children, wide = false }: { 
             <Dialog.Title className="text-base font-semibold text-slate-900">{title}</Dialog.Title>
             {description ? <Dialog.Description className="mt-1 text-sm text-slate-500">{description}</Dialog.Description> : null}
           </div>
-          <Dialog.Close className="-mr-2 rounded-md p-1.5 text-slate-400 hover:bg-slate-100 hover:text-slate-700 focus-visible:outline-2 focus-visible:outline-blue-600" aria-label="Close">
+          <Dialog.Close
+            className="-mr-2 rounded-md p-1.5 text-slate-400 hover:bg-slate-100 hover:text-slate-700 focus-visible:outline-2 focus-visible:outline-blue-600"
+            aria-label="Close"
+          >
             <X aria-hidden className="size-4" />
           </Dialog.Close>
         </div>

@@ -10,7 +10,21 @@ export function fieldAria(id: string, { hint, error }: { hint?: ReactNode; error
 }
 
 /** A label, the control (children, with `id`), a hint and an inline error tied to it. */
-export function Field({ id, label, optional, hint, error, children }: { id: string; label: ReactNode; optional?: boolean; hint?: ReactNode; error?: string | null; children: ReactNode }) {
+export function Field({
+  id,
+  label,
+  optional,
+  hint,
+  error,
+  children,
+}: {
+  id: string;
+  label: ReactNode;
+  optional?: boolean;
+  hint?: ReactNode;
+  error?: string | null;
+  children: ReactNode;
+}) {
   return (
     <div className="space-y-1.5">
       <label htmlFor={id} className="block text-sm font-medium text-slate-800">

@@ -30,7 +30,11 @@ export function JobStatusBadge({ status, className }: { status: JobStatus; class
     <span
       role="status"
       aria-label={STATUS_LABELS[status]}
-      className={clsx("inline-flex items-center gap-1.5 rounded-full px-2 py-0.5 text-xs font-medium whitespace-nowrap ring-1 ring-inset", style.badge, className)}
+      className={clsx(
+        "inline-flex items-center gap-1.5 rounded-full px-2 py-0.5 text-xs font-medium whitespace-nowrap ring-1 ring-inset",
+        style.badge,
+        className,
+      )}
     >
       <span aria-hidden className={clsx("size-1.5 rounded-full", style.dot)} />
       {STATUS_LABELS[status]}

@@ -25,7 +25,11 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
     >
       {elsewhere ? (
         <p role="status" className="mb-4 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-800">
-          This address is not the app&apos;s configured one. Open <a className="font-medium underline" href={`${appOrigin}/sign-in`}>{appOrigin}</a> to sign in.
+          This address is not the app&apos;s configured one. Open{" "}
+          <a className="font-medium underline" href={`${appOrigin}/sign-in`}>
+            {appOrigin}
+          </a>{" "}
+          to sign in.
         </p>
       ) : null}
       <SignInForm returnTo={returnTo} appOrigin={appOrigin} />

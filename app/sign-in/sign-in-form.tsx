@@ -55,13 +55,32 @@ export function SignInForm({ returnTo, appOrigin }: { returnTo: string; appOrigi
         <label htmlFor="email" className="block text-sm font-medium text-slate-800">
           Email
         </label>
-        <input id="email" name="email" type="email" autoComplete="username" required autoFocus className={inputClasses} aria-invalid={error ? true : undefined} aria-describedby={error ? "sign-in-error" : undefined} />
+        <input
+          id="email"
+          name="email"
+          type="email"
+          autoComplete="username"
+          required
+          autoFocus
+          className={inputClasses}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={error ? "sign-in-error" : undefined}
+        />
       </div>
       <div className="space-y-1.5">
         <label htmlFor="password" className="block text-sm font-medium text-slate-800">
           Password
         </label>
-        <input id="password" name="password" type="password" autoComplete="current-password" required className={inputClasses} aria-invalid={error ? true : undefined} aria-describedby={error ? "sign-in-error" : undefined} />
+        <input
+          id="password"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          className={inputClasses}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={error ? "sign-in-error" : undefined}
+        />
       </div>
       {error ? <FormError id="sign-in-error">{error}</FormError> : null}
       <SubmitButton pending={pending} className="w-full">

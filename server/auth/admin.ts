@@ -35,7 +35,15 @@ export async function systemUserId(): Promise<string> {
  * absent); the plain key is returned once and stored only hashed. The role
  * goes to api_key_grants, never to the plugin's owner-writable metadata.
  */
-export async function createApiKey({ name, role, ownerId }: { name: string; role: Role; ownerId?: string }): Promise<{ id: string; key: string }> {
+export async function createApiKey({
+  name,
+  role,
+  ownerId,
+}: {
+  name: string;
+  role: Role;
+  ownerId?: string;
+}): Promise<{ id: string; key: string }> {
   const userId = ownerId ?? (await systemUserId());
   const created = await auth().api.createApiKey({ body: { name, userId } });
   try {
@@ -54,11 +62,27 @@ export async function revokeApiKey(id: string): Promise<boolean> {
   return count === 1;
 }
 
-export type ApiKeySummary = { id: string; name: string | null; start: string | null; enabled: boolean; role: Role | null; ownerEmail: string | null; createdAt: Date; lastUsedAt: Date | null };
+export type ApiKeySummary = {
+  id: string;
+  name: string | null;
+  start: string | null;
+  enabled: boolean;
+  role: Role | null;
+  ownerEmail: string | null;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+};
 
 export async function listApiKeys(): Promise<ApiKeySummary[]> {
   const rows = await db().apikey.findMany({
-    select: { id: true, name: true, start: true, enabled: true, createdAt: true, grant: { select: { role: true, lastUsedAt: true, owner: { select: { email: true } } } } },
+    select: {
+      id: true,
+      name: true,
+      start: true,
+      enabled: true,
+      createdAt: true,
+      grant: { select: { role: true, lastUsedAt: true, owner: { select: { email: true } } } },
+    },
     orderBy: { createdAt: "desc" },
   });
   return rows.map((row) => ({
@@ -79,7 +103,13 @@ export function assertGoodPassword(password: string, userInputs: string[] = []):
   if (problem) throw new AppError("BAD_REQUEST", problem, { field: "password" });
 }
 
-export async function createUser(args: { email: string; password: string; role: Role; name?: string; mustChangePassword?: boolean }): Promise<{ id: string; email: string }> {
+export async function createUser(args: {
+  email: string;
+  password: string;
+  role: Role;
+  name?: string;
+  mustChangePassword?: boolean;
+}): Promise<{ id: string; email: string }> {
   assertGoodPassword(args.password, [args.email]);
   const { user } = await auth().api.createUser({
     body: {
@@ -104,16 +134,29 @@ export async function listUsers({ db }: { db: Db }): Promise<UserSummary[]> {
     select: { id: true, email: true, name: true, role: true, banned: true, mustChangePassword: true, createdAt: true },
     orderBy: { createdAt: "asc" },
   });
-  return rows.map((u) => ({ id: u.id, email: u.email, name: u.name, role: asRole(u.role), banned: u.banned === true, must_change_password: u.mustChangePassword, created_at: u.createdAt.toISOString() }));
+  return rows.map((u) => ({
+    id: u.id,
+    email: u.email,
+    name: u.name,
+    role: asRole(u.role),
+    banned: u.banned === true,
+    must_change_password: u.mustChangePassword,
+    created_at: u.createdAt.toISOString(),
+  }));
 }
 
 /** A user made by an admin; the admin chose the password, so the user must choose their own at first sign-in. */
-export async function addUser({ input }: { input: { email: string; name?: string; role: Role; password: string } }): Promise<{ id: string; email: string }> {
+export async function addUser({
+  input,
+}: {
+  input: { email: string; name?: string; role: Role; password: string };
+}): Promise<{ id: string; email: string }> {
   return createUser({ ...input, mustChangePassword: true });
 }
 
 async function otherUser(db: Db, actor: Actor, userId: string): Promise<{ id: string }> {
-  if (actor.kind === "user" && actor.id === userId) throw new AppError("BAD_REQUEST", "You cannot change your own role, ban or remove yourself; ask another admin.", { field: "user_id" });
+  if (actor.kind === "user" && actor.id === userId)
+    throw new AppError("BAD_REQUEST", "You cannot change your own role, ban or remove yourself; ask another admin.", { field: "user_id" });
   const user = await db.user.findFirst({ where: { id: userId, email: { not: SYSTEM_USER_EMAIL } }, select: { id: true } });
   if (!user) throw new AppError("NOT_FOUND", `There is no user ${userId}.`, { field: "user_id" });
   return user;
@@ -125,7 +168,17 @@ export async function setUserRole({ db, actor, userId, role }: { db: Db; actor: 
   invalidateKeyCache(); // the user's keys are narrowed here at once, elsewhere within the cache's half second
 }
 
-export async function setUserBanned({ db, actor, userId, banned }: { db: Db; actor: Actor; userId: string; banned: boolean }): Promise<void> {
+export async function setUserBanned({
+  db,
+  actor,
+  userId,
+  banned,
+}: {
+  db: Db;
+  actor: Actor;
+  userId: string;
+  banned: boolean;
+}): Promise<void> {
   await otherUser(db, actor, userId);
   await db.$transaction([
     db.user.update({ where: { id: userId }, data: { banned, banReason: banned ? "Banned by an admin" : null, banExpires: null } }),
@@ -154,9 +207,18 @@ export async function listKeys(): Promise<ApiKeySummaryWire[]> {
   }));
 }
 
-export async function addKey({ db, input }: { db: Db; input: { name: string; role: Role; owner_id?: string } }): Promise<{ id: string; key: string }> {
+export async function addKey({
+  db,
+  input,
+}: {
+  db: Db;
+  input: { name: string; role: Role; owner_id?: string };
+}): Promise<{ id: string; key: string }> {
   if (input.owner_id) {
-    const owner = await db.user.findFirst({ where: { id: input.owner_id, email: { not: SYSTEM_USER_EMAIL } }, select: { role: true, banned: true } });
+    const owner = await db.user.findFirst({
+      where: { id: input.owner_id, email: { not: SYSTEM_USER_EMAIL } },
+      select: { role: true, banned: true },
+    });
     if (!owner) throw new AppError("NOT_FOUND", `There is no user ${input.owner_id}.`, { field: "owner_id" });
     if (owner.banned) throw new AppError("BAD_REQUEST", "The owner is banned.", { field: "owner_id" });
     if (roleRank(input.role) > roleRank(asRole(owner.role))) {

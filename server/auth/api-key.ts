@@ -6,7 +6,15 @@ import { cachedKey, keyCacheGeneration, rememberKey } from "./key-cache";
 
 export const SYSTEM_USER_EMAIL = "system@controlroom.local";
 
-type KeyRow = { id: string; name: string | null; key_role: string; owner_id: string; owner_role: string | null; system_owned: boolean; expires_at: Date | null };
+type KeyRow = {
+  id: string;
+  name: string | null;
+  key_role: string;
+  owner_id: string;
+  owner_role: string | null;
+  system_owned: boolean;
+  expires_at: Date | null;
+};
 
 const INVALID_KEY = "The API key is not valid, expired or revoked.";
 

@@ -10,7 +10,10 @@ const CHANGE_PASSWORD_PATH = `${AUTH_BASE_PATH}/change-password`;
 const MAX_AUTH_BODY_BYTES = 64 * 1024;
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", "cache-control": "no-store", ...headers } });
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json", "cache-control": "no-store", ...headers },
+  });
 }
 
 function refusal(error: AppError): Response {
@@ -40,7 +43,12 @@ export async function handleAuthRequest(incoming: Request): Promise<Response> {
   }
   // better-auth's admin routes would skip our own user rules (must-change-password, the last
   // admin, key narrowing); admins manage users through our tRPC routes in Settings or the CLI.
-  if (pathname.toLowerCase().replace(/\/{2,}/g, "/").startsWith(`${AUTH_BASE_PATH}/admin/`)) {
+  if (
+    pathname
+      .toLowerCase()
+      .replace(/\/{2,}/g, "/")
+      .startsWith(`${AUTH_BASE_PATH}/admin/`)
+  ) {
     return json(404, { code: "NOT_FOUND", message: "Not found. Users are managed by admins in Settings or with the CLI." });
   }
   // better-auth checks nothing about size: read the body here, stopping past the limit (chunked too), and hand it on buffered.
@@ -59,7 +67,12 @@ export async function handleAuthRequest(incoming: Request): Promise<Response> {
   if (request.method === "POST" && pathname === CHANGE_PASSWORD_PATH) {
     // Guessing the current password through a stolen session counts like a wrong sign-in.
     const session = await auth().api.getSession({ headers: request.headers });
-    if (session) return limited(session.user.email, request, async (response) => response?.status === 400 && (await codeOf(response)) === "INVALID_PASSWORD");
+    if (session)
+      return limited(
+        session.user.email,
+        request,
+        async (response) => response?.status === 400 && (await codeOf(response)) === "INVALID_PASSWORD",
+      );
   }
   return auth().handler(request);
 }
@@ -72,7 +85,11 @@ async function codeOf(response: Response): Promise<unknown> {
   }
 }
 
-async function limited(email: string, request: Request, failed: (response: Response | undefined) => boolean | Promise<boolean>): Promise<Response> {
+async function limited(
+  email: string,
+  request: Request,
+  failed: (response: Response | undefined) => boolean | Promise<boolean>,
+): Promise<Response> {
   try {
     return await withPasswordAttempt(email, request.headers, () => auth().handler(request), failed);
   } catch (error) {

@@ -18,7 +18,14 @@ export const API_KEY_PREFIX = "ftcr_";
  * and re-enable their own keys (metadata included). Keys are made and revoked
  * only by admins through our own routes and the CLI, so these stay closed.
  */
-export const DISABLED_AUTH_PATHS = ["/api-key/create", "/api-key/get", "/api-key/list", "/api-key/update", "/api-key/delete", "/sign-up/email"];
+export const DISABLED_AUTH_PATHS = [
+  "/api-key/create",
+  "/api-key/get",
+  "/api-key/list",
+  "/api-key/update",
+  "/api-key/delete",
+  "/sign-up/email",
+];
 
 // Endpoints that set a password, and the body field holding it.
 const PASSWORD_FIELDS: Record<string, string> = {

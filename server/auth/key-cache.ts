@@ -36,7 +36,12 @@ export function cachedKey(db: Db, hashed: string, now = Date.now()): Extract<Act
 }
 
 /** Remembers a verified key until the TTL or its own expiry, whichever is first. */
-export function rememberKey(db: Db, hashed: string, actor: Extract<Actor, { kind: "api_key" }>, opts: { readGeneration: number; expiresAt: Date | null; now?: number }): void {
+export function rememberKey(
+  db: Db,
+  hashed: string,
+  actor: Extract<Actor, { kind: "api_key" }>,
+  opts: { readGeneration: number; expiresAt: Date | null; now?: number },
+): void {
   if (opts.readGeneration !== generation) return;
   let cache = caches.get(db);
   if (!cache) caches.set(db, (cache = new Map<string, Entry>()));

@@ -28,7 +28,12 @@ export function passwordLimits(email: string, headers: Headers): FailureLimit[] 
  * 429's AppError when a limit is used up; the attempt stays counted when
  * `failed` says the password was wrong, and is taken back otherwise.
  */
-export async function withPasswordAttempt<T>(email: string, headers: Headers, attempt: () => Promise<T>, failed: (result: T | undefined, error?: unknown) => boolean | Promise<boolean>): Promise<T> {
+export async function withPasswordAttempt<T>(
+  email: string,
+  headers: Headers,
+  attempt: () => Promise<T>,
+  failed: (result: T | undefined, error?: unknown) => boolean | Promise<boolean>,
+): Promise<T> {
   const reservation = await reserveAttempt({ db: db(), limits: passwordLimits(email, headers), message: TOO_MANY_PASSWORDS });
   let result: T;
   try {

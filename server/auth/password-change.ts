@@ -10,10 +10,19 @@ import { withPasswordAttempt } from "./password-attempts";
  * the current one is checked, the new one must pass the password rule, the
  * other sessions end, and the must-change flag is cleared.
  */
-export async function changeOwnPassword({ headers, currentPassword, newPassword }: { headers: Headers; currentPassword: string; newPassword: string }): Promise<void> {
+export async function changeOwnPassword({
+  headers,
+  currentPassword,
+  newPassword,
+}: {
+  headers: Headers;
+  currentPassword: string;
+  newPassword: string;
+}): Promise<void> {
   const session = await auth().api.getSession({ headers });
   if (!session) throw new AppError("UNAUTHORIZED", "Sign in first.");
-  if (newPassword === currentPassword) throw new AppError("BAD_REQUEST", "Choose a password different from the current one.", { field: "newPassword" });
+  if (newPassword === currentPassword)
+    throw new AppError("BAD_REQUEST", "Choose a password different from the current one.", { field: "newPassword" });
   assertGoodPassword(newPassword, [session.user.email]);
   try {
     // Each check of the current password counts like a sign-in: a stolen session cannot guess it freely.
@@ -24,7 +33,8 @@ export async function changeOwnPassword({ headers, currentPassword, newPassword 
       (_result, error) => error instanceof APIError && error.body?.code === "INVALID_PASSWORD",
     );
   } catch (error) {
-    if (error instanceof APIError) throw new AppError("BAD_REQUEST", error.body?.message ?? "The current password is not right.", { field: "currentPassword" });
+    if (error instanceof APIError)
+      throw new AppError("BAD_REQUEST", error.body?.message ?? "The current password is not right.", { field: "currentPassword" });
     throw error;
   }
   await db().user.update({ where: { id: session.user.id }, data: { mustChangePassword: false } });

@@ -46,5 +46,9 @@ export type AppRouter = ReturnType<typeof _wireRouter>;
 
 /** "finetuning.cancel", …: the dotted path of every mutation. */
 export type MutationPath<R = AppRouter["_def"]["record"], Prefix extends string = ""> = {
-  [K in keyof R & string]: R[K] extends AnyMutationProcedure ? `${Prefix}${K}` : R[K] extends AnyProcedure ? never : MutationPath<R[K], `${Prefix}${K}.`>;
+  [K in keyof R & string]: R[K] extends AnyMutationProcedure
+    ? `${Prefix}${K}`
+    : R[K] extends AnyProcedure
+      ? never
+      : MutationPath<R[K], `${Prefix}${K}.`>;
 }[keyof R & string];

@@ -57,7 +57,15 @@ export class NonApiResponseError extends Error {
 function httpStatusOf(error: TRPCClientError<AppRouter>): number | undefined {
   if (error.cause instanceof NonApiResponseError) return error.cause.status;
   const shape: unknown = error.shape;
-  if (shape && typeof shape === "object" && "type" in shape && shape.type === "error" && "code" in shape && typeof shape.code === "number" && shape.code >= 400) {
+  if (
+    shape &&
+    typeof shape === "object" &&
+    "type" in shape &&
+    shape.type === "error" &&
+    "code" in shape &&
+    typeof shape.code === "number" &&
+    shape.code >= 400
+  ) {
     return shape.code;
   }
   return undefined;

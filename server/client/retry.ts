@@ -8,10 +8,21 @@ import { codeOf } from "./errors";
  * running one answer it as it is). Queries are always safe. A new idempotent
  * mutation is one more entry; the type refuses a path the API does not have.
  */
-export const IDEMPOTENT_MUTATIONS = ["finetuning.cancel", "finetuning.pause", "finetuning.resume"] as const satisfies readonly MutationPath[];
+export const IDEMPOTENT_MUTATIONS = [
+  "finetuning.cancel",
+  "finetuning.pause",
+  "finetuning.resume",
+] as const satisfies readonly MutationPath[];
 
 /** Codes that say "this did not happen; try again": overload, provider or database unreachable, timeouts, no answer. */
-const RETRYABLE_CODES: ReadonlySet<string> = new Set(["TOO_MANY_REQUESTS", "BAD_GATEWAY", "SERVICE_UNAVAILABLE", "GATEWAY_TIMEOUT", "TIMEOUT", "NETWORK_ERROR"]);
+const RETRYABLE_CODES: ReadonlySet<string> = new Set([
+  "TOO_MANY_REQUESTS",
+  "BAD_GATEWAY",
+  "SERVICE_UNAVAILABLE",
+  "GATEWAY_TIMEOUT",
+  "TIMEOUT",
+  "NETWORK_ERROR",
+]);
 
 export type RetryOptions = {
   /** Tries in all, the first included (default 3). */

@@ -1,7 +1,14 @@
 import type { Db } from "../db";
 import type { CreateDbConnectionInput, DbConnection } from "./schema";
 
-const SELECT = { id: true, alias: true, dialect: true, schemaText: true, createdAt: true, _count: { select: { goldenRecords: true } } } as const;
+const SELECT = {
+  id: true,
+  alias: true,
+  dialect: true,
+  schemaText: true,
+  createdAt: true,
+  _count: { select: { goldenRecords: true } },
+} as const;
 
 type Row = { id: string; alias: string; dialect: string; schemaText: string; createdAt: Date; _count: { goldenRecords: number } };
 

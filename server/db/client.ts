@@ -6,7 +6,10 @@ import { boundedStatementNames } from "./statement-names";
 export type Db = PrismaClient;
 
 export function createDb(databaseUrl: string = env().DATABASE_URL): Db {
-  const adapter = new PrismaPg({ connectionString: databaseUrl, max: env().DATABASE_POOL_SIZE }, { statementNameGenerator: boundedStatementNames() });
+  const adapter = new PrismaPg(
+    { connectionString: databaseUrl, max: env().DATABASE_POOL_SIZE },
+    { statementNameGenerator: boundedStatementNames() },
+  );
   // A busy machine can keep every pooled connection taken for more than
   // Prisma's default 2 s; waiting longer beats failing the request.
   return new PrismaClient({ adapter, transactionOptions: { maxWait: 10_000, timeout: 15_000 } });

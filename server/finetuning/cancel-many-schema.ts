@@ -16,7 +16,11 @@ export type CancelManyFilter = z.infer<typeof cancelManyFilterSchema>;
 
 export const cancelManyInputSchema = z
   .object({
-    ids: z.array(idSchema).min(1).max(CANCEL_MANY_MAX_JOBS, `at most ${CANCEL_MANY_MAX_JOBS.toLocaleString("en")} jobs per call; split the selection`).optional(),
+    ids: z
+      .array(idSchema)
+      .min(1)
+      .max(CANCEL_MANY_MAX_JOBS, `at most ${CANCEL_MANY_MAX_JOBS.toLocaleString("en")} jobs per call; split the selection`)
+      .optional(),
     filter: cancelManyFilterSchema.optional(),
     /** Only say what would happen; nothing changes. */
     dry_run: z.boolean().default(false),
@@ -26,7 +30,15 @@ export const cancelManyInputSchema = z
   .refine((v) => (v.ids === undefined) !== (v.filter === undefined), { message: "give either ids or filter, not both", path: ["ids"] });
 export type CancelManyInput = z.infer<typeof cancelManyInputSchema>;
 
-export const CANCEL_OUTCOMES = ["will_cancel", "cancelled", "already_cancelled", "already_finished", "not_found", "provider_unreachable", "conflict"] as const;
+export const CANCEL_OUTCOMES = [
+  "will_cancel",
+  "cancelled",
+  "already_cancelled",
+  "already_finished",
+  "not_found",
+  "provider_unreachable",
+  "conflict",
+] as const;
 export type CancelOutcome = (typeof CANCEL_OUTCOMES)[number];
 
 export const cancelManyResultSchema = z.object({

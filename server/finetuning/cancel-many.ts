@@ -4,7 +4,14 @@ import type { Actor } from "../auth/actor";
 import type { FinetuningProvider } from "../provider/types";
 import { cancelJob } from "./cancel";
 import { notFound } from "./errors";
-import { CANCEL_MANY_MAX_JOBS, CANCEL_OUTCOMES, type CancelManyInput, type CancelManyOutput, type CancelManyResult, type CancelOutcome } from "./cancel-many-schema";
+import {
+  CANCEL_MANY_MAX_JOBS,
+  CANCEL_OUTCOMES,
+  type CancelManyInput,
+  type CancelManyOutput,
+  type CancelManyResult,
+  type CancelOutcome,
+} from "./cancel-many-schema";
 import { JOB_SELECT, toWireJob, type JobRow } from "./job-row";
 import { isTerminal } from "./schema";
 
@@ -18,10 +25,17 @@ const PROVIDER_CONCURRENCY = 8;
  * provider outage fails only the jobs it touches and the others are
  * cancelled. A dry run reads the same selection and changes nothing.
  */
-export async function cancelManyJobs(args: { db: Db; provider: FinetuningProvider; actor: Actor; input: CancelManyInput }): Promise<CancelManyOutput> {
+export async function cancelManyJobs(args: {
+  db: Db;
+  provider: FinetuningProvider;
+  actor: Actor;
+  input: CancelManyInput;
+}): Promise<CancelManyOutput> {
   const { db, provider, actor, input } = args;
   const ids = input.ids ? [...new Set(input.ids)] : await idsMatching(db, input);
-  const rows = new Map((await db.finetuningJob.findMany({ where: { id: { in: ids }, deletedAt: null }, select: JOB_SELECT })).map((r) => [r.id, r]));
+  const rows = new Map(
+    (await db.finetuningJob.findMany({ where: { id: { in: ids }, deletedAt: null }, select: JOB_SELECT })).map((r) => [r.id, r]),
+  );
 
   const results = await mapBounded(ids, input.dry_run ? ids.length : PROVIDER_CONCURRENCY, async (id): Promise<CancelManyResult> => {
     const row = rows.get(id);
@@ -37,7 +51,9 @@ export async function cancelManyJobs(args: { db: Db; provider: FinetuningProvide
   });
   const counts = Object.fromEntries(CANCEL_OUTCOMES.map((o) => [o, 0])) as Record<CancelOutcome, number>;
   for (const r of results) counts[r.outcome] += 1;
-  const spentUsd = results.filter((r) => r.outcome === "will_cancel" || r.outcome === "cancelled").reduce((sum, r) => sum + (r.spent_usd ?? 0), 0);
+  const spentUsd = results
+    .filter((r) => r.outcome === "will_cancel" || r.outcome === "cancelled")
+    .reduce((sum, r) => sum + (r.spent_usd ?? 0), 0);
   return { dry_run: input.dry_run, counts, spent_usd: Math.round(spentUsd * 10_000) / 10_000, results };
 }
 
@@ -49,10 +65,19 @@ async function idsMatching(db: Db, input: CancelManyInput): Promise<string[]> {
     ...(f.status ? { status: f.status } : {}),
     ...(f.stopped_by_guardrail === undefined ? {} : { guardrailStoppedAt: f.stopped_by_guardrail ? { not: null } : null }),
   };
-  const found = await db.finetuningJob.findMany({ where, select: { id: true }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: CANCEL_MANY_MAX_JOBS + 1 });
+  const found = await db.finetuningJob.findMany({
+    where,
+    select: { id: true },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: CANCEL_MANY_MAX_JOBS + 1,
+  });
   if (found.length > CANCEL_MANY_MAX_JOBS) {
     const total = await db.finetuningJob.count({ where });
-    throw new AppError("BAD_REQUEST", `The filter matches ${total.toLocaleString("en")} jobs; at most ${CANCEL_MANY_MAX_JOBS.toLocaleString("en")} can be cancelled per call. Narrow the filter (by connection or status) or cancel by ids in batches.`, { field: "filter" });
+    throw new AppError(
+      "BAD_REQUEST",
+      `The filter matches ${total.toLocaleString("en")} jobs; at most ${CANCEL_MANY_MAX_JOBS.toLocaleString("en")} can be cancelled per call. Narrow the filter (by connection or status) or cancel by ids in batches.`,
+      { field: "filter" },
+    );
   }
   return found.map((r) => r.id);
 }
@@ -75,7 +100,8 @@ async function failure(db: Db, id: string, row: JobRow, error: unknown): Promise
   const now = await db.finetuningJob.findUnique({ where: { id }, select: JOB_SELECT });
   if (error.code === "BAD_GATEWAY") return result(id, "provider_unreachable", now ?? row, error.message);
   if (error.code === "NOT_FOUND") return result(id, "not_found", null, error.message);
-  if (now && isTerminal(now.status)) return result(id, now.status === "cancelled" ? "already_cancelled" : "already_finished", now, error.message);
+  if (now && isTerminal(now.status))
+    return result(id, now.status === "cancelled" ? "already_cancelled" : "already_finished", now, error.message);
   return result(id, "conflict", now ?? row, error.message);
 }
 

@@ -48,7 +48,8 @@ async function cancelJobOnce(args: CancelJobArgs): Promise<FinetuningJob> {
     if (!job) throw notFound(id);
     if (job.status === "cancelled") return toWireJob(job);
     if (!isActive(job.status)) throw statusConflict(job);
-    if (args.onlyFrom && !args.onlyFrom.includes(job.status)) throw new AppError("CONFLICT", `Fine-tuning job ${id} is ${job.status}; left as it is.`);
+    if (args.onlyFrom && !args.onlyFrom.includes(job.status))
+      throw new AppError("CONFLICT", `Fine-tuning job ${id} is ${job.status}; left as it is.`);
 
     if (job.finetuningJobId) {
       const outcome = await cancelAtProvider({ db, provider, job, providerJobId: job.finetuningJobId });
@@ -117,7 +118,9 @@ async function cancelAtProvider(args: {
     if (error instanceof ProviderNotFoundError) return "cancelled_there";
     await releaseClaim(db, job.id);
     if (error instanceof ProviderUnavailableError) {
-      throw new AppError("BAD_GATEWAY", `The provider could not be reached to cancel job ${job.id}; nothing was changed. Retry.`, { cause: error });
+      throw new AppError("BAD_GATEWAY", `The provider could not be reached to cancel job ${job.id}; nothing was changed. Retry.`, {
+        cause: error,
+      });
     }
     throw error;
   }

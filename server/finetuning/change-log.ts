@@ -40,7 +40,13 @@ export async function readChangesAfter(db: Db, after: bigint, upTo?: bigint): Pr
 function toLoggedChange(row: EventRow): LoggedChange {
   return {
     eventId: BigInt(row.event_id),
-    change: { id: row.job_id, status: row.status, db_connection_id: row.db_connection_id, deleted: row.deleted, updated_at: row.at.toISOString() },
+    change: {
+      id: row.job_id,
+      status: row.status,
+      db_connection_id: row.db_connection_id,
+      deleted: row.deleted,
+      updated_at: row.at.toISOString(),
+    },
   };
 }
 

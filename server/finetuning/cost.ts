@@ -34,7 +34,8 @@ export function autoEpochs(examples: number): number {
 
 /** The epochs the job asked for, or what "auto" (or nothing) comes to for its number of examples. */
 export function epochsFor(modelParameters: unknown, examples: number): number {
-  const asked = typeof modelParameters === "object" && modelParameters !== null ? (modelParameters as { n_epochs?: unknown }).n_epochs : undefined;
+  const asked =
+    typeof modelParameters === "object" && modelParameters !== null ? (modelParameters as { n_epochs?: unknown }).n_epochs : undefined;
   const n = typeof asked === "string" && /^\d+$/.test(asked) ? Number(asked) : asked;
   return typeof n === "number" && Number.isInteger(n) && n > 0 ? n : autoEpochs(examples);
 }

@@ -1,6 +1,12 @@
 import type { Db } from "../db";
 import { AppError } from "../errors";
-import { ProviderNotFoundError, ProviderRejectedError, ProviderUnavailableError, type FinetuningProvider, type ProviderJob } from "../provider/types";
+import {
+  ProviderNotFoundError,
+  ProviderRejectedError,
+  ProviderUnavailableError,
+  type FinetuningProvider,
+  type ProviderJob,
+} from "../provider/types";
 import { actorLabel, PROVIDER, type Actor } from "../auth/actor";
 import { notFound } from "./errors";
 import { findJobRow, toWireJob, type JobRow } from "./job-row";
@@ -89,7 +95,9 @@ async function callProvider(job: JobRow, providerJobId: string, move: Move): Pro
       throw new AppError("CONFLICT", `The provider refused to ${move.verb} fine-tuning job ${job.id}: ${error.message}`, { cause: error });
     }
     if (error instanceof ProviderUnavailableError) {
-      throw new AppError("BAD_GATEWAY", `The provider could not be reached to ${move.verb} job ${job.id}; nothing was changed. Retry.`, { cause: error });
+      throw new AppError("BAD_GATEWAY", `The provider could not be reached to ${move.verb} job ${job.id}; nothing was changed. Retry.`, {
+        cause: error,
+      });
     }
     throw error;
   }
@@ -100,7 +108,10 @@ function notMovable(job: Pick<JobRow, "id" | "status" | "finetuningJobId">, verb
     return new AppError("CONFLICT", `Fine-tuning job ${job.id} has already ${job.status}; it cannot be ${verb}d.`);
   }
   if (verb === "pause" && !job.finetuningJobId) {
-    return new AppError("CONFLICT", `Fine-tuning job ${job.id} is ${job.status} and has not started training at the provider yet; only a running job can be paused (cancel works at every stage).`);
+    return new AppError(
+      "CONFLICT",
+      `Fine-tuning job ${job.id} is ${job.status} and has not started training at the provider yet; only a running job can be paused (cancel works at every stage).`,
+    );
   }
   return verb === "pause"
     ? new AppError("CONFLICT", `Fine-tuning job ${job.id} is ${job.status}; only a running job can be paused.`)

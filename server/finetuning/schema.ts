@@ -39,7 +39,9 @@ export const ALIAS_MAX_LENGTH = 128;
 export const metadataSchema = z
   .record(
     z.string().min(1, "keys must not be empty").max(METADATA_MAX_KEY_LENGTH, `keys must be at most ${METADATA_MAX_KEY_LENGTH} characters`),
-    z.string().refine((v) => Buffer.byteLength(v, "utf8") <= METADATA_MAX_VALUE_BYTES, `values must be at most ${METADATA_MAX_VALUE_BYTES} bytes`),
+    z
+      .string()
+      .refine((v) => Buffer.byteLength(v, "utf8") <= METADATA_MAX_VALUE_BYTES, `values must be at most ${METADATA_MAX_VALUE_BYTES} bytes`),
   )
   .refine((m) => Object.keys(m).length <= METADATA_MAX_KEYS, `at most ${METADATA_MAX_KEYS} keys`);
 export type Metadata = z.infer<typeof metadataSchema>;
@@ -157,14 +159,15 @@ export const updateJobInputSchema = z.object({
   metadata: metadataSchema,
 });
 
-export const listJobsInputSchema = z.object({
-  db_connection_id: idSchema.optional(),
-  status: jobStatusSchema.optional(),
-  /** "true": only jobs a guardrail paused or cancelled (a string, as in a query). */
-  stopped_by_guardrail: z.stringbool().optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(200).optional(),
-})
+export const listJobsInputSchema = z
+  .object({
+    db_connection_id: idSchema.optional(),
+    status: jobStatusSchema.optional(),
+    /** "true": only jobs a guardrail paused or cancelled (a string, as in a query). */
+    stopped_by_guardrail: z.stringbool().optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: z.string().max(200).optional(),
+  })
   // No input at all means the first page of everything.
   .prefault({});
 export type ListJobsInput = z.infer<typeof listJobsInputSchema>;

@@ -64,11 +64,19 @@ async function resolveGoldenRecords(db: Db, dbConnectionId: string, requested: s
   if (requested) {
     const found = await db.goldenRecord.count({ where: { dbConnectionId, id: { in: ids } } });
     if (found !== ids.length) {
-      throw new AppError("BAD_REQUEST", `golden_records: ${ids.length - found} of the ids are not golden records of connection ${dbConnectionId}.`, { field: "golden_records" });
+      throw new AppError(
+        "BAD_REQUEST",
+        `golden_records: ${ids.length - found} of the ids are not golden records of connection ${dbConnectionId}.`,
+        { field: "golden_records" },
+      );
     }
   }
   if (ids.length < MIN_GOLDEN_RECORDS) {
-    throw new AppError("BAD_REQUEST", `golden_records: fine-tuning needs at least ${MIN_GOLDEN_RECORDS} golden records; ${ids.length} given.`, { field: "golden_records" });
+    throw new AppError(
+      "BAD_REQUEST",
+      `golden_records: fine-tuning needs at least ${MIN_GOLDEN_RECORDS} golden records; ${ids.length} given.`,
+      { field: "golden_records" },
+    );
   }
   return ids;
 }
@@ -83,7 +91,12 @@ export async function listJobs({ db, input }: { db: Db; input: ListJobsInput }):
       ...(input.stopped_by_guardrail === undefined ? {} : { guardrailStoppedAt: input.stopped_by_guardrail ? { not: null } : null }),
       // (created_at, id) < cursor. The redundant `lte` gives Postgres an index bound, so a deep page starts
       // at the cursor instead of reading and discarding every newer row (docs/BENCHMARKS.md).
-      ...(after ? { createdAt: { lte: after.createdAt }, OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] } : {}),
+      ...(after
+        ? {
+            createdAt: { lte: after.createdAt },
+            OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }],
+          }
+        : {}),
     },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: input.limit + 1,
@@ -161,7 +174,10 @@ export async function listJobEvents({ db, id }: { db: Db; id: string }): Promise
     to_status: row.toStatus,
     actor: row.actor,
     reason: row.reason,
-    metadata: row.metadata !== null && typeof row.metadata === "object" && !Array.isArray(row.metadata) ? (row.metadata as Record<string, unknown>) : null,
+    metadata:
+      row.metadata !== null && typeof row.metadata === "object" && !Array.isArray(row.metadata)
+        ? (row.metadata as Record<string, unknown>)
+        : null,
     at: row.at.toISOString(),
   }));
 }

@@ -36,7 +36,7 @@ export async function syncProviderStatus(args: { db: Db; id: string; providerJob
     to: providerJob.status,
     expectProviderJobId: providerJob.id,
     actor: actorLabel(actor),
-    reason: providerJob.status === "failed" ? patch.error ?? null : `provider status ${providerJob.status}`,
+    reason: providerJob.status === "failed" ? (patch.error ?? null) : `provider status ${providerJob.status}`,
     patch,
   });
 }

@@ -13,7 +13,13 @@ export const metricsInputSchema = z.object({
 
 const pointsSchema = z.array(z.object({ step: z.int().nonnegative(), value: z.number() }));
 
-export const METRIC_SERIES = ["train_loss", "valid_loss", "train_mean_token_accuracy", "valid_mean_token_accuracy", "full_valid_loss"] as const;
+export const METRIC_SERIES = [
+  "train_loss",
+  "valid_loss",
+  "train_mean_token_accuracy",
+  "valid_mean_token_accuracy",
+  "full_valid_loss",
+] as const;
 export type MetricSeries = (typeof METRIC_SERIES)[number];
 
 export const jobMetricsSchema = z.object({

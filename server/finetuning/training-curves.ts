@@ -53,7 +53,10 @@ function cacheFor(db: Db): LRUCache<string, Curves> {
 // One row: the job's count and total, and its points after a step as arrays
 // (one per column, step order). Non-finite values (NaN from a diverged step)
 // come as null, like missing ones; they are counted, and not drawn.
-type PointArrays = { version: number; total_steps: number | null; count: number; non_finite: number; steps: number[] | null } & Record<MetricSeries, Array<number | null> | null>;
+type PointArrays = { version: number; total_steps: number | null; count: number; non_finite: number; steps: number[] | null } & Record<
+  MetricSeries,
+  Array<number | null> | null
+>;
 
 const NON_FINITE = "IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)";
 const finite = (column: string) => `CASE WHEN ${column} ${NON_FINITE} THEN NULL ELSE ${column} END`;
@@ -167,6 +170,9 @@ export async function listJobCheckpoints({ db, id }: { db: Db; id: string }): Pr
 function checkpointMetrics(value: unknown): Record<string, number | null> {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return {};
   return Object.fromEntries(
-    Object.entries(value).map(([key, v]) => [key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), typeof v === "number" && Number.isFinite(v) ? v : null]),
+    Object.entries(value).map(([key, v]) => [
+      key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
+      typeof v === "number" && Number.isFinite(v) ? v : null,
+    ]),
   );
 }

@@ -42,7 +42,7 @@ export function parseCsv(text: string): CsvRecord[] {
   for (let i = input.indexOf(NEWLINE); i !== -1; i = input.indexOf(NEWLINE, i + 1)) lineStarts.push(i + 1);
 
   const records: CsvRecord[] = [];
-  for (let first = 1; first <= lineStarts.length; ) {
+  for (let first = 1; first <= lineStarts.length;) {
     let lastEnd = first - 1;
     try {
       parse(input.subarray(lineStarts[first - 1]), {
@@ -82,7 +82,8 @@ function validateRecord(line: number, candidate: { question: unknown; sql: unkno
   if (result.success) return { line, ...result.data };
   const reasons = result.error.issues.map((issue) => {
     const field = String(issue.path[0] ?? "record");
-    if (issue.code === "invalid_type") return candidate[field as keyof typeof candidate] === undefined ? `${field} is missing` : `${field} must be a string`;
+    if (issue.code === "invalid_type")
+      return candidate[field as keyof typeof candidate] === undefined ? `${field} is missing` : `${field} must be a string`;
     if (issue.code === "too_small") return `${field} is empty`;
     if (issue.code === "too_big") return `${field} is longer than ${issue.maximum.toLocaleString("en-US")} characters`;
     return `${field}: ${issue.message}`;
@@ -122,9 +123,13 @@ function parseCsvRecords(text: string): ParsedGoldenRecords {
   const sqlAt = columns.indexOf("sql");
   if (header.problem || questionAt === -1 || sqlAt === -1) {
     const found = header.fields.map((f) => JSON.stringify(f.trim())).join(", ");
-    throw new AppError("BAD_REQUEST", truncate(`text: the CSV header (line ${header.line}) needs "question" and "sql" columns; it has ${found}.`), {
-      field: "text",
-    });
+    throw new AppError(
+      "BAD_REQUEST",
+      truncate(`text: the CSV header (line ${header.line}) needs "question" and "sql" columns; it has ${found}.`),
+      {
+        field: "text",
+      },
+    );
   }
   for (const row of rows) {
     if (row.problem) {
@@ -166,7 +171,8 @@ export async function importGoldenRecords({
   format: ImportFormat;
   text: string;
 }): Promise<ImportReport> {
-  if (utf8ByteLength(text) > MAX_IMPORT_TEXT_BYTES) throw new AppError("BAD_REQUEST", "text: must be at most 5 MB; split the file.", { field: "text" });
+  if (utf8ByteLength(text) > MAX_IMPORT_TEXT_BYTES)
+    throw new AppError("BAD_REQUEST", "text: must be at most 5 MB; split the file.", { field: "text" });
   const connection = await db.dbConnection.findUnique({ where: { id: dbConnectionId }, select: { id: true } });
   if (!connection) throw connectionNotFound(dbConnectionId);
 
@@ -174,9 +180,13 @@ export async function importGoldenRecords({
   const total = records.length + rejected.length;
   if (total === 0) throw new AppError("BAD_REQUEST", "text: has no records.", { field: "text" });
   if (total > MAX_IMPORT_RECORDS) {
-    throw new AppError("BAD_REQUEST", `text: has ${total.toLocaleString("en-US")} records; at most ${MAX_IMPORT_RECORDS.toLocaleString("en-US")} per import.`, {
-      field: "text",
-    });
+    throw new AppError(
+      "BAD_REQUEST",
+      `text: has ${total.toLocaleString("en-US")} records; at most ${MAX_IMPORT_RECORDS.toLocaleString("en-US")} per import.`,
+      {
+        field: "text",
+      },
+    );
   }
   if (records.length === 0) return { created: 0, rejected };
 

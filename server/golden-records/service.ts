@@ -6,7 +6,13 @@ const SELECT = { id: true, dbConnectionId: true, question: true, sql: true, crea
 type Row = { id: string; dbConnectionId: string; question: string; sql: string; createdAt: Date };
 
 function toWire(row: Row): GoldenRecord {
-  return { id: row.id, db_connection_id: row.dbConnectionId, question: row.question, sql: row.sql, created_at: row.createdAt.toISOString() };
+  return {
+    id: row.id,
+    db_connection_id: row.dbConnectionId,
+    question: row.question,
+    sql: row.sql,
+    created_at: row.createdAt.toISOString(),
+  };
 }
 
 async function assertConnection(db: Db, id: string): Promise<void> {

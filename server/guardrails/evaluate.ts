@@ -30,22 +30,48 @@ export async function evaluateGuardrails(args: { db: Db; provider: FinetuningPro
   const guardrails = readGuardrails(row.guardrails);
   if (!hasGuardrails(guardrails)) return false;
 
-  const facts = await readFacts(db, row.id, row.status, row.createdAt, toWireJob(row).cost.so_far_usd, guardrails.divergence?.window ?? 1, args.now ?? new Date());
+  const facts = await readFacts(
+    db,
+    row.id,
+    row.status,
+    row.createdAt,
+    toWireJob(row).cost.so_far_usd,
+    guardrails.divergence?.window ?? 1,
+    args.now ?? new Date(),
+  );
   const tripped = new Set(readTrips(row.guardrailTrips).map((t) => t.rule));
   for (const verdict of crossedGuardrails(guardrails, facts)) {
     if (!tripped.has(verdict.rule)) await recordTrip(db, jobId, verdict);
   }
   const fresh = await db.finetuningJob.findUnique({ where: { id: jobId }, select: { guardrailTrips: true } });
   // Stops first: a job that is cancelled needs no pause.
-  const pending = readTrips(fresh?.guardrailTrips).filter((t) => t.outcome === "pending").sort((a, b) => rank(a) - rank(b));
+  const pending = readTrips(fresh?.guardrailTrips)
+    .filter((t) => t.outcome === "pending")
+    .sort((a, b) => rank(a) - rank(b));
   for (const trip of pending) await carryOut({ ...args, trip });
   return pending.length > 0;
 }
 
 const rank = (t: GuardrailTrip) => (t.action === "cancel" ? 0 : t.action === "pause" ? 1 : 2);
 
-async function readFacts(db: Db, jobId: string, status: JobFacts["status"], createdAt: Date, costSoFarUsd: number | null, window: number, now: Date): Promise<JobFacts> {
-  const [times] = await db.$queryRaw<{ first_running: Date | null; last_running: Date | null; last_step_at: Date | null; last_step: number | null; min_loss: number | null }[]>`
+async function readFacts(
+  db: Db,
+  jobId: string,
+  status: JobFacts["status"],
+  createdAt: Date,
+  costSoFarUsd: number | null,
+  window: number,
+  now: Date,
+): Promise<JobFacts> {
+  const [times] = await db.$queryRaw<
+    {
+      first_running: Date | null;
+      last_running: Date | null;
+      last_step_at: Date | null;
+      last_step: number | null;
+      min_loss: number | null;
+    }[]
+  >`
     SELECT
       (SELECT min(at) FROM job_events WHERE job_id = ${jobId}::uuid AND kind = 'status_change' AND to_status = 'running') AS first_running,
       (SELECT max(at) FROM job_events WHERE job_id = ${jobId}::uuid AND kind = 'status_change' AND to_status = 'running') AS last_running,
@@ -72,7 +98,12 @@ async function readFacts(db: Db, jobId: string, status: JobFacts["status"], crea
 
 /** The trip and its guardrail_triggered event (webhooks send it as guardrail.triggered), once per rule. */
 async function recordTrip(db: Db, jobId: string, v: Verdict): Promise<void> {
-  const trip = { action: v.action, message: v.message, at: new Date().toISOString(), outcome: v.action === "notify" ? "notified" : "pending" };
+  const trip = {
+    action: v.action,
+    message: v.message,
+    at: new Date().toISOString(),
+    outcome: v.action === "notify" ? "notified" : "pending",
+  };
   const metadata = JSON.stringify({ rule: v.rule, action: v.action, observed: v.observed, limit: v.limit });
   const stops = v.action !== "notify";
   await db.$executeRaw`
@@ -95,7 +126,15 @@ async function carryOut(args: { db: Db; provider: FinetuningProvider; jobId: str
   try {
     if (trip.action === "cancel") {
       const reason = `cancelled by guardrail ${trip.message}`;
-      await cancelJob({ db, provider, actor: GUARDRAIL, id: jobId, reason, error: `Cancelled by guardrail ${trip.message}`, onlyFrom: GUARDED_STATUSES });
+      await cancelJob({
+        db,
+        provider,
+        actor: GUARDRAIL,
+        id: jobId,
+        reason,
+        error: `Cancelled by guardrail ${trip.message}`,
+        onlyFrom: GUARDED_STATUSES,
+      });
       return settle(db, jobId, trip, (await lastStatusActor(db, jobId, "cancelled")) === "guardrail" ? "stopped" : "skipped");
     }
     if (job.status !== "running") return settle(db, jobId, trip, "skipped"); // nothing trains yet: only a running job can be paused
@@ -110,7 +149,11 @@ async function carryOut(args: { db: Db; provider: FinetuningProvider; jobId: str
 }
 
 async function lastStatusActor(db: Db, jobId: string, to: JobStatus | null): Promise<string | null> {
-  const event = await db.jobEvent.findFirst({ where: { jobId, kind: "status_change", ...(to ? { toStatus: to } : {}) }, orderBy: { id: "desc" }, select: { actor: true } });
+  const event = await db.jobEvent.findFirst({
+    where: { jobId, kind: "status_change", ...(to ? { toStatus: to } : {}) },
+    orderBy: { id: "desc" },
+    select: { actor: true },
+  });
   return event?.actor ?? null;
 }
 

@@ -27,18 +27,36 @@ export function crossedGuardrails(g: Guardrails, f: JobFacts): Verdict[] {
   const out: Verdict[] = [];
   const running = f.status === "running";
   if (g.max_cost_usd && f.costSoFarUsd !== null && f.costSoFarUsd > g.max_cost_usd.limit) {
-    out.push({ rule: "max_cost_usd", action: g.max_cost_usd.action, observed: f.costSoFarUsd, limit: g.max_cost_usd.limit, message: `max_cost_usd: ${usd(f.costSoFarUsd)} > ${usd(g.max_cost_usd.limit)}` });
+    out.push({
+      rule: "max_cost_usd",
+      action: g.max_cost_usd.action,
+      observed: f.costSoFarUsd,
+      limit: g.max_cost_usd.limit,
+      message: `max_cost_usd: ${usd(f.costSoFarUsd)} > ${usd(g.max_cost_usd.limit)}`,
+    });
   }
   if (g.max_runtime_seconds && running && f.firstRunningAt) {
     const s = seconds(f.now, f.firstRunningAt);
     if (s > g.max_runtime_seconds.limit) {
-      out.push({ rule: "max_runtime_seconds", action: g.max_runtime_seconds.action, observed: s, limit: g.max_runtime_seconds.limit, message: `max_runtime: running ${duration(s)} > ${duration(g.max_runtime_seconds.limit)}` });
+      out.push({
+        rule: "max_runtime_seconds",
+        action: g.max_runtime_seconds.action,
+        observed: s,
+        limit: g.max_runtime_seconds.limit,
+        message: `max_runtime: running ${duration(s)} > ${duration(g.max_runtime_seconds.limit)}`,
+      });
     }
   }
   if (g.max_queue_time_seconds && !running) {
     const s = seconds(f.now, f.createdAt);
     if (s > g.max_queue_time_seconds.limit) {
-      out.push({ rule: "max_queue_time_seconds", action: g.max_queue_time_seconds.action, observed: s, limit: g.max_queue_time_seconds.limit, message: `max_queue_time: not running after ${duration(s)} > ${duration(g.max_queue_time_seconds.limit)}` });
+      out.push({
+        rule: "max_queue_time_seconds",
+        action: g.max_queue_time_seconds.action,
+        observed: s,
+        limit: g.max_queue_time_seconds.limit,
+        message: `max_queue_time: not running after ${duration(s)} > ${duration(g.max_queue_time_seconds.limit)}`,
+      });
     }
   }
   if (g.stall_after_seconds && running) {
@@ -47,19 +65,37 @@ export function crossedGuardrails(g: Guardrails, f: JobFacts): Verdict[] {
     const s = since ? seconds(f.now, since) : null;
     if (s !== null && s > g.stall_after_seconds.limit) {
       const at = f.lastStep === null ? "no step yet" : `last step ${f.lastStep}`;
-      out.push({ rule: "stall_after_seconds", action: g.stall_after_seconds.action, observed: s, limit: g.stall_after_seconds.limit, message: `stall_after: no new step for ${duration(s)} > ${duration(g.stall_after_seconds.limit)} (${at})` });
+      out.push({
+        rule: "stall_after_seconds",
+        action: g.stall_after_seconds.action,
+        observed: s,
+        limit: g.stall_after_seconds.limit,
+        message: `stall_after: no new step for ${duration(s)} > ${duration(g.stall_after_seconds.limit)} (${at})`,
+      });
     }
   }
   if (g.divergence) {
     const d = g.divergence;
     const last = f.recentTrainLosses.at(-1);
     if (f.recentTrainLosses.some((l) => Number.isNaN(l))) {
-      out.push({ rule: "divergence", action: d.action, observed: null, limit: d.factor, message: `divergence: train loss is NaN${f.lastStep === null ? "" : ` (step ${f.lastStep})`}` });
+      out.push({
+        rule: "divergence",
+        action: d.action,
+        observed: null,
+        limit: d.factor,
+        message: `divergence: train loss is NaN${f.lastStep === null ? "" : ` (step ${f.lastStep})`}`,
+      });
     } else if (f.minTrainLoss !== null && last !== undefined) {
       const window = f.recentTrainLosses.slice(-d.window);
       const bound = d.factor * f.minTrainLoss;
       if (window.length >= d.window && window.every((l) => l > bound)) {
-        out.push({ rule: "divergence", action: d.action, observed: last, limit: bound, message: `divergence: train loss ${num(last)} > ${d.factor} × min ${num(f.minTrainLoss)} for ${d.window} steps` });
+        out.push({
+          rule: "divergence",
+          action: d.action,
+          observed: last,
+          limit: bound,
+          message: `divergence: train loss ${num(last)} > ${d.factor} × min ${num(f.minTrainLoss)} for ${d.window} steps`,
+        });
       }
     }
   }

@@ -10,11 +10,20 @@ export const GUARDRAIL_ACTIONS = ["notify", "pause", "cancel"] as const;
 export const guardrailActionSchema = z.enum(GUARDRAIL_ACTIONS);
 export type GuardrailAction = z.infer<typeof guardrailActionSchema>;
 
-export const GUARDRAIL_RULES = ["max_cost_usd", "max_runtime_seconds", "max_queue_time_seconds", "stall_after_seconds", "divergence"] as const;
+export const GUARDRAIL_RULES = [
+  "max_cost_usd",
+  "max_runtime_seconds",
+  "max_queue_time_seconds",
+  "stall_after_seconds",
+  "divergence",
+] as const;
 export type GuardrailRule = (typeof GUARDRAIL_RULES)[number];
 
 const limit = <T extends z.ZodType>(value: T) => z.object({ limit: value, action: guardrailActionSchema.default("cancel") }).strict();
-const seconds = z.int().min(1).max(90 * 24 * 3600);
+const seconds = z
+  .int()
+  .min(1)
+  .max(90 * 24 * 3600);
 
 export const guardrailsSchema = z
   .object({

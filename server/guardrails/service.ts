@@ -8,7 +8,8 @@ import { ACTIVE_STATUSES, isActive } from "../finetuning/schema";
 import { GUARDRAIL_RULES, readGuardrails, readTrips, type Guardrails, type JobGuardrails } from "./schema";
 import { connectionNotFound } from "../connections/errors";
 
-const ended = (job: { id: string; status: string }) => new AppError("CONFLICT", `Fine-tuning job ${job.id} has already ${job.status}; only an active job's guardrails can be changed.`);
+const ended = (job: { id: string; status: string }) =>
+  new AppError("CONFLICT", `Fine-tuning job ${job.id} has already ${job.status}; only an active job's guardrails can be changed.`);
 
 export async function getJobGuardrails({ db, id }: { db: Db; id: string }): Promise<JobGuardrails> {
   const row = await db.finetuningJob.findUnique({ where: { id }, select: { guardrails: true, guardrailTrips: true } });
@@ -36,7 +37,9 @@ export async function setJobGuardrails(args: { db: Db; actor: Actor; id: string;
       WHERE id = ${id}::uuid AND deleted_at IS NULL AND status::text = ANY(${ACTIVE_STATUSES}::text[])
       RETURNING id::text AS id`;
     if (rows.length === 0) return null;
-    await tx.jobEvent.create({ data: { jobId: id, kind: "metadata_update", actor: actorLabel(actor), reason: "guardrails changed", metadata: { guardrails } } });
+    await tx.jobEvent.create({
+      data: { jobId: id, kind: "metadata_update", actor: actorLabel(actor), reason: "guardrails changed", metadata: { guardrails } },
+    });
     return tx.finetuningJob.findUniqueOrThrow({ where: { id }, select: JOB_SELECT });
   });
   if (!updated) {

@@ -17,6 +17,8 @@ export async function sweepGuardrails(args: { db: Db; provider: FinetuningProvid
       AND guardrails IS NOT NULL AND guardrails <> '{}'::jsonb
     ORDER BY created_at LIMIT ${BATCH}`;
   for (const { id } of jobs) {
-    await evaluateGuardrails({ ...args, jobId: id }).catch((error: unknown) => console.error(`guardrails of job ${id} could not be evaluated`, error));
+    await evaluateGuardrails({ ...args, jobId: id }).catch((error: unknown) =>
+      console.error(`guardrails of job ${id} could not be evaluated`, error),
+    );
   }
 }

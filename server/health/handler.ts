@@ -22,7 +22,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 export function createHealthHandler(opts: { draining: () => boolean }) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const pathname = (req.url ?? "/").split("?")[0];
-    if (req.method !== "GET" && req.method !== "HEAD") return sendJson(res, 405, { error: { code: "METHOD_NOT_SUPPORTED", message: "GET only" } });
+    if (req.method !== "GET" && req.method !== "HEAD")
+      return sendJson(res, 405, { error: { code: "METHOD_NOT_SUPPORTED", message: "GET only" } });
     if (pathname === HEALTH_PATH) return sendJson(res, 200, { status: "ok", uptime_seconds: Math.round((Date.now() - startedAt) / 1000) });
     if (pathname !== READY_PATH) return sendJson(res, 404, { error: { code: "NOT_FOUND", message: "No such path" } });
     if (opts.draining()) return sendJson(res, 503, { status: "not_ready", reason: "shutting down" });

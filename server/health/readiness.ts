@@ -15,7 +15,9 @@ export type Readiness = { status: "ready" | "not_ready"; checks: Record<"databas
 function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
   return Promise.race([
     promise,
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} did not answer within ${CHECK_TIMEOUT_MS / 1000} s`)), CHECK_TIMEOUT_MS).unref()),
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`${what} did not answer within ${CHECK_TIMEOUT_MS / 1000} s`)), CHECK_TIMEOUT_MS).unref(),
+    ),
   ]);
 }
 
@@ -24,7 +26,10 @@ function redact(message: string): string {
   return message.replace(/\/\/[^@\s/]*@/g, "//***@").replace(/\b(sk|ftcr)[-_][A-Za-z0-9_-]+/g, "$1-***");
 }
 
-const failed = (error: unknown): Check => ({ ok: false, detail: redact(error instanceof Error ? (error.message.split("\n")[0] ?? "failed") : "failed") });
+const failed = (error: unknown): Check => ({
+  ok: false,
+  detail: redact(error instanceof Error ? (error.message.split("\n")[0] ?? "failed") : "failed"),
+});
 
 async function checkDatabase(db: Db): Promise<Check> {
   await withTimeout(db.$queryRaw`SELECT 1`, "the database");
@@ -34,12 +39,16 @@ async function checkDatabase(db: Db): Promise<Check> {
 async function checkMigrations(db: Db): Promise<Check> {
   const expected = await migrationNames(MIGRATIONS_DIR);
   const rows = await withTimeout(
-    db.$queryRaw<Array<{ migration_name: string }>>`SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+    db.$queryRaw<
+      Array<{ migration_name: string }>
+    >`SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
     "the database",
   );
   const applied = new Set(rows.map((row) => row.migration_name));
   const pending = expected.filter((name) => !applied.has(name));
-  return pending.length === 0 ? { ok: true, detail: `${expected.length} applied` } : { ok: false, detail: `${pending.length} pending (npm run db:migrate): ${pending.join(", ")}` };
+  return pending.length === 0
+    ? { ok: true, detail: `${expected.length} applied` }
+    : { ok: false, detail: `${pending.length} pending (npm run db:migrate): ${pending.join(", ")}` };
 }
 
 async function checkWorker(db: Db): Promise<Check> {
@@ -47,7 +56,9 @@ async function checkWorker(db: Db): Promise<Check> {
   if (!latest) return { ok: false, detail: "no worker has ever run on this database (npm run worker, or WORKER=on)" };
   const age = Date.now() - latest.beatAt.getTime();
   const alive = await db.workerHeartbeat.count({ where: { beatAt: { gt: new Date(Date.now() - HEARTBEAT_FRESH_MS) } } });
-  return age <= HEARTBEAT_FRESH_MS ? { ok: true, detail: `${alive} alive, last beat ${Math.round(age / 1000)} s ago` } : { ok: false, detail: `last worker heartbeat ${Math.round(age / 1000)} s ago` };
+  return age <= HEARTBEAT_FRESH_MS
+    ? { ok: true, detail: `${alive} alive, last beat ${Math.round(age / 1000)} s ago` }
+    : { ok: false, detail: `last worker heartbeat ${Math.round(age / 1000)} s ago` };
 }
 
 // The provider is asked at most every PROVIDER_CHECK_EVERY_MS (a readiness

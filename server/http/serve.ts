@@ -64,7 +64,8 @@ export async function serveProduct(opts: ServeOptions): Promise<ProductServer> {
       return (mount?.handler ?? opts.pages)(req, res);
     }),
   );
-  const port = opts.hostname === undefined ? await listenOnAllAddresses(server, opts.port) : await listenHttp(server, opts.port, opts.hostname);
+  const port =
+    opts.hostname === undefined ? await listenOnAllAddresses(server, opts.port) : await listenHttp(server, opts.port, opts.hostname);
 
   return {
     port,
@@ -82,7 +83,10 @@ export async function serveProduct(opts: ServeOptions): Promise<ProductServer> {
       const drained = inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (idle = resolve));
       const timeout = opts.shutdownTimeoutMs ?? 10_000;
       let timer: NodeJS.Timeout | undefined;
-      const late = await Promise.race([drained.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeout)))]);
+      const late = await Promise.race([
+        drained.then(() => false),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeout))),
+      ]);
       clearTimeout(timer);
       if (late) console.error(`shutdown: ${inFlight} request(s) still running after ${timeout} ms; closing their connections`);
       server.closeAllConnections();

@@ -72,7 +72,10 @@ export async function handleTrpcFetch(request: Request): Promise<Response> {
  */
 async function runWithIdempotencyKey(req: Request, actor: Actor, key: string, run: () => Promise<Response>): Promise<Response> {
   if (!isValidIdempotencyKey(key)) {
-    return errorResponse(req.url, new AppError("BAD_REQUEST", `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters.`));
+    return errorResponse(
+      req.url,
+      new AppError("BAD_REQUEST", `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters.`),
+    );
   }
   const scope = callerSubject(actor);
   if (!scope) return run();
@@ -97,7 +100,9 @@ async function runWithIdempotencyKey(req: Request, actor: Actor, key: string, ru
     return errorResponse(req.url, error);
   }
   const { status, body } = result.response;
-  const headers = result.replayed ? new Headers({ "content-type": "application/json", "idempotent-replayed": "true" }) : result.response.headers;
+  const headers = result.replayed
+    ? new Headers({ "content-type": "application/json", "idempotent-replayed": "true" })
+    : result.response.headers;
   return new Response(body, { status, headers });
 }
 
@@ -118,7 +123,11 @@ function errorResponse(url: string, error: AppError): Response {
     .map((path) => path.slice(0, MAX_PATH_ECHO));
   const message = status >= 500 && status !== 503 ? GENERIC_INTERNAL_MESSAGE : error.message;
   const one = (path: string) => ({
-    error: { message, code: TRPC_ERROR_CODES_BY_KEY[code], data: { code, httpStatus: status, path, field: null, retryAfterSeconds: error.retryAfterSeconds ?? null } },
+    error: {
+      message,
+      code: TRPC_ERROR_CODES_BY_KEY[code],
+      data: { code, httpStatus: status, path, field: null, retryAfterSeconds: error.retryAfterSeconds ?? null },
+    },
   });
   const body = searchParams.get("batch") === "1" ? paths.map(one) : one(paths[0] ?? "");
   const headers = new Headers({ "content-type": "application/json", connection: "close" });
@@ -135,7 +144,12 @@ type Handler = ReturnType<typeof createHTTPHandler>;
 
 function webRequestOf(req: IncomingMessage): Request {
   const body = Readable.toWeb(req) as ReadableStream<Uint8Array>;
-  return new Request(`${originOf(req) ?? "http://localhost"}${req.url ?? "/"}`, { method: req.method, headers: headersOf(req), body, duplex: "half" } as RequestInit);
+  return new Request(`${originOf(req) ?? "http://localhost"}${req.url ?? "/"}`, {
+    method: req.method,
+    headers: headersOf(req),
+    body,
+    duplex: "half",
+  } as RequestInit);
 }
 
 /**
@@ -154,7 +168,8 @@ export function createTrpcNodeHandler(): (req: IncomingMessage, res: ServerRespo
       basePath: `${TRPC_ENDPOINT}/`,
       maxBatchSize: MAX_BATCH_CALLS,
       maxBodySize,
-      createContext: ({ req }) => createContext({ headers: headersOf(req), requestOrigin: originOf(req), actor: preauthenticated.get(req) }),
+      createContext: ({ req }) =>
+        createContext({ headers: headersOf(req), requestOrigin: originOf(req), actor: preauthenticated.get(req) }),
       responseMeta,
     });
   const regular = make(MAX_BODY_BYTES);

@@ -76,9 +76,13 @@ async function claimOrReplay(db: Db, claim: Claim, deadline: number): Promise<St
       continue;
     }
     if (row.requestHash !== claim.requestHash) {
-      throw new AppError("UNPROCESSABLE_CONTENT", "This Idempotency-Key was already used with a different request; use a new key for a new request.", {
-        field: "Idempotency-Key",
-      });
+      throw new AppError(
+        "UNPROCESSABLE_CONTENT",
+        "This Idempotency-Key was already used with a different request; use a new key for a new request.",
+        {
+          field: "Idempotency-Key",
+        },
+      );
     }
     if (row.completedAt && row.status !== null) return { status: row.status, body: row.body };
     if (age >= STALE_CLAIM_MS) {

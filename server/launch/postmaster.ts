@@ -33,7 +33,13 @@ function postgresEnv(): NodeJS.ProcessEnv {
  * Resolves once it accepts connections; rejects, with its last lines, if it
  * exits before that or is not ready within a minute.
  */
-export function startPostmaster(opts: { dataDir: string; port: number; flags: string[]; user: OsUser | null; onLog: (text: string) => void }): Promise<Postmaster> {
+export function startPostmaster(opts: {
+  dataDir: string;
+  port: number;
+  flags: string[];
+  user: OsUser | null;
+  onLog: (text: string) => void;
+}): Promise<Postmaster> {
   const binary = path.join(postgresNativeDir(), "bin", "postgres");
   const child = spawn(binary, ["-D", opts.dataDir, "-p", String(opts.port), ...opts.flags], {
     detached: true,
@@ -52,7 +58,9 @@ export function startPostmaster(opts: { dataDir: string; port: number; flags: st
         let timer: NodeJS.Timeout | undefined;
         const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), STOP_TIMEOUT_MS).unref()));
         if ((await Promise.race([exited, late])) === "late" && running()) {
-          opts.onLog(`postgres did not finish its fast shutdown within ${STOP_TIMEOUT_MS / 1000} s: shutting it down immediately (SIGQUIT)`);
+          opts.onLog(
+            `postgres did not finish its fast shutdown within ${STOP_TIMEOUT_MS / 1000} s: shutting it down immediately (SIGQUIT)`,
+          );
           child.kill("SIGQUIT");
           await exited;
         }
@@ -90,7 +98,10 @@ export function startPostmaster(opts: { dataDir: string; port: number; flags: st
     child.once("exit", (code, signal) => {
       clearTimeout(timer);
       if (!ready) reject(new Error(`postgres exited before accepting connections (${signal ?? `code ${code}`})`));
-      else if (!stopping) opts.onLog(`postgres exited unexpectedly (${signal ?? `code ${code}`}); the app's next queries will fail until it is started again`);
+      else if (!stopping)
+        opts.onLog(
+          `postgres exited unexpectedly (${signal ?? `code ${code}`}); the app's next queries will fail until it is started again`,
+        );
     });
   });
 }

@@ -14,12 +14,7 @@ import * as glue from "@prisma/schema-engine-wasm/schema_engine_bg";
 import type { ErrorCapturingSqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 
 export type SchemaEngine = glue.SchemaEngine;
-export type {
-  DiffTarget,
-  MigrationList,
-  SchemaFilter,
-  SchemasContainer,
-} from "@prisma/schema-engine-wasm/schema_engine_bg";
+export type { DiffTarget, MigrationList, SchemaFilter, SchemasContainer } from "@prisma/schema-engine-wasm/schema_engine_bg";
 
 /** No tables or enums are managed outside Prisma in this project. */
 export const NO_FILTER: glue.SchemaFilter = { externalTables: [], externalEnums: [] };

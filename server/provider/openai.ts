@@ -81,7 +81,16 @@ export function toProviderCheckpoint(c: FineTuningJobCheckpoint): ProviderCheckp
     createdAt: new Date(c.created_at * 1000),
     model: c.fine_tuned_model_checkpoint,
     step: c.step_number,
-    metrics: metrics ?? { step: c.step_number, totalSteps: null, trainLoss: null, trainMeanTokenAccuracy: null, validLoss: null, validMeanTokenAccuracy: null, fullValidLoss: null, fullValidMeanTokenAccuracy: null },
+    metrics: metrics ?? {
+      step: c.step_number,
+      totalSteps: null,
+      trainLoss: null,
+      trainMeanTokenAccuracy: null,
+      validLoss: null,
+      validMeanTokenAccuracy: null,
+      fullValidLoss: null,
+      fullValidMeanTokenAccuracy: null,
+    },
   };
 }
 
@@ -90,7 +99,8 @@ const MAX_EVENTS = 10_000;
 
 function hyperparameters(args: CreateProviderJobArgs) {
   const p = args.parameters ?? {};
-  const int = (v: number | string | undefined, fallback: number) => (v === undefined ? fallback : Number.isNaN(Number(v)) ? fallback : Number(v));
+  const int = (v: number | string | undefined, fallback: number) =>
+    v === undefined ? fallback : Number.isNaN(Number(v)) ? fallback : Number(v);
   const lr = p.learning_rate_multiplier;
   return {
     n_epochs: int(p.n_epochs, 3),
@@ -103,10 +113,13 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Finetuning
   // Retries are ours (withRetries), so the SDK never repeats a call by itself.
   const client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL, timeout: options.timeoutMs, maxRetries: 0 });
   // Counted and timed per call (retries included) for GET /metrics.
-  const retry = <T>(what: string, call: () => Promise<T>) => observeProviderCall(what, () => withRetries(call, { deadlineMs: options.deadlineMs, what }));
+  const retry = <T>(what: string, call: () => Promise<T>) =>
+    observeProviderCall(what, () => withRetries(call, { deadlineMs: options.deadlineMs, what }));
 
   async function findJobFor(jobId: string): Promise<ProviderJob | null> {
-    const page = await retry("look up provider job", () => client.fineTuning.jobs.list({ limit: 10, metadata: { [JOB_ID_METADATA_KEY]: jobId } }));
+    const page = await retry("look up provider job", () =>
+      client.fineTuning.jobs.list({ limit: 10, metadata: { [JOB_ID_METADATA_KEY]: jobId } }),
+    );
     const match = page.data.find((job) => job.metadata?.[JOB_ID_METADATA_KEY] === jobId);
     return match ? toProviderJob(match) : null;
   }
@@ -115,7 +128,10 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Finetuning
     uploadTrainingFile({ jobId, jsonl }) {
       return observeProviderCall("upload training file", async () => {
         try {
-          const file = await client.files.create({ file: await toFile(Buffer.from(jsonl), `controlroom-${jobId}.jsonl`), purpose: "fine-tune" });
+          const file = await client.files.create({
+            file: await toFile(Buffer.from(jsonl), `controlroom-${jobId}.jsonl`),
+            purpose: "fine-tune",
+          });
           return { fileId: file.id };
         } catch (error) {
           throw asProviderError(error, "upload training file");

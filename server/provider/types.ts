@@ -4,7 +4,16 @@ import type { ModelParameters } from "../finetuning/schema";
 // implements it with the `openai` SDK; nothing else talks to a provider.
 
 // "pausing" and "paused" are what OpenAI's pause answers (its published enum omits them).
-export const PROVIDER_JOB_STATUSES = ["validating_files", "queued", "running", "pausing", "paused", "succeeded", "failed", "cancelled"] as const;
+export const PROVIDER_JOB_STATUSES = [
+  "validating_files",
+  "queued",
+  "running",
+  "pausing",
+  "paused",
+  "succeeded",
+  "failed",
+  "cancelled",
+] as const;
 export type ProviderJobStatus = (typeof PROVIDER_JOB_STATUSES)[number];
 
 /** Once a provider job is here, it never moves again. */

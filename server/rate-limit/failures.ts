@@ -101,7 +101,15 @@ export async function releaseAttempt({ db, reservation }: { db: Db; reservation:
 }
 
 /** Counts one failure against each subject; returns the refusal when this one used a limit up. */
-export async function recordFailure({ db, limits, message }: { db: Db; limits: FailureLimit[]; message: string }): Promise<AppError | null> {
+export async function recordFailure({
+  db,
+  limits,
+  message,
+}: {
+  db: Db;
+  limits: FailureLimit[];
+  message: string;
+}): Promise<AppError | null> {
   let windowStart: Date | null = null;
   let refused: AppError | null = null;
   for (const limit of limits) {

@@ -22,9 +22,13 @@ const windowOf = (ms: number) => Math.floor(ms / 1000 / RATE_LIMIT_WINDOW_SECOND
 
 export function tooManyRequests(retryAfterSeconds: number): AppError {
   const seconds = Math.max(1, retryAfterSeconds);
-  return new AppError("TOO_MANY_REQUESTS", `Rate limit of ${env().RATE_LIMIT_PER_MINUTE} requests a minute reached; retry in ${seconds} s.`, {
-    retryAfterSeconds: seconds,
-  });
+  return new AppError(
+    "TOO_MANY_REQUESTS",
+    `Rate limit of ${env().RATE_LIMIT_PER_MINUTE} requests a minute reached; retry in ${seconds} s.`,
+    {
+      retryAfterSeconds: seconds,
+    },
+  );
 }
 
 /** Counts one request of `subject` ("key:<id>", "user:<id>"); TOO_MANY_REQUESTS past the limit. */
@@ -84,10 +88,11 @@ async function flush(state: State): Promise<void> {
         ON CONFLICT (subject, window_start) DO UPDATE SET count = b.count + EXCLUDED.count
         RETURNING b.count`;
       counter.unflushed -= adding;
-      counter.shared = (rows[0]?.count ?? counter.shared + adding);
+      counter.shared = rows[0]?.count ?? counter.shared + adding;
     } catch (error) {
       console.error("rate limit: counts not saved yet; retrying", error);
     }
   }
-  if ([...state.counters.values()].some((c) => c.unflushed > 0)) state.timer ??= setTimeout(() => void flush(state), FLUSH_INTERVAL_MS).unref();
+  if ([...state.counters.values()].some((c) => c.unflushed > 0))
+    state.timer ??= setTimeout(() => void flush(state), FLUSH_INTERVAL_MS).unref();
 }

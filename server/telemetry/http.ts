@@ -8,7 +8,19 @@ import { appRouter } from "../trpc/root";
 // Route labels must be few whatever clients send: REST paths are labelled by
 // their route template, tRPC calls by procedure (a batch of several is one
 // label), pages by their page; any other path is "other".
-const PAGES = ["/", "/connections", "/docs/api", "/jobs", "/jobs/{id}", "/settings", "/settings/api-keys", "/settings/users", "/settings/webhooks", "/sign-in", "/sign-in/new-password"];
+const PAGES = [
+  "/",
+  "/connections",
+  "/docs/api",
+  "/jobs",
+  "/jobs/{id}",
+  "/settings",
+  "/settings/api-keys",
+  "/settings/users",
+  "/settings/webhooks",
+  "/sign-in",
+  "/sign-in/new-password",
+];
 const API_PREFIXES = ["/api/health", "/api/ready", "/api/openapi.json", "/api/auth"];
 
 let known: { routes: RestRoute[]; procedures: Set<string> } | undefined;
@@ -51,7 +63,11 @@ export function instrumentRequest(req: IncomingMessage, res: ServerResponse): vo
   const observe = () => {
     if (observed) return;
     observed = true;
-    const labels = { route: routeLabel(req.url ?? "/"), method: req.method ?? "GET", status: res.writableFinished ? String(res.statusCode) : "aborted" };
+    const labels = {
+      route: routeLabel(req.url ?? "/"),
+      method: req.method ?? "GET",
+      status: res.writableFinished ? String(res.statusCode) : "aborted",
+    };
     const { httpRequests, httpDuration } = metrics();
     httpRequests.inc(labels);
     httpDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);

@@ -12,7 +12,12 @@ function createMetrics() {
   const registers = [registry];
   return {
     registry,
-    httpRequests: new Counter({ name: "http_requests_total", help: "HTTP requests answered, by route, method and status", labelNames: ["route", "method", "status"], registers }),
+    httpRequests: new Counter({
+      name: "http_requests_total",
+      help: "HTTP requests answered, by route, method and status",
+      labelNames: ["route", "method", "status"],
+      registers,
+    }),
     httpDuration: new Histogram({
       name: "http_request_duration_seconds",
       help: "HTTP request latency until the response finished, by route, method and status",
@@ -27,7 +32,12 @@ function createMetrics() {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     }),
-    providerCalls: new Counter({ name: "provider_requests_total", help: "Calls to the fine-tuning provider, by route and outcome (ok, not_found, rejected, unavailable, error)", labelNames: ["route", "outcome"], registers }),
+    providerCalls: new Counter({
+      name: "provider_requests_total",
+      help: "Calls to the fine-tuning provider, by route and outcome (ok, not_found, rejected, unavailable, error)",
+      labelNames: ["route", "outcome"],
+      registers,
+    }),
     providerDuration: new Histogram({
       name: "provider_request_duration_seconds",
       help: "Provider call latency, retries included, by route",
@@ -35,8 +45,17 @@ function createMetrics() {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20],
       registers,
     }),
-    cancels: new Counter({ name: "finetuning_cancels_total", help: "Cancel requests, by outcome (cancelled, conflict, not_found, bad_gateway, …)", labelNames: ["outcome"], registers }),
-    liveFeedSubscribers: new Gauge({ name: "live_feed_subscribers", help: "Open live-feed subscriptions (finetuning.onChange) in this process", registers }),
+    cancels: new Counter({
+      name: "finetuning_cancels_total",
+      help: "Cancel requests, by outcome (cancelled, conflict, not_found, bad_gateway, …)",
+      labelNames: ["outcome"],
+      registers,
+    }),
+    liveFeedSubscribers: new Gauge({
+      name: "live_feed_subscribers",
+      help: "Open live-feed subscriptions (finetuning.onChange) in this process",
+      registers,
+    }),
   };
 }
 

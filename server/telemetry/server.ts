@@ -49,7 +49,9 @@ export async function startProcessMetrics(args: { port: number | "off"; host: st
     return server;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
-    console.error(`Metrics: port ${args.port} is taken (another process?), so this process serves none; set METRICS_PORT to another port, or "off"`);
+    console.error(
+      `Metrics: port ${args.port} is taken (another process?), so this process serves none; set METRICS_PORT to another port, or "off"`,
+    );
     return null;
   }
 }

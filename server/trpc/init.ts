@@ -35,35 +35,38 @@ function zodMessage(error: ZodError): string {
   return error.issues.map((issue) => (issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message)).join("; ");
 }
 
-const t = initTRPC.context<Context>().meta<OpenApiMeta<{ successStatus?: 201 }>>().create({
-  // Live feeds: each connection ends after LIVE_FEED_MAX_DURATION_MS and the
-  // browser reconnects with its lastEventId, authenticating again, so a
-  // revoked key or ended session stops receiving changes. Pings let both
-  // ends notice a connection a proxy dropped. Read per request, not at import.
-  sse: {
-    get maxDurationMs() {
-      return env().LIVE_FEED_MAX_DURATION_MS;
-    },
-    ping: { enabled: true, intervalMs: 10_000 },
-    client: { reconnectAfterInactivityMs: 30_000 },
-  },
-  errorFormatter({ shape, error }) {
-    const cause = error.cause;
-    const message =
-      cause instanceof ZodError ? zodMessage(cause) : error.code === "INTERNAL_SERVER_ERROR" ? GENERIC_INTERNAL_MESSAGE : shape.message;
-    return {
-      ...shape,
-      message,
-      data: {
-        code: shape.data.code,
-        httpStatus: shape.data.httpStatus,
-        path: shape.data.path,
-        field: fieldOf(cause) ?? null,
-        retryAfterSeconds: cause instanceof AppError ? (cause.retryAfterSeconds ?? null) : null,
+const t = initTRPC
+  .context<Context>()
+  .meta<OpenApiMeta<{ successStatus?: 201 }>>()
+  .create({
+    // Live feeds: each connection ends after LIVE_FEED_MAX_DURATION_MS and the
+    // browser reconnects with its lastEventId, authenticating again, so a
+    // revoked key or ended session stops receiving changes. Pings let both
+    // ends notice a connection a proxy dropped. Read per request, not at import.
+    sse: {
+      get maxDurationMs() {
+        return env().LIVE_FEED_MAX_DURATION_MS;
       },
-    };
-  },
-});
+      ping: { enabled: true, intervalMs: 10_000 },
+      client: { reconnectAfterInactivityMs: 30_000 },
+    },
+    errorFormatter({ shape, error }) {
+      const cause = error.cause;
+      const message =
+        cause instanceof ZodError ? zodMessage(cause) : error.code === "INTERNAL_SERVER_ERROR" ? GENERIC_INTERNAL_MESSAGE : shape.message;
+      return {
+        ...shape,
+        message,
+        data: {
+          code: shape.data.code,
+          httpStatus: shape.data.httpStatus,
+          path: shape.data.path,
+          field: fieldOf(cause) ?? null,
+          retryAfterSeconds: cause instanceof AppError ? (cause.retryAfterSeconds ?? null) : null,
+        },
+      };
+    },
+  });
 
 export const router = t.router;
 export const mergeRouters = t.mergeRouters;
@@ -131,4 +134,3 @@ function requireRole(role: Role) {
 export const viewerProcedure = requireRole("viewer");
 export const operatorProcedure = requireRole("operator");
 export const adminProcedure = requireRole("admin");
-

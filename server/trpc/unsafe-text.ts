@@ -17,11 +17,15 @@ export function findUnsafeText(value: unknown, path: string[] = [], depth = 0): 
     return problem ? { field: path.join("."), problem } : null;
   }
   if (value === null || typeof value !== "object" || depth > 64) return null;
-  const entries: Array<[string, unknown]> = Array.isArray(value) ? value.map((item, index) => [String(index), item]) : Object.entries(value);
+  const entries: Array<[string, unknown]> = Array.isArray(value)
+    ? value.map((item, index) => [String(index), item])
+    : Object.entries(value);
   for (const [key, item] of entries) {
     const keyProblem = Array.isArray(value) ? null : problemOf(key);
-    // eslint-disable-next-line no-control-regex -- the offending characters are not echoed back
-    if (keyProblem) return { field: [...path, key.replace(/[\u0000\uD800-\uDFFF]/g, "?")].join("."), problem: `has a key that ${keyProblem}` };
+    if (keyProblem) {
+      // eslint-disable-next-line no-control-regex -- the offending characters are not echoed back
+      return { field: [...path, key.replace(/[\u0000\uD800-\uDFFF]/g, "?")].join("."), problem: `has a key that ${keyProblem}` };
+    }
     const found = findUnsafeText(item, [...path, key], depth + 1);
     if (found) return found;
   }

@@ -34,7 +34,8 @@ export async function resolveWebhookTarget(rawUrl: string, { allowPrivate }: { a
   } catch {
     throw new RefusedTargetError("not a URL");
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new RefusedTargetError(`${url.protocol} URLs are not allowed; use http or https`);
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new RefusedTargetError(`${url.protocol} URLs are not allowed; use http or https`);
   const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
   // Any answer that is not public refuses the host, so a name cannot mix a public and a private address.
   const answers = await lookup(host, { all: true, verbatim: true });
@@ -42,7 +43,8 @@ export async function resolveWebhookTarget(rawUrl: string, { allowPrivate }: { a
   if (!first) throw new Error(`${host} did not resolve`);
   if (!allowPrivate) {
     const refused = answers.find((a) => !isPublicAddress(a.address));
-    if (refused) throw new RefusedTargetError(`${host} resolves to ${refused.address}, a non-public address (set WEBHOOK_ALLOW_PRIVATE=1 to allow)`);
+    if (refused)
+      throw new RefusedTargetError(`${host} resolves to ${refused.address}, a non-public address (set WEBHOOK_ALLOW_PRIVATE=1 to allow)`);
   }
   return { url, address: first.address, family: first.family === 6 ? 6 : 4 };
 }

@@ -17,7 +17,12 @@ const HOLD_MS = WEBHOOK_TIMEOUT_MS + 5_000;
 const MAX_RETRY_AFTER_MS = 24 * 3600 * 1000;
 
 /** Exponential backoff with equal jitter; a receiver's Retry-After wins when it asks for longer. */
-export function retryDelayMs(attempts: number, policy: Pick<RetryPolicy, "baseMs" | "maxMs">, retryAfterMs: number | null, random = Math.random): number {
+export function retryDelayMs(
+  attempts: number,
+  policy: Pick<RetryPolicy, "baseMs" | "maxMs">,
+  retryAfterMs: number | null,
+  random = Math.random,
+): number {
   const exp = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(30, Math.max(0, attempts - 1)));
   const jittered = exp / 2 + random() * (exp / 2);
   return Math.round(Math.max(jittered, Math.min(retryAfterMs ?? 0, MAX_RETRY_AFTER_MS)));
@@ -67,13 +72,27 @@ async function recordSuccess(db: Db, endpointId: string, claimed: Claimed, resul
   await db.$transaction([
     db.webhookDelivery.update({
       where: { id: claimed.id },
-      data: { state: "delivered", deliveredAt: new Date(), lockedUntil: null, lastStatus: result.status, lastError: null, lastLatencyMs: result.latencyMs, responseExcerpt: result.excerpt },
+      data: {
+        state: "delivered",
+        deliveredAt: new Date(),
+        lockedUntil: null,
+        lastStatus: result.status,
+        lastError: null,
+        lastLatencyMs: result.latencyMs,
+        responseExcerpt: result.excerpt,
+      },
     }),
     db.webhookEndpoint.updateMany({ where: { id: endpointId, failingSince: { not: null } }, data: { failingSince: null } }),
   ]);
 }
 
-async function recordFailure(db: Db, endpointId: string, claimed: Claimed, result: AttemptResult, policy: RetryPolicy): Promise<"failed" | "retry"> {
+async function recordFailure(
+  db: Db,
+  endpointId: string,
+  claimed: Claimed,
+  result: AttemptResult,
+  policy: RetryPolicy,
+): Promise<"failed" | "retry"> {
   const givenUp = !result.retryable || Date.now() - claimed.firstAttemptAt.getTime() >= policy.giveUpAfterMs;
   const nextAttemptAt = new Date(Date.now() + retryDelayMs(claimed.attempts, policy, result.retryAfterMs));
   await db.webhookDelivery.update({
@@ -107,7 +126,13 @@ async function recordFailure(db: Db, endpointId: string, claimed: Claimed, resul
  * job's following message; "wait": nothing due now (none left, held, or this
  * one must be retried later, which holds back the newer ones).
  */
-export async function attemptDelivery(args: { db: Db; endpointId: string; jobId: string; allowPrivate: boolean; policy: RetryPolicy }): Promise<"next" | "wait"> {
+export async function attemptDelivery(args: {
+  db: Db;
+  endpointId: string;
+  jobId: string;
+  allowPrivate: boolean;
+  policy: RetryPolicy;
+}): Promise<"next" | "wait"> {
   const { db, endpointId, jobId } = args;
   const claimed = await claimHead(db, endpointId, jobId);
   if (!claimed) return "wait";

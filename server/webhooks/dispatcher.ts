@@ -37,7 +37,14 @@ export const DELIVERY_LOG_RETENTION_DAYS = 30;
 const PURGE_EVERY_MS = 10 * 60_000;
 
 async function createWebhookQueue(boss: PgBoss): Promise<void> {
-  await boss.createQueue(WEBHOOK_QUEUE, { policy: "exclusive", retryLimit: 5, retryDelay: 1, retryBackoff: true, expireInSeconds: 600, heartbeatSeconds: 10 });
+  await boss.createQueue(WEBHOOK_QUEUE, {
+    policy: "exclusive",
+    retryLimit: 5,
+    retryDelay: 1,
+    retryBackoff: true,
+    expireInSeconds: 600,
+    heartbeatSeconds: 10,
+  });
 }
 
 /** The (endpoint, job) pairs whose oldest pending message is due and not held. */
@@ -103,9 +110,11 @@ export async function startWebhookDispatcher(options: DispatcherOptions): Promis
   const timer = setInterval(() => void pump(), pumpMs);
   void pump();
   const purge = () =>
-    db.$executeRaw`DELETE FROM webhook_deliveries WHERE state <> 'pending' AND created_at < now() - make_interval(days => ${DELIVERY_LOG_RETENTION_DAYS})`.catch((error: unknown) => {
-      console.error("webhooks: purging the old delivery log failed", error);
-    });
+    db.$executeRaw`DELETE FROM webhook_deliveries WHERE state <> 'pending' AND created_at < now() - make_interval(days => ${DELIVERY_LOG_RETENTION_DAYS})`.catch(
+      (error: unknown) => {
+        console.error("webhooks: purging the old delivery log failed", error);
+      },
+    );
   const purgeTimer = setInterval(() => void purge(), PURGE_EVERY_MS);
 
   return {

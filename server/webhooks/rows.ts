@@ -114,7 +114,10 @@ export function deliveryBody(row: { eventType: string; occurredAt: Date; job: un
         to: str(change.to),
         actor: str(change.actor) ?? "",
         reason: str(change.reason),
-        metadata: change.metadata !== null && typeof change.metadata === "object" && !Array.isArray(change.metadata) ? (change.metadata as Record<string, unknown>) : null,
+        metadata:
+          change.metadata !== null && typeof change.metadata === "object" && !Array.isArray(change.metadata)
+            ? (change.metadata as Record<string, unknown>)
+            : null,
       },
     },
   };

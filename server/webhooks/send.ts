@@ -37,10 +37,24 @@ function classify(status: number): { ok: boolean; retryable: boolean } {
  * exchange has WEBHOOK_TIMEOUT_MS, and at most RESPONSE_EXCERPT_BYTES of the
  * answer are read.
  */
-export async function postWebhook(args: { url: string; body: string; headers: Record<string, string>; allowPrivate: boolean; timeoutMs?: number }): Promise<AttemptResult> {
+export async function postWebhook(args: {
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+  allowPrivate: boolean;
+  timeoutMs?: number;
+}): Promise<AttemptResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
-  const failure = (error: string, retryable: boolean): AttemptResult => ({ ok: false, retryable, status: null, latencyMs: elapsed(), excerpt: null, error, retryAfterMs: null });
+  const failure = (error: string, retryable: boolean): AttemptResult => ({
+    ok: false,
+    retryable,
+    status: null,
+    latencyMs: elapsed(),
+    excerpt: null,
+    error,
+    retryAfterMs: null,
+  });
 
   let target;
   try {
@@ -60,7 +74,12 @@ export async function postWebhook(args: { url: string; body: string; headers: Re
     const request = client.request(target.url, {
       method: "POST",
       lookup: pinned,
-      headers: { "content-type": "application/json", "user-agent": "finetuning-control-room-webhooks/1", ...args.headers, "content-length": Buffer.byteLength(args.body) },
+      headers: {
+        "content-type": "application/json",
+        "user-agent": "finetuning-control-room-webhooks/1",
+        ...args.headers,
+        "content-length": Buffer.byteLength(args.body),
+      },
       signal: AbortSignal.timeout(args.timeoutMs ?? WEBHOOK_TIMEOUT_MS),
     });
     request.on("error", (error) => {

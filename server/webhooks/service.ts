@@ -24,17 +24,30 @@ async function checkUrl(url: string, allowPrivate: boolean): Promise<void> {
   try {
     await resolveWebhookTarget(url, { allowPrivate });
   } catch (error) {
-    const why = error instanceof RefusedTargetError ? error.message : `it does not resolve (${error instanceof Error ? error.message : String(error)})`;
+    const why =
+      error instanceof RefusedTargetError
+        ? error.message
+        : `it does not resolve (${error instanceof Error ? error.message : String(error)})`;
     throw new AppError("BAD_REQUEST", `url: cannot deliver to ${url}: ${why}.`, { field: "url" });
   }
 }
 
-export async function createWebhookEndpoint(args: { db: Db; input: CreateWebhookEndpointInput; allowPrivate?: boolean }): Promise<WebhookEndpointWithSecret> {
+export async function createWebhookEndpoint(args: {
+  db: Db;
+  input: CreateWebhookEndpointInput;
+  allowPrivate?: boolean;
+}): Promise<WebhookEndpointWithSecret> {
   const { db, input } = args;
   await checkUrl(input.url, args.allowPrivate ?? env().WEBHOOK_ALLOW_PRIVATE);
   const secret = generateWebhookSecret();
   const row = await db.webhookEndpoint.create({
-    data: { url: input.url, description: input.description ?? null, eventTypes: [...new Set(input.event_types)], enabled: input.enabled, secret },
+    data: {
+      url: input.url,
+      description: input.description ?? null,
+      eventTypes: [...new Set(input.event_types)],
+      enabled: input.enabled,
+      secret,
+    },
     select: ENDPOINT_SELECT,
   });
   return { endpoint: toWireEndpoint(row), secret };
@@ -52,7 +65,11 @@ export async function getWebhookEndpoint({ db, id }: { db: Db; id: string }): Pr
 }
 
 /** Changes what is given; enabling an endpoint again clears its disabled flag and its failure streak. */
-export async function updateWebhookEndpoint(args: { db: Db; input: UpdateWebhookEndpointInput; allowPrivate?: boolean }): Promise<WebhookEndpoint> {
+export async function updateWebhookEndpoint(args: {
+  db: Db;
+  input: UpdateWebhookEndpointInput;
+  allowPrivate?: boolean;
+}): Promise<WebhookEndpoint> {
   const { db, input } = args;
   if (input.url !== undefined) await checkUrl(input.url, args.allowPrivate ?? env().WEBHOOK_ALLOW_PRIVATE);
   const result = await db.webhookEndpoint.updateManyAndReturn({
@@ -98,7 +115,12 @@ export async function rotateWebhookSecret(args: { db: Db; id: string; graceSecon
 }
 
 /** An endpoint's deliveries, newest first. */
-export async function listWebhookDeliveries(args: { db: Db; endpointId: string; limit: number; cursor?: string }): Promise<WebhookDeliveryPage> {
+export async function listWebhookDeliveries(args: {
+  db: Db;
+  endpointId: string;
+  limit: number;
+  cursor?: string;
+}): Promise<WebhookDeliveryPage> {
   const { db, endpointId, limit, cursor } = args;
   await getWebhookEndpoint({ db, id: endpointId });
   const rows = await db.webhookDelivery.findMany({

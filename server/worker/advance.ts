@@ -5,7 +5,13 @@ import { ACTIVE_STATUSES, isActive, isTerminal, MIN_GOLDEN_RECORDS, type JobStat
 import { syncProviderStatus } from "../finetuning/sync";
 import { countTrainingFileTokens } from "../finetuning/token-count";
 import { transitionJob } from "../finetuning/transitions";
-import { isProviderTerminal, ProviderNotFoundError, ProviderRejectedError, type FinetuningProvider, type ProviderJob } from "../provider/types";
+import {
+  isProviderTerminal,
+  ProviderNotFoundError,
+  ProviderRejectedError,
+  type FinetuningProvider,
+  type ProviderJob,
+} from "../provider/types";
 import { mirrorProviderEvents } from "./events";
 import { recordProviderProgress } from "./provider-progress";
 import { buildTrainingJsonl } from "./training-file";
@@ -40,7 +46,10 @@ const PREPARING = ["queued", "validating_files"] as const satisfies readonly Job
  * the worker's own steps end in it, the sweep retries it.
  */
 export async function advanceJob(args: StepArgs): Promise<StepResult> {
-  const job = await args.db.finetuningJob.findUnique({ where: { id: args.jobId }, select: { ...JOB_SELECT, deletedAt: true, providerCreateAttemptedAt: true, lastProviderEventId: true } });
+  const job = await args.db.finetuningJob.findUnique({
+    where: { id: args.jobId },
+    select: { ...JOB_SELECT, deletedAt: true, providerCreateAttemptedAt: true, lastProviderEventId: true },
+  });
   if (!job) return DONE;
   if (!isActive(job.status) || job.deletedAt) {
     await cleanUpProviderSide({ db: args.db, provider: args.provider, id: job.id });
@@ -52,7 +61,15 @@ export async function advanceJob(args: StepArgs): Promise<StepResult> {
 }
 
 async function failJob(args: StepArgs, from: readonly JobStatus[], message: string): Promise<StepResult> {
-  const failed = await transitionJob({ db: args.db, id: args.jobId, from, to: "failed", actor: worker, reason: message, patch: { error: message } });
+  const failed = await transitionJob({
+    db: args.db,
+    id: args.jobId,
+    from,
+    to: "failed",
+    actor: worker,
+    reason: message,
+    patch: { error: message },
+  });
   return failed ? NOW : DONE; // failed: the next step cleans up; otherwise whoever moved it did
 }
 
@@ -62,27 +79,50 @@ async function uploadTrainingFile(args: StepArgs, job: JobRow): Promise<StepResu
     return failJob(args, ["running"], "The job was marked running but has no training file; it cannot continue.");
   }
   if (job.status === "queued") {
-    const claimed = await transitionJob({ db, id: jobId, from: ["queued"], to: "validating_files", actor: worker, reason: "building and uploading the training file" });
+    const claimed = await transitionJob({
+      db,
+      id: jobId,
+      from: ["queued"],
+      to: "validating_files",
+      actor: worker,
+      reason: "building and uploading the training file",
+    });
     if (!claimed) return NOW;
   }
   if (job.goldenRecordIds.length < MIN_GOLDEN_RECORDS) {
-    return failJob(args, ["validating_files"], `Fine-tuning needs at least ${MIN_GOLDEN_RECORDS} golden records; this job has ${job.goldenRecordIds.length}.`);
+    return failJob(
+      args,
+      ["validating_files"],
+      `Fine-tuning needs at least ${MIN_GOLDEN_RECORDS} golden records; this job has ${job.goldenRecordIds.length}.`,
+    );
   }
   const jsonl = await buildTrainingJsonl({ db, jobId });
   let fileId: string;
   try {
     ({ fileId } = await provider.uploadTrainingFile({ jobId, jsonl }));
   } catch (error) {
-    if (error instanceof ProviderRejectedError) return failJob(args, ["validating_files"], `The provider rejected the training file: ${error.message}`);
+    if (error instanceof ProviderRejectedError)
+      return failJob(args, ["validating_files"], `The provider rejected the training file: ${error.message}`);
     throw error;
   }
   const trainingFileTokens = countTrainingFileTokens(jsonl, job.modelName);
-  const recorded = await transitionJob({ db, id: jobId, from: ["validating_files"], to: "validating_files", actor: worker, patch: { finetuningFileId: fileId, trainingFileTokens } });
+  const recorded = await transitionJob({
+    db,
+    id: jobId,
+    from: ["validating_files"],
+    to: "validating_files",
+    actor: worker,
+    patch: { finetuningFileId: fileId, trainingFileTokens },
+  });
   if (!recorded) await provider.deleteFile(fileId); // cancelled while uploading
   return NOW;
 }
 
-async function createProviderJob(args: StepArgs, job: JobRow & { providerCreateAttemptedAt: Date | null }, fileId: string): Promise<StepResult> {
+async function createProviderJob(
+  args: StepArgs,
+  job: JobRow & { providerCreateAttemptedAt: Date | null },
+  fileId: string,
+): Promise<StepResult> {
   const { db, provider, jobId } = args;
   const file = await provider.fileState(fileId);
   if (file.status === "processing") return { next: "later", seconds: 1 };
@@ -114,7 +154,11 @@ async function createProviderJob(args: StepArgs, job: JobRow & { providerCreateA
  * never came (a timeout, a dropped connection) may still take effect: within
  * the settle window the job is only looked up, so it is never created twice.
  */
-async function createOnce(args: StepArgs, job: JobRow & { providerCreateAttemptedAt: Date | null }, fileId: string): Promise<ProviderJob | "wait" | ProviderRejectedError> {
+async function createOnce(
+  args: StepArgs,
+  job: JobRow & { providerCreateAttemptedAt: Date | null },
+  fileId: string,
+): Promise<ProviderJob | "wait" | ProviderRejectedError> {
   const { db, provider, jobId } = args;
   const attempted = job.providerCreateAttemptedAt;
   if (attempted && Date.now() - attempted.getTime() < (args.createSettleMs ?? DEFAULT_CREATE_SETTLE_MS)) {
@@ -135,14 +179,22 @@ async function createOnce(args: StepArgs, job: JobRow & { providerCreateAttempte
   }
 }
 
-async function followProviderJob(args: StepArgs, job: JobRow & { lastProviderEventId: string | null }, providerJobId: string): Promise<StepResult> {
+async function followProviderJob(
+  args: StepArgs,
+  job: JobRow & { lastProviderEventId: string | null },
+  providerJobId: string,
+): Promise<StepResult> {
   const { db, provider, jobId } = args;
   let providerJob;
   try {
     providerJob = await provider.retrieveJob(providerJobId);
   } catch (error) {
     if (!(error instanceof ProviderNotFoundError)) throw error;
-    return failJob(args, ACTIVE_STATUSES, `The provider no longer knows job ${providerJobId} (deleted there, or a restarted local sandbox).`);
+    return failJob(
+      args,
+      ACTIVE_STATUSES,
+      `The provider no longer knows job ${providerJobId} (deleted there, or a restarted local sandbox).`,
+    );
   }
   const { newSteps } = await mirrorProviderEvents({ db, provider, jobId, providerJobId, lastProviderEventId: job.lastProviderEventId });
   await recordProviderProgress({ db, provider, job, providerJob, newSteps });

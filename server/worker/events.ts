@@ -27,12 +27,23 @@ export async function mirrorProviderEvents(args: {
 }
 
 /** Stores one batch of provider events (oldest first); idempotent. Returns how many were metrics (steps). */
-export async function ingestProviderEvents({ db, jobId, events }: { db: Db; jobId: string; events: ProviderEvent[] }): Promise<{ newSteps: number }> {
+export async function ingestProviderEvents({
+  db,
+  jobId,
+  events,
+}: {
+  db: Db;
+  jobId: string;
+  events: ProviderEvent[];
+}): Promise<{ newSteps: number }> {
   const newest = events.at(-1);
   if (!newest) return { newSteps: 0 };
   const messages = events.filter((e) => e.metrics === null);
   const points = events.flatMap((e) => (e.metrics ? [{ at: e.createdAt, metrics: e.metrics }] : []));
-  const latest = points.reduce<(typeof points)[number] | undefined>((best, p) => (!best || p.metrics.step >= best.metrics.step ? p : best), undefined);
+  const latest = points.reduce<(typeof points)[number] | undefined>(
+    (best, p) => (!best || p.metrics.step >= best.metrics.step ? p : best),
+    undefined,
+  );
   const latestValidLoss = points.findLast((p) => p.metrics.validLoss !== null)?.metrics.validLoss ?? null;
 
   await db.$transaction([

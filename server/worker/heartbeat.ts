@@ -12,7 +12,8 @@ export type Heartbeat = { id: string; stop(): Promise<void> };
 
 export async function startHeartbeat(db: Db): Promise<Heartbeat> {
   const id = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const beat = () => db.workerHeartbeat.upsert({ where: { id }, create: { id, host: hostname(), pid: process.pid }, update: { beatAt: new Date() } });
+  const beat = () =>
+    db.workerHeartbeat.upsert({ where: { id }, create: { id, host: hostname(), pid: process.pid }, update: { beatAt: new Date() } });
   await beat();
   await db.workerHeartbeat.deleteMany({ where: { beatAt: { lt: new Date(Date.now() - FORGET_AFTER_MS) } } });
   const timer = setInterval(() => {

@@ -35,7 +35,9 @@ export async function recordProviderProgress(args: {
       providerCheckpointId: c.id,
       model: c.model,
       step: c.step,
-      metrics: JSON.parse(JSON.stringify(c.metrics, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? null : v))) as object,
+      metrics: JSON.parse(
+        JSON.stringify(c.metrics, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? null : v)),
+      ) as object,
       createdAt: c.createdAt,
     })),
     skipDuplicates: true,

@@ -11,7 +11,14 @@ const globalForBoss = globalThis as unknown as { controlRoomBoss?: Promise<PgBos
 async function startBoss(connectionString: string): Promise<PgBoss> {
   // Supervision fails steps whose worker stopped heart-beating (a killed
   // process), so they are retried within seconds instead of hanging.
-  const boss = new PgBoss({ connectionString, max: 4, supervise: true, superviseIntervalSeconds: 5, monitorIntervalSeconds: 5, schedule: false });
+  const boss = new PgBoss({
+    connectionString,
+    max: 4,
+    supervise: true,
+    superviseIntervalSeconds: 5,
+    monitorIntervalSeconds: 5,
+    schedule: false,
+  });
   boss.on("error", (error) => console.error(`queue: ${error.message}`));
   await boss.start();
   // stately + singletonKey: at most one queued and one running step per job,

@@ -25,7 +25,13 @@ export type RunningWorker = { stop(opts?: { timeoutMs?: number }): Promise<void>
  * every active job (the queue dedupes) and retries unfinished provider
  * clean-ups, so nothing depends on a step chain surviving a crash.
  */
-export async function startWorker({ db, provider, concurrency = 4, pollMs = 1_000, reconcileMs = 5_000 }: WorkerOptions): Promise<RunningWorker> {
+export async function startWorker({
+  db,
+  provider,
+  concurrency = 4,
+  pollMs = 1_000,
+  reconcileMs = 5_000,
+}: WorkerOptions): Promise<RunningWorker> {
   const boss = await queue();
   const pollSeconds = Math.max(1, Math.round(pollMs / 1000));
   // A create that timed out may still land; wait well past one call's timeout before asking again.
@@ -73,7 +79,11 @@ export async function startWorker({ db, provider, concurrency = 4, pollMs = 1_00
       });
       for (const { id } of active) await enqueueAdvance(id);
       const unclean = await db.finetuningJob.findMany({
-        where: { providerCleanedAt: null, OR: [{ status: { in: ["cancelled", "failed"] } }, { deletedAt: { not: null } }], NOT: { finetuningFileId: null, finetuningJobId: null } },
+        where: {
+          providerCleanedAt: null,
+          OR: [{ status: { in: ["cancelled", "failed"] } }, { deletedAt: { not: null } }],
+          NOT: { finetuningFileId: null, finetuningJobId: null },
+        },
         select: { id: true },
         take: 100,
       });
@@ -105,7 +115,9 @@ export async function startWorker({ db, provider, concurrency = 4, pollMs = 1_00
       ]);
       clearTimeout(timeout);
       if (!finished && active.size > 0) {
-        await boss.fail(ADVANCE_QUEUE, [...active], { message: "the worker shut down mid-step" }).catch((error: unknown) => console.error("releasing steps failed; they are retried when their heartbeat expires", error));
+        await boss
+          .fail(ADVANCE_QUEUE, [...active], { message: "the worker shut down mid-step" })
+          .catch((error: unknown) => console.error("releasing steps failed; they are retried when their heartbeat expires", error));
       }
       await heartbeat.stop();
     },

@@ -16,6 +16,14 @@ export async function buildTrainingJsonl({ db, jobId }: { db: Db; jobId: string 
     `You translate questions into ${job.dbConnection.dialect} SQL for this database. ` +
     `Answer with one SQL query and nothing else.\n\nSchema:\n${job.dbConnection.schemaText}`;
   return records
-    .map((r) => JSON.stringify({ messages: [{ role: "system", content: system }, { role: "user", content: r.question }, { role: "assistant", content: r.sql }] }))
+    .map((r) =>
+      JSON.stringify({
+        messages: [
+          { role: "system", content: system },
+          { role: "user", content: r.question },
+          { role: "assistant", content: r.sql },
+        ],
+      }),
+    )
     .join("\n");
 }

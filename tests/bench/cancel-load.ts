@@ -11,19 +11,39 @@ import { countStatements } from "./statements";
 
 export type CancelCases = Record<string, CaseResult | { available: false; reason: string }>;
 
-export async function measureCancelUnderLoad(ctx: BenchContext): Promise<{ cases: CancelCases; loadMemory: { peakRssMb: number; hwmMb: number; samples: number } }> {
+export async function measureCancelUnderLoad(
+  ctx: BenchContext,
+): Promise<{ cases: CancelCases; loadMemory: { peakRssMb: number; hwmMb: number; samples: number } }> {
   const { pool, tmp, pgDataDir, floor, authorization } = ctx;
   const { port, pid: appPid, baseUrl } = ctx.app;
   const cases: CancelCases = {};
   const waitsUrl = ctx.databaseUrl;
   const floorCase = (name: string, concurrency: number, idsPerSecond: number) =>
-    loadCase({ name, spec: { host: "127.0.0.1", port: floor?.port as number, kind: "floor-cancel", concurrency, expect: '"status":"cancelled"' }, pool, idsPerSecond, tmp, serverPid: floor?.pid as number, pgDataDir, waitsUrl });
+    loadCase({
+      name,
+      spec: { host: "127.0.0.1", port: floor?.port as number, kind: "floor-cancel", concurrency, expect: '"status":"cancelled"' },
+      pool,
+      idsPerSecond,
+      tmp,
+      serverPid: floor?.pid as number,
+      pgDataDir,
+      waitsUrl,
+    });
   if (floor) {
     cases.floor_c1 = await floorCase("floor c=1", 1, 4_000);
     cases.floor_c16 = await floorCase("floor c=16", 16, 11_000);
   }
   const productCase = (name: string, kind: LoadSpec["kind"], concurrency: number, idsPerSecond: number) =>
-    loadCase({ name, spec: { host: "127.0.0.1", port, kind, authorization, concurrency, expect: '"status":"cancelled"' }, pool, idsPerSecond, tmp, serverPid: appPid, pgDataDir, waitsUrl });
+    loadCase({
+      name,
+      spec: { host: "127.0.0.1", port, kind, authorization, concurrency, expect: '"status":"cancelled"' },
+      pool,
+      idsPerSecond,
+      tmp,
+      serverPid: appPid,
+      pgDataDir,
+      waitsUrl,
+    });
   // The app's first minute under load (JIT, a heap still growing) would weigh on whichever case ran first: warm both transports up, unmeasured.
   for (const kind of ["trpc-cancel", "rest-cancel"] as const) {
     const ids = await writeIds(tmp, `warmup-${kind}`, await pool.take(4 * 4_000));
@@ -34,14 +54,20 @@ export async function measureCancelUnderLoad(ctx: BenchContext): Promise<{ cases
   cases.trpc_c16 = await productCase("tRPC cancel c=16", "trpc-cancel", 16, 6_000);
   // REST: available when the route answers a real cancel (a 404 from Next means it is not mounted yet).
   const [probeId] = await pool.take(1);
-  const probe = await fetch(`${baseUrl}/api/v1/finetunings/${probeId}/cancel`, { method: "POST", headers: { authorization, "content-type": "application/json" }, body: JSON.stringify({ finetuning_id: probeId }) });
+  const probe = await fetch(`${baseUrl}/api/v1/finetunings/${probeId}/cancel`, {
+    method: "POST",
+    headers: { authorization, "content-type": "application/json" },
+    body: JSON.stringify({ finetuning_id: probeId }),
+  });
   const probeBody = await probe.text();
   const restAvailable = probe.status === 200 && probeBody.includes('"status":"cancelled"');
   if (restAvailable && !SKIP.has("rest")) {
     cases.rest_c1 = await productCase("REST cancel c=1", "rest-cancel", 1, 3_000);
     cases.rest_c16 = await productCase("REST cancel c=16", "rest-cancel", 16, 6_000);
   } else {
-    const reason = SKIP.has("rest") ? "skipped (BENCH_SKIP=rest)" : `not available: POST /api/v1/finetunings/{id}/cancel answered ${probe.status}`;
+    const reason = SKIP.has("rest")
+      ? "skipped (BENCH_SKIP=rest)"
+      : `not available: POST /api/v1/finetunings/{id}/cancel answered ${probe.status}`;
     cases.rest_c1 = cases.rest_c16 = { available: false, reason };
     log(`REST cancel: ${reason}`);
   }
@@ -51,7 +77,11 @@ export async function measureCancelUnderLoad(ctx: BenchContext): Promise<{ cases
     // Diagnostic: the same floor without the table's NOTIFY trigger (session_replication_role=replica).
     const noTriggerPort = await freePort();
     const noTrigger = track(
-      spawn(NODE, ["--import", "tsx", "tests/bench/floor-server.ts"], { cwd: ROOT, env: childEnv({ DATABASE_URL: ctx.databaseUrl, PORT: String(noTriggerPort), FLOOR_NO_TRIGGERS: "1" }), stdio: ["ignore", "pipe", "pipe"] }),
+      spawn(NODE, ["--import", "tsx", "tests/bench/floor-server.ts"], {
+        cwd: ROOT,
+        env: childEnv({ DATABASE_URL: ctx.databaseUrl, PORT: String(noTriggerPort), FLOOR_NO_TRIGGERS: "1" }),
+        stdio: ["ignore", "pipe", "pipe"],
+      }),
       "floor-nt",
       ctx.appLog,
     );
@@ -100,6 +130,8 @@ export async function measureCancelBreakdown(ctx: BenchContext) {
     c1: await timeConcurrent(await pool.take(Math.ceil((DURATION_MS / 1000) * 4_000)), 1, DURATION_MS, serviceCancel),
     c16: await timeConcurrent(await pool.take(Math.ceil((DURATION_MS / 1000) * 8_000)), 16, DURATION_MS, serviceCancel),
   };
-  log(`in-process auth+cancel (this process, Prisma, pool 10): c=1 ${inProcess.c1.rps.toFixed(0)} req/s p50 ${inProcess.c1.latency.p50.toFixed(3)} ms; c=16 ${inProcess.c16.rps.toFixed(0)} req/s p50 ${inProcess.c16.latency.p50.toFixed(3)} ms`);
+  log(
+    `in-process auth+cancel (this process, Prisma, pool 10): c=1 ${inProcess.c1.rps.toFixed(0)} req/s p50 ${inProcess.c1.latency.p50.toFixed(3)} ms; c=16 ${inProcess.c16.rps.toFixed(0)} req/s p50 ${inProcess.c16.latency.p50.toFixed(3)} ms`,
+  );
   return { cancelStatements, inProcess };
 }

@@ -60,7 +60,8 @@ async function loadCaseOnce(opts: CaseOptions, attempt: number): Promise<CaseRes
   }
   // Other work on this shared machine (other people's builds and tests) skews every figure: wait for a quiet moment.
   const quiet = await waitForQuiet(QUIET_CPUS, QUIET_MAX_WAIT_MS);
-  if (quiet.busyCpus >= QUIET_CPUS) log(`  machine still busy (${quiet.busyCpus.toFixed(2)} CPUs) after waiting ${(quiet.waitedMs / 1000).toFixed(0)} s; measuring anyway`);
+  if (quiet.busyCpus >= QUIET_CPUS)
+    log(`  machine still busy (${quiet.busyCpus.toFixed(2)} CPUs) after waiting ${(quiet.waitedMs / 1000).toFixed(0)} s; measuring anyway`);
   const waits = opts.waitsUrl ? await sampleWaits(opts.waitsUrl, 50) : null;
   const cpu0 = cpuMsOf(opts.serverPid);
   const pg0 = postgresCpuMs(opts.pgDataDir);
@@ -120,7 +121,12 @@ export async function timeCalls(iterations: number, warmup: number, call: (i: nu
 }
 
 /** Runs `call` from `concurrency` loops over `ids` for at most `ms`; throughput and latency. */
-export async function timeConcurrent(ids: string[], concurrency: number, ms: number, call: (id: string) => Promise<unknown>): Promise<{ rps: number; latency: Stats; n: number }> {
+export async function timeConcurrent(
+  ids: string[],
+  concurrency: number,
+  ms: number,
+  call: (id: string) => Promise<unknown>,
+): Promise<{ rps: number; latency: Stats; n: number }> {
   const samples = new Float64Array(ids.length);
   let next = 0;
   let n = 0;

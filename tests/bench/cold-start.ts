@@ -18,7 +18,14 @@ export async function measureColdStart(ctx: BenchContext, embeddedStartMs: numbe
   coldUrl.pathname = "/cold_start";
   const [coldPort, coldSandbox] = [await freePort(), await freePort()];
   const coldBase = `http://127.0.0.1:${coldPort}`;
-  const env = childEnv({ DATABASE_URL: coldUrl.toString(), PORT: String(coldPort), APP_URL: coldBase, SANDBOX_PORT: String(coldSandbox), BETTER_AUTH_SECRET: SECRET, PATH: `${path.join(ROOT, "node_modules/.bin")}:${process.env.PATH ?? ""}` });
+  const env = childEnv({
+    DATABASE_URL: coldUrl.toString(),
+    PORT: String(coldPort),
+    APP_URL: coldBase,
+    SANDBOX_PORT: String(coldSandbox),
+    BETTER_AUTH_SECRET: SECRET,
+    PATH: `${path.join(ROOT, "node_modules/.bin")}:${process.env.PATH ?? ""}`,
+  });
   // Exactly `npm start`: no NODE_ENV, the worker on.
   Reflect.deleteProperty(env, "NODE_ENV");
   Reflect.deleteProperty(env, "WORKER");
@@ -40,7 +47,11 @@ export async function measureColdStart(ctx: BenchContext, embeddedStartMs: numbe
     // An unauthenticated /jobs may answer 200 and redirect inside the streamed page: say which.
     const jobsPage = await fetch(`${coldBase}/jobs`, { redirect: "manual" });
     const jobsBody = await jobsPage.text();
-    const jobsAnswer = { status: jobsPage.status, location: jobsPage.headers.get("location"), streamedRedirectToSignIn: jobsBody.includes("NEXT_REDIRECT") || /sign-in/.test(jobsBody) };
+    const jobsAnswer = {
+      status: jobsPage.status,
+      location: jobsPage.headers.get("location"),
+      streamedRedirectToSignIn: jobsBody.includes("NEXT_REDIRECT") || /sign-in/.test(jobsBody),
+    };
     cold = {
       available: true,
       jobsFirstResponseMs: round(firstJobsMs, 0),

@@ -4,7 +4,12 @@
 //   npx tsx tests/bench/cpuprofile.ts <file.cpuprofile> [top=25]
 import { readFileSync } from "node:fs";
 
-type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }; hitCount?: number; children?: number[] };
+type Node = {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  hitCount?: number;
+  children?: number[];
+};
 export type Profile = { nodes: Node[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[] };
 
 export type ProfileSummary = {
@@ -75,7 +80,9 @@ export function summariseProfile(source: string | Profile, top = 25): ProfileSum
       .sort((a, b) => b.us - a.us)
       .slice(0, top)
       .map((e) => ({ name: e.name, where: e.where, selfMs: e.us / 1000, pctOfBusy: (100 * e.us) / busy })),
-    byPackage: [...pkg.entries()].sort((a, b) => b[1] - a[1]).map(([name, us]) => ({ name, selfMs: us / 1000, pctOfBusy: (100 * us) / busy })),
+    byPackage: [...pkg.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([name, us]) => ({ name, selfMs: us / 1000, pctOfBusy: (100 * us) / busy })),
   };
 }
 
@@ -83,8 +90,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const file = process.argv[2];
   if (!file) throw new Error("usage: tsx tests/bench/cpuprofile.ts <file.cpuprofile> [top]");
   const summary = summariseProfile(file, Number(process.argv[3] ?? 25));
-  console.log(`total ${summary.totalMs.toFixed(0)} ms, idle ${summary.idleMs.toFixed(0)} ms, busy ${summary.busyMs.toFixed(0)} ms\n\nself time by package:`);
-  for (const p of summary.byPackage.slice(0, 20)) console.log(`  ${p.pctOfBusy.toFixed(1).padStart(5)}%  ${p.selfMs.toFixed(0).padStart(6)} ms  ${p.name}`);
+  console.log(
+    `total ${summary.totalMs.toFixed(0)} ms, idle ${summary.idleMs.toFixed(0)} ms, busy ${summary.busyMs.toFixed(0)} ms\n\nself time by package:`,
+  );
+  for (const p of summary.byPackage.slice(0, 20))
+    console.log(`  ${p.pctOfBusy.toFixed(1).padStart(5)}%  ${p.selfMs.toFixed(0).padStart(6)} ms  ${p.name}`);
   console.log("\nself time by function:");
-  for (const f of summary.byFunction) console.log(`  ${f.pctOfBusy.toFixed(1).padStart(5)}%  ${f.selfMs.toFixed(0).padStart(6)} ms  ${f.name}  ${f.where}`);
+  for (const f of summary.byFunction)
+    console.log(`  ${f.pctOfBusy.toFixed(1).padStart(5)}%  ${f.selfMs.toFixed(0).padStart(6)} ms  ${f.name}  ${f.where}`);
 }

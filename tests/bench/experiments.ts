@@ -18,7 +18,25 @@ import path from "node:path";
 import pg from "pg";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "../../server/launch/embedded";
 import { applyMigrations } from "../../server/launch/migrate";
-import { childEnv, insertConnection, insertJobs, jobPool, NODE, postgresCpuMs, ROOT, runLoadgen, sampleWaits, makeRunDir, runBounded, SECRET, stopChild, tearDown, track, waitForHttp, writeIds } from "./harness";
+import {
+  childEnv,
+  insertConnection,
+  insertJobs,
+  jobPool,
+  NODE,
+  postgresCpuMs,
+  ROOT,
+  runLoadgen,
+  sampleWaits,
+  makeRunDir,
+  runBounded,
+  SECRET,
+  stopChild,
+  tearDown,
+  track,
+  waitForHttp,
+  writeIds,
+} from "./harness";
 import { cpuMsOf, freePort, sampleRss, waitForQuiet } from "./lib";
 import type { LoadSpec } from "./loadgen";
 
@@ -53,14 +71,28 @@ async function main(): Promise<void> {
     await admin.query("VACUUM (ANALYZE) finetuning_jobs");
     const pool = jobPool(admin, connectionId, [...baseIds], 100_000);
 
-    Object.assign(process.env, { DATABASE_URL: embedded.url, BETTER_AUTH_SECRET: SECRET, RATE_LIMIT_PER_MINUTE: "1000000000", NODE_ENV: "production" });
+    Object.assign(process.env, {
+      DATABASE_URL: embedded.url,
+      BETTER_AUTH_SECRET: SECRET,
+      RATE_LIMIT_PER_MINUTE: "1000000000",
+      NODE_ENV: "production",
+    });
     const { createApiKey } = await import("../../server/auth/admin");
     const keys: string[] = [];
     for (let i = 0; i < 16; i++) keys.push(`Bearer ${(await createApiKey({ name: `exp-${i}`, role: "operator" })).key}`);
 
-    const run = async (name: string, serverPid: number, spec: Omit<LoadSpec, "warmupMs" | "durationMs" | "idsFile">, idsPerSecond: number) => {
+    const run = async (
+      name: string,
+      serverPid: number,
+      spec: Omit<LoadSpec, "warmupMs" | "durationMs" | "idsFile">,
+      idsPerSecond: number,
+    ) => {
       const quiet = await waitForQuiet(0.3, 90_000);
-      const ids = await writeIds(tmp, name.replace(/\W+/g, "-"), await pool.take(Math.ceil(((WARMUP_MS + DURATION_MS) / 1000) * idsPerSecond)));
+      const ids = await writeIds(
+        tmp,
+        name.replace(/\W+/g, "-"),
+        await pool.take(Math.ceil(((WARMUP_MS + DURATION_MS) / 1000) * idsPerSecond)),
+      );
       const waits = await sampleWaits(embedded!.url, 50);
       const cpu0 = cpuMsOf(serverPid);
       const pg0 = postgresCpuMs(dataDir);
@@ -81,7 +113,9 @@ async function main(): Promise<void> {
         postgresWaits: activity.byEvent,
       };
       out[name] = row;
-      log(`${name.padEnd(48)} ${String(row.rps).padStart(5)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  app ${row.serverCpuMsPerReq} pg ${row.postgresCpuMsPerReq} ms/req  rss ${row.peakRssMb} MB  errors ${row.errors}  waits ${JSON.stringify(activity.byEvent)}`);
+      log(
+        `${name.padEnd(48)} ${String(row.rps).padStart(5)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  app ${row.serverCpuMsPerReq} pg ${row.postgresCpuMsPerReq} ms/req  rss ${row.peakRssMb} MB  errors ${row.errors}  waits ${JSON.stringify(activity.byEvent)}`,
+      );
       if (r.firstError) log(`  first error: ${r.firstError}`);
     };
 
@@ -93,21 +127,48 @@ async function main(): Promise<void> {
       ["floor, trigger off + synchronous_commit off", { FLOOR_NO_TRIGGERS: "1", FLOOR_ASYNC_COMMIT: "1" }],
     ] as const) {
       const port = await freePort();
-      const floor = track(spawn(NODE, ["--import", "tsx", "tests/bench/floor-server.ts"], { cwd: ROOT, env: childEnv({ DATABASE_URL: embedded.url, PORT: String(port), ...extra }), stdio: ["ignore", "pipe", "pipe"] }), "floor");
+      const floor = track(
+        spawn(NODE, ["--import", "tsx", "tests/bench/floor-server.ts"], {
+          cwd: ROOT,
+          env: childEnv({ DATABASE_URL: embedded.url, PORT: String(port), ...extra }),
+          stdio: ["ignore", "pipe", "pipe"],
+        }),
+        "floor",
+      );
       await waitForHttp(`http://127.0.0.1:${port}/`, floor, 30_000, (s) => s === 404);
-      for (const c of [1, 16]) await run(`${label} c=${c}`, floor.pid as number, { host: "127.0.0.1", port, kind: "floor-cancel", concurrency: c, expect: '"status":"cancelled"' }, c === 1 ? 4_000 : 11_000);
+      for (const c of [1, 16])
+        await run(
+          `${label} c=${c}`,
+          floor.pid as number,
+          { host: "127.0.0.1", port, kind: "floor-cancel", concurrency: c, expect: '"status":"cancelled"' },
+          c === 1 ? 4_000 : 11_000,
+        );
       await stopChild(floor);
     }
 
     // The product, with causes removed one at a time.
     const startApp = async (nodeOptions?: string): Promise<{ app: ChildProcess; port: number }> => {
       const [port, sandboxPort] = [await freePort(), await freePort()];
-      const env = childEnv({ NODE_ENV: "production", WORKER: "off", DATABASE_URL: embedded!.url, PORT: String(port), APP_URL: `http://127.0.0.1:${port}`, SANDBOX_PORT: String(sandboxPort), BETTER_AUTH_SECRET: SECRET, RATE_LIMIT_PER_MINUTE: "1000000000", ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) });
+      const env = childEnv({
+        NODE_ENV: "production",
+        WORKER: "off",
+        DATABASE_URL: embedded!.url,
+        PORT: String(port),
+        APP_URL: `http://127.0.0.1:${port}`,
+        SANDBOX_PORT: String(sandboxPort),
+        BETTER_AUTH_SECRET: SECRET,
+        RATE_LIMIT_PER_MINUTE: "1000000000",
+        ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+      });
       const app = track(spawn(NODE, ["--import", "tsx", "scripts/start.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] }), "app");
       await waitForHttp(`http://127.0.0.1:${port}/sign-in`, app, 120_000, (s) => s === 200);
       return { app, port };
     };
-    const cancel = (port: number, authorizations: string[], concurrency: number): Omit<LoadSpec, "warmupMs" | "durationMs" | "idsFile"> => ({
+    const cancel = (
+      port: number,
+      authorizations: string[],
+      concurrency: number,
+    ): Omit<LoadSpec, "warmupMs" | "durationMs" | "idsFile"> => ({
       host: "127.0.0.1",
       port,
       kind: "trpc-cancel",
@@ -143,7 +204,10 @@ async function main(): Promise<void> {
     await stopChild(app);
 
     await mkdir(path.join(ROOT, "bench-results"), { recursive: true });
-    writeFileSync(path.join(ROOT, "bench-results", "experiments.json"), `${JSON.stringify({ at: new Date().toISOString(), durationMs: DURATION_MS, results: out }, null, 2)}\n`);
+    writeFileSync(
+      path.join(ROOT, "bench-results", "experiments.json"),
+      `${JSON.stringify({ at: new Date().toISOString(), durationMs: DURATION_MS, results: out }, null, 2)}\n`,
+    );
     log("wrote bench-results/experiments.json");
   } catch (error) {
     console.error(error);

@@ -28,7 +28,10 @@ export async function makeRunDir(prefix: string): Promise<string> {
 }
 
 /** A fresh, migrated embedded Postgres in the run's folder, and an admin connection to it. */
-export async function startRunDatabase(tmp: string, log?: (line: string) => void): Promise<{ embedded: EmbeddedPostgres; admin: pg.Client }> {
+export async function startRunDatabase(
+  tmp: string,
+  log?: (line: string) => void,
+): Promise<{ embedded: EmbeddedPostgres; admin: pg.Client }> {
   const embedded = await startEmbeddedPostgres({ dataDir: path.join(tmp, "pg"), log });
   await applyMigrations({ databaseUrl: embedded.url, migrationsDir: path.join(ROOT, "prisma", "migrations") });
   const admin = new pg.Client({ connectionString: embedded.url });
@@ -38,12 +41,26 @@ export async function startRunDatabase(tmp: string, log?: (line: string) => void
 
 /** This process uses the product's own modules (admin functions, services) on the run's database, configured as the app is. */
 export function useProductHere(databaseUrl: string): void {
-  Object.assign(process.env, { DATABASE_URL: databaseUrl, BETTER_AUTH_SECRET: SECRET, RATE_LIMIT_PER_MINUTE: "1000000000", NODE_ENV: "production" });
+  Object.assign(process.env, {
+    DATABASE_URL: databaseUrl,
+    BETTER_AUTH_SECRET: SECRET,
+    RATE_LIMIT_PER_MINUTE: "1000000000",
+    NODE_ENV: "production",
+  });
 }
 
 /** The app's environment in a run: production, no worker, its port, no rate limit in the way; `extra` adds or overrides. */
 export function appEnv(databaseUrl: string, port: number, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return childEnv({ NODE_ENV: "production", WORKER: "off", DATABASE_URL: databaseUrl, PORT: String(port), APP_URL: `http://127.0.0.1:${port}`, BETTER_AUTH_SECRET: SECRET, RATE_LIMIT_PER_MINUTE: "1000000000", ...extra });
+  return childEnv({
+    NODE_ENV: "production",
+    WORKER: "off",
+    DATABASE_URL: databaseUrl,
+    PORT: String(port),
+    APP_URL: `http://127.0.0.1:${port}`,
+    BETTER_AUTH_SECRET: SECRET,
+    RATE_LIMIT_PER_MINUTE: "1000000000",
+    ...extra,
+  });
 }
 
 /** Stops what a run started: every child, the admin connection, Postgres, and the run's folder. */
@@ -116,7 +133,12 @@ export async function stopAll(): Promise<void> {
   for (const child of [...children]) await stopChild(child);
 }
 
-export async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number, ok: (status: number) => boolean): Promise<{ ms: number; status: number }> {
+export async function waitForHttp(
+  url: string,
+  child: ChildProcess,
+  timeoutMs: number,
+  ok: (status: number) => boolean,
+): Promise<{ ms: number; status: number }> {
   const started = performance.now();
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -133,7 +155,13 @@ export async function waitForHttp(url: string, child: ChildProcess, timeoutMs: n
 
 export function runLoadgen(spec: LoadSpec): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const child = track(spawn(NODE, ["--import", "tsx", path.join(ROOT, "tests/bench/loadgen.ts"), JSON.stringify(spec)], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] }), "loadgen");
+    const child = track(
+      spawn(NODE, ["--import", "tsx", path.join(ROOT, "tests/bench/loadgen.ts"), JSON.stringify(spec)], {
+        cwd: ROOT,
+        stdio: ["ignore", "pipe", "pipe"],
+      }),
+      "loadgen",
+    );
     let out = "";
     let err = "";
     child.stdout?.on("data", (c: Buffer) => (out += c.toString("utf8")));
@@ -161,7 +189,10 @@ export function postgresCpuMs(dataDir: string): number {
  * Samples what Postgres' active backends are doing (pg_stat_activity) every
  * `everyMs`, from its own connection: "CPU" when running, else the wait event.
  */
-export async function sampleWaits(url: string, everyMs = 20): Promise<{ stop(): Promise<{ samples: number; activePerSample: number; byEvent: Record<string, number> }> }> {
+export async function sampleWaits(
+  url: string,
+  everyMs = 20,
+): Promise<{ stop(): Promise<{ samples: number; activePerSample: number; byEvent: Record<string, number> }> }> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const counts = new Map<string, number>();
@@ -188,7 +219,9 @@ export async function sampleWaits(url: string, everyMs = 20): Promise<{ stop(): 
       running = false;
       await loop;
       await client.end();
-      const byEvent = Object.fromEntries([...counts.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Number((v / Math.max(1, samples)).toFixed(3))]));
+      const byEvent = Object.fromEntries(
+        [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Number((v / Math.max(1, samples)).toFixed(3))]),
+      );
       return { samples, activePerSample: active / Math.max(1, samples), byEvent };
     },
   };
@@ -225,7 +258,14 @@ function shuffle<T>(items: T[]): T[] {
 }
 
 /** Inserts jobs number `from`..`to` (created 1 s apart, newest first), running, no provider job; the NOTIFY trigger is off for the bulk load. */
-export async function insertJobs(admin: pg.Client, connectionId: string, from: number, to: number, prefix: string, createdSql = "now() - make_interval(secs => g)"): Promise<string[]> {
+export async function insertJobs(
+  admin: pg.Client,
+  connectionId: string,
+  from: number,
+  to: number,
+  prefix: string,
+  createdSql = "now() - make_interval(secs => g)",
+): Promise<string[]> {
   await admin.query("BEGIN");
   await admin.query("SET LOCAL session_replication_role = replica");
   const { rows } = await admin.query<{ id: string }>(

@@ -11,7 +11,14 @@ export function stats(values: ArrayLike<number>, count = values.length): Stats {
   const at = (q: number) => (count === 0 ? NaN : (sorted[Math.min(count - 1, Math.max(0, Math.ceil(q * count) - 1))] ?? NaN));
   let sum = 0;
   for (const v of sorted) sum += v;
-  return { n: count, mean: count ? sum / count : NaN, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: count ? (sorted[count - 1] ?? NaN) : NaN };
+  return {
+    n: count,
+    mean: count ? sum / count : NaN,
+    p50: at(0.5),
+    p90: at(0.9),
+    p99: at(0.99),
+    max: count ? (sorted[count - 1] ?? NaN) : NaN,
+  };
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

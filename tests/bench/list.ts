@@ -23,7 +23,8 @@ export async function measureList(ctx: BenchContext) {
   // Check the constructed cursor against walking the pages.
   let walked: string | null = null;
   for (let page = 1; page < DEEP_PAGE; page++) {
-    walked = (await listJobs({ db: database, input: listJobsInputSchema.parse({ limit: LIST_LIMIT, cursor: walked ?? undefined }) })).next_cursor;
+    walked = (await listJobs({ db: database, input: listJobsInputSchema.parse({ limit: LIST_LIMIT, cursor: walked ?? undefined }) }))
+      .next_cursor;
   }
   if (walked !== deepCursor) throw new Error(`the constructed page-${DEEP_PAGE} cursor differs from the walked one`);
   const deepInput = listJobsInputSchema.parse({ limit: LIST_LIMIT, cursor: deepCursor });
@@ -35,17 +36,32 @@ export async function measureList(ctx: BenchContext) {
     first: await timeCalls(LIST_ITERATIONS, 200, () => listJobs({ db: database, input: firstInput })),
     deep: await timeCalls(LIST_ITERATIONS, 200, () => listJobs({ db: database, input: deepInput })),
   };
-  log(`list in-process: first p50 ${listServer.first.p50.toFixed(3)} ms p99 ${listServer.first.p99.toFixed(3)}; page ${DEEP_PAGE} p50 ${listServer.deep.p50.toFixed(3)} p99 ${listServer.deep.p99.toFixed(3)}`);
+  log(
+    `list in-process: first p50 ${listServer.first.p50.toFixed(3)} ms p99 ${listServer.first.p99.toFixed(3)}; page ${DEEP_PAGE} p50 ${listServer.deep.p50.toFixed(3)} p99 ${listServer.deep.p99.toFixed(3)}`,
+  );
   const listStatements = await countStatements(ctx.admin, ctx.pgLog, 20, () => listJobs({ db: database, input: deepInput }));
   const listPath = (input: unknown) => `/api/trpc/finetuning.list?input=${encodeURIComponent(JSON.stringify(input))}`;
   const httpCase = (name: string, input: unknown) =>
     loadCase({
       name,
-      spec: { host: "127.0.0.1", port: ctx.app.port, kind: "get", path: listPath(input), authorization: ctx.authorization, concurrency: 1, warmupMs: 1_000, durationMs: 5_000, expect: '"items"' },
+      spec: {
+        host: "127.0.0.1",
+        port: ctx.app.port,
+        kind: "get",
+        path: listPath(input),
+        authorization: ctx.authorization,
+        concurrency: 1,
+        warmupMs: 1_000,
+        durationMs: 5_000,
+        expect: '"items"',
+      },
       tmp: ctx.tmp,
       serverPid: ctx.app.pid,
       pgDataDir: ctx.pgDataDir,
     });
-  const listHttp = { first: await httpCase("list first page (tRPC HTTP)", { limit: LIST_LIMIT }), deep: await httpCase(`list page ${DEEP_PAGE} (tRPC HTTP)`, { limit: LIST_LIMIT, cursor: deepCursor }) };
+  const listHttp = {
+    first: await httpCase("list first page (tRPC HTTP)", { limit: LIST_LIMIT }),
+    deep: await httpCase(`list page ${DEEP_PAGE} (tRPC HTTP)`, { limit: LIST_LIMIT, cursor: deepCursor }),
+  };
   return { listServer, listHttp, listStatements };
 }

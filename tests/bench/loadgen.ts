@@ -162,7 +162,9 @@ function requestBuilder(spec: LoadSpec, authorization: string | undefined): (id:
   const host = `Host: ${spec.host}:${spec.port}\r\n`;
   const auth = authorization ? `Authorization: ${authorization}\r\n` : "";
   const post = (path: string, body: string) =>
-    Buffer.from(`POST ${path} HTTP/1.1\r\n${host}${auth}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    Buffer.from(
+      `POST ${path} HTTP/1.1\r\n${host}${auth}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
   switch (spec.kind) {
     case "trpc-cancel":
       return (id) => post("/api/trpc/finetuning.cancel", JSON.stringify({ finetuning_id: id }));
@@ -265,10 +267,13 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const spec = JSON.parse(process.argv[2] ?? "{}") as LoadSpec;
   // Bounded whatever happens: warm-up + window + 30 s.
-  setTimeout(() => {
-    console.error("loadgen: hard time limit reached");
-    process.exit(2);
-  }, spec.warmupMs + spec.durationMs + 30_000).unref();
+  setTimeout(
+    () => {
+      console.error("loadgen: hard time limit reached");
+      process.exit(2);
+    },
+    spec.warmupMs + spec.durationMs + 30_000,
+  ).unref();
   runLoad(spec).then(
     (result) => {
       process.stdout.write(`${JSON.stringify(result)}\n`);

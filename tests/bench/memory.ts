@@ -19,7 +19,24 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import pg from "pg";
 import type { EmbeddedPostgres } from "../../server/launch/embedded";
-import { appEnv, insertConnection, insertJobs, jobPool, makeRunDir, NODE, ROOT, runBounded, runLoadgen, startRunDatabase, stopChild, tearDown, track, useProductHere, waitForHttp, writeIds } from "./harness";
+import {
+  appEnv,
+  insertConnection,
+  insertJobs,
+  jobPool,
+  makeRunDir,
+  NODE,
+  ROOT,
+  runBounded,
+  runLoadgen,
+  startRunDatabase,
+  stopChild,
+  tearDown,
+  track,
+  useProductHere,
+  waitForHttp,
+  writeIds,
+} from "./harness";
 import { startCommandNodeFlags } from "../helpers/start-command";
 import { inspector } from "./inspector";
 import { freePort, sampleRss, sleep } from "./lib";
@@ -45,7 +62,14 @@ function residentByKind(pid: number): Record<string, number> {
     if (header) {
       const size = (parseInt(header[2]!, 16) - parseInt(header[1]!, 16)) / 1024;
       const name = header[3] ?? "";
-      kind = name === "[heap]" ? "mallocMainHeap" : name.startsWith("/") ? "files" : size === 65_536 || size === 131_072 ? "mallocArenas" : "otherAnonymous";
+      kind =
+        name === "[heap]"
+          ? "mallocMainHeap"
+          : name.startsWith("/")
+            ? "files"
+            : size === 65_536 || size === 131_072
+              ? "mallocArenas"
+              : "otherAnonymous";
       continue;
     }
     const rss = /^Rss:\s+(\d+) kB/.exec(line);
@@ -72,19 +96,27 @@ function summariseSnapshot(json: string) {
     const type = types[s.nodes[i + typeAt] ?? 0] ?? "?";
     const size = s.nodes[i + sizeAt] ?? 0;
     total += size;
-    const name = type === "object" || type === "closure" || type === "native" ? `${type}:${s.strings[s.nodes[i + nameAt] ?? 0]?.slice(0, 60)}` : type;
+    const name =
+      type === "object" || type === "closure" || type === "native" ? `${type}:${s.strings[s.nodes[i + nameAt] ?? 0]?.slice(0, 60)}` : type;
     if ((type === "string" || type === "concatenated string" || type === "sliced string") && size > 1024) {
       const text = s.strings[s.nodes[i + nameAt] ?? 0] ?? "";
       if (text.startsWith('{"version":3') || /^[A-Za-z0-9+/,;]{200}/.test(text)) sourceMapBytes += size;
     }
-    if (type === "string" && size > 256 * 1024) bigStrings.push({ bytes: size, starts: (s.strings[s.nodes[i + nameAt] ?? 0] ?? "").slice(0, 120) });
+    if (type === "string" && size > 256 * 1024)
+      bigStrings.push({ bytes: size, starts: (s.strings[s.nodes[i + nameAt] ?? 0] ?? "").slice(0, 120) });
     const entry = byKind.get(name) ?? { bytes: 0, count: 0 };
     entry.bytes += size;
     entry.count++;
     byKind.set(name, entry);
   }
-  const top = [...byKind.entries()].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, 40).map(([name, v]) => ({ name, mb: Number((v.bytes / MB).toFixed(1)), count: v.count }));
-  const largestStrings = bigStrings.sort((a, b) => b.bytes - a.bytes).slice(0, 30).map((b) => ({ mb: Number((b.bytes / MB).toFixed(2)), starts: b.starts }));
+  const top = [...byKind.entries()]
+    .sort((a, b) => b[1].bytes - a[1].bytes)
+    .slice(0, 40)
+    .map(([name, v]) => ({ name, mb: Number((v.bytes / MB).toFixed(1)), count: v.count }));
+  const largestStrings = bigStrings
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, 30)
+    .map((b) => ({ mb: Number((b.bytes / MB).toFixed(2)), starts: b.starts }));
   return { totalMb: Number((total / MB).toFixed(1)), sourceMapMb: Number((sourceMapBytes / MB).toFixed(1)), top, largestStrings };
 }
 
@@ -96,7 +128,8 @@ async function main(): Promise<void> {
   let sandbox: Awaited<ReturnType<typeof import("../../server/provider/sandbox/index").startSandbox>> | undefined;
   const results: unknown[] = [];
   try {
-    if (!existsSync(path.join(ROOT, ".next", "BUILD_ID"))) throw new Error("no production build (.next/BUILD_ID): run `npm run build` first");
+    if (!existsSync(path.join(ROOT, ".next", "BUILD_ID")))
+      throw new Error("no production build (.next/BUILD_ID): run `npm run build` first");
     ({ embedded, admin } = await startRunDatabase(tmp));
     const connectionId = await insertConnection(admin);
     const jobs = 100_000 * FLAG_SETS.length;
@@ -111,18 +144,32 @@ async function main(): Promise<void> {
       // "--v8-flag" tokens go to node, "NAME=value" tokens into the app's environment (MALLOC_ARENA_MAX=2, say).
       const tokens = set.split(" ").filter(Boolean);
       const flags = tokens.includes("npm-start") ? startCommandNodeFlags() : tokens.filter((t) => t.startsWith("--"));
-      const extraEnv = Object.fromEntries(tokens.filter((t) => t.includes("=") && !t.startsWith("--")).map((t) => [t.slice(0, t.indexOf("=")), t.slice(t.indexOf("=") + 1)]));
+      const extraEnv = Object.fromEntries(
+        tokens.filter((t) => t.includes("=") && !t.startsWith("--")).map((t) => [t.slice(0, t.indexOf("=")), t.slice(t.indexOf("=") + 1)]),
+      );
       const [port, inspectPort] = [await freePort(), await freePort()];
       const baseUrl = `http://127.0.0.1:${port}`;
       const env = appEnv(embedded.url, port, { OPENAI_API_KEY: "sk-memory-sandbox", OPENAI_BASE_URL: sandbox.url, ...extraEnv });
-      app = track(spawn(NODE, [...flags, `--inspect=127.0.0.1:${inspectPort}`, "--import", "tsx", "scripts/start.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] }), "app");
+      app = track(
+        spawn(NODE, [...flags, `--inspect=127.0.0.1:${inspectPort}`, "--import", "tsx", "scripts/start.ts"], {
+          cwd: ROOT,
+          env,
+          stdio: ["ignore", "pipe", "pipe"],
+        }),
+        "app",
+      );
       await waitForHttp(`${baseUrl}/sign-in`, app, 120_000, (status) => status === 200);
       await sleep(2_000);
       const v8 = await inspector(inspectPort);
       await v8.send("HeapProfiler.enable");
       const usage = async () => {
-        const r = await v8.send<{ result: { value: string } }>("Runtime.evaluate", { expression: "JSON.stringify(process.memoryUsage())", returnByValue: true });
-        return Object.fromEntries(Object.entries(JSON.parse(r.result.value) as Record<string, number>).map(([k, v]) => [k, Math.round(v / MB)]));
+        const r = await v8.send<{ result: { value: string } }>("Runtime.evaluate", {
+          expression: "JSON.stringify(process.memoryUsage())",
+          returnByValue: true,
+        });
+        return Object.fromEntries(
+          Object.entries(JSON.parse(r.result.value) as Record<string, number>).map(([k, v]) => [k, Math.round(v / MB)]),
+        );
       };
       const idle = await usage();
       await v8.send("HeapProfiler.collectGarbage");
@@ -134,19 +181,41 @@ async function main(): Promise<void> {
         const summary = summariseSnapshot(chunks.join(""));
         await mkdir(path.join(ROOT, "bench-results"), { recursive: true });
         writeFileSync(path.join(ROOT, "bench-results", "heap-idle.json"), `${JSON.stringify(summary, null, 2)}\n`);
-        log(`idle heap snapshot: ${summary.totalMb} MB, of which source maps ${summary.sourceMapMb} MB; largest: ${summary.top.slice(0, 12).map((t) => `${t.name} ${t.mb}`).join(", ")}`);
+        log(
+          `idle heap snapshot: ${summary.totalMb} MB, of which source maps ${summary.sourceMapMb} MB; largest: ${summary.top
+            .slice(0, 12)
+            .map((t) => `${t.name} ${t.mb}`)
+            .join(", ")}`,
+        );
       }
       const spec = { host: "127.0.0.1", port, kind: KIND, authorization: `Bearer ${key}`, concurrency: 16, expect: '"status":"cancelled"' };
       await runLoadgen({ ...spec, idsFile: await writeIds(tmp, `warm-${index}`, await pool.take(3_000)), warmupMs: 0, durationMs: 3_000 });
       const rss = sampleRss(app.pid as number, 100);
-      const load = await runLoadgen({ ...spec, idsFile: await writeIds(tmp, `load-${index}`, await pool.take(1_500 * SECONDS)), warmupMs: 0, durationMs: SECONDS * 1000 });
+      const load = await runLoadgen({
+        ...spec,
+        idsFile: await writeIds(tmp, `load-${index}`, await pool.take(1_500 * SECONDS)),
+        warmupMs: 0,
+        durationMs: SECONDS * 1000,
+      });
       const peak = rss.stop();
       const resident = residentByKind(app.pid as number);
       const afterLoad = await usage();
       await v8.send("HeapProfiler.collectGarbage");
       const afterLoadGc = await usage();
       v8.close();
-      const result = { flags: set || "(none)", resident, rps: Math.round(load.rps), p50Ms: Number(load.latency.p50.toFixed(2)), errors: load.errors, peakRssMb: Math.round(peak.peakRssMb), hwmMb: Math.round(peak.hwmMb), idle, idleAfterGc, afterLoad, afterLoadGc };
+      const result = {
+        flags: set || "(none)",
+        resident,
+        rps: Math.round(load.rps),
+        p50Ms: Number(load.latency.p50.toFixed(2)),
+        errors: load.errors,
+        peakRssMb: Math.round(peak.peakRssMb),
+        hwmMb: Math.round(peak.hwmMb),
+        idle,
+        idleAfterGc,
+        afterLoad,
+        afterLoadGc,
+      };
       results.push(result);
       log(JSON.stringify(result));
       await stopChild(app);

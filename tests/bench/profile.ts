@@ -20,7 +20,24 @@ import { inspector } from "./inspector";
 import { CHART_PROBE, seedMetricsJob } from "./training-curves";
 import { CHROMIUM_ARGS, signIn, waitInPage } from "./ui";
 import { packageOf, summariseProfile, type Profile, type ProfileSummary } from "./cpuprofile";
-import { appEnv, insertConnection, insertJobs, jobPool, makeRunDir, NODE, ROOT, runBounded, runLoadgen, startRunDatabase, stopChild, tearDown, track, useProductHere, waitForHttp, writeIds } from "./harness";
+import {
+  appEnv,
+  insertConnection,
+  insertJobs,
+  jobPool,
+  makeRunDir,
+  NODE,
+  ROOT,
+  runBounded,
+  runLoadgen,
+  startRunDatabase,
+  stopChild,
+  tearDown,
+  track,
+  useProductHere,
+  waitForHttp,
+  writeIds,
+} from "./harness";
 import { freePort, sleep, waitForQuiet } from "./lib";
 import type { LoadSpec } from "./loadgen";
 
@@ -48,7 +65,11 @@ function summariseAllocations(head: HeapNode, requests: number) {
   };
   walk(head);
   const per = (bytes: number) => bytes / 1024 / Math.max(1, requests);
-  const top = (m: Map<string, number>, n: number) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([name, bytes]) => ({ name, kbPerRequest: per(bytes) }));
+  const top = (m: Map<string, number>, n: number) =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([name, bytes]) => ({ name, kbPerRequest: per(bytes) }));
   return { kbPerRequest: per(total), byPackage: top(byPackage, 15), byFunction: top(byFunction, 20) };
 }
 
@@ -69,7 +90,8 @@ async function main(): Promise<void> {
   const memories: Record<string, unknown> = {};
   const allocations: Record<string, ReturnType<typeof summariseAllocations>> = {};
   try {
-    if (!existsSync(path.join(ROOT, ".next", "BUILD_ID"))) throw new Error("no production build (.next/BUILD_ID): run `npm run build` or `npx tsx tests/bench/run.ts` first");
+    if (!existsSync(path.join(ROOT, ".next", "BUILD_ID")))
+      throw new Error("no production build (.next/BUILD_ID): run `npm run build` or `npx tsx tests/bench/run.ts` first");
     ({ embedded, admin } = await startRunDatabase(tmp));
     const connectionId = await insertConnection(admin);
     const baseIds = await insertJobs(admin, connectionId, 1, 100_000, "bench");
@@ -101,7 +123,10 @@ async function main(): Promise<void> {
     // The app's memory as V8 and Node see it (MB), and again after a full GC: growth that a GC gives back is not a leak.
     const memory = async (label: string) => {
       const read = async () => {
-        const r = await v8.send<{ result: { value: string } }>("Runtime.evaluate", { expression: "JSON.stringify(process.memoryUsage())", returnByValue: true });
+        const r = await v8.send<{ result: { value: string } }>("Runtime.evaluate", {
+          expression: "JSON.stringify(process.memoryUsage())",
+          returnByValue: true,
+        });
         const m = JSON.parse(r.result.value) as Record<string, number>;
         return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, Math.round(v / 2 ** 20)]));
       };
@@ -119,7 +144,8 @@ async function main(): Promise<void> {
       await runLoadgen({ ...spec, idsFile: spec.kind === "get" ? undefined : warm, warmupMs: 0, durationMs: 3_000 });
       const ids = await writeIds(tmp, name, await pool.take(idsPerSecond * (SECONDS + 1)));
       const quiet = await waitForQuiet(0.3, 120_000);
-      if (quiet.busyCpus >= 0.3) log(`${name}: the machine is still busy (${quiet.busyCpus.toFixed(2)} CPUs from other work); profiling anyway`);
+      if (quiet.busyCpus >= 0.3)
+        log(`${name}: the machine is still busy (${quiet.busyCpus.toFixed(2)} CPUs from other work); profiling anyway`);
       await v8.send("Profiler.start");
       const result = await runLoadgen({ ...spec, idsFile: spec.kind === "get" ? undefined : ids, warmupMs: 0, durationMs: SECONDS * 1000 });
       const { profile } = await v8.send<{ profile: Profile }>("Profiler.stop");
@@ -127,32 +153,66 @@ async function main(): Promise<void> {
       // (every 32 KiB on average), including objects already collected: the allocation rate by function.
       const heapIds = await writeIds(tmp, `${name}-heap`, await pool.take(idsPerSecond * 5));
       await v8.send("HeapProfiler.enable");
-      await v8.send("HeapProfiler.startSampling", { samplingInterval: 32_768, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+      await v8.send("HeapProfiler.startSampling", {
+        samplingInterval: 32_768,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
       const heapRun = await runLoadgen({ ...spec, idsFile: spec.kind === "get" ? undefined : heapIds, warmupMs: 0, durationMs: 4_000 });
       const heap = await v8.send<{ profile: { head: HeapNode } }>("HeapProfiler.stopSampling");
       const responses = Object.values(heapRun.statuses).reduce((a, b) => a + b, 0);
       allocations[name] = summariseAllocations(heap.profile.head, responses);
-      log(`${name}: ~${allocations[name].kbPerRequest.toFixed(0)} KiB allocated per request; by package: ${allocations[name].byPackage.slice(0, 8).map((p) => `${p.name} ${p.kbPerRequest.toFixed(1)}`).join(", ")}`);
+      log(
+        `${name}: ~${allocations[name].kbPerRequest.toFixed(0)} KiB allocated per request; by package: ${allocations[name].byPackage
+          .slice(0, 8)
+          .map((p) => `${p.name} ${p.kbPerRequest.toFixed(1)}`)
+          .join(", ")}`,
+      );
       writeFileSync(path.join(OUT, `profile-${name}.cpuprofile`), JSON.stringify(profile));
       const summary = summariseProfile(profile, 30);
       summaries[name] = summary;
-      log(`${name}: ${result.rps.toFixed(0)} req/s (profiler on), p50 ${result.latency.p50.toFixed(2)} ms; app CPU ${(summary.busyMs / Math.max(1, result.completed)).toFixed(3)} ms/request (busy samples ÷ requests)`);
+      log(
+        `${name}: ${result.rps.toFixed(0)} req/s (profiler on), p50 ${result.latency.p50.toFixed(2)} ms; app CPU ${(summary.busyMs / Math.max(1, result.completed)).toFixed(3)} ms/request (busy samples ÷ requests)`,
+      );
       printSummary(name, summary);
       await memory(`after ${name}`);
     };
-    const cancel = (kind: LoadSpec["kind"]) => ({ host: "127.0.0.1", port, kind, authorization, concurrency: 16, expect: '"status":"cancelled"' });
+    const cancel = (kind: LoadSpec["kind"]) => ({
+      host: "127.0.0.1",
+      port,
+      kind,
+      authorization,
+      concurrency: 16,
+      expect: '"status":"cancelled"',
+    });
     if (ONLY.has("trpc")) await profileLoad("trpc-cancel-c16", cancel("trpc-cancel"), 3_000);
     if (ONLY.has("rest")) await profileLoad("rest-cancel-c16", cancel("rest-cancel"), 3_000);
     if (ONLY.has("list")) {
       const listPath = `/api/trpc/finetuning.list?input=${encodeURIComponent(JSON.stringify({ limit: 20 }))}`;
-      await profileLoad("list-first-page-c1", { host: "127.0.0.1", port, kind: "get", path: listPath, authorization, concurrency: 1, expect: '"items"' }, 1);
+      await profileLoad(
+        "list-first-page-c1",
+        { host: "127.0.0.1", port, kind: "get", path: listPath, authorization, concurrency: 1, expect: '"items"' },
+        1,
+      );
     }
     v8.close();
 
     // The browser: one optimistic cancel, profiled from the click to the badge.
     if (ONLY.has("ui") && existsSync("/usr/bin/chromium")) {
       await insertJobs(admin, connectionId, 1, 10, "ui-profile", "now() + make_interval(secs => g)");
-      const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+      const browser = await chromium.launch({
+        executablePath: "/usr/bin/chromium",
+        args: [
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-quic",
+          "--no-first-run",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+        ],
+      });
       try {
         const page = await browser.newPage();
         await page.goto(`${baseUrl}/sign-in`);
@@ -171,7 +231,10 @@ async function main(): Promise<void> {
         const runs: Array<{ badgeMs: number; responseMs: number }> = [];
         const profiles: Profile[] = [];
         for (let i = 0; i < 5; i++) {
-          const row = page.locator("tbody tr").filter({ has: page.getByRole("button", { name: "Cancel", exact: true }) }).first();
+          const row = page
+            .locator("tbody tr")
+            .filter({ has: page.getByRole("button", { name: "Cancel", exact: true }) })
+            .first();
           const href = await row.locator("a[href^='/jobs/']").first().getAttribute("href");
           await row.getByRole("button", { name: "Cancel", exact: true }).click();
           const confirm = page.getByRole("alertdialog").getByRole("button", { name: "Cancel job" });
@@ -199,7 +262,9 @@ async function main(): Promise<void> {
         if (last) {
           const summary = summariseProfile(last, 30);
           summaries["ui-cancel"] = summary;
-          log(`ui: ${JSON.stringify(runs.map((r) => ({ badge: Number(r.badgeMs.toFixed(1)), response: Number(r.responseMs.toFixed(1)) })))}`);
+          log(
+            `ui: ${JSON.stringify(runs.map((r) => ({ badge: Number(r.badgeMs.toFixed(1)), response: Number(r.responseMs.toFixed(1)) })))}`,
+          );
           printSummary("ui-cancel (browser main thread, click → badge, last run)", summary);
         }
       } finally {
@@ -234,7 +299,10 @@ async function main(): Promise<void> {
         await browser.close();
       }
     }
-    writeFileSync(path.join(OUT, "profile-summary.json"), `${JSON.stringify({ profiles: summaries, memoryMb: memories, allocations }, null, 2)}\n`);
+    writeFileSync(
+      path.join(OUT, "profile-summary.json"),
+      `${JSON.stringify({ profiles: summaries, memoryMb: memories, allocations }, null, 2)}\n`,
+    );
     log("wrote bench-results/profile-summary.json and the .cpuprofile files (open them in Chrome DevTools)");
   } catch (error) {
     console.error(error);

@@ -25,8 +25,35 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from "../../server/launc
 import { applyMigrations } from "../../server/launch/migrate";
 import { measureCancelBreakdown, measureCancelUnderLoad } from "./cancel-load";
 import { measureColdStart } from "./cold-start";
-import { DEEP_PAGE, DURATION_MS, JOBS, LIST_ITERATIONS, LIST_LIMIT, log, PASSWORD, SKIP, UI_CANCELS, WARMUP_MS, type BenchContext } from "./context";
-import { appEnv, childEnv, insertConnection, insertJobs, jobPool, makeRunDir, NODE, ROOT, runBounded, stopChild, tearDown, track, useProductHere, waitForHttp } from "./harness";
+import {
+  DEEP_PAGE,
+  DURATION_MS,
+  JOBS,
+  LIST_ITERATIONS,
+  LIST_LIMIT,
+  log,
+  PASSWORD,
+  SKIP,
+  UI_CANCELS,
+  WARMUP_MS,
+  type BenchContext,
+} from "./context";
+import {
+  appEnv,
+  childEnv,
+  insertConnection,
+  insertJobs,
+  jobPool,
+  makeRunDir,
+  NODE,
+  ROOT,
+  runBounded,
+  stopChild,
+  tearDown,
+  track,
+  useProductHere,
+  waitForHttp,
+} from "./harness";
 import { freePort, round, rssOf, sleep } from "./lib";
 import { measureList } from "./list";
 import { measureMetrics } from "./training-curves";
@@ -54,7 +81,11 @@ async function main(): Promise<void> {
     if (!existsSync(path.join(ROOT, ".next", "BUILD_ID"))) {
       log("no .next/BUILD_ID: running next build (once)…");
       const t0 = performance.now();
-      execFileSync(NODE, [path.join(ROOT, "node_modules/next/dist/bin/next"), "build"], { cwd: ROOT, stdio: "inherit", env: childEnv({ NODE_ENV: "production" }) });
+      execFileSync(NODE, [path.join(ROOT, "node_modules/next/dist/bin/next"), "build"], {
+        cwd: ROOT,
+        stdio: "inherit",
+        env: childEnv({ NODE_ENV: "production" }),
+      });
       results.buildMs = round(performance.now() - t0, 0);
     }
 
@@ -94,12 +125,28 @@ async function main(): Promise<void> {
     const { startSandbox } = await import("../../server/provider/sandbox/index");
     sandbox = await startSandbox({ port: sandboxPort });
     t0 = performance.now();
-    app = track(spawn(NODE, startCommandArgs(), { cwd: ROOT, env: appEnv(embedded.url, port, { OPENAI_API_KEY: "sk-bench-sandbox", OPENAI_BASE_URL: sandbox.url }), stdio: ["ignore", "pipe", "pipe"] }), "app", appLog);
+    app = track(
+      spawn(NODE, startCommandArgs(), {
+        cwd: ROOT,
+        env: appEnv(embedded.url, port, { OPENAI_API_KEY: "sk-bench-sandbox", OPENAI_BASE_URL: sandbox.url }),
+        stdio: ["ignore", "pipe", "pipe"],
+      }),
+      "app",
+      appLog,
+    );
     const appPid = app.pid as number;
     await waitForHttp(`${baseUrl}/sign-in`, app, 120_000, (s) => s === 200);
     log(`app up (pid ${appPid}) in ${(performance.now() - t0).toFixed(0)} ms; RSS ${rssOf(appPid)?.rssMb.toFixed(0)} MB`);
     if (!SKIP.has("floor")) {
-      floor = track(spawn(NODE, ["--import", "tsx", "tests/bench/floor-server.ts"], { cwd: ROOT, env: childEnv({ DATABASE_URL: embedded.url, PORT: String(floorPort) }), stdio: ["ignore", "pipe", "pipe"] }), "floor", appLog);
+      floor = track(
+        spawn(NODE, ["--import", "tsx", "tests/bench/floor-server.ts"], {
+          cwd: ROOT,
+          env: childEnv({ DATABASE_URL: embedded.url, PORT: String(floorPort) }),
+          stdio: ["ignore", "pipe", "pipe"],
+        }),
+        "floor",
+        appLog,
+      );
       await waitForHttp(`http://127.0.0.1:${floorPort}/`, floor, 30_000, (s) => s === 404);
     }
     const rssIdle = rssOf(appPid);
@@ -137,7 +184,16 @@ async function main(): Promise<void> {
     Object.assign(results, {
       startedAt: started.toISOString(),
       command: "npx tsx tests/bench/run.ts",
-      settings: { provider: "OPENAI_BASE_URL: the local sandbox, in the bench process (not inside the app)", durationMs: DURATION_MS, warmupMs: WARMUP_MS, jobs: JOBS, listLimit: LIST_LIMIT, deepPage: DEEP_PAGE, listIterations: LIST_ITERATIONS, uiCancels: UI_CANCELS },
+      settings: {
+        provider: "OPENAI_BASE_URL: the local sandbox, in the bench process (not inside the app)",
+        durationMs: DURATION_MS,
+        warmupMs: WARMUP_MS,
+        jobs: JOBS,
+        listLimit: LIST_LIMIT,
+        deepPage: DEEP_PAGE,
+        listIterations: LIST_ITERATIONS,
+        uiCancels: UI_CANCELS,
+      },
       machine: {
         cpus: os.cpus().length,
         cpuModel: os.cpus()[0]?.model,

@@ -4,7 +4,25 @@
 //   npx tsx tests/bench/syscalls.ts      → a table per server, counts ÷ requests
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { startCommandArgs } from "../helpers/start-command";
-import { appEnv, childEnv, insertConnection, insertJobs, jobPool, makeRunDir, NODE, ROOT, runBounded, runLoadgen, startRunDatabase, stopChild, tearDown, track, useProductHere, waitForHttp, writeIds } from "./harness";
+import {
+  appEnv,
+  childEnv,
+  insertConnection,
+  insertJobs,
+  jobPool,
+  makeRunDir,
+  NODE,
+  ROOT,
+  runBounded,
+  runLoadgen,
+  startRunDatabase,
+  stopChild,
+  tearDown,
+  track,
+  useProductHere,
+  waitForHttp,
+  writeIds,
+} from "./harness";
 import { freePort, sleep } from "./lib";
 import type { EmbeddedPostgres } from "../../server/launch/embedded";
 import type pg from "pg";
@@ -14,7 +32,12 @@ const SECONDS = 5;
 
 function strace(pid: number, seconds: number): Promise<string> {
   return new Promise((resolve) => {
-    const child = execFile("timeout", ["-s", "INT", String(seconds), "strace", "-c", "-f", "-p", String(pid)], { maxBuffer: 10 * 2 ** 20 }, (_error, _stdout, stderr) => resolve(stderr));
+    const child = execFile(
+      "timeout",
+      ["-s", "INT", String(seconds), "strace", "-c", "-f", "-p", String(pid)],
+      { maxBuffer: 10 * 2 ** 20 },
+      (_error, _stdout, stderr) => resolve(stderr),
+    );
     void child;
   });
 }
@@ -51,12 +74,36 @@ async function main(): Promise<void> {
     const [port, floorPort] = [await freePort(), await freePort()];
     // SYSCALLS_NODE_DEFAULTS=1: the app with V8's default heap flags instead of npm start's.
     const appArgs = process.env.SYSCALLS_NODE_DEFAULTS === "1" ? ["--import", "tsx", "scripts/start.ts"] : startCommandArgs();
-    app = track(spawn(NODE, appArgs, { cwd: ROOT, env: appEnv(embedded.url, port, { OPENAI_API_KEY: "sk-x", OPENAI_BASE_URL: "http://127.0.0.1:9/v1", METRICS_PORT: "off" }), stdio: ["ignore", "pipe", "pipe"] }), "app");
-    floor = track(spawn(NODE, ["--import", "tsx", "tests/bench/floor-server.ts"], { cwd: ROOT, env: childEnv({ DATABASE_URL: embedded.url, PORT: String(floorPort) }), stdio: ["ignore", "pipe", "pipe"] }), "floor");
+    app = track(
+      spawn(NODE, appArgs, {
+        cwd: ROOT,
+        env: appEnv(embedded.url, port, { OPENAI_API_KEY: "sk-x", OPENAI_BASE_URL: "http://127.0.0.1:9/v1", METRICS_PORT: "off" }),
+        stdio: ["ignore", "pipe", "pipe"],
+      }),
+      "app",
+    );
+    floor = track(
+      spawn(NODE, ["--import", "tsx", "tests/bench/floor-server.ts"], {
+        cwd: ROOT,
+        env: childEnv({ DATABASE_URL: embedded.url, PORT: String(floorPort) }),
+        stdio: ["ignore", "pipe", "pipe"],
+      }),
+      "floor",
+    );
     await waitForHttp(`http://127.0.0.1:${port}/api/health`, app, 120_000, (s) => s === 200);
     await waitForHttp(`http://127.0.0.1:${floorPort}/`, floor, 30_000, (s) => s === 404);
-    for (const [name, target, kind, pid] of [["REST cancel", port, "rest-cancel", app.pid], ["floor cancel", floorPort, "floor-cancel", floor.pid]] as const) {
-      const spec = { host: "127.0.0.1", port: target, kind, authorization: `Bearer ${key}`, concurrency: 16, expect: '"status":"cancelled"' } as const;
+    for (const [name, target, kind, pid] of [
+      ["REST cancel", port, "rest-cancel", app.pid],
+      ["floor cancel", floorPort, "floor-cancel", floor.pid],
+    ] as const) {
+      const spec = {
+        host: "127.0.0.1",
+        port: target,
+        kind,
+        authorization: `Bearer ${key}`,
+        concurrency: 16,
+        expect: '"status":"cancelled"',
+      } as const;
       await runLoadgen({ ...spec, idsFile: await writeIds(tmp, `${kind}-warm`, await pool.take(5_000)), warmupMs: 0, durationMs: 3_000 });
       const ids = await writeIds(tmp, kind, await pool.take(3_000 * (SECONDS + 2)));
       const load = runLoadgen({ ...spec, idsFile: ids, warmupMs: 0, durationMs: (SECONDS + 2) * 1000 });

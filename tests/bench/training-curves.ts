@@ -68,7 +68,8 @@ export async function measureMetrics(ctx: BenchContext): Promise<MetricsResult> 
   const id = await seedMetricsJob(ctx);
   const read = () => getJobMetrics({ db: database, id, maxPoints: MAX_POINTS_DEFAULT });
   const first = await read();
-  if (first.raw_count !== METRIC_POINTS || first.series.train_loss.length !== MAX_POINTS_DEFAULT) throw new Error(`the metrics read answered ${first.raw_count} steps, ${first.series.train_loss.length} points`);
+  if (first.raw_count !== METRIC_POINTS || first.series.train_loss.length !== MAX_POINTS_DEFAULT)
+    throw new Error(`the metrics read answered ${first.raw_count} steps, ${first.series.train_loss.length} points`);
 
   const busyCpusBefore = await quietly("the in-process metrics read");
   const unchanged = await timeCalls(ITERATIONS, 100, read);
@@ -76,26 +77,45 @@ export async function measureMetrics(ctx: BenchContext): Promise<MetricsResult> 
     ? ({ available: false, reason: "skipped (BENCH_SKIP=rest)" } as const)
     : await loadCase({
         name: `metrics, ${METRIC_POINTS.toLocaleString("en")} steps (REST)`,
-        spec: { host: "127.0.0.1", port: ctx.app.port, kind: "get", path: `/api/v1/finetunings/${id}/metrics`, authorization: ctx.authorization, concurrency: 1, warmupMs: 1_000, durationMs: 5_000, expect: '"train_loss"' },
+        spec: {
+          host: "127.0.0.1",
+          port: ctx.app.port,
+          kind: "get",
+          path: `/api/v1/finetunings/${id}/metrics`,
+          authorization: ctx.authorization,
+          concurrency: 1,
+          warmupMs: 1_000,
+          durationMs: 5_000,
+          expect: '"train_loss"',
+        },
         tmp: ctx.tmp,
         serverPid: ctx.app.pid,
         pgDataDir: ctx.pgDataDir,
       });
   const chart = await measureChart(ctx, id);
-  if (chart.available) log(`detail page: navigation → loss chart drawn p50 ${chart.navigationToChartMs.p50.toFixed(1)} ms (${chart.pointsDrawn} points); navigation → DOMContentLoaded p50 ${chart.navigationToDomReadyMs.p50.toFixed(1)} ms`);
+  if (chart.available)
+    log(
+      `detail page: navigation → loss chart drawn p50 ${chart.navigationToChartMs.p50.toFixed(1)} ms (${chart.pointsDrawn} points); navigation → DOMContentLoaded p50 ${chart.navigationToDomReadyMs.p50.toFixed(1)} ms`,
+    );
   else log(`detail page chart: not available (${chart.reason})`);
   // Last, as it adds steps: each read follows one new step (inserted outside the timing), so each recomputes the curves.
   let step = METRIC_POINTS;
   const fresh: number[] = [];
   for (let i = 0; i < FRESH_ITERATIONS; i++) {
     step++;
-    await ctx.admin.query("INSERT INTO job_metrics (job_id, step, total_steps, train_loss, at) VALUES ($1, $2, $3, 0.4, now())", [id, step, TOTAL_STEPS]);
+    await ctx.admin.query("INSERT INTO job_metrics (job_id, step, total_steps, train_loss, at) VALUES ($1, $2, $3, 0.4, now())", [
+      id,
+      step,
+      TOTAL_STEPS,
+    ]);
     const t0 = performance.now();
     await read();
     fresh.push(performance.now() - t0);
   }
   const serverSide = { unchanged, afterNewStep: stats(fresh), busyCpusBefore };
-  log(`metrics read in-process at ${METRIC_POINTS.toLocaleString("en")} steps: unchanged p50 ${unchanged.p50.toFixed(3)} ms p99 ${unchanged.p99.toFixed(3)}; after a new step p50 ${serverSide.afterNewStep.p50.toFixed(3)} ms p99 ${serverSide.afterNewStep.p99.toFixed(3)}`);
+  log(
+    `metrics read in-process at ${METRIC_POINTS.toLocaleString("en")} steps: unchanged p50 ${unchanged.p50.toFixed(3)} ms p99 ${unchanged.p99.toFixed(3)}; after a new step p50 ${serverSide.afterNewStep.p50.toFixed(3)} ms p99 ${serverSide.afterNewStep.p99.toFixed(3)}`,
+  );
 
   return { points: METRIC_POINTS, serverSide, rest, chart };
 }
@@ -126,7 +146,8 @@ async function measureChart(ctx: BenchContext, id: string): Promise<ChartResult>
   try {
     const page = await browser.newPage();
     page.setDefaultTimeout(30_000);
-    if (!(await signIn(page, { baseUrl: ctx.app.baseUrl, ...ctx.operator }))) return { available: false, reason: "no sign-in form at /sign-in" };
+    if (!(await signIn(page, { baseUrl: ctx.app.baseUrl, ...ctx.operator })))
+      return { available: false, reason: "no sign-in form at /sign-in" };
     await page.addInitScript({ content: CHART_PROBE });
     await quietly("the detail page loads");
     const toChart: number[] = [];

@@ -42,7 +42,12 @@ const PROBE = `(href) => {
 }`;
 
 /** Click → badge "Cancelled" on the minimal React page, `clicks` times, in Chromium at `executablePath`. */
-export async function measureBaselineBadge(opts: { executablePath: string; args: string[]; clicks: number; resolveDir: string }): Promise<Stats> {
+export async function measureBaselineBadge(opts: {
+  executablePath: string;
+  args: string[];
+  clicks: number;
+  resolveDir: string;
+}): Promise<Stats> {
   const bundle = await build({
     stdin: { contents: ENTRY, loader: "tsx", resolveDir: opts.resolveDir },
     bundle: true,
@@ -54,7 +59,10 @@ export async function measureBaselineBadge(opts: { executablePath: string; args:
   const js = bundle.outputFiles[0]?.text ?? "";
   const server = createServer((req, res) => {
     if (req.url === "/app.js") res.writeHead(200, { "content-type": "text/javascript" }).end(js);
-    else res.writeHead(200, { "content-type": "text/html" }).end('<!doctype html><html><body><div id="root"></div><script src="/app.js"></script></body></html>');
+    else
+      res
+        .writeHead(200, { "content-type": "text/html" })
+        .end('<!doctype html><html><body><div id="root"></div><script src="/app.js"></script></body></html>');
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const browser = await chromium.launch({ executablePath: opts.executablePath, args: opts.args, timeout: 60_000 });

@@ -30,7 +30,16 @@ export type UiResult =
       remoteMs: Stats | null;
     };
 
-export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 type Probe = { clickAt: number; changedAt: number; frameAt: number; responseAt: number; done: boolean };
 
@@ -83,7 +92,10 @@ async function readProbe(page: Page): Promise<Probe | undefined> {
 }
 
 /** Signs in through the form and waits for /jobs; false when there is no sign-in form. */
-export async function signIn(page: Page, { baseUrl, email, password }: { baseUrl: string; email: string; password: string }): Promise<boolean> {
+export async function signIn(
+  page: Page,
+  { baseUrl, email, password }: { baseUrl: string; email: string; password: string },
+): Promise<boolean> {
   await page.goto(`${baseUrl}/sign-in`);
   // A click before React has hydrated would submit the form natively (a GET with the password in the URL).
   await page.waitForLoadState("networkidle");
@@ -123,7 +135,12 @@ export async function measureOptimisticCancel(opts: {
     if (!(await signIn(page, opts))) return { available: false, reason: "no sign-in form at /sign-in" };
     // The table arrives after the client-side navigation from the sign-in page.
     const anyCancel = page.getByRole("button", { name: "Cancel", exact: true }).first();
-    if (!(await anyCancel.waitFor({ timeout: 30_000 }).then(() => true, () => false))) {
+    if (
+      !(await anyCancel.waitFor({ timeout: 30_000 }).then(
+        () => true,
+        () => false,
+      ))
+    ) {
       await keepEvidence();
       return { available: false, reason: 'no "Cancel" button on /jobs within 30 s of signing in' };
     }
@@ -146,7 +163,13 @@ export async function measureOptimisticCancel(opts: {
       // A click that lands before React has hydrated opens nothing: try again (bounded).
       for (let attempt = 0; attempt < 5; attempt++) {
         await row.getByRole("button", { name: "Cancel", exact: true }).click();
-        if (await confirm.waitFor({ timeout: 3_000 }).then(() => true, () => false)) break;
+        if (
+          await confirm.waitFor({ timeout: 3_000 }).then(
+            () => true,
+            () => false,
+          )
+        )
+          break;
       }
       await confirm.waitFor({ timeout: 1_000 });
       await installProbe(page, href);
@@ -164,19 +187,37 @@ export async function measureOptimisticCancel(opts: {
         frameMs: (probe.frameAt || probe.changedAt) - probe.clickAt,
         responseMs: probe.responseAt ? probe.responseAt - probe.clickAt : NaN,
       });
-      opts.log(`  ui cancel ${i + 1}: badge after ${(probe.changedAt - probe.clickAt).toFixed(1)} ms, response after ${(probe.responseAt - probe.clickAt).toFixed(1)} ms`);
+      opts.log(
+        `  ui cancel ${i + 1}: badge after ${(probe.changedAt - probe.clickAt).toFixed(1)} ms, response after ${(probe.responseAt - probe.clickAt).toFixed(1)} ms`,
+      );
     }
     const of = (key: "domMs" | "frameMs" | "responseMs") => {
       const values = samples.map((s) => s[key]).filter((v) => Number.isFinite(v));
       return stats(values);
     };
-    const remoteMs = opts.remoteCancel ? await measureRemoteCancels(page, opts.remoteCancel, Math.min(10, opts.cancels), (line) => opts.log(line)) : null;
-    const baselineMs = await measureBaselineBadge({ executablePath: opts.executablePath, args: CHROMIUM_ARGS, clicks: opts.cancels, resolveDir: ROOT }).catch((error: unknown) => {
+    const remoteMs = opts.remoteCancel
+      ? await measureRemoteCancels(page, opts.remoteCancel, Math.min(10, opts.cancels), (line) => opts.log(line))
+      : null;
+    const baselineMs = await measureBaselineBadge({
+      executablePath: opts.executablePath,
+      args: CHROMIUM_ARGS,
+      clicks: opts.cancels,
+      resolveDir: ROOT,
+    }).catch((error: unknown) => {
       opts.log(`  ui: the minimal React page was not measurable: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
       return null;
     });
     if (baselineMs) opts.log(`  ui: minimal React page, click → badge p50 ${baselineMs.p50.toFixed(1)} ms (n=${baselineMs.n})`);
-    return { available: true, cancels: samples.length, domMs: of("domMs"), frameMs: of("frameMs"), responseMs: of("responseMs"), samples, baselineMs, remoteMs };
+    return {
+      available: true,
+      cancels: samples.length,
+      domMs: of("domMs"),
+      frameMs: of("frameMs"),
+      responseMs: of("responseMs"),
+      samples,
+      baselineMs,
+      remoteMs,
+    };
   } catch (error) {
     await keepEvidence();
     throw error;
@@ -200,10 +241,18 @@ const REMOTE_PROBE = `(jobHref) => {
 }`;
 
 /** Another operator cancels a listed job over the API; how long until this page's badge shows it. */
-async function measureRemoteCancels(page: Page, remoteCancel: (id: string) => Promise<void>, count: number, log: (line: string) => void): Promise<Stats | null> {
+async function measureRemoteCancels(
+  page: Page,
+  remoteCancel: (id: string) => Promise<void>,
+  count: number,
+  log: (line: string) => void,
+): Promise<Stats | null> {
   const samples: number[] = [];
   for (let i = 0; i < count; i++) {
-    const row = page.locator("tbody tr").filter({ has: page.getByRole("button", { name: "Cancel", exact: true }) }).first();
+    const row = page
+      .locator("tbody tr")
+      .filter({ has: page.getByRole("button", { name: "Cancel", exact: true }) })
+      .first();
     if ((await row.count()) === 0) break;
     const href = await row.locator("a[href^='/jobs/']").first().getAttribute("href");
     if (!href) break;
@@ -229,15 +278,31 @@ export async function measureUi(ctx: BenchContext): Promise<UiResult> {
     try {
       await quietly("the browser cancels");
       const remoteCancel = async (id: string) => {
-        const response = await fetch(`${ctx.app.baseUrl}/api/v1/finetunings/${id}/cancel`, { method: "POST", headers: { authorization: ctx.authorization, "content-type": "application/json" }, body: "{}" });
+        const response = await fetch(`${ctx.app.baseUrl}/api/v1/finetunings/${id}/cancel`, {
+          method: "POST",
+          headers: { authorization: ctx.authorization, "content-type": "application/json" },
+          body: "{}",
+        });
         if (response.status !== 200) throw new Error(`another operator's cancel answered ${response.status}`);
         await response.text();
       };
-      ui = await measureOptimisticCancel({ baseUrl: ctx.app.baseUrl, executablePath: CHROMIUM, ...ctx.operator, cancels: UI_CANCELS, log, failureDir: path.join(ROOT, "bench-results"), remoteCancel });
+      ui = await measureOptimisticCancel({
+        baseUrl: ctx.app.baseUrl,
+        executablePath: CHROMIUM,
+        ...ctx.operator,
+        cancels: UI_CANCELS,
+        log,
+        failureDir: path.join(ROOT, "bench-results"),
+        remoteCancel,
+      });
     } catch (error) {
       ui = { available: false, reason: `failed: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}` };
     }
   }
-  log(ui.available ? `optimistic cancel: click → badge p50 ${ui.domMs.p50.toFixed(1)} ms (n=${ui.cancels}); response p50 ${ui.responseMs.p50.toFixed(1)} ms` : `optimistic cancel: not available (${ui.reason})`);
+  log(
+    ui.available
+      ? `optimistic cancel: click → badge p50 ${ui.domMs.p50.toFixed(1)} ms (n=${ui.cancels}); response p50 ${ui.responseMs.p50.toFixed(1)} ms`
+      : `optimistic cancel: not available (${ui.reason})`,
+  );
   return ui;
 }

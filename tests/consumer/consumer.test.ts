@@ -46,7 +46,9 @@ async function compileErrors(args: string[]): Promise<string> {
 
 /** A Node found on PATH outside this project (the machine's own), or undefined. */
 async function systemNode(): Promise<string | undefined> {
-  const dirs = (process.env.PATH ?? "").split(path.delimiter).filter((dir) => dir && !dir.startsWith(root) && !dir.includes("node_modules"));
+  const dirs = (process.env.PATH ?? "")
+    .split(path.delimiter)
+    .filter((dir) => dir && !dir.startsWith(root) && !dir.includes("node_modules"));
   const found = await run("sh", ["-c", "command -v node"], { env: { ...process.env, PATH: dirs.join(path.delimiter) } }).catch(() => null);
   return found?.stdout.trim() || undefined;
 }
@@ -83,7 +85,9 @@ afterAll(async () => {
 describe("the packed client", () => {
   it("holds the built files only, and its declarations name nothing of the server", async () => {
     const files = JSON.parse(await readFile(path.join(work, "files.json"), "utf8")) as string[];
-    expect(files.sort()).toEqual(expect.arrayContaining(["package.json", "dist/index.js", "dist/index.cjs", "dist/index.d.ts", "dist/index.d.cts"]));
+    expect(files.sort()).toEqual(
+      expect.arrayContaining(["package.json", "dist/index.js", "dist/index.cjs", "dist/index.d.ts", "dist/index.d.cts"]),
+    );
     expect(files.filter((f) => !f.startsWith("dist/") && f !== "package.json")).toEqual([]);
     const installed = path.join(service, "node_modules", PACKAGE);
     const manifest = JSON.parse(await readFile(path.join(installed, "package.json"), "utf8")) as { dependencies: Record<string, string> };
@@ -107,11 +111,26 @@ describe("the packed client", () => {
     ["Bundler", ["--module", "esnext", "--moduleResolution", "bundler"]],
   ] as const) {
     it(`refuses a wrong input field and a misspelt procedure under ${resolution}`, async () => {
-      const errors = await compileErrors(["--noEmit", "--strict", "--skipLibCheck", "--target", "es2022", "--types", "node", ...flags, "wrong/wrong-field.ts", "wrong/misspelt-procedure.ts"]);
+      const errors = await compileErrors([
+        "--noEmit",
+        "--strict",
+        "--skipLibCheck",
+        "--target",
+        "es2022",
+        "--types",
+        "node",
+        ...flags,
+        "wrong/wrong-field.ts",
+        "wrong/misspelt-procedure.ts",
+      ]);
       const lines = errors.split("\n").filter((line) => line.includes("error TS"));
       expect(lines.sort()).toEqual([
-        expect.stringMatching(/^wrong\/misspelt-procedure\.ts\(4,\d+\): error TS\d+: Property 'cancell' does not exist .*Did you mean 'cancel'\?/),
-        expect.stringMatching(/^wrong\/wrong-field\.ts\(4,\d+\): error TS\d+: .*'finetuning_idd' does not exist in type '\{ finetuning_id: string;/),
+        expect.stringMatching(
+          /^wrong\/misspelt-procedure\.ts\(4,\d+\): error TS\d+: Property 'cancell' does not exist .*Did you mean 'cancel'\?/,
+        ),
+        expect.stringMatching(
+          /^wrong\/wrong-field\.ts\(4,\d+\): error TS\d+: .*'finetuning_idd' does not exist in type '\{ finetuning_id: string;/,
+        ),
       ]);
     });
   }
@@ -128,11 +147,21 @@ describe("a service using it against the real API", () => {
       CONTROL_ROOM_URL: api.origin,
       CONTROL_ROOM_API_KEY: operator,
     });
-    const steps = new Map(stdout.trim().split("\n").map((line) => {
-      const { step, value } = JSON.parse(line) as Step;
-      return [step, value] as const;
-    }));
-    expect(steps.get("list")).toEqual(expect.arrayContaining([{ id: running.id, status: "running" }, { id: finished.id, status: "succeeded" }]));
+    const steps = new Map(
+      stdout
+        .trim()
+        .split("\n")
+        .map((line) => {
+          const { step, value } = JSON.parse(line) as Step;
+          return [step, value] as const;
+        }),
+    );
+    expect(steps.get("list")).toEqual(
+      expect.arrayContaining([
+        { id: running.id, status: "running" },
+        { id: finished.id, status: "succeeded" },
+      ]),
+    );
     expect(steps.get("cancel")).toEqual({ id: running.id, status: "cancelled", metadata: { reason: "consumer service" } });
     expect(steps.get("conflict")).toMatchObject({ code: "CONFLICT", httpStatus: 409, procedure: "finetuning.cancel" });
     expect(steps.get("change")).toEqual({ id: running.id, status: "cancelled" });
@@ -158,7 +187,15 @@ describe("a service using it against the real API", () => {
   });
 
   it("does the same bundled by esbuild", async () => {
-    await sh(bin("esbuild"), ["src/service.ts", "--bundle", "--platform=node", "--format=esm", "--target=node20", "--outfile=bundle/service.mjs", "--log-level=warning"]);
+    await sh(bin("esbuild"), [
+      "src/service.ts",
+      "--bundle",
+      "--platform=node",
+      "--format=esm",
+      "--target=node20",
+      "--outfile=bundle/service.mjs",
+      "--log-level=warning",
+    ]);
     await runService(bin("node"), ["bundle/service.mjs"]);
   });
 
@@ -166,8 +203,14 @@ describe("a service using it against the real API", () => {
     await compileNodeNext();
     const { connection } = await makeConnection(db(), { goldenRecords: 0 });
     const job = await makeJob(db(), { dbConnectionId: connection.id });
-    const { stdout } = await sh(bin("node"), ["dist/require-service.cjs", connection.id], service, { CONTROL_ROOM_URL: api.origin, CONTROL_ROOM_API_KEY: operator });
-    const lines = stdout.trim().split("\n").map((line) => JSON.parse(line) as Step);
+    const { stdout } = await sh(bin("node"), ["dist/require-service.cjs", connection.id], service, {
+      CONTROL_ROOM_URL: api.origin,
+      CONTROL_ROOM_API_KEY: operator,
+    });
+    const lines = stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Step);
     expect(lines).toEqual([
       { step: "list", value: [job.id] },
       { step: "not-found", value: "NOT_FOUND" },

@@ -29,7 +29,11 @@ test("select 3 running jobs, dry run, confirm: two are cancelled, the refused on
   const tag = Date.now().toString(36);
   const [a, b, c] = [await makeRunningJob(`bulk-a-${tag}`), await makeRunningJob(`bulk-b-${tag}`), await makeRunningJob(`bulk-c-${tag}`)];
   // The provider refuses every cancel of c's provider job.
-  await sandboxFaults("POST", { route: `POST /v1/fine_tuning/jobs/${c.finetuning_job_id}/cancel`, fault: { kind: "status", status: 503 }, times: 1_000 });
+  await sandboxFaults("POST", {
+    route: `POST /v1/fine_tuning/jobs/${c.finetuning_job_id}/cancel`,
+    fault: { kind: "status", status: 503 },
+    times: 1_000,
+  });
   try {
     await signIn(page, "operator");
     await page.goto("/jobs");
@@ -56,6 +60,8 @@ test("select 3 running jobs, dry run, confirm: two are cancelled, the refused on
     expect((await api.finetuning.get.query({ finetuning_id: c.id })).status).toBe("running");
   } finally {
     await sandboxFaults("DELETE");
-    await apiAs("operator").finetuning.cancel.mutate({ finetuning_id: c.id }).catch(() => undefined);
+    await apiAs("operator")
+      .finetuning.cancel.mutate({ finetuning_id: c.id })
+      .catch(() => undefined);
   }
 });

@@ -36,7 +36,10 @@ test("a running job finishes live on its page; every field, the timeline and Cop
   await expect(field(page, "Model ID")).toContainText("Available once training succeeds");
 
   // The provider finishes training; the page follows without a reload.
-  const done = await fetch(`${sandboxOrigin()}/_sandbox/jobs/${job.finetuning_job_id}/complete`, { method: "POST", headers: sandboxControlHeaders() });
+  const done = await fetch(`${sandboxOrigin()}/_sandbox/jobs/${job.finetuning_job_id}/complete`, {
+    method: "POST",
+    headers: sandboxControlHeaders(),
+  });
   expect(done.status).toBe(200);
   await expect(summary(page).getByRole("status")).toHaveText("Succeeded", { timeout: 5_000 });
   const final = await apiAs("viewer").finetuning.get.query({ finetuning_id: job.id });
@@ -55,7 +58,9 @@ test("a running job finishes live on its page; every field, the timeline and Cop
   await expect(field(page, "Golden records")).toHaveText(String(job.golden_records.length));
   await expect(field(page, "Epochs")).toContainText(String(job.base_llm.model_parameters?.n_epochs ?? "3"));
   await expect(field(page, "Batch size")).toContainText(String(job.base_llm.model_parameters?.batch_size ?? "1"));
-  await expect(field(page, "Learning rate multiplier")).toContainText(String(job.base_llm.model_parameters?.learning_rate_multiplier ?? "auto"));
+  await expect(field(page, "Learning rate multiplier")).toContainText(
+    String(job.base_llm.model_parameters?.learning_rate_multiplier ?? "auto"),
+  );
   await expect(field(page, "Provider file ID")).toHaveText(job.finetuning_file_id ?? "");
   await expect(field(page, "Provider job ID")).toHaveText(job.finetuning_job_id ?? "");
   for (const label of ["Created", "Updated", "Finished"]) await expect(field(page, label).locator("time")).toHaveCount(1);

@@ -60,7 +60,12 @@ export async function hydrated(locator: Locator): Promise<Locator> {
 /** The typed tRPC client another service would use, with an API key of the role. */
 export function apiAs(role: Role) {
   return createTRPCClient<AppRouter>({
-    links: [httpLink({ url: `${need("E2E_BASE_URL")}/api/trpc`, headers: { authorization: `Bearer ${need(`E2E_API_KEY_${role.toUpperCase()}`)}` } })],
+    links: [
+      httpLink({
+        url: `${need("E2E_BASE_URL")}/api/trpc`,
+        headers: { authorization: `Bearer ${need(`E2E_API_KEY_${role.toUpperCase()}`)}` },
+      }),
+    ],
   });
 }
 

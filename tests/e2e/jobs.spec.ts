@@ -19,7 +19,10 @@ function rowOf(page: Page, name: string) {
 }
 
 async function completeAtSandbox(providerJobId: string): Promise<void> {
-  const response = await fetch(`${sandboxOrigin()}/_sandbox/jobs/${providerJobId}/complete`, { method: "POST", headers: sandboxControlHeaders() });
+  const response = await fetch(`${sandboxOrigin()}/_sandbox/jobs/${providerJobId}/complete`, {
+    method: "POST",
+    headers: sandboxControlHeaders(),
+  });
   expect(response.status).toBe(200);
 }
 
@@ -56,7 +59,15 @@ test.describe("the jobs table", () => {
     // Newest first: the seeded order is v1 (oldest) … nano (newest).
     const names = await table.getByRole("row").getByRole("link").allInnerTexts();
     const seeded = names.filter((n) => n.startsWith("retail-sql"));
-    expect(seeded).toEqual(["retail-sql-nano", "retail-sql-v3-epochs5", "retail-sql-v3", "retail-sql-wrong-schema", "retail-sql-lr-sweep", "retail-sql-v2", "retail-sql-v1"]);
+    expect(seeded).toEqual([
+      "retail-sql-nano",
+      "retail-sql-v3-epochs5",
+      "retail-sql-v3",
+      "retail-sql-wrong-schema",
+      "retail-sql-lr-sweep",
+      "retail-sql-v2",
+      "retail-sql-v1",
+    ]);
 
     // Cancel only where it means something.
     await expect(rowOf(page, "retail-sql-v3").getByRole("button", { name: "Cancel", exact: true })).toBeVisible();
@@ -299,7 +310,10 @@ test.describe("sign-in", () => {
     const banner = page.getByRole("banner");
     await expect(banner).toContainText(email);
     await expect(banner).toContainText("operator");
-    await expect(banner.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Jobs" })).toHaveAttribute("aria-current", "page");
+    await expect(banner.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Jobs" })).toHaveAttribute(
+      "aria-current",
+      "page",
+    );
 
     await banner.getByRole("button", { name: "Sign out" }).click();
     await expect(page).toHaveURL(/\/sign-in/);

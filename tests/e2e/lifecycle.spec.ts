@@ -3,7 +3,9 @@ import { apiAs, expect, makeRunningJob, sandboxControlHeaders, sandboxOrigin, te
 type SandboxJob = { id: string; status: string; metadata: Record<string, string> | null };
 
 async function sandboxList<T>(what: "jobs" | "files"): Promise<T[]> {
-  const body = (await fetch(`${sandboxOrigin()}/_sandbox/${what}`, { headers: sandboxControlHeaders() }).then((r) => r.json())) as { data: T[] };
+  const body = (await fetch(`${sandboxOrigin()}/_sandbox/${what}`, { headers: sandboxControlHeaders() }).then((r) => r.json())) as {
+    data: T[];
+  };
   return body.data;
 }
 
@@ -12,7 +14,13 @@ test.describe("the running product", () => {
   test("seeded queued jobs are taken through the sandbox by the worker", async () => {
     const api = apiAs("viewer");
     await expect
-      .poll(async () => (await api.finetuning.list.query({ limit: 100 })).items.filter((j) => j.alias?.startsWith("retail-sql-v3") && j.status === "running").length, { timeout: 30_000 })
+      .poll(
+        async () =>
+          (await api.finetuning.list.query({ limit: 100 })).items.filter(
+            (j) => j.alias?.startsWith("retail-sql-v3") && j.status === "running",
+          ).length,
+        { timeout: 30_000 },
+      )
       .toBe(2);
   });
 

@@ -42,7 +42,10 @@ async function hold(page: Page, pattern: string) {
 }
 
 function badge(page: Page) {
-  return page.getByRole("region", { name: /./ }).filter({ has: page.getByRole("heading", { level: 1 }) }).getByRole("status");
+  return page
+    .getByRole("region", { name: /./ })
+    .filter({ has: page.getByRole("heading", { level: 1 }) })
+    .getByRole("status");
 }
 
 const serverStatus = async (id: string) => (await apiAs("viewer").finetuning.get.query({ finetuning_id: id })).status;
@@ -51,7 +54,10 @@ test("the table shows a training job's progress, and its page draws the loss cur
   const job = await makeRunningJob(`e2e-curve-${Date.now().toString(36)}`);
   const name = job.alias ?? job.id;
   await signIn(page, "operator");
-  const row = page.getByRole("table", { name: /fine-tuning jobs/i }).getByRole("row").filter({ has: page.getByRole("link", { name, exact: true }) });
+  const row = page
+    .getByRole("table", { name: /fine-tuning jobs/i })
+    .getByRole("row")
+    .filter({ has: page.getByRole("link", { name, exact: true }) });
   await expect(row.getByRole("progressbar", { name: `Training progress of ${name}` })).toBeVisible({ timeout: 15_000 });
   await expect(row).toContainText(/so far/);
 
@@ -95,7 +101,11 @@ test("pause then resume flip the badge before the server answers; a refused paus
   await page.unroute(RESUME_ROUTE);
 
   // The provider refuses the next pause: the badge goes back and a toast says why.
-  const fault = await sandbox("faults", { route: "POST /v1/fine_tuning/jobs/*/pause", fault: { kind: "status", status: 400, message: "This job cannot be paused right now." }, times: 1 });
+  const fault = await sandbox("faults", {
+    route: "POST /v1/fine_tuning/jobs/*/pause",
+    fault: { kind: "status", status: 400, message: "This job cannot be paused right now." },
+    times: 1,
+  });
   expect(fault.status).toBe(200);
   const refused = await hold(page, PAUSE_ROUTE);
   await page.getByRole("button", { name: "Pause", exact: true }).click();

@@ -23,7 +23,10 @@ function ensureChromium(): string {
   if (process.getuid?.() !== 0) throw new Error(`Chromium not found at ${wanted}; install Debian's chromium package or set CHROMIUM_PATH`);
   console.log("e2e: installing Debian's chromium package (once per machine)…");
   execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
-  execFileSync("apt-get", ["install", "-y", "-qq", "chromium"], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  execFileSync("apt-get", ["install", "-y", "-qq", "chromium"], {
+    stdio: "inherit",
+    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+  });
   if (!existsSync(wanted)) throw new Error(`apt-get installed chromium, but ${wanted} is still missing`);
   return wanted;
 }
@@ -32,7 +35,10 @@ async function waitForHttp(url: string, app: ChildProcess, timeoutMs: number): P
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (app.exitCode !== null) throw new Error(`the app exited with code ${app.exitCode} before it was ready`);
-    const ok = await fetch(url).then((r) => r.status < 500, () => false);
+    const ok = await fetch(url).then(
+      (r) => r.status < 500,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 300));
   }
@@ -71,7 +77,11 @@ async function main(): Promise<number> {
   try {
     await applyMigrations({ databaseUrl: pg.url, migrationsDir: path.join(ROOT, "prisma", "migrations") });
     if (!(process.env.E2E_SKIP_BUILD && existsSync(path.join(ROOT, ".next", "BUILD_ID")))) {
-      execFileSync(bin("next"), ["build"], { cwd: ROOT, stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" } });
+      execFileSync(bin("next"), ["build"], {
+        cwd: ROOT,
+        stdio: "inherit",
+        env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" },
+      });
     }
     const [port, sandboxPort] = [await freePort(), await freePort()];
     const baseUrl = `http://localhost:${port}`;
@@ -99,7 +109,14 @@ async function main(): Promise<number> {
     const playwright = spawn(bin("playwright"), ["test", "-c", "playwright.config.ts", ...process.argv.slice(2)], {
       cwd: ROOT,
       stdio: "inherit",
-      env: { ...process.env, ...env, ...credentials, E2E_BASE_URL: baseUrl, E2E_SANDBOX_ORIGIN: `http://127.0.0.1:${sandboxPort}`, CHROMIUM_PATH: chromium },
+      env: {
+        ...process.env,
+        ...env,
+        ...credentials,
+        E2E_BASE_URL: baseUrl,
+        E2E_SANDBOX_ORIGIN: `http://127.0.0.1:${sandboxPort}`,
+        CHROMIUM_PATH: chromium,
+      },
     });
     return await new Promise<number>((resolve) => playwright.on("exit", (code) => resolve(code ?? 1)));
   } finally {

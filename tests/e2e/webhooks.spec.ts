@@ -12,7 +12,10 @@ test("an admin registers a webhook receiver, a job is cancelled, and the signed 
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      received.push({ headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])), body: Buffer.concat(chunks).toString("utf8") });
+      received.push({
+        headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])),
+        body: Buffer.concat(chunks).toString("utf8"),
+      });
       res.writeHead(200, { "content-type": "text/plain" }).end("thanks");
     });
   });

@@ -11,7 +11,15 @@ export type ChildEnv = Record<string, string | undefined>;
  * `databaseUrl` (with these timings), as `npm start`/`npm run worker` do; no
  * metrics listener per process.
  */
-export function localSandboxEnv({ databaseUrl, timings, pollMs }: { databaseUrl: string; timings: Record<string, number>; pollMs: number }): ChildEnv {
+export function localSandboxEnv({
+  databaseUrl,
+  timings,
+  pollMs,
+}: {
+  databaseUrl: string;
+  timings: Record<string, number>;
+  pollMs: number;
+}): ChildEnv {
   return {
     DATABASE_URL: databaseUrl,
     SANDBOX_TIMINGS: JSON.stringify(timings),
@@ -40,7 +48,12 @@ export function processGroup() {
   }
 
   /** Starts a process and resolves with the first stdout match of `ready` (within a minute). */
-  function startUntil(script: string, env: ChildEnv, ready: RegExp, name = "worker"): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
+  function startUntil(
+    script: string,
+    env: ChildEnv,
+    ready: RegExp,
+    name = "worker",
+  ): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
     const child = start(script, env, name);
     return new Promise((resolve, reject) => {
       let out = "";

@@ -17,7 +17,12 @@ export async function sandboxProvider(
 
 /** The real provider module pointed at a sandbox front. */
 export function providerFor(sandbox: Sandbox, limits: { timeoutMs?: number; deadlineMs?: number } = {}): FinetuningProvider {
-  return createOpenAIProvider({ apiKey: "sk-sandbox", baseURL: sandbox.url, timeoutMs: limits.timeoutMs ?? 5_000, deadlineMs: limits.deadlineMs ?? 3_000 });
+  return createOpenAIProvider({
+    apiKey: "sk-sandbox",
+    baseURL: sandbox.url,
+    timeoutMs: limits.timeoutMs ?? 5_000,
+    deadlineMs: limits.deadlineMs ?? 3_000,
+  });
 }
 
 /**
@@ -39,10 +44,18 @@ export async function dropSandboxSchema(schema: string): Promise<void> {
 }
 
 /** A request to the sandbox's control API, with its token. */
-export function sandboxControl(sandbox: Pick<Sandbox, "origin" | "controlToken">, path: string, init: { method?: string; body?: unknown } = {}): Promise<Response> {
+export function sandboxControl(
+  sandbox: Pick<Sandbox, "origin" | "controlToken">,
+  path: string,
+  init: { method?: string; body?: unknown } = {},
+): Promise<Response> {
   const headers: Record<string, string> = { authorization: `Bearer ${sandbox.controlToken}` };
   if (init.body !== undefined) headers["content-type"] = "application/json";
-  return fetch(`${sandbox.origin}/_sandbox/${path}`, { method: init.method ?? "GET", headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
+  return fetch(`${sandbox.origin}/_sandbox/${path}`, {
+    method: init.method ?? "GET",
+    headers,
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
 }
 
 /** A provider whose every call fails to connect: nothing listens on port 9 of loopback. */
@@ -52,7 +65,12 @@ export function unreachableProvider(): FinetuningProvider {
 
 /** A valid training file at the provider, processed and ready for jobs. */
 export async function uploadProcessedFile(provider: FinetuningProvider, examples = 10): Promise<string> {
-  const line = JSON.stringify({ messages: [{ role: "user", content: "How many orders?" }, { role: "assistant", content: "SELECT count(*) FROM orders;" }] });
+  const line = JSON.stringify({
+    messages: [
+      { role: "user", content: "How many orders?" },
+      { role: "assistant", content: "SELECT count(*) FROM orders;" },
+    ],
+  });
   const { fileId } = await provider.uploadTrainingFile({ jobId: crypto.randomUUID(), jsonl: Array(examples).fill(line).join("\n") });
   for (let i = 0; i < 200 && (await provider.fileState(fileId)).status !== "processed"; i++) await new Promise((r) => setTimeout(r, 25));
   return fileId;

@@ -16,12 +16,24 @@ export type RaceTally = { cancelWon: number; completionWon: number; violations: 
  * times; returns who won how often and every broken invariant: one terminal
  * event, our status agreeing with the provider's, the loser answered CONFLICT.
  */
-export async function raceCancelAgainstCompletion(args: { db: Db; provider: FinetuningProvider; sandbox: Sandbox; fileId: string; iterations: number }): Promise<RaceTally> {
+export async function raceCancelAgainstCompletion(args: {
+  db: Db;
+  provider: FinetuningProvider;
+  sandbox: Sandbox;
+  fileId: string;
+  iterations: number;
+}): Promise<RaceTally> {
   const { db, provider, sandbox, fileId } = args;
   const tally: RaceTally = { cancelWon: 0, completionWon: 0, violations: [] };
   for (let i = 0; i < args.iterations; i++) {
     const job = await makeJob(db, { status: "running" });
-    const providerJob = await provider.createJob({ jobId: job.id, fileId, model: "gpt-4o-mini-2024-07-18", parameters: null, suffix: null });
+    const providerJob = await provider.createJob({
+      jobId: job.id,
+      fileId,
+      model: "gpt-4o-mini-2024-07-18",
+      parameters: null,
+      suffix: null,
+    });
     // The shared training file stays unrecorded: a cancel's clean-up would delete it.
     await db.finetuningJob.update({ where: { id: job.id }, data: { finetuningJobId: providerJob.id } });
 
@@ -30,14 +42,18 @@ export async function raceCancelAgainstCompletion(args: { db: Db; provider: Fine
     const completionDelayMs = i % 2 === 0 ? Math.random() * 12 : Math.random() * 40;
     const [cancel] = await Promise.allSettled([
       cancelJob({ db, provider, actor: operator, id: job.id }),
-      delay(completionDelayMs).then(() => sandbox.completeJob(providerJob.id)).catch(() => null),
+      delay(completionDelayMs)
+        .then(() => sandbox.completeJob(providerJob.id))
+        .catch(() => null),
       advanceJob({ db, provider, jobId: job.id, pollSeconds: 0 }),
     ]);
     await advanceJob({ db, provider, jobId: job.id, pollSeconds: 0 }); // the worker's next look
 
     const final = await db.finetuningJob.findUniqueOrThrow({ where: { id: job.id } });
     const there = (await sandbox.jobs()).find((j) => j.id === providerJob.id);
-    const terminal = (await eventsOf(db, job.id)).filter((e) => e.toStatus === "succeeded" || e.toStatus === "cancelled" || e.toStatus === "failed");
+    const terminal = (await eventsOf(db, job.id)).filter(
+      (e) => e.toStatus === "succeeded" || e.toStatus === "cancelled" || e.toStatus === "failed",
+    );
     const say = (ok: boolean, what: string) => ok || tally.violations.push(`job ${job.id}: ${what}`);
     say(terminal.length === 1, `${terminal.length} terminal events`);
     say(there?.status === final.status, `ours ${final.status}, provider ${there?.status}`);

@@ -66,7 +66,10 @@ export async function rest(
 export function nextLink(call: RestCall): string | null {
   const header = call.headers.get("link");
   if (!header) return null;
-  const next = header.split(",").map((part) => /^\s*<([^>]*)>\s*;\s*rel="?next"?\s*$/.exec(part)?.[1]).find((target) => target !== undefined);
+  const next = header
+    .split(",")
+    .map((part) => /^\s*<([^>]*)>\s*;\s*rel="?next"?\s*$/.exec(part)?.[1])
+    .find((target) => target !== undefined);
   if (next === undefined) return null;
   const url = new URL(next, "http://relative.invalid");
   return `${url.pathname}${url.search}`;

@@ -11,7 +11,8 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 export function startCommandArgs(): string[] {
   const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
   const [program, ...args] = (pkg.scripts.start ?? "").split(/\s+/).filter(Boolean);
-  if (program !== "node" || args.at(-1) !== "scripts/start.ts") throw new Error(`package.json's start script is not "node … scripts/start.ts": ${pkg.scripts.start}`);
+  if (program !== "node" || args.at(-1) !== "scripts/start.ts")
+    throw new Error(`package.json's start script is not "node … scripts/start.ts": ${pkg.scripts.start}`);
   return args;
 }
 

@@ -7,7 +7,12 @@ import { advanceJob } from "../../server/worker/advance";
  * a failed step — until it is done. Deterministic stand-in for startWorker in
  * tests that share a database.
  */
-export async function driveJob(args: { db: Db; provider: FinetuningProvider; jobId: string; timeoutMs?: number }): Promise<{ steps: number; failedSteps: unknown[] }> {
+export async function driveJob(args: {
+  db: Db;
+  provider: FinetuningProvider;
+  jobId: string;
+  timeoutMs?: number;
+}): Promise<{ steps: number; failedSteps: unknown[] }> {
   const deadline = Date.now() + (args.timeoutMs ?? 20_000);
   const failedSteps: unknown[] = [];
   for (let steps = 1; Date.now() < deadline; steps++) {

@@ -48,7 +48,9 @@ describe("auth over HTTP", () => {
     const job = await makeJob(db(), { status: "queued" });
     const viewerKey = await createApiKey({ name: "http-viewer", role: "viewer" });
     const viewer = trpcClient(api.origin, { authorization: `Bearer ${viewerKey.key}` });
-    await expect(viewer.finetuning.cancel.mutate({ finetuning_id: job.id })).rejects.toMatchObject({ data: { code: "FORBIDDEN", httpStatus: 403 } });
+    await expect(viewer.finetuning.cancel.mutate({ finetuning_id: job.id })).rejects.toMatchObject({
+      data: { code: "FORBIDDEN", httpStatus: 403 },
+    });
     const operatorKey = await createApiKey({ name: "http-operator", role: "operator" });
     const operator = trpcClient(api.origin, { authorization: `Bearer ${operatorKey.key}` });
     await expect(operator.finetuning.cancel.mutate({ finetuning_id: job.id })).resolves.toMatchObject({ status: "cancelled" });
@@ -77,7 +79,10 @@ describe("browser sessions", () => {
     const email = `${role}-${Date.now()}@example.test`;
     await createUser({ email, password: "correct-horse-1", role });
     const response = await auth().api.signInEmail({ body: { email, password: "correct-horse-1" }, asResponse: true });
-    const cookie = response.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    const cookie = response.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0])
+      .join("; ");
     expect(cookie).toContain("session_token");
     return cookie;
   }
@@ -103,9 +108,16 @@ describe("browser sessions", () => {
   it("lets a signed-in viewer read but not cancel", async () => {
     const cookie = await sessionCookie("viewer");
     const job = await makeJob(db(), { status: "running" });
-    const read = await fetch(`${api.origin}/api/trpc/finetuning.get?input=${encodeURIComponent(JSON.stringify({ finetuning_id: job.id }))}`, { headers: { cookie } });
+    const read = await fetch(
+      `${api.origin}/api/trpc/finetuning.get?input=${encodeURIComponent(JSON.stringify({ finetuning_id: job.id }))}`,
+      { headers: { cookie } },
+    );
     expect(read.status).toBe(200);
-    const cancel = await fetch(`${api.origin}/api/trpc/finetuning.cancel`, { method: "POST", headers: { cookie, origin: api.origin, "content-type": "application/json" }, body: JSON.stringify({ finetuning_id: job.id }) });
+    const cancel = await fetch(`${api.origin}/api/trpc/finetuning.cancel`, {
+      method: "POST",
+      headers: { cookie, origin: api.origin, "content-type": "application/json" },
+      body: JSON.stringify({ finetuning_id: job.id }),
+    });
     expect(cancel.status).toBe(403);
   });
 });

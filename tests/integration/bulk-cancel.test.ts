@@ -27,7 +27,14 @@ afterAll(async () => {
   await stopQueue();
 });
 
-const MIX: [JobStatus, number][] = [["queued", 150], ["validating_files", 50], ["running", 100], ["succeeded", 100], ["failed", 50], ["cancelled", 50]];
+const MIX: [JobStatus, number][] = [
+  ["queued", 150],
+  ["validating_files", 50],
+  ["running", 100],
+  ["succeeded", 100],
+  ["failed", 50],
+  ["cancelled", 50],
+];
 
 /** 500 jobs on a fresh connection; the running ones train at the sandbox. */
 async function mixedJobs() {
@@ -35,7 +42,10 @@ async function mixedJobs() {
   const fileId = await uploadProcessedFile(provider);
   const providerJobIds: string[] = [];
   for (let i = 0; i < 100; i++) {
-    providerJobIds.push((await provider.createJob({ jobId: crypto.randomUUID(), fileId, model: "gpt-4o-mini-2024-07-18", parameters: null, suffix: null })).id);
+    providerJobIds.push(
+      (await provider.createJob({ jobId: crypto.randomUUID(), fileId, model: "gpt-4o-mini-2024-07-18", parameters: null, suffix: null }))
+        .id,
+    );
   }
   let p = 0;
   const data = MIX.flatMap(([status, n]) =>
@@ -52,7 +62,11 @@ async function mixedJobs() {
 }
 
 const cancelMoves = (ids: string[]) =>
-  db().jobEvent.groupBy({ by: ["jobId"], where: { jobId: { in: ids }, kind: "status_change", toStatus: "cancelled" }, _count: { _all: true } });
+  db().jobEvent.groupBy({
+    by: ["jobId"],
+    where: { jobId: { in: ids }, kind: "status_change", toStatus: "cancelled" },
+    _count: { _all: true },
+  });
 
 describe("finetuning.cancelMany", () => {
   it("500 jobs in mixed states through a provider fault storm: each ends as its result says, one transition each", async () => {
@@ -76,7 +90,14 @@ describe("finetuning.cancelMany", () => {
     expect(done.counts.cancelled).toBeGreaterThan(200); // every local job, and running ones after the storm
     expect(done.counts.cancelled + done.counts.provider_unreachable).toBe(300);
 
-    const now = new Map((await db().finetuningJob.findMany({ where: { dbConnectionId: connection.id }, select: { id: true, status: true, finetuningJobId: true } })).map((r) => [r.id, r]));
+    const now = new Map(
+      (
+        await db().finetuningJob.findMany({
+          where: { dbConnectionId: connection.id },
+          select: { id: true, status: true, finetuningJobId: true },
+        })
+      ).map((r) => [r.id, r]),
+    );
     const moves = new Map((await cancelMoves(jobs.map((j) => j.id))).map((g) => [g.jobId, g._count._all]));
     for (const job of jobs) {
       const result = done.results.find((r) => r.finetuning_id === job.id);
@@ -110,7 +131,11 @@ describe("finetuning.cancelMany", () => {
     // Once the provider is back, the same call cancels the rest and changes nothing else.
     sandbox.clearFaults();
     const again = await operator.finetuning.cancelMany({ filter: { db_connection_id: connection.id } });
-    expect(again.counts).toMatchObject({ cancelled: done.counts.provider_unreachable, provider_unreachable: 0, already_cancelled: 50 + done.counts.cancelled });
+    expect(again.counts).toMatchObject({
+      cancelled: done.counts.provider_unreachable,
+      provider_unreachable: 0,
+      already_cancelled: 50 + done.counts.cancelled,
+    });
     const finalMoves = await cancelMoves(jobs.map((j) => j.id));
     expect(finalMoves).toHaveLength(300);
     expect(finalMoves.every((g) => g._count._all === 1)).toBe(true);
@@ -118,13 +143,30 @@ describe("finetuning.cancelMany", () => {
 
   it("answers unknown ids as not found, sums the money spent, and a viewer may not", async () => {
     const { connection } = await makeConnection(db(), { goldenRecords: 0 });
-    const job = await db().finetuningJob.create({ data: { dbConnectionId: connection.id, status: "queued", modelName: "gpt-4o-mini-2024-07-18", goldenRecordIds: [], trainingFileTokens: 100_000, step: 50, totalSteps: 100, modelParameters: { n_epochs: 1 } } });
+    const job = await db().finetuningJob.create({
+      data: {
+        dbConnectionId: connection.id,
+        status: "queued",
+        modelName: "gpt-4o-mini-2024-07-18",
+        goldenRecordIds: [],
+        trainingFileTokens: 100_000,
+        step: 50,
+        totalSteps: 100,
+        modelParameters: { n_epochs: 1 },
+      },
+    });
     const operator = await callerAs("operator", provider);
     const unknown = "0197a0b0-0000-7000-8000-000000000000";
     const dry = await operator.finetuning.cancelMany({ ids: [job.id, unknown], dry_run: true });
     expect(dry.results).toEqual([
       { finetuning_id: job.id, outcome: "will_cancel", status: "queued", reason: null, spent_usd: 0.15 },
-      { finetuning_id: unknown, outcome: "not_found", status: null, reason: expect.stringContaining("not found") as unknown, spent_usd: null },
+      {
+        finetuning_id: unknown,
+        outcome: "not_found",
+        status: null,
+        reason: expect.stringContaining("not found") as unknown,
+        spent_usd: null,
+      },
     ]);
     expect(dry.spent_usd).toBe(0.15);
     const viewer = await callerAs("viewer", provider);
@@ -139,14 +181,27 @@ describe("POST /api/v1/finetunings/cancel", () => {
     const key = await apiKey("operator");
     const { connection } = await makeConnection(db(), { goldenRecords: 0 });
     const jobs = await db().finetuningJob.createManyAndReturn({
-      data: (["queued", "succeeded"] as const).map((status) => ({ dbConnectionId: connection.id, status, modelName: "gpt-4o-mini-2024-07-18", goldenRecordIds: [] })),
+      data: (["queued", "succeeded"] as const).map((status) => ({
+        dbConnectionId: connection.id,
+        status,
+        modelName: "gpt-4o-mini-2024-07-18",
+        goldenRecordIds: [],
+      })),
       select: { id: true },
     });
     const ids = jobs.map((j) => j.id);
-    const first = await rest(api.origin, "POST", "/api/v1/finetunings/cancel", { key, json: { ids }, headers: { "idempotency-key": `bulk-${ids[0]}` } });
+    const first = await rest(api.origin, "POST", "/api/v1/finetunings/cancel", {
+      key,
+      json: { ids },
+      headers: { "idempotency-key": `bulk-${ids[0]}` },
+    });
     expect(first.status).toBe(200);
     expect((first.body as { results: { outcome: string }[] }).results.map((r) => r.outcome)).toEqual(["cancelled", "already_finished"]);
-    const replay = await rest(api.origin, "POST", "/api/v1/finetunings/cancel", { key, json: { ids }, headers: { "idempotency-key": `bulk-${ids[0]}` } });
+    const replay = await rest(api.origin, "POST", "/api/v1/finetunings/cancel", {
+      key,
+      json: { ids },
+      headers: { "idempotency-key": `bulk-${ids[0]}` },
+    });
     expect(replay.headers.get("idempotent-replayed")).toBe("true");
     expect(replay.body).toEqual(first.body);
     expect(await db().jobEvent.count({ where: { jobId: ids[0], kind: "status_change" } })).toBe(1);
@@ -165,8 +220,18 @@ describe("POST /api/v1/finetunings/cancel", () => {
     expect(byIds.text).toContain("at most 1,000 jobs per call");
 
     const { connection } = await makeConnection(db(), { goldenRecords: 0 });
-    await db().finetuningJob.createMany({ data: Array.from({ length: 1_001 }, () => ({ dbConnectionId: connection.id, status: "queued" as const, modelName: "gpt-4o-mini-2024-07-18", goldenRecordIds: [] })) });
-    const byFilter = await rest(api.origin, "POST", "/api/v1/finetunings/cancel", { key, json: { filter: { db_connection_id: connection.id } } });
+    await db().finetuningJob.createMany({
+      data: Array.from({ length: 1_001 }, () => ({
+        dbConnectionId: connection.id,
+        status: "queued" as const,
+        modelName: "gpt-4o-mini-2024-07-18",
+        goldenRecordIds: [],
+      })),
+    });
+    const byFilter = await rest(api.origin, "POST", "/api/v1/finetunings/cancel", {
+      key,
+      json: { filter: { db_connection_id: connection.id } },
+    });
     expect(byFilter.status).toBe(400);
     expect(byFilter.body.error.message).toContain("The filter matches 1,001 jobs; at most 1,000");
     expect(await db().finetuningJob.count({ where: { dbConnectionId: connection.id, status: "cancelled" } })).toBe(0);

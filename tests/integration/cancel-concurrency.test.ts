@@ -35,11 +35,19 @@ describe("exactly one transition", () => {
 
   it("concurrent cancels of a job with a provider job make at most one provider cancel call", async () => {
     const fileId = await uploadProcessedFile(provider);
-    const providerJob = await provider.createJob({ jobId: crypto.randomUUID(), fileId, model: "gpt-4o-mini-2024-07-18", parameters: null, suffix: null });
+    const providerJob = await provider.createJob({
+      jobId: crypto.randomUUID(),
+      fileId,
+      model: "gpt-4o-mini-2024-07-18",
+      parameters: null,
+      suffix: null,
+    });
     const job = await makeJob(db(), { status: "validating_files", finetuningJobId: providerJob.id, finetuningFileId: fileId });
     const before = sandbox.stats().byRoute["POST /v1/fine_tuning/jobs/{id}/cancel"] ?? 0;
 
-    const results = await Promise.allSettled(Array.from({ length: 30 }, () => cancelJob({ db: db(), provider, actor: operator, id: job.id })));
+    const results = await Promise.allSettled(
+      Array.from({ length: 30 }, () => cancelJob({ db: db(), provider, actor: operator, id: job.id })),
+    );
 
     expect(results.filter((r) => r.status === "rejected")).toEqual([]);
     const calls = (sandbox.stats().byRoute["POST /v1/fine_tuning/jobs/{id}/cancel"] ?? 0) - before;

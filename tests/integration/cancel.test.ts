@@ -22,7 +22,9 @@ afterAll(async () => {
 describe("finetuning.cancel: the contract's table", () => {
   it("answers NOT_FOUND for an unknown job", async () => {
     const caller = await callerAs("operator", provider);
-    await expect(caller.finetuning.cancel({ finetuning_id: "0197a0b0-0000-7000-8000-000000000000" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(caller.finetuning.cancel({ finetuning_id: "0197a0b0-0000-7000-8000-000000000000" })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
   });
 
   it.each(["queued", "validating_files", "running"] as const)("cancels a %s job, merging the request metadata", async (status) => {
@@ -74,7 +76,13 @@ describe("finetuning.cancel: the contract's table", () => {
 
   it("answers BAD_GATEWAY when the provider keeps answering 503, and the retry then succeeds", async () => {
     const file = await uploadProcessedFile(provider);
-    const providerJob = await provider.createJob({ jobId: crypto.randomUUID(), fileId: file, model: "gpt-4o-mini-2024-07-18", parameters: null, suffix: null });
+    const providerJob = await provider.createJob({
+      jobId: crypto.randomUUID(),
+      fileId: file,
+      model: "gpt-4o-mini-2024-07-18",
+      parameters: null,
+      suffix: null,
+    });
     const job = await makeJob(db(), { status: "validating_files", finetuningJobId: providerJob.id });
     sandbox.addFault({ route: "POST /v1/fine_tuning/jobs/*/cancel", fault: { kind: "status", status: 503 }, times: 1_000 });
     const caller = await callerAs("operator", provider);

@@ -13,7 +13,10 @@ type Tracked = { id: string; data: { id: string; status: string; db_connection_i
 
 async function subscribe(input: { db_connection_id?: string; lastEventId?: string | null }) {
   const controller = new AbortController();
-  const caller = createCaller({ db: db(), provider: unreachableProvider(), headers: await headersFor("viewer") }, { signal: controller.signal });
+  const caller = createCaller(
+    { db: db(), provider: unreachableProvider(), headers: await headersFor("viewer") },
+    { signal: controller.signal },
+  );
   const stream = await caller.finetuning.onChange(input);
   const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<unknown>;
   return {
@@ -100,7 +103,10 @@ describe("finetuning.onChange", () => {
     try {
       await client.query("BEGIN");
       await client.query("UPDATE finetuning_jobs SET status = 'validating_files' WHERE id = $1", [slow.id]);
-      await client.query("INSERT INTO job_events (job_id, kind, from_status, to_status, actor) VALUES ($1, 'status_change', 'queued', 'validating_files', 'worker')", [slow.id]);
+      await client.query(
+        "INSERT INTO job_events (job_id, kind, from_status, to_status, actor) VALUES ($1, 'status_change', 'queued', 'validating_files', 'worker')",
+        [slow.id],
+      );
       await transitionJob({ db: db(), id: fast.id, from: ["queued"], to: "cancelled", actor: "operator" });
       await client.query("COMMIT");
     } finally {
@@ -126,7 +132,10 @@ describe("finetuning.onChange", () => {
     try {
       await client.query("BEGIN");
       await client.query("UPDATE finetuning_jobs SET status = 'validating_files' WHERE id = $1", [slow.id]);
-      await client.query("INSERT INTO job_events (job_id, kind, from_status, to_status, actor) VALUES ($1, 'status_change', 'queued', 'validating_files', 'worker')", [slow.id]);
+      await client.query(
+        "INSERT INTO job_events (job_id, kind, from_status, to_status, actor) VALUES ($1, 'status_change', 'queued', 'validating_files', 'worker')",
+        [slow.id],
+      );
       await transitionJob({ db: db(), id: fast.id, from: ["queued"], to: "cancelled", actor: "operator" });
       // The feed waits a while for the missing id, then moves past it.
       expect((await feed.next()).data).toMatchObject({ id: fast.id, status: "cancelled" });

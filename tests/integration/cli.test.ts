@@ -8,7 +8,8 @@ import { db } from "../../server/db";
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, "../..");
-const cli = (...args: string[]) => run(process.execPath, ["--import", "tsx", "scripts/cli.ts", ...args], { cwd: ROOT, env: { ...process.env } });
+const cli = (...args: string[]) =>
+  run(process.execPath, ["--import", "tsx", "scripts/cli.ts", ...args], { cwd: ROOT, env: { ...process.env } });
 
 describe("npm run --silent cli", () => {
   it("api-key create prints the new key and nothing else on stdout; the key works with its role", async () => {
@@ -22,6 +23,8 @@ describe("npm run --silent cli", () => {
     const email = `cli-${Date.now()}@example.test`;
     await cli("user", "create", "--email", email, "--password", "long-enough-1", "--role", "viewer");
     expect(await db().user.findUnique({ where: { email }, select: { role: true } })).toEqual({ role: "viewer" });
-    await expect(cli("user", "create", "--email", `x${email}`, "--password", "long-enough-1", "--role", "root")).rejects.toMatchObject({ code: 1 });
+    await expect(cli("user", "create", "--email", `x${email}`, "--password", "long-enough-1", "--role", "root")).rejects.toMatchObject({
+      code: 1,
+    });
   });
 });

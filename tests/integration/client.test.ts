@@ -33,7 +33,11 @@ describe("createFinetuningClient", () => {
     const { connection } = await makeConnection(db(), { goldenRecords: 12 });
     const client = createFinetuningClient({ url: `${api.origin}/`, apiKey: operator });
 
-    const created = await client.finetuning.create.mutate({ db_connection_id: connection.id, alias: "typed", metadata: { from: "client" } });
+    const created = await client.finetuning.create.mutate({
+      db_connection_id: connection.id,
+      alias: "typed",
+      metadata: { from: "client" },
+    });
     expect(created).toMatchObject({ status: "queued", alias: "typed", db_connection_id: connection.id });
 
     // Two calls at once travel as one batch.
@@ -45,7 +49,11 @@ describe("createFinetuningClient", () => {
     expect(fetched.id).toBe(created.id);
 
     const cancelled = await client.finetuning.cancel.mutate({ finetuning_id: created.id, metadata: { reason: "typed client" } });
-    expect(cancelled).toMatchObject({ status: "cancelled", error: "Fine tuning cancelled by the user", metadata: { from: "client", reason: "typed client" } });
+    expect(cancelled).toMatchObject({
+      status: "cancelled",
+      error: "Fine tuning cancelled by the user",
+      metadata: { from: "client", reason: "typed client" },
+    });
     const after = await client.finetuning.get.query({ finetuning_id: created.id });
     expect(after.status).toBe("cancelled");
   });
@@ -88,13 +96,16 @@ describe("onChange from Node", () => {
   it("refuses a subscriber without a valid key with the UNAUTHORIZED code", async () => {
     const client = createFinetuningClient({ url: api.origin, apiKey: "ftcr_not-a-key" });
     const error = await new Promise<unknown>((resolve) => {
-      const subscription = client.finetuning.onChange.subscribe({}, {
-        onData: () => resolve(new Error("a change arrived without a key")),
-        onError: (e) => {
-          subscription.unsubscribe();
-          resolve(e);
+      const subscription = client.finetuning.onChange.subscribe(
+        {},
+        {
+          onData: () => resolve(new Error("a change arrived without a key")),
+          onError: (e) => {
+            subscription.unsubscribe();
+            resolve(e);
+          },
         },
-      });
+      );
     });
     expect(error).toMatchObject({ name: "FinetuningApiError", code: "UNAUTHORIZED" });
   });
@@ -104,7 +115,12 @@ describe("examples/cancel-with-client.ts", () => {
   const script = (args: string[], key = operator) =>
     run(path.join(root, "node_modules/.bin/tsx"), [path.join(root, "examples/cancel-with-client.ts"), ...args], {
       cwd: root,
-      env: { ...process.env, PATH: `${path.join(root, "node_modules/.bin")}:${process.env.PATH ?? ""}`, CONTROL_ROOM_URL: api.origin, CONTROL_ROOM_API_KEY: key },
+      env: {
+        ...process.env,
+        PATH: `${path.join(root, "node_modules/.bin")}:${process.env.PATH ?? ""}`,
+        CONTROL_ROOM_URL: api.origin,
+        CONTROL_ROOM_API_KEY: key,
+      },
     });
 
   it("cancels the job given on the command line and prints it", async () => {
@@ -172,7 +188,10 @@ describe("the client's errors, retries and timeout", () => {
     expect(error).toMatchObject({ code: "BAD_REQUEST", httpStatus: 400, field: "finetuning_id", procedure: "finetuning.cancel" });
 
     const finished = await makeJob(db(), { status: "succeeded" });
-    await expect(client.finetuning.cancel.mutate({ finetuning_id: finished.id })).rejects.toMatchObject({ code: "CONFLICT", httpStatus: 409 });
+    await expect(client.finetuning.cancel.mutate({ finetuning_id: finished.id })).rejects.toMatchObject({
+      code: "CONFLICT",
+      httpStatus: 409,
+    });
   });
 
   it("retries queries and cancel after a failed attempt, and never a create", async () => {
@@ -224,7 +243,13 @@ describe("the client's errors, retries and timeout", () => {
       ]);
       expect(created.status).toBe("queued");
       const keyed = proxy.seen.filter((r) => r.headers["idempotency-key"] !== undefined);
-      expect(keyed).toEqual([expect.objectContaining({ method: "POST", url: "/api/trpc/finetuning.create", headers: expect.objectContaining({ "idempotency-key": key }) })]);
+      expect(keyed).toEqual([
+        expect.objectContaining({
+          method: "POST",
+          url: "/api/trpc/finetuning.create",
+          headers: expect.objectContaining({ "idempotency-key": key }),
+        }),
+      ]);
       expect(proxy.seen).toHaveLength(2);
     } finally {
       await proxy.close();
@@ -235,11 +260,19 @@ describe("the client's errors, retries and timeout", () => {
     const client = createFinetuningClient({ url: `${api.origin}/`, apiKey: operator });
     const { connection } = await makeConnection(db(), { goldenRecords: 12 });
     const key = randomUUID();
-    const first = await client.finetuning.create.mutate({ db_connection_id: connection.id, alias: "once" }, { context: { idempotencyKey: key } });
-    const again = await client.finetuning.create.mutate({ db_connection_id: connection.id, alias: "once" }, { context: { idempotencyKey: key } });
+    const first = await client.finetuning.create.mutate(
+      { db_connection_id: connection.id, alias: "once" },
+      { context: { idempotencyKey: key } },
+    );
+    const again = await client.finetuning.create.mutate(
+      { db_connection_id: connection.id, alias: "once" },
+      { context: { idempotencyKey: key } },
+    );
     expect(again).toEqual(first);
     expect(await db().finetuningJob.count({ where: { dbConnectionId: connection.id } })).toBe(1);
-    await expect(client.finetuning.create.mutate({ db_connection_id: connection.id, alias: "another" }, { context: { idempotencyKey: key } })).rejects.toMatchObject({
+    await expect(
+      client.finetuning.create.mutate({ db_connection_id: connection.id, alias: "another" }, { context: { idempotencyKey: key } }),
+    ).rejects.toMatchObject({
       code: "UNPROCESSABLE_CONTENT",
     });
     expect(await db().finetuningJob.count({ where: { dbConnectionId: connection.id } })).toBe(1);
@@ -249,7 +282,11 @@ describe("the client's errors, retries and timeout", () => {
     const silent = createServer(() => {}); // accepts, never answers
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
     try {
-      const client = createFinetuningClient({ url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, apiKey: operator, timeoutMs: 200 });
+      const client = createFinetuningClient({
+        url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+        apiKey: operator,
+        timeoutMs: 200,
+      });
       await expect(client.finetuning.list.query({})).rejects.toMatchObject({ name: "FinetuningApiError", code: "TIMEOUT" });
     } finally {
       silent.closeAllConnections();

@@ -30,7 +30,11 @@ describe("Ctrl-C with an embedded Postgres", () => {
     await chmod(dir, 0o711); // the server runs as the `postgres` user when we are root
     const dataDir = path.join(dir, "pg");
     // detached: the launcher leads a process group of its own, as a shell's foreground job does.
-    const launcher = spawn(process.execPath, ["--import", "tsx", "tests/helpers/embedded-launcher.ts", dataDir], { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const launcher = spawn(process.execPath, ["--import", "tsx", "tests/helpers/embedded-launcher.ts", dataDir], {
+      cwd: ROOT,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     launcher.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
     launcher.stderr.on("data", (chunk: Buffer) => (out += chunk.toString()));

@@ -51,13 +51,23 @@ async function curl(method: string, path: string, opts: { contentType?: boolean;
   if (opts.contentType) headers["Content-Type"] = "application/json";
   const response = await fetch(`${api.origin}${path}`, { method, headers, body: opts.data });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) };
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
 }
 
 /** Field for field with the docs: every documented field, the same values, ids and times aside. */
-function expectDocumented(actual: JsonBody, documented: Record<string, unknown>, ours: { id: string; dbConnectionId: string; goldenRecordIds: string[] }) {
+function expectDocumented(
+  actual: JsonBody,
+  documented: Record<string, unknown>,
+  ours: { id: string; dbConnectionId: string; goldenRecordIds: string[] },
+) {
   for (const field of Object.keys(documented)) expect(actual, field).toHaveProperty(field);
-  const sameShape = (job: Record<string, unknown>) => ({ ...job, id: 0, db_connection_id: 0, created_at: 0, golden_records: (job.golden_records as unknown[]).length });
+  const sameShape = (job: Record<string, unknown>) => ({
+    ...job,
+    id: 0,
+    db_connection_id: 0,
+    created_at: 0,
+    golden_records: (job.golden_records as unknown[]).length,
+  });
   const picked = Object.fromEntries(Object.keys(documented).map((field) => [field, (actual as Record<string, unknown>)[field]]));
   expect(sameShape(picked)).toEqual(sameShape(documented));
   expect(actual).toMatchObject({ id: ours.id, db_connection_id: ours.dbConnectionId, golden_records: ours.goldenRecordIds });
@@ -93,7 +103,11 @@ describe("the engine docs' examples", () => {
     expect(answer.status).toBe(201);
     const { alias: _alias, ...documentedCreate } = DOCUMENTED_JOB; // the create example shows no alias
     // The 1 sent comes back as "1", as the engine's model answered it.
-    expectDocumented(answer.body, { ...documentedCreate, status: "queued" }, { id: answer.body.id as string, dbConnectionId: connection.id, goldenRecordIds: [...goldenRecordIds].sort() });
+    expectDocumented(
+      answer.body,
+      { ...documentedCreate, status: "queued" },
+      { id: answer.body.id as string, dbConnectionId: connection.id, goldenRecordIds: [...goldenRecordIds].sort() },
+    );
   });
 
   it("api.list_finetunings: GET /api/v1/finetunings?db_connection_id= → a JSON array of the documented jobs", async () => {
@@ -117,13 +131,16 @@ describe("the engine docs' examples", () => {
   it("api.cancel_finetuning: POST /api/v1/finetunings/{finetuning_id}/cancel with the documented body → the documented cancelled job", async () => {
     const job = await documentedJob("queued");
     // curl -X 'POST' 'http://localhost/api/v1/finetunings/{finetuning_id}/cancel' -H 'accept: application/json' -H 'Content-Type: application/json' -d '{…}'
-    const answer = await curl("POST", `/api/v1/finetunings/${job.id}/cancel`, { contentType: true, data: `{\n    "finetuning_id": "${job.id}"\n    }` });
+    const answer = await curl("POST", `/api/v1/finetunings/${job.id}/cancel`, {
+      contentType: true,
+      data: `{\n    "finetuning_id": "${job.id}"\n    }`,
+    });
     expect(answer.status).toBe(200);
     const { alias: _alias, ...documentedCancel } = DOCUMENTED_JOB; // the cancel example shows no alias
     expectDocumented(answer.body, { ...documentedCancel, status: "cancelled", error: "Fine tuning cancelled by the user" }, job);
   });
 
-  it("api.delete_finetuning: DELETE /api/v1/finetunings/5e8b4a1c-… → { \"status\": true }; the job stays readable", async () => {
+  it('api.delete_finetuning: DELETE /api/v1/finetunings/5e8b4a1c-… → { "status": true }; the job stays readable', async () => {
     const documentedId = "5e8b4a1c-4b0c-4b0c-8b4a-1c4b0c8b4a1c";
     const taken = await db().finetuningJob.findUnique({ where: { id: documentedId }, select: { id: true } }); // a reused TEST_DATABASE_URL
     const job = await documentedJob("queued", taken ? randomUUID() : documentedId);

@@ -55,13 +55,21 @@ async function sdk(call: SdkCall): Promise<SdkAnswer> {
     "X-Stainless-Async": "false",
     "X-API-Key": call.apiKey ?? operatorKey,
   };
-  const response = await fetch(url, { method: call.method, headers, body: call.json === undefined ? undefined : JSON.stringify(call.json) });
+  const response = await fetch(url, {
+    method: call.method,
+    headers,
+    body: call.json === undefined ? undefined : JSON.stringify(call.json),
+  });
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
 }
 
 // types/finetuning_response.py, field for field (pydantic ignores extra fields).
-const sdkBaseLlm = z.object({ model_name: z.string().nullish(), model_parameters: z.record(z.string(), z.string()).nullish(), model_provider: z.string().nullish() });
+const sdkBaseLlm = z.object({
+  model_name: z.string().nullish(),
+  model_parameters: z.record(z.string(), z.string()).nullish(),
+  model_provider: z.string().nullish(),
+});
 const finetuningResponse = z.object({
   id: z.string(),
   alias: z.string(),
@@ -112,25 +120,59 @@ describe("client.finetunings.create(alias=, base_llm=, db_connection_id=, golden
 
   it("without golden_sqls trains on all of the connection's golden records; an older SDK's golden_records works too", async () => {
     const { connection, goldenRecordIds } = await makeConnection(db(), { goldenRecords: 12 });
-    const all = await sdk({ method: "POST", path: "/api/finetunings", json: { alias: "all", base_llm: { model_name: "gpt-4o-mini-2024-07-18" }, db_connection_id: connection.id } });
+    const all = await sdk({
+      method: "POST",
+      path: "/api/finetunings",
+      json: { alias: "all", base_llm: { model_name: "gpt-4o-mini-2024-07-18" }, db_connection_id: connection.id },
+    });
     expect(all.status).toBe(201);
     expect([...(finetuningResponse.parse(all.body).golden_sqls ?? [])].sort()).toEqual([...goldenRecordIds].sort());
-    const older = await sdk({ method: "POST", path: "/api/finetunings", json: { db_connection_id: connection.id, alias: "older", golden_records: goldenRecordIds.slice(0, 10) } });
+    const older = await sdk({
+      method: "POST",
+      path: "/api/finetunings",
+      json: { db_connection_id: connection.id, alias: "older", golden_records: goldenRecordIds.slice(0, 10) },
+    });
     expect(older.status).toBe(201);
     expect(finetuningResponse.parse(older.body).golden_sqls).toHaveLength(10);
   });
 
   it("answers errors in the one shape, naming golden_sqls: too few, both spellings, a viewer's key, no key", async () => {
     const { connection, goldenRecordIds } = await makeConnection(db(), { goldenRecords: 12 });
-    const few = await sdk({ method: "POST", path: "/api/finetunings", json: { alias: "few", base_llm: {}, db_connection_id: connection.id, golden_sqls: goldenRecordIds.slice(0, 3) } });
+    const few = await sdk({
+      method: "POST",
+      path: "/api/finetunings",
+      json: { alias: "few", base_llm: {}, db_connection_id: connection.id, golden_sqls: goldenRecordIds.slice(0, 3) },
+    });
     expectApiError(few, 400, "BAD_REQUEST");
     expect(few.body.error.field).toBe("golden_sqls");
     expect(few.body.error.message).toContain("golden_sqls");
     expect(few.body.error.message).not.toContain("golden_records");
-    const both = await sdk({ method: "POST", path: "/api/finetunings", json: { alias: "x", base_llm: {}, db_connection_id: connection.id, golden_sqls: goldenRecordIds, golden_records: goldenRecordIds } });
+    const both = await sdk({
+      method: "POST",
+      path: "/api/finetunings",
+      json: { alias: "x", base_llm: {}, db_connection_id: connection.id, golden_sqls: goldenRecordIds, golden_records: goldenRecordIds },
+    });
     expectApiError(both, 400, "BAD_REQUEST");
-    expectApiError(await sdk({ method: "POST", path: "/api/finetunings", apiKey: viewerKey, json: { alias: "x", base_llm: {}, db_connection_id: connection.id } }), 403, "FORBIDDEN");
-    expectApiError(await sdk({ method: "POST", path: "/api/finetunings", apiKey: "ftcr_not-a-key", json: { alias: "x", base_llm: {}, db_connection_id: connection.id } }), 401, "UNAUTHORIZED");
+    expectApiError(
+      await sdk({
+        method: "POST",
+        path: "/api/finetunings",
+        apiKey: viewerKey,
+        json: { alias: "x", base_llm: {}, db_connection_id: connection.id },
+      }),
+      403,
+      "FORBIDDEN",
+    );
+    expectApiError(
+      await sdk({
+        method: "POST",
+        path: "/api/finetunings",
+        apiKey: "ftcr_not-a-key",
+        json: { alias: "x", base_llm: {}, db_connection_id: connection.id },
+      }),
+      401,
+      "UNAUTHORIZED",
+    );
     expect(await db().finetuningJob.count({ where: { dbConnectionId: connection.id } })).toBe(0);
   });
 
@@ -139,13 +181,17 @@ describe("client.finetunings.create(alias=, base_llm=, db_connection_id=, golden
     const json = { alias: "once", base_llm: { model_name: "gpt-4o-mini-2024-07-18" }, db_connection_id: connection.id };
     const key = `sdk-${randomUUID()}`;
     const send = (path: string) =>
-      fetch(`${api.origin}${path}`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": operatorKey, "idempotency-key": key }, body: JSON.stringify(json) });
+      fetch(`${api.origin}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-api-key": operatorKey, "idempotency-key": key },
+        body: JSON.stringify(json),
+      });
     const first = await send("/api/finetunings");
     const again = await send("/api/finetunings");
     expect(first.status).toBe(201);
     expect(again.status).toBe(201);
     expect(again.headers.get("idempotent-replayed")).toBe("true");
-    const body = (await again.json());
+    const body = await again.json();
     expect(body).toEqual(await first.json());
     expect(body).toHaveProperty("golden_sqls");
     // The same key on /api/v1 is another request (its answer has another shape): 422, not a replay.
@@ -159,7 +205,10 @@ describe("client.finetunings.list(db_connection_id=)", () => {
     const { connection, goldenRecordIds } = await makeConnection(db(), { goldenRecords: 10 });
     const start = Date.now() - 60_000;
     const made = [];
-    for (let i = 0; i < 3; i++) made.push(await makeJob(db(), { dbConnectionId: connection.id, alias: `job-${i}`, goldenRecordIds, createdAt: new Date(start + i * 1000) }));
+    for (let i = 0; i < 3; i++)
+      made.push(
+        await makeJob(db(), { dbConnectionId: connection.id, alias: `job-${i}`, goldenRecordIds, createdAt: new Date(start + i * 1000) }),
+      );
     await makeJob(db(), { alias: "elsewhere" });
     const answer = await sdk({ method: "GET", path: "/api/finetunings", query: { db_connection_id: connection.id } });
     expect(answer.status).toBe(200);
@@ -177,7 +226,11 @@ describe("client.finetunings.list(db_connection_id=)", () => {
     expect(finetuningListResponse.parse(first.body)).toHaveLength(2);
     const link = /^<([^>]+)>; rel="next"$/.exec(first.headers.get("link") ?? "")?.[1];
     expect(new URL(link ?? "").pathname).toBe("/api/finetunings");
-    const second = await sdk({ method: "GET", path: "/api/finetunings", query: { db_connection_id: connection.id, limit: "2", cursor: first.headers.get("x-next-cursor") ?? "" } });
+    const second = await sdk({
+      method: "GET",
+      path: "/api/finetunings",
+      query: { db_connection_id: connection.id, limit: "2", cursor: first.headers.get("x-next-cursor") ?? "" },
+    });
     expect(finetuningListResponse.parse(second.body)).toHaveLength(1);
   });
 });
@@ -185,10 +238,22 @@ describe("client.finetunings.list(db_connection_id=)", () => {
 describe("client.finetunings.retrieve(id) and client.finetunings.cancel(id)", () => {
   it("GET /api/finetunings/{id} → FinetuningResponse; an unknown id is a JSON 404", async () => {
     const { connection, goldenRecordIds } = await makeConnection(db(), { goldenRecords: 10 });
-    const job = await makeJob(db(), { dbConnectionId: connection.id, alias: "r", status: "running", goldenRecordIds, finetuningJobId: "ftjob-abc" });
+    const job = await makeJob(db(), {
+      dbConnectionId: connection.id,
+      alias: "r",
+      status: "running",
+      goldenRecordIds,
+      finetuningJobId: "ftjob-abc",
+    });
     const answer = await sdk({ method: "GET", path: `/api/finetunings/${job.id}` });
     expect(answer.status).toBe(200);
-    expect(finetuningResponse.parse(answer.body)).toMatchObject({ id: job.id, alias: "r", status: "running", finetuning_job_id: "ftjob-abc", golden_sqls: goldenRecordIds });
+    expect(finetuningResponse.parse(answer.body)).toMatchObject({
+      id: job.id,
+      alias: "r",
+      status: "running",
+      finetuning_job_id: "ftjob-abc",
+      golden_sqls: goldenRecordIds,
+    });
     expectApiError(await sdk({ method: "GET", path: `/api/finetunings/${randomUUID()}` }), 404, "NOT_FOUND");
   });
 
@@ -227,11 +292,17 @@ describe("the rest of /api", () => {
     expect(finetuningResponse.parse(await got.json())).toMatchObject({ id: job.id, status: "running" });
 
     const unknown = await import("../../app/api/[[...path]]/route");
-    for (const [method, handler] of [["GET", unknown.GET], ["POST", unknown.POST], ["DELETE", unknown.DELETE]] as const) {
+    for (const [method, handler] of [
+      ["GET", unknown.GET],
+      ["POST", unknown.POST],
+      ["DELETE", unknown.DELETE],
+    ] as const) {
       const response = handler(new Request("http://localhost/api/x", { method }));
       expect(response.status).toBe(404);
       expect(response.headers.get("content-type")).toMatch(/^application\/json/);
-      expect(await response.json()).toEqual({ error: { code: "NOT_FOUND", message: `There is no ${method} /api/x; the API is described at /api/openapi.json.` } });
+      expect(await response.json()).toEqual({
+        error: { code: "NOT_FOUND", message: `There is no ${method} /api/x; the API is described at /api/openapi.json.` },
+      });
     }
   });
 });

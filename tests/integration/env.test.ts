@@ -32,10 +32,12 @@ function schemaDefault(name: string): unknown {
 
 async function sourceFiles(dir: string): Promise<string[]> {
   const entries = await readdir(path.join(ROOT, dir), { withFileTypes: true, recursive: true });
-  return entries
-    // TypeScript only: scripts/postinstall.mjs runs at install time, before there is a schema to import.
-    .filter((e) => e.isFile() && /\.tsx?$/.test(e.name) && !e.parentPath.includes("generated"))
-    .map((e) => path.join(e.parentPath, e.name));
+  return (
+    entries
+      // TypeScript only: scripts/postinstall.mjs runs at install time, before there is a schema to import.
+      .filter((e) => e.isFile() && /\.tsx?$/.test(e.name) && !e.parentPath.includes("generated"))
+      .map((e) => path.join(e.parentPath, e.name))
+  );
 }
 
 describe("configuration", () => {
@@ -68,7 +70,8 @@ describe("configuration", () => {
     const files = [...(await sourceFiles("server")), ...(await sourceFiles("scripts"))];
     const read = new Set<string>();
     for (const file of files) {
-      for (const match of (await readFile(file, "utf8")).matchAll(/process\.env\.([A-Z][A-Z0-9_]*)/g)) read.add(`${match[1]} (${path.relative(ROOT, file)})`);
+      for (const match of (await readFile(file, "utf8")).matchAll(/process\.env\.([A-Z][A-Z0-9_]*)/g))
+        read.add(`${match[1]} (${path.relative(ROOT, file)})`);
     }
     const unknown = [...read].filter((entry) => !schemaNames.includes(entry.split(" ")[0] ?? ""));
     expect(unknown).toEqual([]);

@@ -20,7 +20,9 @@ describe("reserving attempts against several limits at once", () => {
       [b, a, c],
       [c, a, b],
     ];
-    const outcomes = await Promise.allSettled(Array.from({ length: 80 }, (_, i) => reserveAttempt({ db: db(), limits: orders[i % orders.length]!, message })));
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 80 }, (_, i) => reserveAttempt({ db: db(), limits: orders[i % orders.length]!, message })),
+    );
     const refused = outcomes.filter((o) => o.status === "rejected");
     for (const r of refused) {
       expect(r.reason).toBeInstanceOf(AppError);

@@ -47,7 +47,22 @@ async function snapshot(): Promise<string> {
 
 const weirdSegment = fc.oneof(
   fc.string({ maxLength: 40 }).map(encodeURIComponent),
-  fc.constantFrom("%", "%E0%A4%A", "..", "%2F", "%00", "null", "undefined", "0", "-1", "__proto__", "constructor", " ", "%20", "a".repeat(300)),
+  fc.constantFrom(
+    "%",
+    "%E0%A4%A",
+    "..",
+    "%2F",
+    "%00",
+    "null",
+    "undefined",
+    "0",
+    "-1",
+    "__proto__",
+    "constructor",
+    " ",
+    "%20",
+    "a".repeat(300),
+  ),
   fc.uuid({ version: [4, 7] }),
   fc.uuid().map((id) => id.toUpperCase()),
 );
@@ -60,7 +75,11 @@ const text = (maxLength = 40, longest = 200_000) =>
     {
       weight: 2,
       arbitrary: fc
-        .tuple(fc.string({ maxLength: 10 }), fc.constantFrom("\u0000", "\ud800", "\udfff", "\ud83d", "\u0000\u0000"), fc.string({ maxLength: 10 }))
+        .tuple(
+          fc.string({ maxLength: 10 }),
+          fc.constantFrom("\u0000", "\ud800", "\udfff", "\ud83d", "\u0000\u0000"),
+          fc.string({ maxLength: 10 }),
+        )
         .map(([a, b, c]) => a + b + c),
     },
     { weight: 1, arbitrary: fc.integer({ min: Math.min(5_000, longest), max: longest }).map((n) => "x".repeat(n)) },
@@ -74,24 +93,33 @@ const metadata = fc.oneof(
   jsonish,
 );
 const structuredBody = () =>
-  fc.record(
-    {
-      finetuning_id: fc.oneof(jobId(), jsonish),
-      metadata,
-      db_connection_id: fc.oneof(fc.constant(connectionId), fc.uuid(), jsonish),
-      alias: fc.oneof(text(140), jsonish),
-      base_llm: fc.oneof(
-        fc.record({ model_provider: fc.oneof(fc.constant("openai"), jsonish), model_name: fc.oneof(text(), jsonish), model_parameters: fc.oneof(jsonish, fc.record({ n_epochs: jsonish })) }, { requiredKeys: [] }),
-        jsonish,
-      ),
-      golden_records: fc.oneof(fc.array(fc.uuid(), { maxLength: 3 }), jsonish),
-      records: fc.oneof(fc.array(fc.record({ question: text(), sql: text() }), { maxLength: 2 }), jsonish),
-      dialect: fc.oneof(fc.constantFrom("postgresql", "oracle"), jsonish),
-      schema_text: fc.oneof(text(20), jsonish),
-      __proto__: jsonish,
-    },
-    { requiredKeys: [] },
-  ).map((value) => JSON.stringify(value));
+  fc
+    .record(
+      {
+        finetuning_id: fc.oneof(jobId(), jsonish),
+        metadata,
+        db_connection_id: fc.oneof(fc.constant(connectionId), fc.uuid(), jsonish),
+        alias: fc.oneof(text(140), jsonish),
+        base_llm: fc.oneof(
+          fc.record(
+            {
+              model_provider: fc.oneof(fc.constant("openai"), jsonish),
+              model_name: fc.oneof(text(), jsonish),
+              model_parameters: fc.oneof(jsonish, fc.record({ n_epochs: jsonish })),
+            },
+            { requiredKeys: [] },
+          ),
+          jsonish,
+        ),
+        golden_records: fc.oneof(fc.array(fc.uuid(), { maxLength: 3 }), jsonish),
+        records: fc.oneof(fc.array(fc.record({ question: text(), sql: text() }), { maxLength: 2 }), jsonish),
+        dialect: fc.oneof(fc.constantFrom("postgresql", "oracle"), jsonish),
+        schema_text: fc.oneof(text(20), jsonish),
+        __proto__: jsonish,
+      },
+      { requiredKeys: [] },
+    )
+    .map((value) => JSON.stringify(value));
 const bodyText = () =>
   fc.oneof(
     { weight: 4, arbitrary: structuredBody() },
@@ -100,7 +128,15 @@ const bodyText = () =>
     { weight: 1, arbitrary: fc.constantFrom("", "{", '{"metadata": {', "[]", "null", "1e999", '"x"', "{}", '{"a":1}garbage', "\u0000") },
     { weight: 1, arbitrary: fc.constant(undefined) },
   );
-const contentType = fc.constantFrom(undefined, "application/json", "application/json; charset=utf-8", "text/plain", "application/x-www-form-urlencoded", "application/vnd.api+json", "multipart/form-data");
+const contentType = fc.constantFrom(
+  undefined,
+  "application/json",
+  "application/json; charset=utf-8",
+  "text/plain",
+  "application/x-www-form-urlencoded",
+  "application/vnd.api+json",
+  "multipart/form-data",
+);
 const credentials = () => fc.constantFrom(operator, operator, operator, viewer, "ftcr_not-a-key", undefined);
 const path = () =>
   fc.oneof(
@@ -118,7 +154,15 @@ const query = fc.dictionary(
   { maxKeys: 4 },
 );
 
-type FuzzRequest = { method: string; path: string; query?: Record<string, string>; body?: string; contentType?: string; key?: string; idempotencyKey?: string };
+type FuzzRequest = {
+  method: string;
+  path: string;
+  query?: Record<string, string>;
+  body?: string;
+  contentType?: string;
+  key?: string;
+  idempotencyKey?: string;
+};
 
 // fetch resolves "." and ".." segments: such a URL may leave /api/v1 altogether.
 const reachesRest = (request: FuzzRequest) => new URL(request.path, "http://x").pathname.startsWith("/api/v1/");
@@ -134,7 +178,10 @@ async function expectSafe(request: FuzzRequest) {
   const context = `${request.method} ${request.path}${search} ${request.body ?? ""} → ${call.status} ${call.text.slice(0, 200)}`;
   expect(call.status, context).toBeLessThan(500);
   if (call.status >= 400) {
-    if (request.method !== "HEAD") expect(call.body, context).toEqual({ error: { code: expect.any(String), message: expect.any(String), ...(call.body?.error?.field ? { field: expect.any(String) } : {}) } });
+    if (request.method !== "HEAD")
+      expect(call.body, context).toEqual({
+        error: { code: expect.any(String), message: expect.any(String), ...(call.body?.error?.field ? { field: expect.any(String) } : {}) },
+      });
     expect(call.text, context).not.toMatch(/\n\s+at |node_modules|Prisma|SELECT /);
     expect(await snapshot(), `a rejected request changed data: ${context}`).toBe(before);
   }
@@ -148,7 +195,10 @@ describe("REST under fuzzing", () => {
       { weight: 2, arbitrary: fc.constant({ method: "POST", path: "/api/v1/finetunings" }) },
       { weight: 2, arbitrary: jobId().map((id) => ({ method: "PUT", path: `/api/v1/finetunings/${id}` })) },
       { weight: 1, arbitrary: jobId().map((id) => ({ method: "DELETE", path: `/api/v1/finetunings/${id}` })) },
-      { weight: 1, arbitrary: fc.constantFrom("/api/v1/database-connections", "/api/v1/golden-records").map((p) => ({ method: "POST", path: p })) },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom("/api/v1/database-connections", "/api/v1/golden-records").map((p) => ({ method: "POST", path: p })),
+      },
       { weight: 1, arbitrary: fc.record({ method: fc.constantFrom("POST", "PUT", "PATCH", "DELETE"), path: path() }) },
     );
     await fc.assert(
@@ -168,7 +218,10 @@ describe("REST under fuzzing", () => {
 
   it("never answers 5xx to a path id or query string, and a rejected one changes nothing (400 cases)", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.record({ method: fc.constantFrom("GET", "GET", "GET", "DELETE", "HEAD", "OPTIONS"), path: path(), query, key: credentials() }), expectSafe),
+      fc.asyncProperty(
+        fc.record({ method: fc.constantFrom("GET", "GET", "GET", "DELETE", "HEAD", "OPTIONS"), path: path(), query, key: credentials() }),
+        expectSafe,
+      ),
       { numRuns: 400 },
     );
   });

@@ -52,7 +52,11 @@ describe("goldenRecord.import", () => {
   it("inserts nothing when every line is invalid", async () => {
     const { connection } = await makeConnection(db(), { goldenRecords: 3 });
     const caller = await callerAs("operator", provider);
-    const report = await caller.goldenRecord.import({ db_connection_id: connection.id, format: "jsonl", text: '{"question":""}\nnot json\n' });
+    const report = await caller.goldenRecord.import({
+      db_connection_id: connection.id,
+      format: "jsonl",
+      text: '{"question":""}\nnot json\n',
+    });
     expect(report.created).toBe(0);
     expect(report.rejected.map((r) => r.line)).toEqual([1, 2]);
     expect(await countOf(connection.id)).toBe(3);
@@ -61,7 +65,9 @@ describe("goldenRecord.import", () => {
   it("refuses a CSV without question and sql columns, naming the field, and inserts nothing", async () => {
     const { connection } = await makeConnection(db(), { goldenRecords: 0 });
     const caller = await callerAs("operator", provider);
-    await expect(caller.goldenRecord.import({ db_connection_id: connection.id, format: "csv", text: "q,s\nA?,SELECT 1" })).rejects.toMatchObject({
+    await expect(
+      caller.goldenRecord.import({ db_connection_id: connection.id, format: "csv", text: "q,s\nA?,SELECT 1" }),
+    ).rejects.toMatchObject({
       code: "BAD_REQUEST",
       message: expect.stringContaining('needs "question" and "sql" columns'),
     });
@@ -88,13 +94,18 @@ describe("goldenRecord.import", () => {
     const { connection } = await makeConnection(db(), { goldenRecords: 0 });
     const caller = await callerAs("operator", provider);
     const text = ["question,sql", ...Array.from({ length: 10_000 }, (_, i) => `Q${i}?,SELECT ${i}`)].join("\n");
-    await expect(caller.goldenRecord.import({ db_connection_id: connection.id, format: "csv", text })).resolves.toEqual({ created: 10_000, rejected: [] });
+    await expect(caller.goldenRecord.import({ db_connection_id: connection.id, format: "csv", text })).resolves.toEqual({
+      created: 10_000,
+      rejected: [],
+    });
     expect(await countOf(connection.id)).toBe(10_000);
   });
 
   it("answers NOT_FOUND for an unknown connection and BAD_REQUEST for empty text", async () => {
     const caller = await callerAs("operator", provider);
-    await expect(caller.goldenRecord.import({ db_connection_id: randomUUID(), format: "csv", text: "question,sql\nA?,SELECT 1" })).rejects.toMatchObject({
+    await expect(
+      caller.goldenRecord.import({ db_connection_id: randomUUID(), format: "csv", text: "question,sql\nA?,SELECT 1" }),
+    ).rejects.toMatchObject({
       code: "NOT_FOUND",
     });
     const { connection } = await makeConnection(db(), { goldenRecords: 0 });
@@ -107,7 +118,9 @@ describe("goldenRecord.import", () => {
   it("is forbidden to viewers", async () => {
     const { connection } = await makeConnection(db(), { goldenRecords: 0 });
     const caller = await callerAs("viewer", provider);
-    await expect(caller.goldenRecord.import({ db_connection_id: connection.id, format: "csv", text: "question,sql\nA?,SELECT 1" })).rejects.toMatchObject({
+    await expect(
+      caller.goldenRecord.import({ db_connection_id: connection.id, format: "csv", text: "question,sql\nA?,SELECT 1" }),
+    ).rejects.toMatchObject({
       code: "FORBIDDEN",
     });
     expect(await countOf(connection.id)).toBe(0);

@@ -13,7 +13,12 @@ let databaseUrl: string;
 const processes = processGroup();
 
 const startWorkerProcess = () =>
-  processes.start("scripts/worker.ts", { DATABASE_URL: databaseUrl, OPENAI_API_KEY: "sk-sandbox", OPENAI_BASE_URL: sandbox.url, WORKER_POLL_MS: "500" });
+  processes.start("scripts/worker.ts", {
+    DATABASE_URL: databaseUrl,
+    OPENAI_API_KEY: "sk-sandbox",
+    OPENAI_BASE_URL: sandbox.url,
+    WORKER_POLL_MS: "500",
+  });
 const stopWorkerProcess = processes.stop;
 
 beforeAll(async () => {
@@ -31,10 +36,22 @@ describe("guardrails and a killed worker", () => {
     const { makeJob } = await import("../helpers/factories");
     const provider = providerFor(sandbox);
     const fileId = await uploadProcessedFile(provider);
-    const providerJob = await provider.createJob({ jobId: crypto.randomUUID(), fileId, model: "gpt-4o-mini-2024-07-18", parameters: null, suffix: null });
-    await waitFor(() => provider.retrieveJob(providerJob.id), (j) => j.status === "running");
+    const providerJob = await provider.createJob({
+      jobId: crypto.randomUUID(),
+      fileId,
+      model: "gpt-4o-mini-2024-07-18",
+      parameters: null,
+      suffix: null,
+    });
+    await waitFor(
+      () => provider.retrieveJob(providerJob.id),
+      (j) => j.status === "running",
+    );
     const job = await makeJob(db(), { status: "running", finetuningJobId: providerJob.id, finetuningFileId: fileId });
-    await db().finetuningJob.update({ where: { id: job.id }, data: { guardrails: { max_runtime_seconds: { limit: 1, action: "cancel" } } } });
+    await db().finetuningJob.update({
+      where: { id: job.id },
+      data: { guardrails: { max_runtime_seconds: { limit: 1, action: "cancel" } } },
+    });
 
     // The provider refuses every cancel: the trip is recorded, its cancel stays pending.
     sandbox.addFault({ route: "POST /v1/fine_tuning/jobs/*/cancel", fault: { kind: "status", status: 503 }, times: 100_000 });
@@ -50,11 +67,17 @@ describe("guardrails and a killed worker", () => {
     sandbox.clearFaults();
     startWorkerProcess();
     // A cancel killed mid-call leaves its claim, which another may take over after a minute (server/finetuning/cancel.ts).
-    const done = await waitFor(() => db().finetuningJob.findUniqueOrThrow({ where: { id: job.id } }), (r) => r.status === "cancelled", 120_000);
+    const done = await waitFor(
+      () => db().finetuningJob.findUniqueOrThrow({ where: { id: job.id } }),
+      (r) => r.status === "cancelled",
+      120_000,
+    );
     expect(done.error).toMatch(/^Cancelled by guardrail max_runtime: running \d+s > 1s$/);
     expect((await provider.retrieveJob(providerJob.id)).status).toBe("cancelled");
     const events = await db().jobEvent.findMany({ where: { jobId: job.id } });
     expect(events.filter((e) => e.kind === "guardrail_triggered")).toHaveLength(1);
-    expect(events.filter((e) => e.kind === "status_change")).toEqual([expect.objectContaining({ toStatus: "cancelled", actor: "guardrail" })]);
+    expect(events.filter((e) => e.kind === "status_change")).toEqual([
+      expect.objectContaining({ toStatus: "cancelled", actor: "guardrail" }),
+    ]);
   }, 240_000);
 });

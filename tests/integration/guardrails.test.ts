@@ -68,7 +68,10 @@ describe("guardrails driven by the sandbox's fault shapes", () => {
     await sweepGuardrails({ db: db(), provider });
     const { trips, moves } = await kinds(id);
     expect(trips).toHaveLength(1);
-    expect(trips[0]).toMatchObject({ actor: "guardrail", metadata: { rule: "divergence", action: "cancel", limit: expect.any(Number) as unknown } });
+    expect(trips[0]).toMatchObject({
+      actor: "guardrail",
+      metadata: { rule: "divergence", action: "cancel", limit: expect.any(Number) as unknown },
+    });
     expect(moves).toHaveLength(1);
     expect(moves[0]).toMatchObject({ fromStatus: "running", toStatus: "cancelled", actor: "guardrail" });
     expect(moves[0]?.reason).toMatch(/^cancelled by guardrail divergence: train loss /);
@@ -127,10 +130,27 @@ describe("guardrails driven by the sandbox's fault shapes", () => {
     await sandbox.setTimings({ queuedMs: 600_000 });
     try {
       const fileId = await uploadProcessedFile(provider);
-      const providerJob = await provider.createJob({ jobId: crypto.randomUUID(), fileId, model: "gpt-4o-mini-2024-07-18", parameters: null, suffix: null });
-      await waitFor(() => provider.retrieveJob(providerJob.id), (j) => j.status === "queued");
-      const job = await makeJob(db(), { status: "queued", finetuningJobId: providerJob.id, finetuningFileId: fileId, createdAt: new Date(Date.now() - 10 * 60_000) });
-      await db().finetuningJob.update({ where: { id: job.id }, data: { guardrails: { max_queue_time_seconds: { limit: 60, action: "cancel" } } } });
+      const providerJob = await provider.createJob({
+        jobId: crypto.randomUUID(),
+        fileId,
+        model: "gpt-4o-mini-2024-07-18",
+        parameters: null,
+        suffix: null,
+      });
+      await waitFor(
+        () => provider.retrieveJob(providerJob.id),
+        (j) => j.status === "queued",
+      );
+      const job = await makeJob(db(), {
+        status: "queued",
+        finetuningJobId: providerJob.id,
+        finetuningFileId: fileId,
+        createdAt: new Date(Date.now() - 10 * 60_000),
+      });
+      await db().finetuningJob.update({
+        where: { id: job.id },
+        data: { guardrails: { max_queue_time_seconds: { limit: 60, action: "cancel" } } },
+      });
       await sweepGuardrails({ db: db(), provider });
       const after = await row(job.id);
       expect(after.status).toBe("cancelled");
@@ -155,7 +175,9 @@ describe("guardrails driven by the sandbox's fault shapes", () => {
     expect(trips).toHaveLength(1);
     expect(trips[0]?.reason).toMatch(/^max_runtime: running \d+s > 1s → notify$/);
     const viewer = await callerAs("viewer", provider);
-    expect((await viewer.finetuning.guardrails({ finetuning_id: id })).trips).toEqual([expect.objectContaining({ rule: "max_runtime_seconds", outcome: "notified" })]);
+    expect((await viewer.finetuning.guardrails({ finetuning_id: id })).trips).toEqual([
+      expect.objectContaining({ rule: "max_runtime_seconds", outcome: "notified" }),
+    ]);
   });
 
   it("never acts on a job a person paused or cancelled", async () => {
@@ -216,21 +238,34 @@ describe("guardrails over the API", () => {
     const operator = await callerAs("operator", provider);
     const { connection } = await makeConnection(db());
     const defaults: Guardrails = { max_cost_usd: { limit: 12, action: "cancel" }, stall_after_seconds: { limit: 600, action: "notify" } };
-    expect(await operator.dbConnection.setGuardrails({ db_connection_id: connection.id, guardrails: defaults })).toEqual({ db_connection_id: connection.id, guardrails: defaults });
+    expect(await operator.dbConnection.setGuardrails({ db_connection_id: connection.id, guardrails: defaults })).toEqual({
+      db_connection_id: connection.id,
+      guardrails: defaults,
+    });
     expect((await operator.dbConnection.guardrails({ db_connection_id: connection.id })).guardrails).toEqual(defaults);
 
     const inherited = await operator.finetuning.create({ db_connection_id: connection.id });
     expect(inherited.guardrails).toEqual(defaults);
-    const own = await operator.finetuning.create({ db_connection_id: connection.id, guardrails: { max_runtime_seconds: { limit: 60, action: "pause" } } });
+    const own = await operator.finetuning.create({
+      db_connection_id: connection.id,
+      guardrails: { max_runtime_seconds: { limit: 60, action: "pause" } },
+    });
     expect(own.guardrails).toEqual({ max_runtime_seconds: { limit: 60, action: "pause" } });
 
-    const changed = await operator.finetuning.setGuardrails({ finetuning_id: inherited.id, guardrails: { divergence: { factor: 2, window: 20, action: "cancel" } } });
+    const changed = await operator.finetuning.setGuardrails({
+      finetuning_id: inherited.id,
+      guardrails: { divergence: { factor: 2, window: 20, action: "cancel" } },
+    });
     expect(changed.guardrails).toEqual({ divergence: { factor: 2, window: 20, action: "cancel" } });
     await operator.finetuning.cancel({ finetuning_id: inherited.id });
-    await expect(operator.finetuning.setGuardrails({ finetuning_id: inherited.id, guardrails: {} })).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(operator.finetuning.setGuardrails({ finetuning_id: inherited.id, guardrails: {} })).rejects.toMatchObject({
+      code: "CONFLICT",
+    });
     const viewer = await callerAs("viewer", provider);
     await expect(viewer.finetuning.setGuardrails({ finetuning_id: own.id, guardrails: {} })).rejects.toMatchObject({ code: "FORBIDDEN" });
-    await expect(operator.finetuning.setGuardrails({ finetuning_id: own.id, guardrails: { max_cost_usd: { limit: -1, action: "cancel" } } })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(
+      operator.finetuning.setGuardrails({ finetuning_id: own.id, guardrails: { max_cost_usd: { limit: -1, action: "cancel" } } }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST" });
   });
 
   it("changing a rule re-arms it; saving it unchanged does not", async () => {
@@ -265,13 +300,31 @@ describe("guardrail rules", () => {
     expect(crossedGuardrails({ max_cost_usd: { limit: 12, action: "cancel" } }, base)).toEqual([
       { rule: "max_cost_usd", action: "cancel", observed: 12.4, limit: 12, message: "max_cost_usd: $12.40 > $12.00" },
     ]);
-    expect(crossedGuardrails({ max_runtime_seconds: { limit: 2940, action: "pause" } }, base)[0]?.message).toBe("max_runtime: running 50m > 49m");
-    expect(crossedGuardrails({ max_runtime_seconds: { limit: 3000, action: "pause" } }, { ...base, now: new Date("2026-01-01T01:00:05Z") })[0]?.message).toBe("max_runtime: running 50m 05s > 50m");
-    expect(crossedGuardrails({ stall_after_seconds: { limit: 30, action: "cancel" } }, base)[0]?.message).toBe("stall_after: no new step for 1m > 30s (last step 40)");
-    expect(crossedGuardrails({ divergence: { factor: 1.5, window: 3, action: "cancel" } }, base)[0]?.message).toBe("divergence: train loss 0.800 > 1.5 × min 0.500 for 3 steps");
+    expect(crossedGuardrails({ max_runtime_seconds: { limit: 2940, action: "pause" } }, base)[0]?.message).toBe(
+      "max_runtime: running 50m > 49m",
+    );
+    expect(
+      crossedGuardrails({ max_runtime_seconds: { limit: 3000, action: "pause" } }, { ...base, now: new Date("2026-01-01T01:00:05Z") })[0]
+        ?.message,
+    ).toBe("max_runtime: running 50m 05s > 50m");
+    expect(crossedGuardrails({ stall_after_seconds: { limit: 30, action: "cancel" } }, base)[0]?.message).toBe(
+      "stall_after: no new step for 1m > 30s (last step 40)",
+    );
+    expect(crossedGuardrails({ divergence: { factor: 1.5, window: 3, action: "cancel" } }, base)[0]?.message).toBe(
+      "divergence: train loss 0.800 > 1.5 × min 0.500 for 3 steps",
+    );
   });
   it("hold when within their limits, and a rule for another stage waits for it", () => {
-    expect(crossedGuardrails({ max_cost_usd: { limit: 13, action: "cancel" }, stall_after_seconds: { limit: 120, action: "cancel" }, divergence: { factor: 2, window: 3, action: "cancel" } }, base)).toEqual([]);
+    expect(
+      crossedGuardrails(
+        {
+          max_cost_usd: { limit: 13, action: "cancel" },
+          stall_after_seconds: { limit: 120, action: "cancel" },
+          divergence: { factor: 2, window: 3, action: "cancel" },
+        },
+        base,
+      ),
+    ).toEqual([]);
     expect(crossedGuardrails({ divergence: { factor: 1.5, window: 4, action: "cancel" } }, base)).toEqual([]); // only 3 steps seen above the bound
     expect(crossedGuardrails({ max_queue_time_seconds: { limit: 60, action: "cancel" } }, base)).toEqual([]); // it runs
     expect(crossedGuardrails({ stall_after_seconds: { limit: 1, action: "cancel" } }, { ...base, status: "queued" })).toEqual([]);

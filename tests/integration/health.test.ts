@@ -78,7 +78,9 @@ describe("health and readiness", () => {
   it("says which migration is missing, and never shows the database password or the provider key", async () => {
     const heartbeat = await startBeating();
     const { db } = await import("../../server/db");
-    const [last] = await db().$queryRaw<Array<{ id: string; migration_name: string }>>`SELECT id, migration_name FROM _prisma_migrations ORDER BY migration_name DESC LIMIT 1`;
+    const [last] = await db().$queryRaw<
+      Array<{ id: string; migration_name: string }>
+    >`SELECT id, migration_name FROM _prisma_migrations ORDER BY migration_name DESC LIMIT 1`;
     if (!last) throw new Error("no migrations applied");
     await db().$executeRaw`UPDATE _prisma_migrations SET rolled_back_at = now() WHERE id = ${last.id}`;
     try {

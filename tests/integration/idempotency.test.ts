@@ -63,7 +63,11 @@ describe("Idempotency-Key on REST POSTs", () => {
     expect(different.status).toBe(422);
     expect(different.body.error).toMatchObject({ code: "UNPROCESSABLE_CONTENT", field: "Idempotency-Key" });
     const job = await makeJob(db(), { status: "running" });
-    const elsewhere = await rest(api.origin, "POST", `/api/v1/finetunings/${job.id}/cancel`, { key: operator, json: {}, headers: { "idempotency-key": key } });
+    const elsewhere = await rest(api.origin, "POST", `/api/v1/finetunings/${job.id}/cancel`, {
+      key: operator,
+      json: {},
+      headers: { "idempotency-key": key },
+    });
     expect(elsewhere.status).toBe(422);
     expect(await jobsOf(connection.id)).toBe(1);
     expect((await db().finetuningJob.findUniqueOrThrow({ where: { id: job.id } })).status).toBe("running");
@@ -91,7 +95,9 @@ describe("Idempotency-Key on REST POSTs", () => {
     expect(later.body.id).not.toBe(first.body.id);
     expect(later.headers.get("idempotent-replayed")).toBeNull();
 
-    await db().idempotencyKey.create({ data: { scope: "key:expired", key, requestHash: "x", status: 200, body: "{}", createdAt: old, completedAt: old } });
+    await db().idempotencyKey.create({
+      data: { scope: "key:expired", key, requestHash: "x", status: 200, body: "{}", createdAt: old, completedAt: old },
+    });
     expect(await purgeExpiredIdempotencyKeys({ db: db() })).toBeGreaterThanOrEqual(1);
     expect(await db().idempotencyKey.count({ where: { scope: "key:expired" } })).toBe(0);
     expect(await db().idempotencyKey.count({ where: { key } })).toBe(1);
@@ -110,7 +116,8 @@ describe("Idempotency-Key on REST POSTs", () => {
   it("replays a cancel's 409 but not a 502: a provider failure may be retried with the same key", async () => {
     const done = await makeJob(db(), { status: "succeeded" });
     const key = randomUUID();
-    const cancelDone = () => rest(api.origin, "POST", `/api/v1/finetunings/${done.id}/cancel`, { key: operator, json: {}, headers: { "idempotency-key": key } });
+    const cancelDone = () =>
+      rest(api.origin, "POST", `/api/v1/finetunings/${done.id}/cancel`, { key: operator, json: {}, headers: { "idempotency-key": key } });
     expect((await cancelDone()).status).toBe(409);
     const replay = await cancelDone();
     expect(replay.status).toBe(409);
@@ -118,7 +125,12 @@ describe("Idempotency-Key on REST POSTs", () => {
 
     const stuck = await makeJob(db(), { status: "running", finetuningJobId: `ftjob-${randomUUID()}` });
     const retryKey = randomUUID();
-    const cancelStuck = () => rest(api.origin, "POST", `/api/v1/finetunings/${stuck.id}/cancel`, { key: operator, json: {}, headers: { "idempotency-key": retryKey } });
+    const cancelStuck = () =>
+      rest(api.origin, "POST", `/api/v1/finetunings/${stuck.id}/cancel`, {
+        key: operator,
+        json: {},
+        headers: { "idempotency-key": retryKey },
+      });
     expect((await cancelStuck()).status).toBe(502);
     expect(await db().idempotencyKey.count({ where: { key: retryKey } })).toBe(0);
     const retried = await cancelStuck();
@@ -144,7 +156,9 @@ describe("runIdempotently", () => {
     let runs = 0;
     const first = runIdempotently({ ...args, execute: async () => (runs++, await gate, { status: 201, body: '{"n":1}' }) });
     await new Promise((resolve) => setTimeout(resolve, 100));
-    await expect(runIdempotently({ ...args, waitMs: 200, execute: () => (runs++, Promise.resolve({ status: 201, body: "{}" })) })).rejects.toMatchObject({
+    await expect(
+      runIdempotently({ ...args, waitMs: 200, execute: () => (runs++, Promise.resolve({ status: 201, body: "{}" })) }),
+    ).rejects.toMatchObject({
       code: "CONFLICT",
       retryAfterSeconds: 1,
     });
@@ -160,7 +174,9 @@ describe("runIdempotently", () => {
   it("takes over a claim left by a process that died mid-request", async () => {
     const args = { db: db(), scope: scope(), key: "k", fingerprint: "POST /x\n{}" };
     const hash = (await import("node:crypto")).createHash("sha256").update(args.fingerprint).digest("hex");
-    await db().idempotencyKey.create({ data: { scope: args.scope, key: "k", requestHash: hash, createdAt: new Date(Date.now() - 5 * 60_000) } });
+    await db().idempotencyKey.create({
+      data: { scope: args.scope, key: "k", requestHash: hash, createdAt: new Date(Date.now() - 5 * 60_000) },
+    });
     const result = await runIdempotently({ ...args, waitMs: 100, execute: () => Promise.resolve({ status: 200, body: "{}" }) });
     expect(result).toEqual({ replayed: false, response: { status: 200, body: "{}" } });
   });

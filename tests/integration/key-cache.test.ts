@@ -30,7 +30,11 @@ afterAll(async () => {
 const PROMISED_MS = 1_000;
 
 async function ownedKey(role: "operator" | "admin") {
-  const owner = await createUser({ email: `key-cache-${process.pid}-${Date.now()}-${users++}@example.test`, password: "harbor-tinsel-quokka-17", role });
+  const owner = await createUser({
+    email: `key-cache-${process.pid}-${Date.now()}-${users++}@example.test`,
+    password: "harbor-tinsel-quokka-17",
+    role,
+  });
   const key = await createApiKey({ name: `key-cache-${users}`, role, ownerId: owner.id });
   return { ownerId: owner.id, ...key };
 }

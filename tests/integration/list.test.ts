@@ -57,10 +57,16 @@ describe("finetuning.create / update / delete", () => {
   it("replaces metadata with update, and delete hides the job from the list but keeps it readable with its history", async () => {
     const job = await makeJob(db(), { status: "running", metadata: { a: "1" } });
     const caller = await callerAs("operator", provider);
-    await expect(caller.finetuning.update({ finetuning_id: job.id, metadata: { b: "2" } })).resolves.toMatchObject({ metadata: { b: "2" } });
+    await expect(caller.finetuning.update({ finetuning_id: job.id, metadata: { b: "2" } })).resolves.toMatchObject({
+      metadata: { b: "2" },
+    });
     const deleted = await caller.finetuning.delete({ finetuning_id: job.id });
     expect(deleted.status).toBe("cancelled");
-    await expect(caller.finetuning.get({ finetuning_id: job.id })).resolves.toMatchObject({ id: job.id, status: "cancelled", metadata: { b: "2", deleted: "true" } });
+    await expect(caller.finetuning.get({ finetuning_id: job.id })).resolves.toMatchObject({
+      id: job.id,
+      status: "cancelled",
+      metadata: { b: "2", deleted: "true" },
+    });
     expect((await caller.finetuning.list({ db_connection_id: job.dbConnectionId })).items.map((j) => j.id)).not.toContain(job.id);
     await expect(caller.finetuning.delete({ finetuning_id: job.id })).rejects.toMatchObject({ code: "NOT_FOUND" });
     const kinds = (await db().jobEvent.findMany({ where: { jobId: job.id }, orderBy: { id: "asc" } })).map((e) => e.kind);

@@ -39,7 +39,16 @@ function metricsEvent(id: string, step: number, trainLoss: number | null, totalS
     createdAt: new Date(1_700_000_000_000 + step * 1000),
     level: "info",
     message: `Step ${step}/${totalSteps}`,
-    metrics: { step, totalSteps, trainLoss, trainMeanTokenAccuracy: 0.5, validLoss: null, validMeanTokenAccuracy: null, fullValidLoss: null, fullValidMeanTokenAccuracy: null },
+    metrics: {
+      step,
+      totalSteps,
+      trainLoss,
+      trainMeanTokenAccuracy: 0.5,
+      validLoss: null,
+      validMeanTokenAccuracy: null,
+      fullValidLoss: null,
+      fullValidMeanTokenAccuracy: null,
+    },
   };
 }
 
@@ -76,7 +85,13 @@ describe("training metrics ingestion", () => {
   it("downsamples 10,000 steps to at most max_points per series with LTTB, keeping both ends, with the raw count", async () => {
     const job = await makeJob(db(), { status: "running" });
     await db().jobMetric.createMany({
-      data: Array.from({ length: 10_000 }, (_, i) => ({ jobId: job.id, step: i + 1, totalSteps: 10_000, trainLoss: 3 * Math.exp(-i / 2000) + (i % 7) * 0.01, at: new Date() })),
+      data: Array.from({ length: 10_000 }, (_, i) => ({
+        jobId: job.id,
+        step: i + 1,
+        totalSteps: 10_000,
+        trainLoss: 3 * Math.exp(-i / 2000) + (i % 7) * 0.01,
+        at: new Date(),
+      })),
     });
     const caller = await callerAs("viewer", provider);
     const metrics = await caller.finetuning.metrics({ finetuning_id: job.id });
@@ -123,7 +138,9 @@ describe("training metrics ingestion", () => {
       // The same job spelled in capitals is the same curves (one cached entry, not one per spelling).
       expect((await caller.finetuning.metrics({ finetuning_id: job.id.toUpperCase() })).series).toEqual(late.series);
       // A point is never changed in place (the cache could not tell): Postgres refuses it.
-      await expect(other.$executeRaw`UPDATE job_metrics SET train_loss = 9 WHERE job_id = ${job.id}::uuid AND step = 1`).rejects.toThrow(/append-only/);
+      await expect(other.$executeRaw`UPDATE job_metrics SET train_loss = 9 WHERE job_id = ${job.id}::uuid AND step = 1`).rejects.toThrow(
+        /append-only/,
+      );
       await expect(other.$executeRaw`TRUNCATE job_metrics`).rejects.toThrow(/append-only/);
     } finally {
       await other.$disconnect();
@@ -186,7 +203,12 @@ describe("loss shapes from the sandbox, through the worker", () => {
   let trainingProvider: FinetuningProvider;
   beforeAll(async () => {
     // 10 examples × 3 epochs = 30 steps in 20 s: a step every ~0.7 s.
-    ({ sandbox: training, provider: trainingProvider } = await sandboxProvider({ fileProcessingMs: 20, validatingMs: 20, queuedMs: 20, runningMs: 20_000 }));
+    ({ sandbox: training, provider: trainingProvider } = await sandboxProvider({
+      fileProcessingMs: 20,
+      validatingMs: 20,
+      queuedMs: 20,
+      runningMs: 20_000,
+    }));
   });
   afterAll(async () => {
     await training.close();
@@ -194,8 +216,17 @@ describe("loss shapes from the sandbox, through the worker", () => {
 
   async function trainingJob() {
     const fileId = await uploadProcessedFile(trainingProvider);
-    const providerJob = await trainingProvider.createJob({ jobId: crypto.randomUUID(), fileId, model: "gpt-4o-mini-2024-07-18", parameters: null, suffix: null });
-    await waitFor(() => trainingProvider.retrieveJob(providerJob.id), (j) => j.status === "running");
+    const providerJob = await trainingProvider.createJob({
+      jobId: crypto.randomUUID(),
+      fileId,
+      model: "gpt-4o-mini-2024-07-18",
+      parameters: null,
+      suffix: null,
+    });
+    await waitFor(
+      () => trainingProvider.retrieveJob(providerJob.id),
+      (j) => j.status === "running",
+    );
     const job = await makeJob(db(), { status: "running", finetuningJobId: providerJob.id, finetuningFileId: fileId });
     const step = async () => (await advanceJob({ db: db(), provider: trainingProvider, jobId: job.id, pollSeconds: 0 }), row(job.id));
     return { job, providerJobId: providerJob.id, step };

@@ -83,7 +83,8 @@ describe("GET /metrics", () => {
     await makeJob(db(), { status: "running" });
     const text = await scrape();
     expect(value(text, 'finetuning_jobs{status="running"}')).toBeGreaterThanOrEqual(1);
-    for (const status of ["queued", "validating_files", "succeeded", "failed", "cancelled"]) expect(text).toContain(`finetuning_jobs{status="${status}"}`);
+    for (const status of ["queued", "validating_files", "succeeded", "failed", "cancelled"])
+      expect(text).toContain(`finetuning_jobs{status="${status}"}`);
     for (const state of ["ready", "deferred", "active"]) expect(text).toContain(`worker_queue_steps{state="${state}"}`);
     expect(text).toContain("worker_processes_alive");
     expect(text).toContain("worker_step_duration_seconds");
@@ -107,7 +108,10 @@ describe("GET /metrics", () => {
     const sample = "live_feed_subscribers";
     const before = value(await scrape(), sample);
     const controller = new AbortController();
-    const caller = createCaller({ db: db(), provider: unreachableProvider(), headers: await headersFor("viewer") }, { signal: controller.signal });
+    const caller = createCaller(
+      { db: db(), provider: unreachableProvider(), headers: await headersFor("viewer") },
+      { signal: controller.signal },
+    );
     const iterator = (await caller.finetuning.onChange({}))[Symbol.asyncIterator]();
     const pending = iterator.next(); // the subscription starts when first read
     await expect.poll(async () => value(await scrape(), sample)).toBe(before + 1);

@@ -71,10 +71,7 @@ describe("applyMigrations", () => {
   it("lets exactly one of two concurrent runs apply the migrations", async () => {
     await createDatabase("migrate_concurrent");
     const databaseUrl = urlFor("migrate_concurrent");
-    const runs = await Promise.all([
-      applyMigrations({ databaseUrl, migrationsDir }),
-      applyMigrations({ databaseUrl, migrationsDir }),
-    ]);
+    const runs = await Promise.all([applyMigrations({ databaseUrl, migrationsDir }), applyMigrations({ databaseUrl, migrationsDir })]);
     const expected = await migrationNames(migrationsDir);
     expect(runs.map((run) => run.applied.length).sort()).toEqual([0, expected.length]);
     const count = await withClient("migrate_concurrent", (client) =>
@@ -94,9 +91,7 @@ describe("applyMigrations", () => {
           "insert into finetuning_jobs (id, db_connection_id, model_name) values (gen_random_uuid(), $1, 'gpt') returning id",
           [connection.rows[0]?.id],
         );
-        await client.query("insert into job_events (job_id, kind, actor) values ($1, 'status_change', 'test')", [
-          job.rows[0]?.id,
-        ]);
+        await client.query("insert into job_events (job_id, kind, actor) values ($1, 'status_change', 'test')", [job.rows[0]?.id]);
         await client.query("savepoint before_update");
         await expect(client.query("update job_events set actor = 'someone else'")).rejects.toThrow(/append-only/);
         await client.query("rollback to savepoint before_update");

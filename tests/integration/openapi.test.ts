@@ -38,7 +38,20 @@ const HOSTED_ENDPOINTS = [
   ["post", "/finetunings/{finetuning_id}/cancel", "200"],
 ] as const;
 
-const JOB_FIELDS = ["id", "alias", "db_connection_id", "status", "error", "base_llm", "finetuning_file_id", "finetuning_job_id", "model_id", "created_at", "golden_records", "metadata"];
+const JOB_FIELDS = [
+  "id",
+  "alias",
+  "db_connection_id",
+  "status",
+  "error",
+  "base_llm",
+  "finetuning_file_id",
+  "finetuning_job_id",
+  "model_id",
+  "created_at",
+  "golden_records",
+  "metadata",
+];
 const JSON_TYPES = new Set(["object", "array", "string", "number", "integer", "boolean", "null"]);
 const HTTP_METHODS = new Set(["get", "put", "post", "delete", "patch", "options", "head", "trace"]);
 
@@ -64,8 +77,10 @@ function checkSchema(doc: Json, schema: unknown, where: string): void {
     for (const name of s.required as string[]) expect(s.properties, `${where}: required ${name} is a property`).toHaveProperty(name);
   }
   for (const [name, sub] of Object.entries((s.properties ?? {}) as Json)) checkSchema(doc, sub, `${where}.${name}`);
-  for (const key of ["items", "additionalProperties", "propertyNames", "not"]) if (typeof s[key] === "object") checkSchema(doc, s[key], `${where}/${key}`);
-  for (const key of ["anyOf", "oneOf", "allOf"]) for (const [i, sub] of ((s[key] ?? []) as unknown[]).entries()) checkSchema(doc, sub, `${where}/${key}/${i}`);
+  for (const key of ["items", "additionalProperties", "propertyNames", "not"])
+    if (typeof s[key] === "object") checkSchema(doc, s[key], `${where}/${key}`);
+  for (const key of ["anyOf", "oneOf", "allOf"])
+    for (const [i, sub] of ((s[key] ?? []) as unknown[]).entries()) checkSchema(doc, sub, `${where}/${key}/${i}`);
   if (s.enum) expect(Array.isArray(s.enum) && s.enum.length > 0).toBe(true);
 }
 
@@ -96,10 +111,17 @@ function checkDocument(doc: Json): void {
         checkSchema(doc, p.schema, `${where} parameter ${p.name}`);
         if (p.in === "path") expect(p.required, `${where}: path parameter ${p.name} required`).toBe(true);
       }
-      for (const name of templated) expect((op.parameters as Json[]).some((p) => p.in === "path" && p.name === name), `${where}: declares {${name}}`).toBe(true);
+      for (const name of templated)
+        expect(
+          (op.parameters as Json[]).some((p) => p.in === "path" && p.name === name),
+          `${where}: declares {${name}}`,
+        ).toBe(true);
       if (op.requestBody) checkSchema(doc, op.requestBody.content["application/json"].schema, `${where} body`);
       const statuses = Object.keys(op.responses as Json);
-      expect(statuses.filter((s) => s.startsWith("2")), `${where}: one success`).toHaveLength(1);
+      expect(
+        statuses.filter((s) => s.startsWith("2")),
+        `${where}: one success`,
+      ).toHaveLength(1);
       for (const status of statuses) {
         expect(status).toMatch(/^[1-5]\d\d$/);
         const response = op.responses[status] as Json;
@@ -127,10 +149,14 @@ describe("the OpenAPI document", () => {
 
   it("lists every endpoint with its success status and schemas", () => {
     const doc = openApiDocument() as Json;
-    const listed = Object.entries(doc.paths as Json).flatMap(([path, item]) => Object.keys(item as Json).map((method) => `${method} ${path}`));
+    const listed = Object.entries(doc.paths as Json).flatMap(([path, item]) =>
+      Object.keys(item as Json).map((method) => `${method} ${path}`),
+    );
     expect(listed).toEqual(expect.arrayContaining(ENDPOINTS.map(([method, path]) => `${method} ${path}`)));
     // Under /api, beside /v1, only what the SDK calls.
-    expect(listed.filter((entry) => !entry.split(" ")[1]?.startsWith("/v1/")).sort()).toEqual(HOSTED_ENDPOINTS.map(([method, path]) => `${method} ${path}`).sort());
+    expect(listed.filter((entry) => !entry.split(" ")[1]?.startsWith("/v1/")).sort()).toEqual(
+      HOSTED_ENDPOINTS.map(([method, path]) => `${method} ${path}`).sort(),
+    );
     for (const [method, path, success] of [...ENDPOINTS, ...HOSTED_ENDPOINTS]) {
       const op = doc.paths[path][method] as Json;
       expect(op.responses[success].content["application/json"].schema, `${method} ${path}`).toBeTypeOf("object");
@@ -150,7 +176,16 @@ describe("the OpenAPI document", () => {
     expect(cancel.responses["200"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/FinetuningJob" });
     expect(Object.keys(cancel.responses as Json)).toEqual(expect.arrayContaining(["404", "409", "502", "422"]));
     const errorCodes = doc.components.schemas.Error.properties.error.properties.code.enum as string[];
-    expect(errorCodes).toEqual(expect.arrayContaining(["NOT_FOUND", "CONFLICT", "BAD_GATEWAY", "TOO_MANY_REQUESTS", "UNSUPPORTED_MEDIA_TYPE", "UNPROCESSABLE_CONTENT"]));
+    expect(errorCodes).toEqual(
+      expect.arrayContaining([
+        "NOT_FOUND",
+        "CONFLICT",
+        "BAD_GATEWAY",
+        "TOO_MANY_REQUESTS",
+        "UNSUPPORTED_MEDIA_TYPE",
+        "UNPROCESSABLE_CONTENT",
+      ]),
+    );
   });
 
   it("documents lists as arrays with the next page in Link and X-Next-Cursor, and a job's delete as { status: true }", () => {
@@ -160,8 +195,12 @@ describe("the OpenAPI document", () => {
       expect(success.content["application/json"].schema.type, path).toBe("array");
       expect(Object.keys(success.headers as Json), path).toEqual(["Link", "X-Next-Cursor"]);
     }
-    expect(doc.paths["/v1/finetunings"].get.responses["200"].content["application/json"].schema.items).toEqual({ $ref: "#/components/schemas/FinetuningJob" });
-    expect(doc.paths["/v1/finetunings/{finetuning_id}"].delete.responses["200"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/Deleted" });
+    expect(doc.paths["/v1/finetunings"].get.responses["200"].content["application/json"].schema.items).toEqual({
+      $ref: "#/components/schemas/FinetuningJob",
+    });
+    expect(doc.paths["/v1/finetunings/{finetuning_id}"].delete.responses["200"].content["application/json"].schema).toEqual({
+      $ref: "#/components/schemas/Deleted",
+    });
     expect(doc.components.schemas.Deleted).toMatchObject({ properties: { status: { type: "boolean" } }, required: ["status"] });
   });
 
@@ -172,7 +211,7 @@ describe("the OpenAPI document", () => {
       const op = doc.paths[path][method] as Json;
       expect(op.tags).toEqual(["Dataherald compatibility"]);
       expect(op.operationId).toBe(`dataherald-${doc.paths[`/v1${path}`][method].operationId as string}`);
-      expect(JSON.stringify(op)).not.toContain("#/components/schemas/FinetuningJob\"");
+      expect(JSON.stringify(op)).not.toContain('#/components/schemas/FinetuningJob"');
     }
     const create = doc.paths["/finetunings"].post as Json;
     const body = create.requestBody.content["application/json"].schema.properties as Json;
@@ -183,7 +222,10 @@ describe("the OpenAPI document", () => {
     expect(job.required).toEqual(expect.arrayContaining(["id", "alias", "db_connection_id", "status", "golden_sqls"]));
     expect(job.properties).not.toHaveProperty("golden_records");
     for (const schema of [job, doc.components.schemas.FinetuningJob as Json]) {
-      expect(schema.properties.base_llm.properties.model_parameters.anyOf[0]).toEqual({ type: "object", additionalProperties: { type: "string" } });
+      expect(schema.properties.base_llm.properties.model_parameters.anyOf[0]).toEqual({
+        type: "object",
+        additionalProperties: { type: "string" },
+      });
     }
   });
 

@@ -36,15 +36,23 @@ describe("finetuning.pause and finetuning.resume at each stage", () => {
   it.each(["succeeded", "failed", "cancelled"] as const)("refuses to pause or resume a %s job", async (status) => {
     const job = await makeJob(db(), { status });
     const caller = await callerAs("operator", provider);
-    await expect(caller.finetuning.pause({ finetuning_id: job.id })).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringContaining(status) as unknown });
+    await expect(caller.finetuning.pause({ finetuning_id: job.id })).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: expect.stringContaining(status) as unknown,
+    });
     await expect(caller.finetuning.resume({ finetuning_id: job.id })).rejects.toMatchObject({ code: "CONFLICT" });
   });
 
   it("refuses to resume a queued job, and answers NOT_FOUND for an unknown one", async () => {
     const job = await makeJob(db(), { status: "queued" });
     const caller = await callerAs("operator", provider);
-    await expect(caller.finetuning.resume({ finetuning_id: job.id })).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringContaining("only a pausing or paused job") as unknown });
-    await expect(caller.finetuning.pause({ finetuning_id: "0197a0b0-0000-7000-8000-000000000000" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(caller.finetuning.resume({ finetuning_id: job.id })).rejects.toMatchObject({
+      code: "CONFLICT",
+      message: expect.stringContaining("only a pausing or paused job") as unknown,
+    });
+    await expect(caller.finetuning.pause({ finetuning_id: "0197a0b0-0000-7000-8000-000000000000" })).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
   });
 
   it("a viewer cannot pause", async () => {
@@ -63,7 +71,12 @@ describe("finetuning.pause and finetuning.resume at each stage", () => {
     expect(again.status).toBe(paused.status);
     const events = await statusChanges(job.id);
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ fromStatus: "running", toStatus: paused.status, actor: "api_key:test-operator", reason: "loss looks flat" });
+    expect(events[0]).toMatchObject({
+      fromStatus: "running",
+      toStatus: paused.status,
+      actor: "api_key:test-operator",
+      reason: "loss looks flat",
+    });
 
     const resumed = await caller.finetuning.resume({ finetuning_id: job.id });
     expect(["running", "queued"]).toContain(resumed.status);
@@ -87,9 +100,15 @@ describe("finetuning.pause and finetuning.resume at each stage", () => {
     const { job, providerJobId } = await makeTrainingJob(provider);
     await provider.pauseJob(providerJobId);
     const step = () => advanceJob({ db: db(), provider, jobId: job.id, pollSeconds: 0 });
-    await waitFor(async () => (await step(), (await db().finetuningJob.findUniqueOrThrow({ where: { id: job.id } })).status), (s) => s === "paused");
+    await waitFor(
+      async () => (await step(), (await db().finetuningJob.findUniqueOrThrow({ where: { id: job.id } })).status),
+      (s) => s === "paused",
+    );
     await provider.resumeJob(providerJobId);
-    await waitFor(async () => (await step(), (await db().finetuningJob.findUniqueOrThrow({ where: { id: job.id } })).status), (s) => s === "running");
+    await waitFor(
+      async () => (await step(), (await db().finetuningJob.findUniqueOrThrow({ where: { id: job.id } })).status),
+      (s) => s === "running",
+    );
     const events = await statusChanges(job.id);
     expect(events.map((e) => e.toStatus).filter((s) => s !== "pausing")).toEqual(["paused", "running"]);
     expect(events.every((e) => e.actor === "worker")).toBe(true);
@@ -108,7 +127,11 @@ describe("racing: one transition each", () => {
   it("pauses and resumes racing each other: every change is one audited transition, and the job ends where the provider is", async () => {
     const { job, providerJobId } = await makeTrainingJob(provider);
     const caller = await callerAs("operator", provider);
-    await Promise.allSettled(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? caller.finetuning.pause({ finetuning_id: job.id }) : caller.finetuning.resume({ finetuning_id: job.id }))));
+    await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) =>
+        i % 2 === 0 ? caller.finetuning.pause({ finetuning_id: job.id }) : caller.finetuning.resume({ finetuning_id: job.id }),
+      ),
+    );
     const events = await statusChanges(job.id);
     // Each event moves from where the previous one left the job: no change is lost or doubled.
     let status: string = "running";

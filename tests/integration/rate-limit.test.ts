@@ -65,7 +65,11 @@ describe("rate limits on REST", () => {
       if (call.status === 429) break;
     }
     const key = `retry-${job.id}`;
-    const refused = await rest(api.origin, "POST", `/api/v1/finetunings/${job.id}/cancel`, { key: limited, json: {}, headers: { "idempotency-key": key } });
+    const refused = await rest(api.origin, "POST", `/api/v1/finetunings/${job.id}/cancel`, {
+      key: limited,
+      json: {},
+      headers: { "idempotency-key": key },
+    });
     expect(refused.status).toBe(429);
     expect(await db().idempotencyKey.count({ where: { key } })).toBe(0);
   });

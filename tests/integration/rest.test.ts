@@ -37,7 +37,10 @@ describe("the seed's cancel example, verbatim", () => {
   it("answers the seed's response shape at the top level", async () => {
     const { connection, goldenRecordIds } = await makeConnection(db(), { goldenRecords: 17 });
     const job = await makeJob(db(), { dbConnectionId: connection.id, alias: "my_model", goldenRecordIds });
-    await db().finetuningJob.update({ where: { id: job.id }, data: { modelName: "gpt-3.5-turbo-1106", modelParameters: { n_epochs: "1" } } });
+    await db().finetuningJob.update({
+      where: { id: job.id },
+      data: { modelName: "gpt-3.5-turbo-1106", modelParameters: { n_epochs: "1" } },
+    });
 
     // curl -X 'POST' 'http://localhost/api/v1/finetunings/{finetuning_id}/cancel' -H 'accept: application/json'
     //   -H 'Content-Type: application/json' -d '{\n"finetuning_id": "…"\n}'   (+ the bearer key)
@@ -65,7 +68,13 @@ describe("the seed's cancel example, verbatim", () => {
     };
     // Field for field, ids and times aside.
     for (const key of Object.keys(seed)) expect(body).toHaveProperty(key);
-    const comparable = (v: Record<string, unknown>) => ({ ...v, id: 0, db_connection_id: 0, created_at: 0, golden_records: (v.golden_records as unknown[]).length });
+    const comparable = (v: Record<string, unknown>) => ({
+      ...v,
+      id: 0,
+      db_connection_id: 0,
+      created_at: 0,
+      golden_records: (v.golden_records as unknown[]).length,
+    });
     // The seed's fields (the contract lets the job add more).
     const seedFields = Object.fromEntries(Object.keys(seed).map((key) => [key, body[key]]));
     expect(comparable(seedFields)).toEqual(comparable(seed));
@@ -89,14 +98,22 @@ describe("POST /api/v1/finetunings/{id}/cancel — the contract's table", () => 
         json: { finetuning_id: job.id, metadata: { reason: "wrong data" } },
       });
       expect(call.status).toBe(200);
-      expect(call.body).toMatchObject({ id: job.id, status: "cancelled", error: "Fine tuning cancelled by the user", metadata: { team: "ml", reason: "wrong data" } });
+      expect(call.body).toMatchObject({
+        id: job.id,
+        status: "cancelled",
+        error: "Fine tuning cancelled by the user",
+        metadata: { team: "ml", reason: "wrong data" },
+      });
       expect((await row(job.id)).status).toBe("cancelled");
     }
   });
 
   it("200 with no body at all (the body is optional), and with metadata null", async () => {
     const a = await makeJob(db(), { status: "queued" });
-    const bare = await fetch(`${api.origin}/api/v1/finetunings/${a.id}/cancel`, { method: "POST", headers: { authorization: `Bearer ${operator}` } });
+    const bare = await fetch(`${api.origin}/api/v1/finetunings/${a.id}/cancel`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${operator}` },
+    });
     expect(bare.status).toBe(200);
     const b = await makeJob(db(), { status: "queued" });
     const nullMetadata = await rest(api.origin, "POST", `/api/v1/finetunings/${b.id}/cancel`, { key: operator, json: { metadata: null } });
@@ -106,7 +123,10 @@ describe("POST /api/v1/finetunings/{id}/cancel — the contract's table", () => 
   it("200 again for an already cancelled job, unchanged (safe to retry)", async () => {
     const job = await makeJob(db(), { status: "running" });
     const first = await rest(api.origin, "POST", `/api/v1/finetunings/${job.id}/cancel`, { key: operator, json: {} });
-    const again = await rest(api.origin, "POST", `/api/v1/finetunings/${job.id}/cancel`, { key: operator, json: { metadata: { more: "x" } } });
+    const again = await rest(api.origin, "POST", `/api/v1/finetunings/${job.id}/cancel`, {
+      key: operator,
+      json: { metadata: { more: "x" } },
+    });
     expect(again.status).toBe(200);
     expect(again.body).toEqual(first.body);
   });
@@ -125,7 +145,10 @@ describe("POST /api/v1/finetunings/{id}/cancel — the contract's table", () => 
   it("502 when the provider cannot be reached, and the job is unchanged", async () => {
     const job = await makeJob(db(), { status: "running", finetuningJobId: `ftjob-${randomUUID()}` });
     const before = await row(job.id);
-    const call = await rest(api.origin, "POST", `/api/v1/finetunings/${job.id}/cancel`, { key: operator, json: { metadata: { why: "x" } } });
+    const call = await rest(api.origin, "POST", `/api/v1/finetunings/${job.id}/cancel`, {
+      key: operator,
+      json: { metadata: { why: "x" } },
+    });
     expectError(call, 502, "BAD_GATEWAY");
     const after = await row(job.id);
     expect({ ...after, cancelClaimedAt: null }).toEqual({ ...before, cancelClaimedAt: null });
@@ -133,7 +156,10 @@ describe("POST /api/v1/finetunings/{id}/cancel — the contract's table", () => 
 
   it("400 when the body's id differs from the path's (the path's wins only when they agree)", async () => {
     const job = await makeJob(db(), { status: "running" });
-    const call = await rest(api.origin, "POST", `/api/v1/finetunings/${job.id}/cancel`, { key: operator, json: { finetuning_id: randomUUID() } });
+    const call = await rest(api.origin, "POST", `/api/v1/finetunings/${job.id}/cancel`, {
+      key: operator,
+      json: { finetuning_id: randomUUID() },
+    });
     expectError(call, 400, "BAD_REQUEST");
     expect(call.body.error.field).toBe("finetuning_id");
     expect((await row(job.id)).status).toBe("running");
@@ -162,10 +188,21 @@ describe("POST /api/v1/finetunings", () => {
     const { connection } = await makeConnection(db(), { goldenRecords: 12 });
     const call = await rest(api.origin, "POST", "/api/v1/finetunings", {
       key: operator,
-      json: { db_connection_id: connection.id, alias: "orders", base_llm: { model_name: "gpt-4o-mini-2024-07-18", model_parameters: { n_epochs: 2 } }, metadata: { by: "rest" } },
+      json: {
+        db_connection_id: connection.id,
+        alias: "orders",
+        base_llm: { model_name: "gpt-4o-mini-2024-07-18", model_parameters: { n_epochs: 2 } },
+        metadata: { by: "rest" },
+      },
     });
     expect(call.status).toBe(201);
-    expect(call.body).toMatchObject({ db_connection_id: connection.id, alias: "orders", status: "queued", golden_records: expect.any(Array), metadata: { by: "rest" } });
+    expect(call.body).toMatchObject({
+      db_connection_id: connection.id,
+      alias: "orders",
+      status: "queued",
+      golden_records: expect.any(Array),
+      metadata: { by: "rest" },
+    });
     expect(call.body.golden_records).toHaveLength(12);
     // Answered as strings, as the engine does; stored (and sent to the provider) as given.
     expect(call.body.base_llm.model_parameters).toEqual({ n_epochs: "2" });
@@ -175,12 +212,24 @@ describe("POST /api/v1/finetunings", () => {
 
   it("400 with fewer than 10 golden records, 404 for an unknown connection, 400 for wrong types, 403 for a viewer", async () => {
     const { connection } = await makeConnection(db(), { goldenRecords: 3 });
-    expectError(await rest(api.origin, "POST", "/api/v1/finetunings", { key: operator, json: { db_connection_id: connection.id } }), 400, "BAD_REQUEST");
-    expectError(await rest(api.origin, "POST", "/api/v1/finetunings", { key: operator, json: { db_connection_id: randomUUID() } }), 404, "NOT_FOUND");
+    expectError(
+      await rest(api.origin, "POST", "/api/v1/finetunings", { key: operator, json: { db_connection_id: connection.id } }),
+      400,
+      "BAD_REQUEST",
+    );
+    expectError(
+      await rest(api.origin, "POST", "/api/v1/finetunings", { key: operator, json: { db_connection_id: randomUUID() } }),
+      404,
+      "NOT_FOUND",
+    );
     const wrong = await rest(api.origin, "POST", "/api/v1/finetunings", { key: operator, json: { db_connection_id: 42 } });
     expectError(wrong, 400, "BAD_REQUEST");
     expect(wrong.body.error.field).toBe("db_connection_id");
-    expectError(await rest(api.origin, "POST", "/api/v1/finetunings", { key: viewer, json: { db_connection_id: connection.id } }), 403, "FORBIDDEN");
+    expectError(
+      await rest(api.origin, "POST", "/api/v1/finetunings", { key: viewer, json: { db_connection_id: connection.id } }),
+      403,
+      "FORBIDDEN",
+    );
     expect(await db().finetuningJob.count({ where: { dbConnectionId: connection.id } })).toBe(0);
   });
 });
@@ -190,7 +239,10 @@ describe("GET /api/v1/finetunings", () => {
     const { connection } = await makeConnection(db(), { goldenRecords: 0 });
     const start = Date.now() - 60_000;
     const made = [];
-    for (let i = 0; i < 5; i++) made.push(await makeJob(db(), { dbConnectionId: connection.id, status: i % 2 ? "failed" : "running", createdAt: new Date(start + i * 1000) }));
+    for (let i = 0; i < 5; i++)
+      made.push(
+        await makeJob(db(), { dbConnectionId: connection.id, status: i % 2 ? "failed" : "running", createdAt: new Date(start + i * 1000) }),
+      );
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
@@ -207,12 +259,13 @@ describe("GET /api/v1/finetunings", () => {
     expect(failed.headers.get("link")).toBeNull();
   });
 
-  it("following Link rel=\"next\" visits every job exactly once, newest first, while newer jobs arrive mid-walk", async () => {
+  it('following Link rel="next" visits every job exactly once, newest first, while newer jobs arrive mid-walk', async () => {
     const { connection } = await makeConnection(db(), { goldenRecords: 0 });
     const start = Date.now() - 60_000;
     const original = [];
     // Some share a created_at, so the id breaks the tie.
-    for (let i = 0; i < 13; i++) original.push(await makeJob(db(), { dbConnectionId: connection.id, createdAt: new Date(start + Math.floor(i / 3) * 1000) }));
+    for (let i = 0; i < 13; i++)
+      original.push(await makeJob(db(), { dbConnectionId: connection.id, createdAt: new Date(start + Math.floor(i / 3) * 1000) }));
     const seen: string[] = [];
     let next: string | null = `/api/v1/finetunings?db_connection_id=${connection.id}&limit=4`;
     let pages = 0;
@@ -256,11 +309,33 @@ describe("GET, PUT, DELETE /api/v1/finetunings/{id} and its events", () => {
     const call = await rest(api.origin, "PUT", `/api/v1/finetunings/${job.id}`, { key: operator, json: { metadata: { fresh: "2" } } });
     expect(call.status).toBe(200);
     expect(call.body.metadata).toEqual({ fresh: "2" });
-    expectError(await rest(api.origin, "PUT", `/api/v1/finetunings/${randomUUID()}`, { key: operator, json: { metadata: {} } }), 404, "NOT_FOUND");
-    const big = await rest(api.origin, "PUT", `/api/v1/finetunings/${job.id}`, { key: operator, json: { metadata: { k: "x".repeat(1025) } } });
+    expectError(
+      await rest(api.origin, "PUT", `/api/v1/finetunings/${randomUUID()}`, { key: operator, json: { metadata: {} } }),
+      404,
+      "NOT_FOUND",
+    );
+    const big = await rest(api.origin, "PUT", `/api/v1/finetunings/${job.id}`, {
+      key: operator,
+      json: { metadata: { k: "x".repeat(1025) } },
+    });
     expectError(big, 400, "BAD_REQUEST");
-    expectError(await rest(api.origin, "PUT", `/api/v1/finetunings/${job.id}`, { key: operator, json: { finetuning_id: randomUUID(), metadata: {} } }), 400, "BAD_REQUEST");
-    expectError(await rest(api.origin, "PUT", `/api/v1/finetunings/${job.id}`, { key: operator, body: "metadata=x", headers: { "content-type": "text/plain" } }), 415, "UNSUPPORTED_MEDIA_TYPE");
+    expectError(
+      await rest(api.origin, "PUT", `/api/v1/finetunings/${job.id}`, {
+        key: operator,
+        json: { finetuning_id: randomUUID(), metadata: {} },
+      }),
+      400,
+      "BAD_REQUEST",
+    );
+    expectError(
+      await rest(api.origin, "PUT", `/api/v1/finetunings/${job.id}`, {
+        key: operator,
+        body: "metadata=x",
+        headers: { "content-type": "text/plain" },
+      }),
+      415,
+      "UNSUPPORTED_MEDIA_TYPE",
+    );
     expect((await row(job.id)).metadata).toEqual({ fresh: "2" });
   });
 
@@ -303,15 +378,24 @@ describe("database connections and golden records", () => {
     const list = await rest(api.origin, "GET", "/api/v1/database-connections", { key: viewer });
     expect(list.status).toBe(200);
     expect((list.body as { id: string }[]).map((c) => c.id)).toContain(created.body.id);
-    const bad = await rest(api.origin, "POST", "/api/v1/database-connections", { key: operator, json: { alias, dialect: "oracle", schema_text: "x" } });
+    const bad = await rest(api.origin, "POST", "/api/v1/database-connections", {
+      key: operator,
+      json: { alias, dialect: "oracle", schema_text: "x" },
+    });
     expectError(bad, 400, "BAD_REQUEST");
     expect(bad.body.error.field).toBe("dialect");
   });
 
   it("adds (201) and lists golden records; 404 for an unknown connection; 400 for none", async () => {
     const { connection } = await makeConnection(db(), { goldenRecords: 0 });
-    const records = [{ question: "How many orders?", sql: "SELECT count(*) FROM orders;" }, { question: "Total?", sql: "SELECT sum(total) FROM orders;" }];
-    const created = await rest(api.origin, "POST", "/api/v1/golden-records", { key: operator, json: { db_connection_id: connection.id, records } });
+    const records = [
+      { question: "How many orders?", sql: "SELECT count(*) FROM orders;" },
+      { question: "Total?", sql: "SELECT sum(total) FROM orders;" },
+    ];
+    const created = await rest(api.origin, "POST", "/api/v1/golden-records", {
+      key: operator,
+      json: { db_connection_id: connection.id, records },
+    });
     expect(created.status).toBe(201);
     expect(created.body).toHaveLength(2);
     const list = await rest(api.origin, "GET", `/api/v1/golden-records?db_connection_id=${connection.id}&limit=1`, { key: viewer });
@@ -323,8 +407,16 @@ describe("database connections and golden records", () => {
     expect(nextLink(next)).toBeNull();
     const ids = (call: RestCall) => (call.body as { id: string }[]).map((r) => r.id);
     expect([...ids(next), ...ids(list)].sort()).toEqual(ids(created).sort());
-    expectError(await rest(api.origin, "POST", "/api/v1/golden-records", { key: operator, json: { db_connection_id: randomUUID(), records } }), 404, "NOT_FOUND");
-    expectError(await rest(api.origin, "POST", "/api/v1/golden-records", { key: operator, json: { db_connection_id: connection.id, records: [] } }), 400, "BAD_REQUEST");
+    expectError(
+      await rest(api.origin, "POST", "/api/v1/golden-records", { key: operator, json: { db_connection_id: randomUUID(), records } }),
+      404,
+      "NOT_FOUND",
+    );
+    expectError(
+      await rest(api.origin, "POST", "/api/v1/golden-records", { key: operator, json: { db_connection_id: connection.id, records: [] } }),
+      400,
+      "BAD_REQUEST",
+    );
     expectError(await rest(api.origin, "GET", "/api/v1/golden-records", { key: viewer }), 400, "BAD_REQUEST");
   });
 });
@@ -333,12 +425,32 @@ describe("transport errors", () => {
   it("400 for malformed JSON, 415 for another content type, 400 for a non-object body", async () => {
     const job = await makeJob(db(), { status: "running" });
     const path = `/api/v1/finetunings/${job.id}/cancel`;
-    expectError(await rest(api.origin, "POST", path, { key: operator, body: '{"finetuning_id": ', headers: { "content-type": "application/json" } }), 400, "BAD_REQUEST");
-    expectError(await rest(api.origin, "POST", path, { key: operator, body: "finetuning_id=x", headers: { "content-type": "application/x-www-form-urlencoded" } }), 415, "UNSUPPORTED_MEDIA_TYPE");
-    expectError(await rest(api.origin, "POST", path, { key: operator, body: "{}", headers: { "content-type": "text/plain" } }), 415, "UNSUPPORTED_MEDIA_TYPE");
+    expectError(
+      await rest(api.origin, "POST", path, { key: operator, body: '{"finetuning_id": ', headers: { "content-type": "application/json" } }),
+      400,
+      "BAD_REQUEST",
+    );
+    expectError(
+      await rest(api.origin, "POST", path, {
+        key: operator,
+        body: "finetuning_id=x",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+      }),
+      415,
+      "UNSUPPORTED_MEDIA_TYPE",
+    );
+    expectError(
+      await rest(api.origin, "POST", path, { key: operator, body: "{}", headers: { "content-type": "text/plain" } }),
+      415,
+      "UNSUPPORTED_MEDIA_TYPE",
+    );
     expectError(await rest(api.origin, "POST", path, { key: operator, json: [job.id] }), 400, "BAD_REQUEST");
     expectError(await rest(api.origin, "POST", path, { key: operator, json: "x" }), 400, "BAD_REQUEST");
-    const charset = await rest(api.origin, "POST", path, { key: operator, json: { metadata: { a: "b" } }, headers: { "content-type": "application/json; charset=utf-8" } });
+    const charset = await rest(api.origin, "POST", path, {
+      key: operator,
+      json: { metadata: { a: "b" } },
+      headers: { "content-type": "application/json; charset=utf-8" },
+    });
     expect(charset.status).toBe(200);
     expect(charset.body.metadata).toEqual({ a: "b" });
   });
@@ -356,7 +468,11 @@ describe("limits and the other transport", () => {
   it("413 for a body over the limit, before it is parsed", async () => {
     const job = await makeJob(db(), { status: "running" });
     const huge = JSON.stringify({ metadata: { a: "x".repeat(17 * 1024 * 1024) } });
-    const call = await rest(api.origin, "POST", `/api/v1/finetunings/${job.id}/cancel`, { key: operator, body: huge, headers: { "content-type": "application/json" } });
+    const call = await rest(api.origin, "POST", `/api/v1/finetunings/${job.id}/cancel`, {
+      key: operator,
+      body: huge,
+      headers: { "content-type": "application/json" },
+    });
     expectError(call, 413, "PAYLOAD_TOO_LARGE");
     expect((await row(job.id)).status).toBe("running");
   });
@@ -373,11 +489,17 @@ describe("limits and the other transport", () => {
     );
     expect(cancelled.status).toBe(200);
     expect(await cancelled.json()).toMatchObject({ id: job.id, status: "cancelled" });
-    const missing = await GET(new Request(`http://localhost/api/v1/finetunings/${randomUUID()}`, { headers: { authorization: `Bearer ${viewer}` } }));
+    const missing = await GET(
+      new Request(`http://localhost/api/v1/finetunings/${randomUUID()}`, { headers: { authorization: `Bearer ${viewer}` } }),
+    );
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ error: { code: "NOT_FOUND", message: expect.any(String) } });
     const malformed = await POST(
-      new Request(`http://localhost/api/v1/finetunings/${job.id}/cancel`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${operator}` }, body: "{" }),
+      new Request(`http://localhost/api/v1/finetunings/${job.id}/cancel`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${operator}` },
+        body: "{",
+      }),
     );
     expect(malformed.status).toBe(400);
   });

@@ -34,7 +34,9 @@ describe("the sandbox control API", () => {
     expect(none.status).toBe(401);
     expect(await none.json()).toMatchObject({ error: { code: "invalid_control_token" } });
     expect((await fetch(`${sandbox.origin}/_sandbox/reset`, { method: "POST" })).status).toBe(401);
-    expect((await fetch(`${sandbox.origin}/_sandbox/jobs`, { headers: { authorization: "Bearer test-control-token-012345678" } })).status).toBe(401);
+    expect(
+      (await fetch(`${sandbox.origin}/_sandbox/jobs`, { headers: { authorization: "Bearer test-control-token-012345678" } })).status,
+    ).toBe(401);
     // The OpenAI API key is not the control token.
     expect((await fetch(`${sandbox.origin}/_sandbox/jobs`, { headers: { authorization: "Bearer sk-sandbox" } })).status).toBe(401);
     expect((await sandboxControl(sandbox, "jobs")).status).toBe(200);
@@ -53,7 +55,9 @@ describe("the sandbox control API", () => {
     try {
       expect(other.controlToken).toMatch(/^[\w-]{24,}$/);
       expect(other.controlToken).not.toBe(sandbox.controlToken);
-      expect((await fetch(`${other.origin}/_sandbox/jobs`, { headers: { authorization: `Bearer ${sandbox.controlToken}` } })).status).toBe(401);
+      expect((await fetch(`${other.origin}/_sandbox/jobs`, { headers: { authorization: `Bearer ${sandbox.controlToken}` } })).status).toBe(
+        401,
+      );
     } finally {
       await other.close();
     }

@@ -40,7 +40,11 @@ describe("a durable sandbox", () => {
     const schema = newSchema();
     const first = await front(schema, { fileProcessingMs: 0, validatingMs: 50, queuedMs: 50, runningMs: 6_000 });
     const job = await createJob(first.provider);
-    await waitFor(() => first.provider.listEvents(job.id), (events) => steps(events).length >= 3, { timeoutMs: 10_000 });
+    await waitFor(
+      () => first.provider.listEvents(job.id),
+      (events) => steps(events).length >= 3,
+      { timeoutMs: 10_000 },
+    );
     await first.sandbox.close();
 
     // A new front, started without timings: it keeps the stored ones and the job.
@@ -48,7 +52,11 @@ describe("a durable sandbox", () => {
     expect(await second.sandbox.timings()).toMatchObject({ runningMs: 6_000 });
     const again = await second.provider.retrieveJob(job.id);
     expect(again.status).toBe("running");
-    const done = await waitFor(() => second.provider.retrieveJob(job.id), (j) => j.status === "succeeded", { timeoutMs: 15_000 });
+    const done = await waitFor(
+      () => second.provider.retrieveJob(job.id),
+      (j) => j.status === "succeeded",
+      { timeoutMs: 15_000 },
+    );
     expect(done.trainedTokens).toBeGreaterThan(0);
     const all = await second.provider.listEvents(job.id, { afterEventId: null });
     expect(steps(all)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
@@ -59,7 +67,10 @@ describe("a durable sandbox", () => {
     const schema = newSchema();
     const first = await front(schema, { fileProcessingMs: 0, validatingMs: 0, queuedMs: 0, runningMs: 60_000 });
     const job = await createJob(first.provider);
-    await waitFor(() => first.provider.retrieveJob(job.id), (j) => j.status === "running");
+    await waitFor(
+      () => first.provider.retrieveJob(job.id),
+      (j) => j.status === "running",
+    );
     await first.sandbox.close();
     // As if all of that had happened an hour ago and no front had been up since.
     const client = new pg.Client({ connectionString: durableSandboxOptions(schema).databaseUrl });
@@ -67,8 +78,13 @@ describe("a durable sandbox", () => {
     try {
       const hour = 3_600_000;
       await client.query(`UPDATE ${schema}.config SET seen_ms = seen_ms - $1`, [hour]);
-      await client.query(`UPDATE ${schema}.jobs SET data = jsonb_set(data, '{stageStartedMs}', to_jsonb((data->>'stageStartedMs')::bigint - $1))`, [hour]);
-      await client.query(`UPDATE ${schema}.files SET data = jsonb_set(data, '{createdMs}', to_jsonb((data->>'createdMs')::bigint - $1))`, [hour]);
+      await client.query(
+        `UPDATE ${schema}.jobs SET data = jsonb_set(data, '{stageStartedMs}', to_jsonb((data->>'stageStartedMs')::bigint - $1))`,
+        [hour],
+      );
+      await client.query(`UPDATE ${schema}.files SET data = jsonb_set(data, '{createdMs}', to_jsonb((data->>'createdMs')::bigint - $1))`, [
+        hour,
+      ]);
     } finally {
       await client.end();
     }

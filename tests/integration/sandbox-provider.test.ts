@@ -24,9 +24,15 @@ beforeEach(async () => {
 });
 
 /** 10 examples × 2 epochs = 20 steps. */
-const create = () => provider.createJob({ jobId: crypto.randomUUID(), fileId, model: "gpt-4o-mini", parameters: { n_epochs: 2 }, suffix: "t" });
-const running = (id: string) => waitFor(() => provider.retrieveJob(id), (j) => j.status === "running");
-const metrics = async (id: string) => (await provider.listEvents(id, { afterEventId: null })).flatMap((e) => (e.metrics ? [e.metrics] : []));
+const create = () =>
+  provider.createJob({ jobId: crypto.randomUUID(), fileId, model: "gpt-4o-mini", parameters: { n_epochs: 2 }, suffix: "t" });
+const running = (id: string) =>
+  waitFor(
+    () => provider.retrieveJob(id),
+    (j) => j.status === "running",
+  );
+const metrics = async (id: string) =>
+  (await provider.listEvents(id, { afterEventId: null })).flatMap((e) => (e.metrics ? [e.metrics] : []));
 
 describe("the provider's training controls", () => {
   it("pauses (pausing → paused, no estimate, no new steps) and resumes to running; the job then finishes", async () => {
@@ -34,7 +40,10 @@ describe("the provider's training controls", () => {
     await running(job.id);
     const pausing = await provider.pauseJob(job.id);
     expect(pausing.status).toBe("pausing");
-    const paused = await waitFor(() => provider.retrieveJob(job.id), (j) => j.status === "paused");
+    const paused = await waitFor(
+      () => provider.retrieveJob(job.id),
+      (j) => j.status === "paused",
+    );
     expect(paused.estimatedFinish).toBeNull();
     expect((await provider.pauseJob(job.id)).status).toBe("paused"); // pausing twice changes nothing
     const stepsWhenPaused = (await metrics(job.id)).length;
@@ -44,9 +53,18 @@ describe("the provider's training controls", () => {
     const resumed = await provider.resumeJob(job.id);
     expect(resumed.status).toBe("running");
     expect(resumed.estimatedFinish).toBeInstanceOf(Date);
-    const done = await waitFor(() => provider.retrieveJob(job.id), (j) => j.status === "succeeded", { timeoutMs: 10_000 });
+    const done = await waitFor(
+      () => provider.retrieveJob(job.id),
+      (j) => j.status === "succeeded",
+      { timeoutMs: 10_000 },
+    );
     // Billed like OpenAI: the file's tiktoken count for the model, once per epoch — the same count the product estimates cost with.
-    const line = JSON.stringify({ messages: [{ role: "user", content: "How many orders?" }, { role: "assistant", content: "SELECT count(*) FROM orders;" }] });
+    const line = JSON.stringify({
+      messages: [
+        { role: "user", content: "How many orders?" },
+        { role: "assistant", content: "SELECT count(*) FROM orders;" },
+      ],
+    });
     expect(done.trainedTokens).toBe(countTrainingFileTokens(Array(10).fill(line).join("\n"), "gpt-4o-mini") * 2);
     expect(done.estimatedFinish).toBeNull();
   });
@@ -83,7 +101,12 @@ describe("the provider's training controls", () => {
     expect(seen).toEqual(all.map((e) => e.id));
     const points = all.flatMap((e) => (e.metrics ? [e.metrics] : []));
     expect(points.map((p) => p.step)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
-    expect(points[0]).toMatchObject({ totalSteps: 20, trainLoss: expect.any(Number), trainMeanTokenAccuracy: expect.any(Number), validLoss: null });
+    expect(points[0]).toMatchObject({
+      totalSteps: 20,
+      trainLoss: expect.any(Number),
+      trainMeanTokenAccuracy: expect.any(Number),
+      validLoss: null,
+    });
     const losses = points.map((p) => p.trainLoss ?? NaN);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     expect(mean(losses.slice(-5))).toBeLessThan(mean(losses.slice(0, 5)));
@@ -91,7 +114,10 @@ describe("the provider's training controls", () => {
 
     const checkpoints = await provider.listCheckpoints(job.id);
     expect(checkpoints.map((c) => c.step)).toEqual([10, 20]);
-    expect(checkpoints[1]).toMatchObject({ model: expect.stringMatching(/^ft:gpt-4o-mini:sandbox:t:.+:ckpt-step-20$/), metrics: { step: 20, trainLoss: losses[19] } });
+    expect(checkpoints[1]).toMatchObject({
+      model: expect.stringMatching(/^ft:gpt-4o-mini:sandbox:t:.+:ckpt-step-20$/),
+      metrics: { step: 20, trainLoss: losses[19] },
+    });
     expect(checkpoints[1]!.createdAt).toBeInstanceOf(Date);
   });
 
@@ -105,8 +131,14 @@ describe("the provider's training controls", () => {
     await sandbox.setLossShape(flat.id, "flat");
     await sandbox.setTimings({ runningMs: 1_000 });
     const stalledAt = (await metrics(flat.id)).length;
-    await waitFor(() => provider.retrieveJob(nan.id), (j) => j.status === "succeeded");
-    await waitFor(() => provider.retrieveJob(diverging.id), (j) => j.status === "succeeded");
+    await waitFor(
+      () => provider.retrieveJob(nan.id),
+      (j) => j.status === "succeeded",
+    );
+    await waitFor(
+      () => provider.retrieveJob(diverging.id),
+      (j) => j.status === "succeeded",
+    );
 
     const rising = (await metrics(diverging.id)).map((p) => p.trainLoss ?? NaN);
     expect(rising.at(-1)).toBeGreaterThan(Math.min(...rising) * 2);
@@ -123,6 +155,9 @@ describe("the provider's training controls", () => {
       body: JSON.stringify({ shape: "normal" }),
     });
     expect(control.status).toBe(200);
-    await waitFor(() => provider.retrieveJob(flat.id), (j) => j.status === "succeeded");
+    await waitFor(
+      () => provider.retrieveJob(flat.id),
+      (j) => j.status === "succeeded",
+    );
   });
 });

@@ -40,8 +40,17 @@ describe("a restarted worker with the local sandbox", () => {
     const { makeConnection } = await import("../helpers/factories");
     const first = await startWorkerProcess();
     const { connection } = await makeConnection(db(), { goldenRecords: 12 });
-    const job = await createJob({ db: db(), actor: { kind: "system", name: "cli" }, input: { db_connection_id: connection.id, alias: "restart" }, enqueueRun });
-    const status = () => db().finetuningJob.findUniqueOrThrow({ where: { id: job.id }, select: { status: true, finetuningJobId: true, modelId: true, error: true } });
+    const job = await createJob({
+      db: db(),
+      actor: { kind: "system", name: "cli" },
+      input: { db_connection_id: connection.id, alias: "restart" },
+      enqueueRun,
+    });
+    const status = () =>
+      db().finetuningJob.findUniqueOrThrow({
+        where: { id: job.id },
+        select: { status: true, finetuningJobId: true, modelId: true, error: true },
+      });
     const running = await waitFor(status, (j) => j.status === "running", 30_000);
 
     await stop(first);

@@ -36,10 +36,15 @@ async function serveWithSlowRoute(shutdownTimeoutMs: number): Promise<Held> {
     hostname: "127.0.0.1",
     shutdownTimeoutMs,
     pages: (_req, res) => void res.writeHead(404).end(),
-    mounts: [{ prefix: "/slow", handler: (_req, res) => {
-      arrive();
-      void released.then(() => res.writeHead(200, { "content-type": "text/plain" }).end("finished"));
-    } }],
+    mounts: [
+      {
+        prefix: "/slow",
+        handler: (_req, res) => {
+          arrive();
+          void released.then(() => res.writeHead(200, { "content-type": "text/plain" }).end("finished"));
+        },
+      },
+    ],
   });
   return { server, origin: `http://127.0.0.1:${server.port}`, arrived, release };
 }
@@ -60,7 +65,10 @@ describe("graceful shutdown", () => {
 
   it("cuts a request that outlives the bound, so shutdown always ends", async () => {
     const held = await serveWithSlowRoute(200);
-    const inFlight = fetch(`${held.origin}/slow`).then((r) => r.status, (error: unknown) => error);
+    const inFlight = fetch(`${held.origin}/slow`).then(
+      (r) => r.status,
+      (error: unknown) => error,
+    );
     await held.arrived;
     await held.server.close(); // resolves although /slow never answered
     expect(await inFlight).toBeInstanceOf(Error);
@@ -70,7 +78,9 @@ describe("graceful shutdown", () => {
     const { createApiKey } = await import("../../server/auth/admin");
     const held = await serveWithSlowRoute(5_000);
     const { key } = await createApiKey({ name: "shutdown-feed", role: "viewer" });
-    const res = await fetch(`${held.origin}/api/trpc/finetuning.onChange?input=${encodeURIComponent("{}")}`, { headers: { authorization: `Bearer ${key}` } });
+    const res = await fetch(`${held.origin}/api/trpc/finetuning.onChange?input=${encodeURIComponent("{}")}`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
     expect(res.status).toBe(200);
     const reader = res.body?.getReader();
     let text = "";
@@ -90,15 +100,26 @@ describe("graceful shutdown", () => {
     const { db } = await import("../../server/db");
     const child = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
       cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: databaseUrl, OPENAI_API_KEY: "sk-sandbox", OPENAI_BASE_URL: sandbox.url, SHUTDOWN_TIMEOUT_MS: "5000" },
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        OPENAI_API_KEY: "sk-sandbox",
+        OPENAI_BASE_URL: sandbox.url,
+        SHUTDOWN_TIMEOUT_MS: "5000",
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     child.stderr.on("data", (chunk: Buffer) => process.stderr.write(`[worker ${child.pid}] ${chunk.toString()}`));
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     // It says it runs once it has started and listens for signals.
-    const running = new Promise<void>((resolve) => child.stdout.on("data", (chunk: Buffer) => chunk.toString().includes("running") && resolve()));
+    const running = new Promise<void>((resolve) =>
+      child.stdout.on("data", (chunk: Buffer) => chunk.toString().includes("running") && resolve()),
+    );
     await Promise.race([running, exited.then(() => Promise.reject(new Error("the worker exited before it ran")))]);
-    const beat = await waitFor(() => db().workerHeartbeat.findFirst({ where: { pid: child.pid } }), (row) => row !== null);
+    const beat = await waitFor(
+      () => db().workerHeartbeat.findFirst({ where: { pid: child.pid } }),
+      (row) => row !== null,
+    );
     expect(beat?.host).toBeTruthy();
     child.kill("SIGTERM");
     expect(await exited).toBe(0);

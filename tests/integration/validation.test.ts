@@ -44,7 +44,9 @@ describe("bad input is a BAD_REQUEST naming the field, and changes nothing", () 
   });
 
   it("create with too few golden records", async () => {
-    const connection = await db().dbConnection.create({ data: { alias: "tiny", dialect: "postgresql", schemaText: "create table t(x int);" } });
+    const connection = await db().dbConnection.create({
+      data: { alias: "tiny", dialect: "postgresql", schemaText: "create table t(x int);" },
+    });
     const caller = await callerAs("operator", provider);
     const before = await db().finetuningJob.count();
     await expectBadRequest(caller.finetuning.create({ db_connection_id: connection.id }), "golden_records");

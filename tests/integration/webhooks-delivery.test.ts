@@ -19,7 +19,12 @@ beforeAll(async () => {
   process.env.WEBHOOK_ALLOW_PRIVATE = "1";
   db = (await import("../../server/db")).db();
   const { startWebhookDispatcher } = await import("../../server/webhooks/dispatcher");
-  dispatcher = await startWebhookDispatcher({ db, pumpMs: 100, allowPrivate: true, retry: { baseMs: 50, maxMs: 400, giveUpAfterMs: 3_600_000 } });
+  dispatcher = await startWebhookDispatcher({
+    db,
+    pumpMs: 100,
+    allowPrivate: true,
+    retry: { baseMs: 50, maxMs: 400, giveUpAfterMs: 3_600_000 },
+  });
   receiver = await startReceiver();
 });
 afterAll(async () => {
@@ -29,7 +34,10 @@ afterAll(async () => {
   await receiver.close();
 });
 
-async function endpoint(path: string, eventTypes: WebhookEventType[] = ["job.status_changed", "job.cancelled", "job.failed", "job.succeeded"]) {
+async function endpoint(
+  path: string,
+  eventTypes: WebhookEventType[] = ["job.status_changed", "job.cancelled", "job.failed", "job.succeeded"],
+) {
   const { createWebhookEndpoint } = await import("../../server/webhooks/service");
   return createWebhookEndpoint({ db, input: { url: `${receiver.url}${path}`, event_types: eventTypes, enabled: true } });
 }
@@ -59,7 +67,16 @@ async function outbox(endpointId: string) {
   return db.webhookDelivery.findMany({
     where: { endpointId },
     orderBy: { seq: "asc" },
-    select: { id: true, state: true, attempts: true, lastStatus: true, lastError: true, responseExcerpt: true, nextAttemptAt: true, lockedUntil: true },
+    select: {
+      id: true,
+      state: true,
+      attempts: true,
+      lastStatus: true,
+      lastError: true,
+      responseExcerpt: true,
+      nextAttemptAt: true,
+      lockedUntil: true,
+    },
   });
 }
 
@@ -70,9 +87,17 @@ describe("webhook delivery", () => {
     const jobs: string[] = [];
     for (let i = 0; i < 5; i++) jobs.push(await runJob(i % 2 ? "cancelled" : "succeeded"));
     // Each job's oldest message is retried while it is down; the newer ones wait behind it.
-    await waitFor(() => outbox(ep.id), (rows) => rows.length === 20 && rows.filter((r) => r.attempts >= 2 && r.lastError?.startsWith("connection")).length === 5, 30_000);
+    await waitFor(
+      () => outbox(ep.id),
+      (rows) => rows.length === 20 && rows.filter((r) => r.attempts >= 2 && r.lastError?.startsWith("connection")).length === 5,
+      30_000,
+    );
     await receiver.start();
-    const rows = await waitFor(() => outbox(ep.id), (r) => r.every((d) => d.state === "delivered"), 60_000);
+    const rows = await waitFor(
+      () => outbox(ep.id),
+      (r) => r.every((d) => d.state === "delivered"),
+      60_000,
+    );
 
     const got = at("/outage");
     const wh = new Webhook(secret);
@@ -102,7 +127,11 @@ describe("webhook delivery", () => {
     const { makeJob } = await import("../helpers/factories");
     const job = await makeJob(db, { status: "running" });
     await transitionJob({ db, id: job.id, from: ["running"], to: "failed", actor: "provider" });
-    const [failed] = await waitFor(() => outbox(bad.endpoint.id), (rows) => rows[0]?.state === "failed", 20_000);
+    const [failed] = await waitFor(
+      () => outbox(bad.endpoint.id),
+      (rows) => rows[0]?.state === "failed",
+      20_000,
+    );
     expect(failed).toMatchObject({ attempts: 1, lastStatus: 400, responseExcerpt: "no such thing" });
 
     let first = true;
@@ -116,12 +145,24 @@ describe("webhook delivery", () => {
     const busy = await endpoint("/busy", ["job.failed"]);
     const job2 = await makeJob(db, { status: "running" });
     await transitionJob({ db, id: job2.id, from: ["running"], to: "failed", actor: "provider" });
-    const [retried] = await waitFor(() => outbox(busy.endpoint.id), (rows) => rows[0]?.state === "delivered", 20_000);
+    const [retried] = await waitFor(
+      () => outbox(busy.endpoint.id),
+      (rows) => rows[0]?.state === "delivered",
+      20_000,
+    );
     expect(retried?.attempts).toBe(2);
     // The 400s were left alone meanwhile: one attempt each.
-    const badRows = await waitFor(() => outbox(bad.endpoint.id), (rows) => rows.length === 2 && rows.every((r) => r.state === "failed"), 20_000);
+    const badRows = await waitFor(
+      () => outbox(bad.endpoint.id),
+      (rows) => rows.length === 2 && rows.every((r) => r.state === "failed"),
+      20_000,
+    );
     expect(badRows.map((r) => r.attempts)).toEqual([1, 1]);
-    expect(at("/bad").map((r) => r.id).sort()).toEqual(badRows.map((r) => `msg_${r.id}`).sort());
+    expect(
+      at("/bad")
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual(badRows.map((r) => `msg_${r.id}`).sort());
     receiver.answer = () => ({ status: 200, body: "ok" });
     await remove(bad.endpoint.id);
     await remove(busy.endpoint.id);
@@ -145,7 +186,11 @@ describe("webhook delivery", () => {
         }),
       );
     }
-    await waitFor(() => db.webhookDelivery.count({ where: { endpointId: ep.id, state: "delivered" } }), (n) => n === 1_000, 120_000);
+    await waitFor(
+      () => db.webhookDelivery.count({ where: { endpointId: ep.id, state: "delivered" } }),
+      (n) => n === 1_000,
+      120_000,
+    );
     const got = at("/load");
     const wh = new Webhook(secret);
     const changes = new Set(got.map((r) => webhookPayloadSchema.parse(wh.verify(r.body, r.headers)).data.change.event_id));
@@ -158,11 +203,22 @@ describe("webhook delivery", () => {
     const { endpoint: ep } = await endpoint("/flaky", ["job.cancelled"]);
     receiver.answer = (r) => (r.path === "/hooks/flaky" ? { status: 503 } : { status: 200 });
     const job = await runJob("cancelled");
-    await waitFor(async () => ({ e: await db.webhookEndpoint.findUniqueOrThrow({ where: { id: ep.id }, select: { failingSince: true } }), o: await outbox(ep.id) }), ({ e }) => e.failingSince !== null, 20_000);
+    await waitFor(
+      async () => ({
+        e: await db.webhookEndpoint.findUniqueOrThrow({ where: { id: ep.id }, select: { failingSince: true } }),
+        o: await outbox(ep.id),
+      }),
+      ({ e }) => e.failingSince !== null,
+      20_000,
+    );
     // A day passes.
     await db.$executeRaw`UPDATE webhook_endpoints SET failing_since = now() - interval '25 hours' WHERE id = ${ep.id}::uuid`;
     const { getWebhookEndpoint, updateWebhookEndpoint } = await import("../../server/webhooks/service");
-    const disabled = await waitFor(() => getWebhookEndpoint({ db, id: ep.id }), (e) => !e.enabled, 20_000);
+    const disabled = await waitFor(
+      () => getWebhookEndpoint({ db, id: ep.id }),
+      (e) => !e.enabled,
+      20_000,
+    );
     expect(disabled.disabled_at).not.toBeNull();
     expect(disabled.disabled_reason).toMatch(/Every delivery failed since .*HTTP 503/);
     expect((await outbox(ep.id))[0]?.state).toBe("pending");
@@ -170,7 +226,11 @@ describe("webhook delivery", () => {
     receiver.answer = () => ({ status: 200 });
     const enabled = await updateWebhookEndpoint({ db, input: { endpoint_id: ep.id, enabled: true } });
     expect(enabled).toMatchObject({ enabled: true, disabled_at: null, disabled_reason: null, failing_since: null });
-    const [delivered] = await waitFor(() => outbox(ep.id), (rows) => rows[0]?.state === "delivered", 20_000);
+    const [delivered] = await waitFor(
+      () => outbox(ep.id),
+      (rows) => rows[0]?.state === "delivered",
+      20_000,
+    );
     const tries = at("/flaky");
     expect(tries.length).toBeGreaterThanOrEqual(2);
     expect(new Set(tries.map((r) => r.id))).toEqual(new Set([`msg_${delivered?.id}`]));
@@ -181,17 +241,29 @@ describe("webhook delivery", () => {
   it("Replay sends a delivery again with the same id and body, signed anew", async () => {
     const { endpoint: ep, secret } = await endpoint("/replay", ["job.succeeded"]);
     await runJob("succeeded");
-    const [row] = await waitFor(() => outbox(ep.id), (rows) => rows[0]?.state === "delivered", 20_000);
+    const [row] = await waitFor(
+      () => outbox(ep.id),
+      (rows) => rows[0]?.state === "delivered",
+      20_000,
+    );
     const { replayWebhookDelivery } = await import("../../server/webhooks/service");
     const replayed = await replayWebhookDelivery({ db, messageId: `msg_${row?.id}` });
     expect(replayed.state).toBe("pending");
-    await waitFor(() => at("/replay"), (got) => got.length === 2, 20_000);
+    await waitFor(
+      () => at("/replay"),
+      (got) => got.length === 2,
+      20_000,
+    );
     const [one, two] = at("/replay");
     expect(two?.id).toBe(one?.id);
     expect(two?.body).toBe(one?.body);
     const wh = new Webhook(secret);
     expect(() => wh.verify(two?.body ?? "", two?.headers ?? {})).not.toThrow();
-    const after = await waitFor(() => outbox(ep.id), (rows) => rows[0]?.state === "delivered", 20_000);
+    const after = await waitFor(
+      () => outbox(ep.id),
+      (rows) => rows[0]?.state === "delivered",
+      20_000,
+    );
     expect(after[0]?.attempts).toBe(2);
     await remove(ep.id);
   }, 60_000);
@@ -204,18 +276,36 @@ describe("webhook delivery", () => {
     await transitionJob({ db, id: job.id, from: ["running"], to: "paused", actor: "user:ops@example.com", reason: "looking at the loss" });
     await transitionJob({ db, id: job.id, from: ["paused"], to: "running", actor: "user:ops@example.com", reason: "resumed" });
     // Stored the way the worker stores what the provider lists: twice, kept once.
-    const checkpoint = { jobId: job.id, providerCheckpointId: "ftckpt_e2", model: "ft:gpt-4o-mini:ckpt-step-20", step: 20, metrics: { train_loss: 0.42 }, createdAt: new Date() };
+    const checkpoint = {
+      jobId: job.id,
+      providerCheckpointId: "ftckpt_e2",
+      model: "ft:gpt-4o-mini:ckpt-step-20",
+      step: 20,
+      metrics: { train_loss: 0.42 },
+      createdAt: new Date(),
+    };
     await db.jobCheckpoint.createMany({ data: [checkpoint], skipDuplicates: true });
     await db.jobCheckpoint.createMany({ data: [checkpoint], skipDuplicates: true });
 
-    const rows = await waitFor(() => outbox(ep.id), (r) => r.length === 3 && r.every((d) => d.state === "delivered"), 20_000);
+    const rows = await waitFor(
+      () => outbox(ep.id),
+      (r) => r.length === 3 && r.every((d) => d.state === "delivered"),
+      20_000,
+    );
     expect(rows).toHaveLength(3);
     const wh = new Webhook(secret);
     const got = at("/progress").map((r) => webhookPayloadSchema.parse(wh.verify(r.body, r.headers)));
     expect(got.map((p) => p.type)).toEqual(["job.paused", "job.resumed", "job.checkpoint_created"]);
-    expect(got[0]?.data).toMatchObject({ job: { id: job.id, status: "paused" }, change: { from: "running", to: "paused", actor: "user:ops@example.com", reason: "looking at the loss" } });
+    expect(got[0]?.data).toMatchObject({
+      job: { id: job.id, status: "paused" },
+      change: { from: "running", to: "paused", actor: "user:ops@example.com", reason: "looking at the loss" },
+    });
     expect(got[1]?.data.job.status).toBe("running");
-    expect(got[2]?.data.change).toMatchObject({ kind: "checkpoint_created", event_id: "ftckpt_e2", metadata: { model: checkpoint.model, step: 20 } });
+    expect(got[2]?.data.change).toMatchObject({
+      kind: "checkpoint_created",
+      event_id: "ftckpt_e2",
+      metadata: { model: checkpoint.model, step: 20 },
+    });
     await remove(ep.id);
   }, 60_000);
 
@@ -226,14 +316,22 @@ describe("webhook delivery", () => {
     expect(rotated.secret).not.toBe(oldSecret);
     expect(rotated.endpoint.previous_secret_expires_at).not.toBeNull();
     await runJob("cancelled");
-    const [during] = await waitFor(() => at("/rotate"), (got) => got.length === 1, 20_000);
+    const [during] = await waitFor(
+      () => at("/rotate"),
+      (got) => got.length === 1,
+      20_000,
+    );
     expect(during?.signature.split(" ")).toHaveLength(2);
     expect(() => new Webhook(oldSecret).verify(during?.body ?? "", during?.headers ?? {})).not.toThrow();
     expect(() => new Webhook(rotated.secret).verify(during?.body ?? "", during?.headers ?? {})).not.toThrow();
 
     const final = await rotateWebhookSecret({ db, id: ep.id, graceSeconds: 0 });
     await runJob("cancelled");
-    const got = await waitFor(() => at("/rotate"), (g) => g.length === 2, 20_000);
+    const got = await waitFor(
+      () => at("/rotate"),
+      (g) => g.length === 2,
+      20_000,
+    );
     const last = got[1];
     expect(last?.signature.split(" ")).toHaveLength(1);
     expect(() => new Webhook(final.secret).verify(last?.body ?? "", last?.headers ?? {})).not.toThrow();
@@ -282,13 +380,21 @@ describe("the SSRF guard", () => {
       await expect(resolveWebhookTarget(url, { allowPrivate: false }), url).rejects.toBeInstanceOf(RefusedTargetError);
     }
     await expect(resolveWebhookTarget("ftp://example.com/x", { allowPrivate: false })).rejects.toBeInstanceOf(RefusedTargetError);
-    await expect(resolveWebhookTarget("http://93.184.215.14/x", { allowPrivate: false })).resolves.toMatchObject({ address: "93.184.215.14" });
+    await expect(resolveWebhookTarget("http://93.184.215.14/x", { allowPrivate: false })).resolves.toMatchObject({
+      address: "93.184.215.14",
+    });
     await expect(resolveWebhookTarget("http://127.0.0.1/x", { allowPrivate: true })).resolves.toMatchObject({ address: "127.0.0.1" });
   });
 
   it("refuses such an endpoint at registration and at every attempt; the receiver never hears of it", async () => {
     const { createWebhookEndpoint } = await import("../../server/webhooks/service");
-    await expect(createWebhookEndpoint({ db, input: { url: `${receiver.url}/ssrf`, event_types: ["job.failed"], enabled: true }, allowPrivate: false })).rejects.toMatchObject({
+    await expect(
+      createWebhookEndpoint({
+        db,
+        input: { url: `${receiver.url}/ssrf`, event_types: ["job.failed"], enabled: true },
+        allowPrivate: false,
+      }),
+    ).rejects.toMatchObject({
       code: "BAD_REQUEST",
       field: "url",
     });
@@ -301,7 +407,11 @@ describe("the SSRF guard", () => {
 
   it("does not follow redirects and reads at most a few KB of an answer", async () => {
     receiver.answer = (r) =>
-      r.path === "/hooks/redirect" ? { status: 302, headers: { location: `${receiver.url}/elsewhere` } } : r.path === "/hooks/big" ? { status: 200, body: "x".repeat(1_000_000) } : { status: 200 };
+      r.path === "/hooks/redirect"
+        ? { status: 302, headers: { location: `${receiver.url}/elsewhere` } }
+        : r.path === "/hooks/big"
+          ? { status: 200, body: "x".repeat(1_000_000) }
+          : { status: 200 };
     const { postWebhook, RESPONSE_EXCERPT_BYTES } = await import("../../server/webhooks/send");
     const redirected = await postWebhook({ url: `${receiver.url}/redirect`, body: "{}", headers: {}, allowPrivate: true });
     expect(redirected).toMatchObject({ ok: false, retryable: false, status: 302 });

@@ -44,7 +44,10 @@ describe("webhooks and a killed worker", () => {
     const { createWebhookEndpoint } = await import("../../server/webhooks/service");
     const { makeJob } = await import("../helpers/factories");
     const { transitionJob } = await import("../../server/finetuning/transitions");
-    const { endpoint, secret } = await createWebhookEndpoint({ db: db(), input: { url: `${receiver.url}/kill`, event_types: ["job.status_changed", "job.failed"], enabled: true } });
+    const { endpoint, secret } = await createWebhookEndpoint({
+      db: db(),
+      input: { url: `${receiver.url}/kill`, event_types: ["job.status_changed", "job.failed"], enabled: true },
+    });
 
     // The first request is held open: the worker is mid-delivery when it dies.
     receiver.answer = () => (receiver.received.length === 1 ? "hang" : { status: 200, body: "ok" });
@@ -52,10 +55,21 @@ describe("webhooks and a killed worker", () => {
     const jobs: string[] = [];
     for (let i = 0; i < 5; i++) {
       const job = await makeJob(db(), { status: "running" });
-      await transitionJob({ db: db(), id: job.id, from: ["running"], to: "failed", actor: "provider", reason: "provider reported failure" });
+      await transitionJob({
+        db: db(),
+        id: job.id,
+        from: ["running"],
+        to: "failed",
+        actor: "provider",
+        reason: "provider reported failure",
+      });
       jobs.push(job.id);
     }
-    await waitFor(() => receiver.received.length, (n) => n >= 1, 30_000);
+    await waitFor(
+      () => receiver.received.length,
+      (n) => n >= 1,
+      30_000,
+    );
     await stopWorkerProcess(worker, "SIGKILL");
     const cutOff = receiver.received[0];
 

@@ -59,7 +59,15 @@ function verifiedFor(path: string, secret: string, jobIds: string[]): Delivered[
     .filter((r) => r.path === path)
     .map((r) => {
       const payload = webhookPayloadSchema.parse(wh.verify(r.body, r.headers));
-      return { id: r.id, type: payload.type, jobId: payload.data.job.id, to: payload.data.change.to, from: payload.data.change.from, status: payload.data.job.status, eventId: Number(payload.data.change.event_id) };
+      return {
+        id: r.id,
+        type: payload.type,
+        jobId: payload.data.job.id,
+        to: payload.data.change.to,
+        from: payload.data.change.from,
+        status: payload.data.job.status,
+        eventId: Number(payload.data.change.event_id),
+      };
     })
     .filter((d) => jobIds.includes(d.jobId));
 }
@@ -91,10 +99,25 @@ describe("webhooks", () => {
     const { makeJob } = await import("../helpers/factories");
     const { transitionJob } = await import("../../server/finetuning/transitions");
     const failing = await makeJob(db(), { status: "running" });
-    await transitionJob({ db: db(), id: failing.id, from: ["running"], to: "failed", actor: "provider", reason: "provider reported failure", patch: { error: "training diverged" } });
+    await transitionJob({
+      db: db(),
+      id: failing.id,
+      from: ["running"],
+      to: "failed",
+      actor: "provider",
+      reason: "provider reported failure",
+      patch: { error: "training diverged" },
+    });
 
     const ids = [succeeding.id, cancelled.id, failing.id];
-    await waitFor(() => verifiedFor("/hooks/all", secret, ids), (d) => d.some((x) => x.jobId === succeeding.id && x.type === "job.succeeded") && d.some((x) => x.type === "job.cancelled") && d.some((x) => x.type === "job.failed"), 30_000);
+    await waitFor(
+      () => verifiedFor("/hooks/all", secret, ids),
+      (d) =>
+        d.some((x) => x.jobId === succeeding.id && x.type === "job.succeeded") &&
+        d.some((x) => x.type === "job.cancelled") &&
+        d.some((x) => x.type === "job.failed"),
+      30_000,
+    );
     const delivered = verifiedFor("/hooks/all", secret, ids);
 
     const types = new Set(delivered.map((d) => d.type));
@@ -112,7 +135,9 @@ describe("webhooks", () => {
     const path = delivered.filter((d) => d.jobId === succeeding.id && d.type === "job.status_changed").map((d) => d.to);
     // Every transition the event log holds, none missing.
     const { eventsOf } = await import("../helpers/factories");
-    const transitions = (await eventsOf(db(), succeeding.id)).filter((e) => e.kind === "status_change" && e.fromStatus !== null).map((e) => e.toStatus);
+    const transitions = (await eventsOf(db(), succeeding.id))
+      .filter((e) => e.kind === "status_change" && e.fromStatus !== null)
+      .map((e) => e.toStatus);
     expect(path).toEqual(transitions);
     expect(path.at(-1)).toBe("succeeded");
 
@@ -132,7 +157,11 @@ describe("webhooks", () => {
     const job = await newJob("only-cancel");
     const { callerAs } = await import("../helpers/callers");
     await (await callerAs("operator", provider)).finetuning.cancel({ finetuning_id: job.id });
-    await waitFor(() => verifiedFor("/hooks/only", only.secret, [job.id]), (d) => d.length >= 1, 20_000);
+    await waitFor(
+      () => verifiedFor("/hooks/only", only.secret, [job.id]),
+      (d) => d.length >= 1,
+      20_000,
+    );
     const { db } = await import("../../server/db");
     expect(await db().webhookDelivery.count({ where: { endpointId: only.endpoint.id } })).toBe(1);
     expect(await db().webhookDelivery.count({ where: { endpointId: off.endpoint.id } })).toBe(0);
@@ -146,7 +175,10 @@ describe("webhooks", () => {
     const server = await startRestServer();
     try {
       const key = await apiKey("admin");
-      const created = await rest(server.origin, "POST", "/api/v1/webhooks/endpoints", { key, json: { url: `${receiver.url}/rest`, event_types: ["job.cancelled"] } });
+      const created = await rest(server.origin, "POST", "/api/v1/webhooks/endpoints", {
+        key,
+        json: { url: `${receiver.url}/rest`, event_types: ["job.cancelled"] },
+      });
       expect(created.status).toBe(201);
       expect(created.body.secret).toMatch(/^whsec_/);
       const id = created.body.endpoint.id as string;
@@ -155,12 +187,18 @@ describe("webhooks", () => {
       expect(listed.text).not.toContain(created.body.secret as string);
       const patched = await rest(server.origin, "PATCH", `/api/v1/webhooks/endpoints/${id}`, { key, json: { enabled: false } });
       expect(patched.body.enabled).toBe(false);
-      const rotated = await rest(server.origin, "POST", `/api/v1/webhooks/endpoints/${id}/rotate-secret`, { key, json: { grace_seconds: 60 } });
+      const rotated = await rest(server.origin, "POST", `/api/v1/webhooks/endpoints/${id}/rotate-secret`, {
+        key,
+        json: { grace_seconds: 60 },
+      });
       expect(rotated.status).toBe(200);
       expect(rotated.body.secret).not.toBe(created.body.secret);
       const log = await rest(server.origin, "GET", `/api/v1/webhooks/endpoints/${id}/deliveries`, { key });
       expect(log.status).toBe(200);
-      const bad = await rest(server.origin, "POST", "/api/v1/webhooks/endpoints", { key, json: { url: "file:///etc/passwd", event_types: ["job.cancelled"] } });
+      const bad = await rest(server.origin, "POST", "/api/v1/webhooks/endpoints", {
+        key,
+        json: { url: "file:///etc/passwd", event_types: ["job.cancelled"] },
+      });
       expect(bad.status).toBe(400);
       const operator = await rest(server.origin, "GET", "/api/v1/webhooks/endpoints", { key: await apiKey("operator") });
       expect(operator.status).toBe(403);

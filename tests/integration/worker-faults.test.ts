@@ -59,7 +59,12 @@ describe("an unanswered create", () => {
     const { uploadProcessedFile } = await import("../helpers/provider");
     const { connection, goldenRecordIds } = await makeConnection(db(), { goldenRecords: 12 });
     const fileId = await uploadProcessedFile(provider);
-    const job = await makeJob(db(), { dbConnectionId: connection.id, goldenRecordIds, status: "validating_files", finetuningFileId: fileId });
+    const job = await makeJob(db(), {
+      dbConnectionId: connection.id,
+      goldenRecordIds,
+      status: "validating_files",
+      finetuningFileId: fileId,
+    });
     const creates = () => sandbox.stats().byRoute[CREATE] ?? 0;
     const before = creates();
     sandbox.addFault({ route: CREATE, fault: { kind: "slow", delayMs: 800 } }); // lands after our 300 ms timeout

@@ -11,7 +11,13 @@ let databaseUrl: string;
 const processes = processGroup();
 
 const startWorkerProcess = () =>
-  processes.start("scripts/worker.ts", { DATABASE_URL: databaseUrl, OPENAI_API_KEY: "sk-sandbox", OPENAI_BASE_URL: sandbox.url, PROVIDER_TIMEOUT_MS: "5000", WORKER_POLL_MS: "500" });
+  processes.start("scripts/worker.ts", {
+    DATABASE_URL: databaseUrl,
+    OPENAI_API_KEY: "sk-sandbox",
+    OPENAI_BASE_URL: sandbox.url,
+    PROVIDER_TIMEOUT_MS: "5000",
+    WORKER_POLL_MS: "500",
+  });
 const stopWorkerProcess = processes.stop;
 
 beforeAll(async () => {
@@ -43,7 +49,11 @@ describe("the worker process", () => {
   it("takes a created job to succeeded through the durable queue", async () => {
     const worker = startWorkerProcess();
     const job = await createJob("queue-run");
-    const done = await waitFor(() => statusOf(job.id), (j) => j.status === "succeeded", 30_000);
+    const done = await waitFor(
+      () => statusOf(job.id),
+      (j) => j.status === "succeeded",
+      30_000,
+    );
     expect(done.modelId).toMatch(/^ft:/);
     await stopWorkerProcess(worker, "SIGTERM");
   });
@@ -54,14 +64,24 @@ describe("the worker process", () => {
     sandbox.addFault({ route: "POST /v1/fine_tuning/jobs", fault: { kind: "slow", delayMs: 2_000 } });
     const before = sandbox.stats().byRoute["POST /v1/fine_tuning/jobs"] ?? 0;
     const job = await createJob("killed-mid-step");
-    await waitFor(() => sandbox.stats().byRoute["POST /v1/fine_tuning/jobs"] ?? 0, (n) => n > before, 30_000);
+    await waitFor(
+      () => sandbox.stats().byRoute["POST /v1/fine_tuning/jobs"] ?? 0,
+      (n) => n > before,
+      30_000,
+    );
     await stopWorkerProcess(worker, "SIGKILL");
 
     startWorkerProcess();
-    const done = await waitFor(() => statusOf(job.id), (j) => j.status === "succeeded", 90_000);
+    const done = await waitFor(
+      () => statusOf(job.id),
+      (j) => j.status === "succeeded",
+      90_000,
+    );
     const made = (await sandbox.jobs()).filter((j) => j.metadata?.controlroom_job_id === job.id);
     expect(made).toHaveLength(1);
     expect(made[0]?.id).toBe(done.finetuningJobId);
-    expect((await sandbox.jobs()).filter((j) => j.status === "running" || j.status === "queued" || j.status === "validating_files")).toEqual([]);
+    expect(
+      (await sandbox.jobs()).filter((j) => j.status === "running" || j.status === "queued" || j.status === "validating_files"),
+    ).toEqual([]);
   }, 120_000);
 });

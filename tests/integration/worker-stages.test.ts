@@ -33,13 +33,20 @@ async function newJob(goldenRecords = 12) {
 const step = (jobId: string) => advanceJob({ db: db(), provider, jobId, pollSeconds: 0 });
 const row = (id: string) => db().finetuningJob.findUniqueOrThrow({ where: { id } });
 const providerJobsFor = async (jobId: string) => (await sandbox.jobs()).filter((j) => j.metadata?.controlroom_job_id === jobId);
-const fileDeleted = (fileId: string) => waitFor(async () => (await sandbox.files()).find((f) => f.id === fileId)?.deleted, (d) => d === true);
+const fileDeleted = (fileId: string) =>
+  waitFor(
+    async () => (await sandbox.files()).find((f) => f.id === fileId)?.deleted,
+    (d) => d === true,
+  );
 
 /** Contract guarantee 2, asked of the sandbox itself. */
 async function expectNothingLeftAtProvider(jobId: string) {
   const job = await row(jobId);
   expect(job.status).toBe("cancelled");
-  await waitFor(async () => (await providerJobsFor(jobId)).map((j) => j.status), (statuses) => statuses.every((s) => s === "cancelled"));
+  await waitFor(
+    async () => (await providerJobsFor(jobId)).map((j) => j.status),
+    (statuses) => statuses.every((s) => s === "cancelled"),
+  );
   if (job.finetuningFileId) await fileDeleted(job.finetuningFileId);
   for (const file of (await sandbox.files()).filter((f) => f.filename.includes(jobId))) await fileDeleted(file.id);
 }
@@ -84,7 +91,10 @@ describe("cancel at every stage (guarantees 1 and 2)", () => {
     const job = await newJob();
     sandbox.addFault({ route: "POST /v1/files", fault: { kind: "slow", delayMs: 400 } });
     const uploading = step(job.id);
-    await waitFor(async () => (await row(job.id)).status, (s) => s === "validating_files");
+    await waitFor(
+      async () => (await row(job.id)).status,
+      (s) => s === "validating_files",
+    );
     await cancelJob({ db: db(), provider, actor: operator, id: job.id });
     await uploading;
     await driveJob({ db: db(), provider, jobId: job.id });
@@ -137,13 +147,19 @@ describe("cancel at every stage (guarantees 1 and 2)", () => {
     const job = await newJob();
     await step(job.id); // uploads the file
     const { finetuningFileId } = await row(job.id);
-    await waitFor(async () => (await sandbox.files()).find((f) => f.id === finetuningFileId)?.status, (s) => s === "processed");
+    await waitFor(
+      async () => (await sandbox.files()).find((f) => f.id === finetuningFileId)?.status,
+      (s) => s === "processed",
+    );
     const creates = () => sandbox.stats().byRoute["POST /v1/fine_tuning/jobs"] ?? 0;
     const before = creates();
     sandbox.addFault({ route: "POST /v1/fine_tuning/jobs", fault: { kind: "slow", delayMs: 400 } });
     if (deleteDelayMs) sandbox.addFault({ route: "DELETE /v1/files/*", fault: { kind: "slow", delayMs: deleteDelayMs } });
     const creating = step(job.id);
-    await waitFor(() => creates(), (n) => n > before);
+    await waitFor(
+      () => creates(),
+      (n) => n > before,
+    );
     await cancelJob({ db: db(), provider, actor: operator, id: job.id }); // no provider job recorded yet
     const sweep = cleanUpProviderSide({ db: db(), provider, id: job.id });
     await Promise.all([creating, sweep]);

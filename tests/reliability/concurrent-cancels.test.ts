@@ -29,7 +29,10 @@ it("1,000 concurrent cancels of one job over HTTP: 1,000 × 200, one transition,
         method: "POST",
         headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
         body: JSON.stringify({ finetuning_id: job.id, metadata: { reason: "load" } }),
-      }).then(async (r) => ({ status: r.status, body: (await r.json()) as { result?: { data?: { status?: string } }; error?: { data?: { code?: string } } } })),
+      }).then(async (r) => ({
+        status: r.status,
+        body: (await r.json()) as { result?: { data?: { status?: string } }; error?: { data?: { code?: string } } },
+      })),
     ),
   );
   for (const r of responses) {

@@ -34,7 +34,12 @@ const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * ite
 beforeAll(async () => {
   await useIsolatedDatabase();
   sandbox = await startSandbox({ timings: { fileProcessingMs: 100, validatingMs: 200, queuedMs: 200, runningMs: 2_000 } });
-  Object.assign(process.env, { OPENAI_API_KEY: "sk-sandbox", OPENAI_BASE_URL: sandbox.url, PROVIDER_TIMEOUT_MS: "1000", PROVIDER_CANCEL_DEADLINE_MS: "4000" });
+  Object.assign(process.env, {
+    OPENAI_API_KEY: "sk-sandbox",
+    OPENAI_BASE_URL: sandbox.url,
+    PROVIDER_TIMEOUT_MS: "1000",
+    PROVIDER_CANCEL_DEADLINE_MS: "4000",
+  });
 });
 afterAll(async () => {
   for (const stop of stops.reverse()) await stop();
@@ -103,7 +108,9 @@ it("the provider fault matrix during a load of creates and cancels", async () =>
     60_000,
   );
   await waitFor(
-    async () => (await sandbox.jobs()).filter((j) => !terminal.has(j.status)).length + (await sandbox.files()).filter((f) => !f.deleted && rows.some((r) => r.status !== "succeeded" && r.finetuningFileId === f.id)).length,
+    async () =>
+      (await sandbox.jobs()).filter((j) => !terminal.has(j.status)).length +
+      (await sandbox.files()).filter((f) => !f.deleted && rows.some((r) => r.status !== "succeeded" && r.finetuningFileId === f.id)).length,
     (n) => n === 0,
     30_000,
   ).catch(() => undefined);
@@ -113,16 +120,31 @@ it("the provider fault matrix during a load of creates and cancels", async () =>
     const made = (await sandbox.jobs()).filter((j) => j.metadata?.controlroom_job_id === row.id);
     report.check(made.length <= 1, `job ${row.id}: ${made.length} provider jobs`);
     report.check(!acknowledgedCancels.has(row.id) || row.status === "cancelled", `job ${row.id}: cancel acknowledged but ${row.status}`);
-    if (row.status === "succeeded") report.check(row.modelId !== null && row.modelId === made[0]?.fine_tuned_model, `job ${row.id}: succeeded without the provider's model`);
+    if (row.status === "succeeded")
+      report.check(
+        row.modelId !== null && row.modelId === made[0]?.fine_tuned_model,
+        `job ${row.id}: succeeded without the provider's model`,
+      );
     // Guarantee 2: nothing keeps running for a cancelled job. (A provider job made
     // while the cancel deleted its file may end "failed" there rather than "cancelled".)
-    if (row.status === "cancelled") report.check(made.every((j) => terminal.has(j.status)), `job ${row.id}: cancelled here but ${made[0]?.status} at the provider`);
+    if (row.status === "cancelled")
+      report.check(
+        made.every((j) => terminal.has(j.status)),
+        `job ${row.id}: cancelled here but ${made[0]?.status} at the provider`,
+      );
     if (row.status !== "succeeded" && row.finetuningFileId) {
-      report.check((await sandbox.files()).find((f) => f.id === row.finetuningFileId)?.deleted === true, `job ${row.id}: training file left behind`);
+      report.check(
+        (await sandbox.files()).find((f) => f.id === row.finetuningFileId)?.deleted === true,
+        `job ${row.id}: training file left behind`,
+      );
     }
   }
   const orphans = (await sandbox.jobs()).filter((j) => !terminal.has(j.status));
   report.check(orphans.length === 0, `${orphans.length} provider jobs still running`);
-  report.print({ jobs: rows.length, byStatus: Object.fromEntries([...terminal].map((s) => [s, rows.filter((r) => r.status === s).length])), faultsInjected: sandbox.stats().faults });
+  report.print({
+    jobs: rows.length,
+    byStatus: Object.fromEntries([...terminal].map((s) => [s, rows.filter((r) => r.status === s).length])),
+    faultsInjected: sandbox.stats().faults,
+  });
   expect(report.violations).toEqual([]);
 });

@@ -71,7 +71,12 @@ it("Postgres restarted under load: the app recovers by itself and no acknowledge
   // Recovered by itself: a fresh cancel after the restart succeeds.
   const late = (await makeJob(db(), { status: "running", dbConnectionId: connection.id })).id;
   const recovered = await waitFor(
-    () => fetch(`${server.origin}/api/trpc/finetuning.cancel`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ finetuning_id: late }) }).then((r) => r.status),
+    () =>
+      fetch(`${server.origin}/api/trpc/finetuning.cancel`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({ finetuning_id: late }),
+      }).then((r) => r.status),
     (s) => s === 200,
     15_000,
   ).catch(() => 0);
@@ -81,7 +86,10 @@ it("Postgres restarted under load: the app recovers by itself and no acknowledge
   const lost = acknowledged.filter((id) => rows.find((r) => r.id === id)?.status !== "cancelled");
   report.check(lost.length === 0, `${lost.length} acknowledged cancels lost`);
   report.transitions = await db().jobEvent.count({ where: { job: { dbConnectionId: connection.id }, kind: "status_change" } });
-  report.check(report.transitions === acknowledged.length + (recovered === 200 ? 1 : 0), `${report.transitions} transitions for ${acknowledged.length} acknowledged cancels`);
+  report.check(
+    report.transitions === acknowledged.length + (recovered === 200 ? 1 : 0),
+    `${report.transitions} transitions for ${acknowledged.length} acknowledged cancels`,
+  );
   report.check(report.errorsByCode.INTERNAL_SERVER_ERROR === undefined, "a database outage surfaced as a 500 instead of a retryable 503");
   report.print({ httpStatuses: Object.fromEntries(statusSeen) });
   await server.close();

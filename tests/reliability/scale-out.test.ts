@@ -89,7 +89,10 @@ it("2 apps + 2 workers on one Postgres and one shared sandbox: cancels through e
     spawnUntil("tests/reliability/scale-out-app.ts", /READY (\S+)/, "app A"),
     spawnUntil("tests/reliability/scale-out-app.ts", /READY (\S+)/, "app B"),
   ]);
-  await Promise.all([spawnUntil("scripts/worker.ts", /Worker \d+ running/, "worker 1"), spawnUntil("scripts/worker.ts", /Worker \d+ running/, "worker 2")]);
+  await Promise.all([
+    spawnUntil("scripts/worker.ts", /Worker \d+ running/, "worker 1"),
+    spawnUntil("scripts/worker.ts", /Worker \d+ running/, "worker 2"),
+  ]);
   const originA = a.match[1]!;
   const originB = b.match[1]!;
   // The test's own look at the shared sandbox: one more front on the same state.
@@ -104,7 +107,10 @@ it("2 apps + 2 workers on one Postgres and one shared sandbox: cancels through e
   for (let i = 0; i < JOBS; i += 4) {
     const batch = await Promise.all(
       [i, i + 1, i + 2, i + 3].map(async (n) => {
-        const { status, body } = await trpc(n % 2 ? originB : originA, operator, "finetuning.create", { db_connection_id: connection.id, alias: `scale-${n}` });
+        const { status, body } = await trpc(n % 2 ? originB : originA, operator, "finetuning.create", {
+          db_connection_id: connection.id,
+          alias: `scale-${n}`,
+        });
         expect(status, JSON.stringify(body)).toBe(200);
         return (body as { result: { data: { id: string } } }).result.data.id;
       }),
@@ -128,7 +134,7 @@ it("2 apps + 2 workers on one Postgres and one shared sandbox: cancels through e
       return true;
     }
     const code = (answer?.body as { error?: { data?: { code?: string } } } | null)?.error?.data?.code;
-    report.error(answer ? code ?? `HTTP_${answer.status}` : "CONNECTION_LOST");
+    report.error(answer ? (code ?? `HTTP_${answer.status}`) : "CONNECTION_LOST");
     return answer !== null;
   };
   const retriedThroughB: string[] = [];
@@ -145,23 +151,36 @@ it("2 apps + 2 workers on one Postgres and one shared sandbox: cancels through e
   const throughB = created.filter((_, i) => i % 2 === 1).slice(0, JOBS / 2 - 4); // a few run to the end
   const loadA = cancelThrough(originA, "A", throughA);
   const loadB = cancelThrough(originB, "B", throughB);
-  await waitFor(() => [...acknowledged.values()].filter((v) => v === "A").length, (n) => n >= 6, 30_000);
+  await waitFor(
+    () => [...acknowledged.values()].filter((v) => v === "A").length,
+    (n) => n >= 6,
+    30_000,
+  );
   await stop(a.child, "SIGKILL");
   await Promise.all([loadA, loadB]);
   const ackA = [...acknowledged].filter(([, via]) => via === "A").map(([id]) => id);
-  report.check(ackA.length >= 6 && ackA.length < throughA.length, `app A acknowledged ${ackA.length} of ${throughA.length} before it was killed`);
-
+  report.check(
+    ackA.length >= 6 && ackA.length < throughA.length,
+    `app A acknowledged ${ackA.length} of ${throughA.length} before it was killed`,
+  );
 
   // No acknowledged cancel is lost, whichever app acknowledged it.
-  const rows = await db().finetuningJob.findMany({ where: { id: { in: created } }, select: { id: true, status: true, finetuningJobId: true } });
+  const rows = await db().finetuningJob.findMany({
+    where: { id: { in: created } },
+    select: { id: true, status: true, finetuningJobId: true },
+  });
   for (const row of rows) {
-    if (acknowledged.has(row.id)) report.check(row.status === "cancelled", `job ${row.id}: cancel acknowledged by app ${acknowledged.get(row.id)} but ${row.status}`);
+    if (acknowledged.has(row.id))
+      report.check(row.status === "cancelled", `job ${row.id}: cancel acknowledged by app ${acknowledged.get(row.id)} but ${row.status}`);
   }
   // The ones app A never answered (one of them in flight when it died, its cancel claim dying with it):
   // app B cancelled each, unless the job had finished first (a CONFLICT, and the job succeeded).
   for (const id of retriedThroughB) {
     const row = rows.find((r) => r.id === id);
-    report.check(acknowledged.get(id) === "B" || row?.status === "succeeded", `job ${id}: app A died, and app B neither cancelled it nor found it finished (${row?.status})`);
+    report.check(
+      acknowledged.get(id) === "B" || row?.status === "succeeded",
+      `job ${id}: app A died, and app B neither cancelled it nor found it finished (${row?.status})`,
+    );
   }
 
   // App B's feed showed the cancels made through app A.
@@ -170,7 +189,11 @@ it("2 apps + 2 workers on one Postgres and one shared sandbox: cancels through e
     (n) => n === ackA.length,
     15_000,
   ).catch(() => undefined);
-  for (const id of ackA) report.check(feedB.seen.some((c) => c.id === id && c.status === "cancelled"), `job ${id}: cancelled through app A, never seen on app B's feed`);
+  for (const id of ackA)
+    report.check(
+      feedB.seen.some((c) => c.id === id && c.status === "cancelled"),
+      `job ${id}: cancelled through app A, never seen on app B's feed`,
+    );
   await feedB.close();
 
   // The others run to the end at the shared sandbox, followed by either worker.
@@ -183,9 +206,15 @@ it("2 apps + 2 workers on one Postgres and one shared sandbox: cancels through e
 
   // One provider job per job, and none left running for a cancelled job.
   const providerJobs = await observer.jobs();
-  const final = await db().finetuningJob.findMany({ where: { id: { in: created } }, select: { id: true, status: true, finetuningJobId: true, modelId: true } });
+  const final = await db().finetuningJob.findMany({
+    where: { id: { in: created } },
+    select: { id: true, status: true, finetuningJobId: true, modelId: true },
+  });
   await waitFor(
-    async () => (await observer.jobs()).filter((j) => j.status === "running" && final.some((r) => r.status === "cancelled" && r.finetuningJobId === j.id)).length,
+    async () =>
+      (await observer.jobs()).filter(
+        (j) => j.status === "running" && final.some((r) => r.status === "cancelled" && r.finetuningJobId === j.id),
+      ).length,
     (n) => n === 0,
     30_000,
   ).catch(() => undefined);
@@ -193,18 +222,28 @@ it("2 apps + 2 workers on one Postgres and one shared sandbox: cancels through e
   for (const row of final) {
     const made = providerJobs.filter((j) => j.metadata?.["controlroom_job_id"] === row.id);
     report.check(made.length <= 1, `job ${row.id}: ${made.length} provider jobs`);
-    if (row.finetuningJobId) report.check(made[0]?.id === row.finetuningJobId, `job ${row.id}: its provider job id is not the one at the sandbox`);
-    report.check(row.status !== "succeeded" || row.modelId === made[0]?.fine_tuned_model, `job ${row.id}: succeeded without the provider's model`);
+    if (row.finetuningJobId)
+      report.check(made[0]?.id === row.finetuningJobId, `job ${row.id}: its provider job id is not the one at the sandbox`);
+    report.check(
+      row.status !== "succeeded" || row.modelId === made[0]?.fine_tuned_model,
+      `job ${row.id}: succeeded without the provider's model`,
+    );
     report.check(row.status !== "failed", `job ${row.id}: failed (${row.status}) — a worker lost sight of its provider job`);
     const there = settled.find((j) => j.id === row.finetuningJobId);
-    if (row.status === "cancelled" && there) report.check(["cancelled", "failed"].includes(there.status), `job ${row.id}: cancelled here but ${there.status} at the sandbox`);
+    if (row.status === "cancelled" && there)
+      report.check(["cancelled", "failed"].includes(there.status), `job ${row.id}: cancelled here but ${there.status} at the sandbox`);
   }
-  report.check(final.every((r) => r.status === "cancelled" || r.status === "succeeded"), `not every job ended: ${JSON.stringify(final.map((r) => r.status))}`);
+  report.check(
+    final.every((r) => r.status === "cancelled" || r.status === "succeeded"),
+    `not every job ended: ${JSON.stringify(final.map((r) => r.status))}`,
+  );
 
   report.print({
     jobs: JOBS,
     acknowledgedCancels: { A: ackA.length, B: acknowledged.size - ackA.length, retriedThroughB: retriedThroughB.length },
-    byStatus: Object.fromEntries(["cancelled", "succeeded", "failed", "running"].map((s) => [s, final.filter((r) => r.status === s).length])),
+    byStatus: Object.fromEntries(
+      ["cancelled", "succeeded", "failed", "running"].map((s) => [s, final.filter((r) => r.status === s).length]),
+    ),
     providerJobs: providerJobs.length,
     feedBChanges: feedB.seen.length,
   });

@@ -50,7 +50,14 @@ it("workers killed with SIGKILL mid-step and restarted: every job ends right, no
     sandbox.addFault({ route, fault: { kind: "slow", delayMs: 700 }, times: 6 });
   }
   const jobs = await Promise.all(
-    Array.from({ length: 8 }, (_, i) => createJob({ db: db(), actor: { kind: "system", name: "cli" }, input: { db_connection_id: connection.id, alias: `kill-${i}` }, enqueueRun })),
+    Array.from({ length: 8 }, (_, i) =>
+      createJob({
+        db: db(),
+        actor: { kind: "system", name: "cli" },
+        input: { db_connection_id: connection.id, alias: `kill-${i}` },
+        enqueueRun,
+      }),
+    ),
   );
   let kills = 0;
   for (let round = 0; round < 3; round++) {
@@ -74,7 +81,11 @@ it("workers killed with SIGKILL mid-step and restarted: every job ends right, no
     (all) => all.every((j) => terminal.has(j.status)),
     120_000,
   );
-  await waitFor(async () => (await sandbox.jobs()).filter((j) => !terminal.has(j.status)).length, (n) => n === 0, 30_000).catch(() => undefined);
+  await waitFor(
+    async () => (await sandbox.jobs()).filter((j) => !terminal.has(j.status)).length,
+    (n) => n === 0,
+    30_000,
+  ).catch(() => undefined);
   for (const row of rows) {
     report.transitions += await db().jobEvent.count({ where: { jobId: row.id, kind: "status_change" } });
     const made = (await sandbox.jobs()).filter((j) => j.metadata?.controlroom_job_id === row.id);
@@ -82,7 +93,10 @@ it("workers killed with SIGKILL mid-step and restarted: every job ends right, no
     const expected = row.id === cancelled.id && report.successes === 1 ? "cancelled" : "succeeded";
     report.check(row.status === expected, `job ${row.id}: ${row.status}, expected ${expected}`);
   }
-  report.check((await sandbox.jobs()).every((j) => terminal.has(j.status)), "a provider job is still running");
+  report.check(
+    (await sandbox.jobs()).every((j) => terminal.has(j.status)),
+    "a provider job is still running",
+  );
   report.print({ kills, jobs: rows.length });
   expect(report.violations).toEqual([]);
 }, 240_000);

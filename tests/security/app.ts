@@ -89,7 +89,12 @@ export async function makeUser(role: Role, opts: { mustChangePassword?: boolean 
 }
 
 /** Signs in over HTTP as a browser would; the session cookie, or the failed response. */
-export async function signIn(origin: string, email: string, password = PASSWORD, headers: Record<string, string> = {}): Promise<{ status: number; cookie: string; response: Response }> {
+export async function signIn(
+  origin: string,
+  email: string,
+  password = PASSWORD,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; cookie: string; response: Response }> {
   const response = await fetch(`${origin}/api/auth/sign-in/email`, {
     method: "POST",
     headers: { "content-type": "application/json", origin: APP_ORIGIN, ...headers },
@@ -116,7 +121,8 @@ export async function trpc(
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests assert on response JSON whose shape they know
 ): Promise<{ status: number; body: any; headers: Headers }> {
   const method = opts.method ?? "POST";
-  const url = method === "GET" ? `${origin}/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}` : `${origin}/api/trpc/${path}`;
+  const url =
+    method === "GET" ? `${origin}/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}` : `${origin}/api/trpc/${path}`;
   const response = await fetch(url, {
     method,
     headers: { "content-type": "application/json", ...opts.headers },

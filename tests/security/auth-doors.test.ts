@@ -30,7 +30,13 @@ function cookieOf(headers: Record<string, string | string[] | undefined>): strin
 describe("review 3: /api/auth bodies are read only up to their limit, chunked ones included", () => {
   it("a chunked body past 64 KiB is a 413 without being read to its end", async () => {
     for (const target of ["/api/auth/sign-in/email", "/api/auth/sign-out"]) {
-      const answer = await rawChunkedRequest({ origin: app.origin, method: "POST", target, headers: { origin: APP_ORIGIN }, sent: 128 * 1024 });
+      const answer = await rawChunkedRequest({
+        origin: app.origin,
+        method: "POST",
+        target,
+        headers: { origin: APP_ORIGIN },
+        sent: 128 * 1024,
+      });
       expect(answer.status, target).toBe(413);
     }
   });
@@ -51,7 +57,8 @@ describe("review 8: a guesser elsewhere cannot lock the real user out", () => {
   it("5 wrong passwords from one address limit that address for the account, not the user at another address", async () => {
     const user = await makeUser("viewer");
     const guesser = bump();
-    for (let i = 0; i < SIGN_IN_FAILURES_PER_ACCOUNT_AND_ADDRESS; i++) expect((await signInFrom(guesser, user.email, `guess-${i}`)).status).toBe(401);
+    for (let i = 0; i < SIGN_IN_FAILURES_PER_ACCOUNT_AND_ADDRESS; i++)
+      expect((await signInFrom(guesser, user.email, `guess-${i}`)).status).toBe(401);
     expect((await signInFrom(guesser, user.email, PASSWORD)).status).toBe(429);
     expect((await signInFrom(bump(), user.email, PASSWORD)).status).toBe(200);
   });
@@ -67,12 +74,19 @@ describe("review 5: better-auth's own admin routes are closed over HTTP", () => 
       const headers = { cookie: cookieOf(signedIn.headers), origin: APP_ORIGIN, "content-type": "application/json" };
       const calls: Array<[string, unknown]> = [
         ["/api/auth/admin/set-role", { userId: viewer.id, role: "admin" }],
-        ["/api/auth/admin/create-user", { email: `made-${Date.now()}@example.test`, password: "harbor-tinsel-quokka-17", name: "x", role: "admin" }],
+        [
+          "/api/auth/admin/create-user",
+          { email: `made-${Date.now()}@example.test`, password: "harbor-tinsel-quokka-17", name: "x", role: "admin" },
+        ],
         ["/api/auth/Admin/set-role", { userId: viewer.id, role: "admin" }],
         ["/api/auth/admin/list-users", undefined],
       ];
       for (const [path, body] of calls) {
-        const response = await fetch(`${app.origin}${path}`, { method: body === undefined ? "GET" : "POST", headers, body: body === undefined ? undefined : JSON.stringify(body) });
+        const response = await fetch(`${app.origin}${path}`, {
+          method: body === undefined ? "GET" : "POST",
+          headers,
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
         expect(response.status, `${path} mustChangePassword=${mustChangePassword}`).toBe(404);
       }
     }
@@ -107,8 +121,12 @@ describe("review 7: guessing the current password through a password change is l
     const signedIn = await signInFrom(bump(), user.email, PASSWORD);
     const headers = new Headers({ cookie: cookieOf(signedIn.headers), [CLIENT_ADDRESS_HEADER]: address });
     for (let i = 0; i < SIGN_IN_FAILURES_PER_ACCOUNT_AND_ADDRESS; i++) {
-      await expect(changeOwnPassword({ headers, currentPassword: `not-it-${i}`, newPassword: "quarry-lantern-mosaic-81" })).rejects.toMatchObject({ code: "BAD_REQUEST", field: "currentPassword" });
+      await expect(
+        changeOwnPassword({ headers, currentPassword: `not-it-${i}`, newPassword: "quarry-lantern-mosaic-81" }),
+      ).rejects.toMatchObject({ code: "BAD_REQUEST", field: "currentPassword" });
     }
-    await expect(changeOwnPassword({ headers, currentPassword: PASSWORD, newPassword: "quarry-lantern-mosaic-81" })).rejects.toMatchObject({ code: "TOO_MANY_REQUESTS" });
+    await expect(changeOwnPassword({ headers, currentPassword: PASSWORD, newPassword: "quarry-lantern-mosaic-81" })).rejects.toMatchObject({
+      code: "TOO_MANY_REQUESTS",
+    });
   });
 });

@@ -10,8 +10,11 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 /** The CLI with `stdin` piped in; its exit code and output. */
 function cli(args: string[], stdin: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, ["--import", "tsx", "scripts/cli.ts", ...args], { cwd: ROOT, env: { ...process.env } }, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    const child = execFile(
+      process.execPath,
+      ["--import", "tsx", "scripts/cli.ts", ...args],
+      { cwd: ROOT, env: { ...process.env } },
+      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
     child.stdin?.end(stdin);
   });

@@ -34,8 +34,14 @@ describe("first admin: the printed password must be changed at the first sign-in
     expect(held.status).toBe(403);
 
     const { changeOwnPassword } = await import("../../server/auth/password-change");
-    await expect(changeOwnPassword({ headers: new Headers({ cookie: first.cookie }), currentPassword: password!, newPassword: password! })).rejects.toMatchObject({ code: "BAD_REQUEST" });
-    await changeOwnPassword({ headers: new Headers({ cookie: first.cookie }), currentPassword: password!, newPassword: "saffron-glacier-pylon-63" });
+    await expect(
+      changeOwnPassword({ headers: new Headers({ cookie: first.cookie }), currentPassword: password!, newPassword: password! }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await changeOwnPassword({
+      headers: new Headers({ cookie: first.cookie }),
+      currentPassword: password!,
+      newPassword: "saffron-glacier-pylon-63",
+    });
     expect((await signIn(app.origin, FIRST_ADMIN_EMAIL, password)).status).toBe(401);
     const own = await signIn(app.origin, FIRST_ADMIN_EMAIL, "saffron-glacier-pylon-63");
     expect(own.status).toBe(200);

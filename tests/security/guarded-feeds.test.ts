@@ -38,7 +38,9 @@ describe("sandbox control: /_sandbox/* needs the run's token and a loopback Host
     const host = new URL(sandbox.origin).host;
     expect(await get(sandbox.origin, "/_sandbox/jobs", { host })).toBe(401);
     expect(await get(sandbox.origin, "/_sandbox/jobs", { host, authorization: "Bearer not-the-token" })).toBe(401);
-    expect(await get(sandbox.origin, "/_sandbox/jobs", { host: "evil.example", authorization: `Bearer ${sandbox.controlToken}` })).toBe(403);
+    expect(await get(sandbox.origin, "/_sandbox/jobs", { host: "evil.example", authorization: `Bearer ${sandbox.controlToken}` })).toBe(
+      403,
+    );
     expect(await get(sandbox.origin, "/_sandbox/jobs", { host, authorization: `Bearer ${sandbox.controlToken}` })).toBe(200);
   });
 });
@@ -46,7 +48,10 @@ describe("sandbox control: /_sandbox/* needs the run's token and a loopback Host
 describe("live feed: a revoked key stops receiving changes", () => {
   it("the connection ends within the feed's maximum duration and the reconnect is refused", async () => {
     const { id, key } = await keyFor("viewer");
-    const open = () => fetch(`${app.origin}/api/trpc/finetuning.onChange?input=${encodeURIComponent("{}")}`, { headers: { authorization: `Bearer ${key}`, accept: "text/event-stream" } });
+    const open = () =>
+      fetch(`${app.origin}/api/trpc/finetuning.onChange?input=${encodeURIComponent("{}")}`, {
+        headers: { authorization: `Bearer ${key}`, accept: "text/event-stream" },
+      });
     const feed = await open();
     expect(feed.status).toBe(200);
     expect(await revokeApiKey(id)).toBe(true);

@@ -55,11 +55,18 @@ describe("keys and roles: only admins manage keys, and a key never outranks its 
     expect((await trpc(app.origin, "apiKeys.create", { name: "mine", role: "operator" }, { headers: asSession })).status).toBe(403);
     expect((await trpc(app.origin, "apiKeys.list", {}, { method: "GET", headers: asSession })).status).toBe(403);
     const operatorKey = await keyFor("operator");
-    expect((await trpc(app.origin, "apiKeys.create", { name: "mine", role: "admin" }, { headers: bearer(operatorKey.key) })).status).toBe(403);
+    expect((await trpc(app.origin, "apiKeys.create", { name: "mine", role: "admin" }, { headers: bearer(operatorKey.key) })).status).toBe(
+      403,
+    );
 
     const admin = await makeUser("admin");
     const adminSession = { cookie: (await signIn(app.origin, admin.email)).cookie, origin: APP_ORIGIN };
-    const created = await trpc(app.origin, "apiKeys.create", { name: "for-op", role: "operator", owner_id: operator.id }, { headers: adminSession });
+    const created = await trpc(
+      app.origin,
+      "apiKeys.create",
+      { name: "for-op", role: "operator", owner_id: operator.id },
+      { headers: adminSession },
+    );
     expect(created.status).toBe(200);
     const { id, key } = created.body.result.data as { id: string; key: string };
     expect(key).toMatch(/^ftcr_/);
@@ -68,7 +75,10 @@ describe("keys and roles: only admins manage keys, and a key never outranks its 
     expect(row).toMatchObject({ name: "for-op", role: "operator", owner_email: operator.email, enabled: true });
     expect(JSON.stringify(listed.body)).not.toContain(key);
     // A key cannot be given more rights than its owner has.
-    expect((await trpc(app.origin, "apiKeys.create", { name: "too-much", role: "admin", owner_id: operator.id }, { headers: adminSession })).status).toBe(400);
+    expect(
+      (await trpc(app.origin, "apiKeys.create", { name: "too-much", role: "admin", owner_id: operator.id }, { headers: adminSession }))
+        .status,
+    ).toBe(400);
     expect((await trpc(app.origin, "apiKeys.revoke", { id }, { headers: adminSession })).status).toBe(200);
     expect((await trpc(app.origin, "finetuning.list", {}, { method: "GET", headers: bearer(key) })).status).toBe(401);
   });
@@ -86,7 +96,7 @@ describe("keys and roles: only admins manage keys, and a key never outranks its 
     // Written straight into the database, as another instance would write it: a key this instance
     // has cached sees it within a second (server/auth/key-cache.ts), not necessarily on the next call.
     let status = 0;
-    for (const deadline = Date.now() + 1_000; status !== 200 && Date.now() <= deadline; ) {
+    for (const deadline = Date.now() + 1_000; status !== 200 && Date.now() <= deadline;) {
       status = (await rest(app.origin, "POST", `/api/v1/finetunings/${job.id}/cancel`, { key, json: {} })).status;
       if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 25));
     }

@@ -35,9 +35,17 @@ describe("any local address, with APP_URL unset", () => {
     for (const origin of appOrigins()) {
       const response = await signInFrom(origin, user.email);
       expect(response.status, origin).toBe(200);
-      const cookie = response.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+      const cookie = response.headers
+        .getSetCookie()
+        .map((c) => c.split(";")[0])
+        .join("; ");
       // The session's mutations from that origin pass the cross-site check.
-      const call = await trpc(app.origin, "finetuning.cancel", { finetuning_id: "0190b6c4-0000-7000-8000-000000000000" }, { headers: { cookie, origin } });
+      const call = await trpc(
+        app.origin,
+        "finetuning.cancel",
+        { finetuning_id: "0190b6c4-0000-7000-8000-000000000000" },
+        { headers: { cookie, origin } },
+      );
       expect(call.status, origin).toBe(404);
     }
     expect((await signInFrom("http://evil.example", user.email)).status).toBe(403);

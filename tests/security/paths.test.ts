@@ -10,7 +10,12 @@ const app = useSecureApp({ keyRole: "operator" });
 
 describe("review 1: a malformed escape in the path is answered, never a crash", () => {
   it("on /api/trpc, /api/v1 and a page, with and without credentials, and the server keeps answering", async () => {
-    for (const path of ["/api/trpc/%E0%A4%A", "/api/trpc/finetuning.list,%E0%A4%A?batch=1", "/api/v1/finetunings/%E0%A4%A", "/jobs/%E0%A4%A"]) {
+    for (const path of [
+      "/api/trpc/%E0%A4%A",
+      "/api/trpc/finetuning.list,%E0%A4%A?batch=1",
+      "/api/v1/finetunings/%E0%A4%A",
+      "/jobs/%E0%A4%A",
+    ]) {
       for (const headers of [{}, { authorization: `Bearer ${app.key}` }] as Array<Record<string, string>>) {
         for (const method of ["GET", "POST"]) {
           const response = await fetch(`${app.origin}${path}`, { method, headers, body: method === "POST" ? "{}" : undefined });
@@ -103,7 +108,11 @@ describe("review 2: Next's route handlers (the fetch adapters) have the node han
 
   it("the buffered body still reaches the handler", async () => {
     const headers = { authorization: `Bearer ${app.key}`, "content-type": "application/json" };
-    const response = await fetch(`${next.origin}/api/trpc/finetuning.cancel`, { method: "POST", headers, body: JSON.stringify({ finetuning_id: "00000000-0000-4000-8000-000000000000" }) });
+    const response = await fetch(`${next.origin}/api/trpc/finetuning.cancel`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ finetuning_id: "00000000-0000-4000-8000-000000000000" }),
+    });
     expect(response.status).toBe(404);
   });
 });

@@ -22,15 +22,25 @@ export function partialRequest(opts: {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { "content-type": "application/json", ...opts.headers };
     if (opts.declaredLength !== undefined) headers["content-length"] = String(opts.declaredLength);
-    const req = request({ host: url.hostname, port: url.port, path: `${url.pathname}${url.search}`, method: opts.method, headers, localAddress: opts.localAddress }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (body += chunk));
-      res.on("end", () => {
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
-        req.destroy();
-      });
-    });
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: `${url.pathname}${url.search}`,
+        method: opts.method,
+        headers,
+        localAddress: opts.localAddress,
+      },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => (body += chunk));
+        res.on("end", () => {
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+          req.destroy();
+        });
+      },
+    );
     req.on("error", (error) => {
       // The server may close the connection once it has answered; the answer has been taken by then.
       if ((error as NodeJS.ErrnoException).code !== "ECONNRESET" && (error as NodeJS.ErrnoException).code !== "EPIPE") reject(error);
@@ -41,15 +51,32 @@ export function partialRequest(opts: {
 }
 
 /** A complete request from a chosen loopback address. */
-export function requestFrom(opts: { origin: string; method: string; path: string; headers?: Record<string, string>; body?: string; localAddress: string }): Promise<RawAnswer> {
+export function requestFrom(opts: {
+  origin: string;
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+  localAddress: string;
+}): Promise<RawAnswer> {
   const url = new URL(opts.path, opts.origin);
   return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path: `${url.pathname}${url.search}`, method: opts.method, headers: opts.headers, localAddress: opts.localAddress }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (body += chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: `${url.pathname}${url.search}`,
+        method: opts.method,
+        headers: opts.headers,
+        localAddress: opts.localAddress,
+      },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => (body += chunk));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
     req.on("error", reject);
     req.end(opts.body);
   });
@@ -61,7 +88,14 @@ export function requestFrom(opts: { origin: string; method: string; path: string
  * bytes now and never the end. The status line's code, or 0 when the server
  * gave no answer within `waitMs` (it was reading the body).
  */
-export function rawChunkedRequest(opts: { origin: string; method: string; target: string; headers?: Record<string, string>; sent: number; waitMs?: number }): Promise<{ status: number; body: string }> {
+export function rawChunkedRequest(opts: {
+  origin: string;
+  method: string;
+  target: string;
+  headers?: Record<string, string>;
+  sent: number;
+  waitMs?: number;
+}): Promise<{ status: number; body: string }> {
   const url = new URL(opts.origin);
   return new Promise((resolve) => {
     const socket = connect(Number(url.port), url.hostname, () => {

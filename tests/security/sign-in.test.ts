@@ -48,7 +48,8 @@ describe("finding 2 and sign-in: failed sign-ins are limited per account and per
           body: JSON.stringify({ email, password: "not-the-password-at-all" }),
         }),
       );
-    for (let i = 0; i < SIGN_IN_FAILURES_PER_ADDRESS; i++) expect((await attempt(`nobody-${i}-${Date.now()}@example.test`)).status).toBe(401);
+    for (let i = 0; i < SIGN_IN_FAILURES_PER_ADDRESS; i++)
+      expect((await attempt(`nobody-${i}-${Date.now()}@example.test`)).status).toBe(401);
     const next = await attempt(`nobody-last-${Date.now()}@example.test`);
     expect(next.status).toBe(429);
     expect(next.headers.get("retry-after")).toMatch(/^\d+$/);
@@ -71,7 +72,10 @@ describe("X-Forwarded-For is believed only from TRUSTED_PROXIES", () => {
     const { clientAddressOf } = await import("../../server/auth/client-address");
     const { env } = await import("../../server/env");
     const request = (remoteAddress: string, forwarded?: string) =>
-      ({ socket: { remoteAddress }, headers: forwarded ? { "x-forwarded-for": forwarded } : {} }) as unknown as import("node:http").IncomingMessage;
+      ({
+        socket: { remoteAddress },
+        headers: forwarded ? { "x-forwarded-for": forwarded } : {},
+      }) as unknown as import("node:http").IncomingMessage;
     expect(env().TRUSTED_PROXIES).toBe("");
     expect(clientAddressOf(request("::ffff:127.0.0.1", "203.0.113.9"))).toBe("127.0.0.1");
     const original = env().TRUSTED_PROXIES;
@@ -95,7 +99,9 @@ describe("first admin and passwords", () => {
     expect(refused.status).toBe(403);
     expect(JSON.stringify(refused.body)).toContain("/sign-in/new-password");
     const { changeOwnPassword } = await import("../../server/auth/password-change");
-    await expect(changeOwnPassword({ headers: new Headers({ cookie }), currentPassword: PASSWORD, newPassword: "password1234" })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    await expect(
+      changeOwnPassword({ headers: new Headers({ cookie }), currentPassword: PASSWORD, newPassword: "password1234" }),
+    ).rejects.toMatchObject({ code: "BAD_REQUEST" });
     await changeOwnPassword({ headers: new Headers({ cookie }), currentPassword: PASSWORD, newPassword: "quarry-lantern-mosaic-81" });
     expect((await db().user.findUniqueOrThrow({ where: { id: user.id } })).mustChangePassword).toBe(false);
     const again = await signIn(app.origin, user.email, "quarry-lantern-mosaic-81");
@@ -106,7 +112,12 @@ describe("first admin and passwords", () => {
     const admin = await makeUser("admin");
     const session = { cookie: (await signIn(app.origin, admin.email)).cookie, origin: APP_ORIGIN };
     for (const password of ["short-1", "password1234", "qwertyuiop123", "iloveyou12345"]) {
-      const viaTrpc = await trpc(app.origin, "users.create", { email: `weak-${Date.now()}@example.test`, role: "viewer", password }, { headers: session });
+      const viaTrpc = await trpc(
+        app.origin,
+        "users.create",
+        { email: `weak-${Date.now()}@example.test`, role: "viewer", password },
+        { headers: session },
+      );
       expect(viaTrpc.status, password).toBe(400);
       const viaAuth = await fetch(`${app.origin}/api/auth/admin/create-user`, {
         method: "POST",
@@ -115,7 +126,12 @@ describe("first admin and passwords", () => {
       });
       expect(viaAuth.status, password).toBe(404); // better-auth's admin routes are closed over HTTP (auth-doors.test.ts)
     }
-    const strong = await trpc(app.origin, "users.create", { email: `strong-${Date.now()}@example.test`, role: "viewer", password: "harbor-tinsel-quokka-17" }, { headers: session });
+    const strong = await trpc(
+      app.origin,
+      "users.create",
+      { email: `strong-${Date.now()}@example.test`, role: "viewer", password: "harbor-tinsel-quokka-17" },
+      { headers: session },
+    );
     expect(strong.status).toBe(200);
     const made = await db().user.findUniqueOrThrow({ where: { id: (strong.body.result.data as { id: string }).id } });
     expect(made.mustChangePassword).toBe(true);

@@ -22,9 +22,9 @@ function fieldsOf(def: ProcedureDef): string[] {
 }
 
 describe("NUL and lone surrogates in every tRPC input field", () => {
-  const procedures = Object.entries((appRouter._def as unknown as { procedures: Record<string, { _def: ProcedureDef }> }).procedures).filter(
-    ([, p]) => p._def.type !== "subscription",
-  );
+  const procedures = Object.entries(
+    (appRouter._def as unknown as { procedures: Record<string, { _def: ProcedureDef }> }).procedures,
+  ).filter(([, p]) => p._def.type !== "subscription");
 
   it(`covers the procedures (${procedures.length})`, () => {
     expect(procedures.length).toBeGreaterThan(10);
@@ -43,7 +43,10 @@ describe("NUL and lone surrogates in every tRPC input field", () => {
   });
 });
 
-type Operation = { parameters?: Array<{ name: string; in: string }>; requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> } };
+type Operation = {
+  parameters?: Array<{ name: string; in: string }>;
+  requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, unknown> } }> };
+};
 
 describe("NUL and lone surrogates in every REST parameter and body field", () => {
   const operations: Array<[string, string, Operation]> = [];
@@ -57,7 +60,10 @@ describe("NUL and lone surrogates in every REST parameter and body field", () =>
     const pathParams = (operation.parameters ?? []).filter((p) => p.in === "path").map((p) => p.name);
     const queryParams = (operation.parameters ?? []).filter((p) => p.in === "query").map((p) => p.name);
     const bodyFields = Object.keys(operation.requestBody?.content?.["application/json"]?.schema?.properties ?? {});
-    const fill = (bad?: string, value?: string) => template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(name === bad ? value! : "0190b6c4-0000-7000-8000-000000000000"));
+    const fill = (bad?: string, value?: string) =>
+      template.replace(/\{(\w+)\}/g, (_, name: string) =>
+        encodeURIComponent(name === bad ? value! : "0190b6c4-0000-7000-8000-000000000000"),
+      );
     const cases: Array<{ field: string; path: string; json?: unknown }> = [];
     // A lone surrogate has no UTF-8 form, so it can only travel in a JSON body; NUL goes everywhere.
     for (const name of pathParams) cases.push({ field: name, path: `/api${fill(name, BAD.nul)}` });

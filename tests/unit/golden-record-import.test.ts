@@ -55,19 +55,25 @@ describe("parseCsv (RFC 4180, read by csv-parse)", () => {
     const field = fc.string({ unit: fc.constantFrom("a", "Z", " ", ",", '"', "\r", "\n", "é", "\t") });
     const quote = (value: string, always: boolean) => (always || /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
     fc.assert(
-      fc.property(fc.array(fc.array(fc.tuple(field, fc.boolean()), { minLength: 1, maxLength: 4 }), { maxLength: 6 }), fc.constantFrom("\n", "\r\n", "\r"), (rows, eol) => {
-        const written = rows.map((row) => row.map(([value, always]) => quote(value, always)).join(","));
-        const expected = [];
-        let line = 1;
-        for (const [index, row] of rows.entries()) {
-          // Line breaks inside quotes become \n; unquoted fields lose surrounding spaces and tabs.
-          const fields = row.map(([value, always]) => (always || /[",\r\n]/.test(value) ? value.replace(/\r\n|\r|\n/g, "\n") : value.replace(/^[ \t]+|[ \t]+$/g, "")));
-          const blank = fields.length === 1 && fields[0]?.trim() === "";
-          if (!blank) expected.push({ line, fields, problem: null });
-          line += (written[index]?.match(/\r\n|\r|\n/g)?.length ?? 0) + 1;
-        }
-        expect(parseCsv(written.join(eol))).toEqual(expected);
-      }),
+      fc.property(
+        fc.array(fc.array(fc.tuple(field, fc.boolean()), { minLength: 1, maxLength: 4 }), { maxLength: 6 }),
+        fc.constantFrom("\n", "\r\n", "\r"),
+        (rows, eol) => {
+          const written = rows.map((row) => row.map(([value, always]) => quote(value, always)).join(","));
+          const expected = [];
+          let line = 1;
+          for (const [index, row] of rows.entries()) {
+            // Line breaks inside quotes become \n; unquoted fields lose surrounding spaces and tabs.
+            const fields = row.map(([value, always]) =>
+              always || /[",\r\n]/.test(value) ? value.replace(/\r\n|\r|\n/g, "\n") : value.replace(/^[ \t]+|[ \t]+$/g, ""),
+            );
+            const blank = fields.length === 1 && fields[0]?.trim() === "";
+            if (!blank) expected.push({ line, fields, problem: null });
+            line += (written[index]?.match(/\r\n|\r|\n/g)?.length ?? 0) + 1;
+          }
+          expect(parseCsv(written.join(eol))).toEqual(expected);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -91,7 +97,18 @@ describe("CSV golden records", () => {
   });
 
   it("rejects rows with empty fields, the wrong number of fields or broken quoting, by the line the user sees", () => {
-    const result = csv(['question,sql', 'Fine?,SELECT 1', ',SELECT 2', 'No sql,', 'Commas?,SELECT a, b FROM t', '"multi', 'line?",SELECT 3', '"x"y,SELECT 4'].join("\r\n"));
+    const result = csv(
+      [
+        "question,sql",
+        "Fine?,SELECT 1",
+        ",SELECT 2",
+        "No sql,",
+        "Commas?,SELECT a, b FROM t",
+        '"multi',
+        'line?",SELECT 3',
+        '"x"y,SELECT 4',
+      ].join("\r\n"),
+    );
     expect(result.records).toEqual([
       { line: 2, question: "Fine?", sql: "SELECT 1" },
       { line: 6, question: "multi\nline?", sql: "SELECT 3" },
@@ -133,7 +150,9 @@ describe("JSONL golden records", () => {
   });
 
   it("keeps escaped line breaks inside strings", () => {
-    expect(jsonl(String.raw`{"question":"Q?","sql":"SELECT 1\nFROM t"}`).records).toEqual([{ line: 1, question: "Q?", sql: "SELECT 1\nFROM t" }]);
+    expect(jsonl(String.raw`{"question":"Q?","sql":"SELECT 1\nFROM t"}`).records).toEqual([
+      { line: 1, question: "Q?", sql: "SELECT 1\nFROM t" },
+    ]);
   });
 
   it("rejects bad JSON, non-objects, missing, non-string and empty fields, each by line", () => {
@@ -168,6 +187,7 @@ describe("import helpers", () => {
   });
 
   it("measures UTF-8 bytes as Buffer does", () => {
-    for (const text of ["", "abc", "é", "€", "😀 SELECT 'ü'", "\uD800", "\uD800x"]) expect(utf8ByteLength(text)).toBe(Buffer.byteLength(text, "utf8"));
+    for (const text of ["", "abc", "é", "€", "😀 SELECT 'ü'", "\uD800", "\uD800x"])
+      expect(utf8ByteLength(text)).toBe(Buffer.byteLength(text, "utf8"));
   });
 });

@@ -28,7 +28,12 @@ async function newJob(validation = false) {
   const file = await uploadFile(core, "train.jsonl", "fine-tune", Buffer.from(trainingJsonl(10)));
   tick(100);
   expect((await getFile(core, file.id)).status).toBe("processed");
-  const spec = { model: "gpt-4o-mini", training_file: file.id, hyperparameters: { n_epochs: 2 }, ...(validation ? { validation_file: file.id } : {}) };
+  const spec = {
+    model: "gpt-4o-mini",
+    training_file: file.id,
+    hyperparameters: { n_epochs: 2 },
+    ...(validation ? { validation_file: file.id } : {}),
+  };
   return jobs.createJob(core, parseJobSpec(spec));
 }
 
@@ -54,7 +59,9 @@ describe("sandbox job lifecycle", () => {
     const late = await newJob();
     tick(60_000);
     expect(await status(late.id)).toBe("succeeded");
-    expect((await metricEvents(late.id)).map((e) => (e.data as { step: number }).step)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect((await metricEvents(late.id)).map((e) => (e.data as { step: number }).step)).toEqual(
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
   });
 
   it("reports every step with a noisy falling loss, a checkpoint per epoch, and an estimated finish while running", async () => {
@@ -71,10 +78,19 @@ describe("sandbox job lifecycle", () => {
     expect(mean(all.slice(-5))).toBeLessThan(mean(all.slice(0, 5)) * 0.7);
     // Noisy: not a monotone curve.
     expect(all.some((loss, i) => i > 0 && loss > (all[i - 1] ?? Infinity))).toBe(true);
-    expect((await metricEvents(job.id))[0]?.data).toMatchObject({ step: 1, total_steps: 20, valid_loss: expect.any(Number), train_mean_token_accuracy: expect.any(Number) });
+    expect((await metricEvents(job.id))[0]?.data).toMatchObject({
+      step: 1,
+      total_steps: 20,
+      valid_loss: expect.any(Number),
+      train_mean_token_accuracy: expect.any(Number),
+    });
     const checkpoints = await jobs.jobCheckpoints(core, job.id);
     expect(checkpoints.map((c) => c.step_number)).toEqual([10, 20]);
-    expect(checkpoints[0]).toMatchObject({ object: "fine_tuning.job.checkpoint", fine_tuning_job_id: job.id, fine_tuned_model_checkpoint: expect.stringMatching(/:ckpt-step-10$/) });
+    expect(checkpoints[0]).toMatchObject({
+      object: "fine_tuning.job.checkpoint",
+      fine_tuning_job_id: job.id,
+      fine_tuned_model_checkpoint: expect.stringMatching(/:ckpt-step-10$/),
+    });
   });
 
   it("pauses (pausing → paused, no steps, no estimate) and resumes where it stopped", async () => {

@@ -19,7 +19,11 @@ describe("checkTrainingFile", () => {
     ["empty messages", `${trainingJsonl(3)}{"messages": []}\n`, /Line 4, key "messages"/],
     ["an unknown role", '{"messages":[{"role":"wizard","content":"x"}]}', /unrecognized role "wizard"/],
     ["a message without content", '{"messages":[{"role":"user"},{"role":"assistant","content":"x"}]}', /message 1: missing "content"/],
-    ["no user message", '{"messages":[{"role":"system","content":"s"},{"role":"assistant","content":"x"}]}', /at least one "user" and one "assistant"/],
+    [
+      "no user message",
+      '{"messages":[{"role":"system","content":"s"},{"role":"assistant","content":"x"}]}',
+      /at least one "user" and one "assistant"/,
+    ],
   ])("rejects %s", (_name, text, message) => {
     const result = checkTrainingFile(text);
     expect(result.ok).toBe(false);
@@ -82,7 +86,11 @@ describe("parseJobSpec", () => {
 
 describe("parseTimings", () => {
   it("maps null and 'Infinity' to Infinity and rejects the rest", () => {
-    expect(parseTimings({ runningMs: null, queuedMs: "Infinity", validatingMs: 5 })).toEqual({ runningMs: Infinity, queuedMs: Infinity, validatingMs: 5 });
+    expect(parseTimings({ runningMs: null, queuedMs: "Infinity", validatingMs: 5 })).toEqual({
+      runningMs: Infinity,
+      queuedMs: Infinity,
+      validatingMs: 5,
+    });
     expect(() => parseTimings({ runningMs: -1 })).toThrow(/runningMs/);
     expect(() => parseTimings({ runMs: 1 })).toThrow(/Unknown timing/);
   });

@@ -21,7 +21,8 @@ function validate(form: Form): Errors {
   if (!alias) errors.alias = "Give the connection an alias.";
   else if (alias.length > 128) errors.alias = "At most 128 characters.";
   if (!form.schema_text.trim()) errors.schema_text = "Paste the schema the model should see (CREATE TABLE statements).";
-  else if (form.schema_text.length > MAX_SCHEMA_CHARS) errors.schema_text = `At most ${MAX_SCHEMA_CHARS.toLocaleString("en-US")} characters.`;
+  else if (form.schema_text.length > MAX_SCHEMA_CHARS)
+    errors.schema_text = `At most ${MAX_SCHEMA_CHARS.toLocaleString("en-US")} characters.`;
   return errors;
 }
 
@@ -67,7 +68,11 @@ export function AddConnectionDialog() {
   return (
     <DialogRoot open={open} onOpenChange={reset}>
       <NewThingTrigger>Add connection</NewThingTrigger>
-      <DialogContent title="Add a database connection" description="Jobs train on this connection’s golden records, with its schema in every prompt." wide>
+      <DialogContent
+        title="Add a database connection"
+        description="Jobs train on this connection’s golden records, with its schema in every prompt."
+        wide
+      >
         <form onSubmit={submit} noValidate className="space-y-4">
           <Field id={ids.alias} label="Alias" hint="How people will recognise it, e.g. retail-warehouse." error={errors.alias}>
             <input
@@ -97,7 +102,12 @@ export function AddConnectionDialog() {
               <ChevronDown aria-hidden className="pointer-events-none absolute top-1/2 right-2 size-4 -translate-y-1/2 text-slate-400" />
             </div>
           </Field>
-          <Field id={ids.schema} label="Schema" hint="The DDL of the tables questions are about; it goes into every training prompt." error={errors.schema_text}>
+          <Field
+            id={ids.schema}
+            label="Schema"
+            hint="The DDL of the tables questions are about; it goes into every training prompt."
+            error={errors.schema_text}
+          >
             <textarea
               id={ids.schema}
               value={form.schema_text}

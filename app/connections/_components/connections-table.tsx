@@ -13,7 +13,9 @@ export function ConnectionsTable({ initialConnections, canEdit }: { initialConne
 
   return (
     <section aria-label="Database connections" className="space-y-3">
-      {connections.isRefetchError ? <RefreshFailed what="connections" message={connections.error?.message} onRetry={() => void connections.refetch()} /> : null}
+      {connections.isRefetchError ? (
+        <RefreshFailed what="connections" message={connections.error?.message} onRetry={() => void connections.refetch()} />
+      ) : null}
       <div className="overflow-hidden rounded-xl border border-slate-200 bg-white shadow-xs">
         {rows.length === 0 ? (
           <EmptyState title="No database connections yet">
@@ -25,10 +27,18 @@ export function ConnectionsTable({ initialConnections, canEdit }: { initialConne
               <caption className="sr-only">Database connections, newest first</caption>
               <thead className="border-b border-slate-200 bg-slate-50/80 text-xs font-medium text-slate-500">
                 <tr>
-                  <th scope="col" className="px-4 py-2.5 font-medium">Alias</th>
-                  <th scope="col" className="px-4 py-2.5 font-medium">Dialect</th>
-                  <th scope="col" className="px-4 py-2.5 text-right font-medium">Golden records</th>
-                  <th scope="col" className="px-4 py-2.5 font-medium">Created</th>
+                  <th scope="col" className="px-4 py-2.5 font-medium">
+                    Alias
+                  </th>
+                  <th scope="col" className="px-4 py-2.5 font-medium">
+                    Dialect
+                  </th>
+                  <th scope="col" className="px-4 py-2.5 text-right font-medium">
+                    Golden records
+                  </th>
+                  <th scope="col" className="px-4 py-2.5 font-medium">
+                    Created
+                  </th>
                   {canEdit ? (
                     <th scope="col" className="px-4 py-2.5">
                       <span className="sr-only">Actions</span>
@@ -43,7 +53,9 @@ export function ConnectionsTable({ initialConnections, canEdit }: { initialConne
                       {connection.alias}
                     </th>
                     <td className="px-4 py-3 font-mono text-xs text-slate-600">{connection.dialect}</td>
-                    <td className="px-4 py-3 text-right text-slate-800 tabular-nums">{connection.golden_record_count.toLocaleString("en-US")}</td>
+                    <td className="px-4 py-3 text-right text-slate-800 tabular-nums">
+                      {connection.golden_record_count.toLocaleString("en-US")}
+                    </td>
                     <td className="px-4 py-3 text-slate-600">
                       <DateTime iso={connection.created_at} />
                     </td>

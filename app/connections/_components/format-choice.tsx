@@ -20,7 +20,14 @@ export function FormatChoice({ value, onChange }: { value: ImportFormat; onChang
               value === format ? "border-blue-600 bg-blue-50/50" : "border-slate-300 hover:bg-slate-50",
             )}
           >
-            <input type="radio" name="import-format" value={format} checked={value === format} onChange={() => onChange(format)} className="mt-0.5 accent-blue-600" />
+            <input
+              type="radio"
+              name="import-format"
+              value={format}
+              checked={value === format}
+              onChange={() => onChange(format)}
+              className="mt-0.5 accent-blue-600"
+            />
             <span>
               <span className="block font-medium text-slate-900">{LABELS[format].name}</span>
               <span className="block text-xs text-slate-500">{LABELS[format].shape}</span>

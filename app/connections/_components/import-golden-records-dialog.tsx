@@ -9,7 +9,13 @@ import { Field, FieldError, fieldAria, inputClasses } from "@/app/_components/fo
 import { ErrorCallout } from "@/app/_components/states";
 import { trpc } from "@/app/_trpc/client";
 import type { DbConnection } from "@/server/connections/schema";
-import { formatFromFileName, MAX_IMPORT_TEXT_BYTES, utf8ByteLength, type ImportFormat, type ImportReport } from "@/server/golden-records/import-schema";
+import {
+  formatFromFileName,
+  MAX_IMPORT_TEXT_BYTES,
+  utf8ByteLength,
+  type ImportFormat,
+  type ImportReport,
+} from "@/server/golden-records/import-schema";
 import { FormatChoice } from "./format-choice";
 import { ImportReportView } from "./import-report";
 
@@ -69,7 +75,8 @@ export function ImportGoldenRecordsDialog({ connection }: { connection: Pick<DbC
     setProblem(null);
     if (!file && !text.trim()) return setProblem("Choose a file or paste some records.");
     const bytes = file ? file.size : utf8ByteLength(text);
-    if (bytes > MAX_IMPORT_TEXT_BYTES) return setProblem(`That is ${megabytes(bytes)}; at most 5 MB can be imported at once. Split it into smaller files.`);
+    if (bytes > MAX_IMPORT_TEXT_BYTES)
+      return setProblem(`That is ${megabytes(bytes)}; at most 5 MB can be imported at once. Split it into smaller files.`);
     let body: string;
     try {
       body = file ? await file.text() : text;
@@ -91,7 +98,11 @@ export function ImportGoldenRecordsDialog({ connection }: { connection: Pick<DbC
           Import golden records
         </Button>
       </DialogTrigger>
-      <DialogContent title={<>Import golden records into {connection.alias}</>} description="Question/SQL pairs from a JSONL or CSV file, or pasted. Valid lines are imported; the others are listed with the reason." wide>
+      <DialogContent
+        title={<>Import golden records into {connection.alias}</>}
+        description="Question/SQL pairs from a JSONL or CSV file, or pasted. Valid lines are imported; the others are listed with the reason."
+        wide
+      >
         {report ? (
           <div className="space-y-5">
             <ImportReportView report={report} />
@@ -104,7 +115,12 @@ export function ImportGoldenRecordsDialog({ connection }: { connection: Pick<DbC
           </div>
         ) : (
           <form onSubmit={submit} noValidate className="space-y-4">
-            <Field id={ids.file} label="File" optional hint={detected ? `Format: ${detected}` : ".jsonl or .csv, up to 5 MB and 10,000 records."}>
+            <Field
+              id={ids.file}
+              label="File"
+              optional
+              hint={detected ? `Format: ${detected}` : ".jsonl or .csv, up to 5 MB and 10,000 records."}
+            >
               {file ? (
                 <div className="flex items-center gap-2 rounded-md border border-slate-200 bg-slate-50 px-3 py-2 text-sm">
                   <span className="min-w-0 flex-1 truncate font-medium text-slate-800">{file.name}</span>
@@ -120,7 +136,11 @@ export function ImportGoldenRecordsDialog({ connection }: { connection: Pick<DbC
                 type="file"
                 accept=".jsonl,.ndjson,.csv,text/csv,application/jsonl,application/x-ndjson"
                 onChange={(e) => chooseFile(e.target.files?.[0])}
-                className={file ? "sr-only" : "block w-full text-sm text-slate-600 file:mr-3 file:cursor-pointer file:rounded-md file:border file:border-slate-300 file:bg-white file:px-3 file:py-1.5 file:text-sm file:font-medium file:text-slate-800 hover:file:bg-slate-50"}
+                className={
+                  file
+                    ? "sr-only"
+                    : "block w-full text-sm text-slate-600 file:mr-3 file:cursor-pointer file:rounded-md file:border file:border-slate-300 file:bg-white file:px-3 file:py-1.5 file:text-sm file:font-medium file:text-slate-800 hover:file:bg-slate-50"
+                }
                 {...fieldAria(ids.file, { hint: true })}
               />
             </Field>
@@ -132,14 +152,20 @@ export function ImportGoldenRecordsDialog({ connection }: { connection: Pick<DbC
                 disabled={file !== null}
                 rows={7}
                 spellCheck={false}
-                placeholder={format === "csv" ? 'question,sql\n"How many orders were placed?","SELECT count(*) FROM orders"' : '{"question": "How many orders were placed?", "sql": "SELECT count(*) FROM orders"}'}
+                placeholder={
+                  format === "csv"
+                    ? 'question,sql\n"How many orders were placed?","SELECT count(*) FROM orders"'
+                    : '{"question": "How many orders were placed?", "sql": "SELECT count(*) FROM orders"}'
+                }
                 className={`${inputClasses} py-2 font-mono text-xs`}
                 {...fieldAria(ids.text, { hint: file ? true : undefined })}
               />
             </Field>
             <FormatChoice value={format} onChange={setFormat} />
             {problem ? <FieldError>{problem}</FieldError> : null}
-            {importRecords.error ? <ErrorCallout title="Nothing was imported">{plainMessage(importRecords.error.message)}</ErrorCallout> : null}
+            {importRecords.error ? (
+              <ErrorCallout title="Nothing was imported">{plainMessage(importRecords.error.message)}</ErrorCallout>
+            ) : null}
             <DialogActions pending={importRecords.isPending}>{importRecords.isPending ? "Importing…" : "Import"}</DialogActions>
           </form>
         )}

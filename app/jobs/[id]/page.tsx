@@ -32,7 +32,14 @@ export default async function JobPage({ params }: { params: Promise<{ id: string
 
   return (
     <main className="mx-auto max-w-7xl px-4 py-8 sm:px-6">
-      <JobDetail initialJob={job} initialEvents={events} initialTraining={{ metrics, checkpoints }} connectionAlias={connection?.alias ?? null} canCancel={canChangeJobs(user.role)} since={since} />
+      <JobDetail
+        initialJob={job}
+        initialEvents={events}
+        initialTraining={{ metrics, checkpoints }}
+        connectionAlias={connection?.alias ?? null}
+        canCancel={canChangeJobs(user.role)}
+        since={since}
+      />
     </main>
   );
 }

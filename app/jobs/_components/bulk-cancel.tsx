@@ -91,14 +91,24 @@ export function BulkCancelDialog({ selection, count, onDone }: { selection: Sele
               <LoaderCircle aria-hidden className="size-4 animate-spin" /> Checking what would happen (dry run)…
             </p>
           ) : dryRun.error ? (
-            <p role="alert" className="text-sm text-red-700">{dryRun.error.message}</p>
+            <p role="alert" className="text-sm text-red-700">
+              {dryRun.error.message}
+            </p>
           ) : plan && !results ? (
             <div className="space-y-4 text-sm">
               <ul aria-label="Dry run" className="space-y-1 text-slate-700">
-                <li><strong data-testid="dry-run-will-cancel">{willCancel}</strong> will be cancelled</li>
-                <li><strong>{plan.counts.already_finished + plan.counts.already_cancelled}</strong> already finished</li>
-                <li><strong>{plan.counts.not_found}</strong> not yours to cancel</li>
-                <li><strong>{formatUsd(plan.spent_usd)}</strong> spent so far on the ones to cancel</li>
+                <li>
+                  <strong data-testid="dry-run-will-cancel">{willCancel}</strong> will be cancelled
+                </li>
+                <li>
+                  <strong>{plan.counts.already_finished + plan.counts.already_cancelled}</strong> already finished
+                </li>
+                <li>
+                  <strong>{plan.counts.not_found}</strong> not yours to cancel
+                </li>
+                <li>
+                  <strong>{formatUsd(plan.spent_usd)}</strong> spent so far on the ones to cancel
+                </li>
               </ul>
               <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
                 <DialogClose asChild>
@@ -109,13 +119,24 @@ export function BulkCancelDialog({ selection, count, onDone }: { selection: Sele
                   Cancel {willCancel} {willCancel === 1 ? "job" : "jobs"}
                 </Button>
               </div>
-              {run.error ? <p role="alert" className="text-red-700">{run.error.message}</p> : null}
+              {run.error ? (
+                <p role="alert" className="text-red-700">
+                  {run.error.message}
+                </p>
+              ) : null}
             </div>
           ) : results ? (
             <div className="space-y-3 text-sm">
               <p className="text-slate-700">
                 {results.counts.cancelled} cancelled
-                {results.counts.provider_unreachable + results.counts.conflict + results.counts.already_finished + results.counts.already_cancelled + results.counts.not_found > 0 ? "; the others were left as they are:" : "."}
+                {results.counts.provider_unreachable +
+                  results.counts.conflict +
+                  results.counts.already_finished +
+                  results.counts.already_cancelled +
+                  results.counts.not_found >
+                0
+                  ? "; the others were left as they are:"
+                  : "."}
               </p>
               <ul aria-label="Results" className="max-h-80 space-y-1 overflow-y-auto">
                 {results.results.map((r) => (

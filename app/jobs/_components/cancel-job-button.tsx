@@ -2,7 +2,13 @@
 
 import { OctagonX } from "lucide-react";
 import { useId, useState } from "react";
-import { AlertDialogAction, AlertDialogCancel, AlertDialogContent, AlertDialogRoot, AlertDialogTrigger } from "@/app/_components/alert-dialog";
+import {
+  AlertDialogAction,
+  AlertDialogCancel,
+  AlertDialogContent,
+  AlertDialogRoot,
+  AlertDialogTrigger,
+} from "@/app/_components/alert-dialog";
 import { Button } from "@/app/_components/button";
 import type { FinetuningJob } from "@/server/finetuning/schema";
 import { jobName } from "../_hooks/job-cache";
@@ -10,7 +16,13 @@ import { spentSentence } from "./job-money";
 import { useCancelJob } from "../_hooks/use-cancel-job";
 
 /** "Cancel" → a confirmation naming the job → an optimistic cancel (useCancelJob). */
-export function CancelJobButton({ job, size = "sm" }: { job: Pick<FinetuningJob, "id" | "alias" | "status" | "cost" | "base_llm">; size?: "sm" | "md" }) {
+export function CancelJobButton({
+  job,
+  size = "sm",
+}: {
+  job: Pick<FinetuningJob, "id" | "alias" | "status" | "cost" | "base_llm">;
+  size?: "sm" | "md";
+}) {
   const cancelJob = useCancelJob();
   const [reason, setReason] = useState("");
   const reasonId = useId();
@@ -39,8 +51,8 @@ export function CancelJobButton({ job, size = "sm" }: { job: Pick<FinetuningJob,
         description={
           <>
             <p>
-              Training stops now and <strong className="font-semibold text-slate-800">cannot be resumed</strong>. The provider job is cancelled and its
-              training file deleted; to train again, start a new job.
+              Training stops now and <strong className="font-semibold text-slate-800">cannot be resumed</strong>. The provider job is
+              cancelled and its training file deleted; to train again, start a new job.
             </p>
             <p className="mt-2" data-testid="cancel-cost">
               {spentSentence(job)}

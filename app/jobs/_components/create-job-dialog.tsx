@@ -16,7 +16,12 @@ import { GuardrailsFields } from "./guardrails-fields";
 import type { Guardrails } from "@/server/guardrails/schema";
 
 // Server errors name the API field; this says which form field shows them.
-const FIELD_OF: Record<string, JobFormField> = { db_connection_id: "connection", alias: "alias", golden_records: "goldenRecords", metadata: "metadata" };
+const FIELD_OF: Record<string, JobFormField> = {
+  db_connection_id: "connection",
+  alias: "alias",
+  golden_records: "goldenRecords",
+  metadata: "metadata",
+};
 
 /** "New job": a fine-tuning job on a connection's golden records; the jobs table shows it once created. Operators only: the page decides. */
 export function CreateJobDialog() {
@@ -65,8 +70,19 @@ export function CreateJobDialog() {
       <DialogContent title="New fine-tuning job" description="Train a model on a connection’s golden question/SQL pairs." wide>
         <form onSubmit={submit} noValidate className="space-y-5">
           <div className="grid gap-4 sm:grid-cols-2">
-            <Field id={ids.connection} label="Database connection" error={errors.connection} hint={connectionHint(connection, connections.data?.length)}>
-              <NativeSelect id={ids.connection} value={form.connectionId} onChange={(v) => change({ connectionId: v, chosen: [] })} error={errors.connection} hint>
+            <Field
+              id={ids.connection}
+              label="Database connection"
+              error={errors.connection}
+              hint={connectionHint(connection, connections.data?.length)}
+            >
+              <NativeSelect
+                id={ids.connection}
+                value={form.connectionId}
+                onChange={(v) => change({ connectionId: v, chosen: [] })}
+                error={errors.connection}
+                hint
+              >
                 <option value="">Choose a connection…</option>
                 {connections.data?.map((c) => (
                   <option key={c.id} value={c.id}>
@@ -76,7 +92,15 @@ export function CreateJobDialog() {
               </NativeSelect>
             </Field>
             <Field id={ids.alias} label="Name" optional error={errors.alias}>
-              <input id={ids.alias} value={form.alias} onChange={(e) => change({ alias: e.target.value })} autoComplete="off" placeholder="e.g. retail-sql-v4" className={`${inputClasses} h-9`} {...fieldAria(ids.alias, { error: errors.alias })} />
+              <input
+                id={ids.alias}
+                value={form.alias}
+                onChange={(e) => change({ alias: e.target.value })}
+                autoComplete="off"
+                placeholder="e.g. retail-sql-v4"
+                className={`${inputClasses} h-9`}
+                {...fieldAria(ids.alias, { error: errors.alias })}
+              />
             </Field>
           </div>
           <Field id={ids.model} label="Base model" error={errors.model}>
@@ -93,9 +117,31 @@ export function CreateJobDialog() {
               Hyperparameters <span className="font-normal text-slate-500">(blank means the default)</span>
             </legend>
             <div className="grid gap-4 sm:grid-cols-3">
-              <NumberField id={ids.epochs} label="Epochs" placeholder="3" value={form.epochs} onChange={(v) => change({ epochs: v })} error={errors.epochs} />
-              <NumberField id={ids.batchSize} label="Batch size" placeholder="1" value={form.batchSize} onChange={(v) => change({ batchSize: v })} error={errors.batchSize} />
-              <NumberField id={ids.learningRate} label="Learning rate multiplier" placeholder="auto" decimal value={form.learningRate} onChange={(v) => change({ learningRate: v })} error={errors.learningRate} />
+              <NumberField
+                id={ids.epochs}
+                label="Epochs"
+                placeholder="3"
+                value={form.epochs}
+                onChange={(v) => change({ epochs: v })}
+                error={errors.epochs}
+              />
+              <NumberField
+                id={ids.batchSize}
+                label="Batch size"
+                placeholder="1"
+                value={form.batchSize}
+                onChange={(v) => change({ batchSize: v })}
+                error={errors.batchSize}
+              />
+              <NumberField
+                id={ids.learningRate}
+                label="Learning rate multiplier"
+                placeholder="auto"
+                decimal
+                value={form.learningRate}
+                onChange={(v) => change({ learningRate: v })}
+                error={errors.learningRate}
+              />
             </div>
           </fieldset>
           <GoldenRecordsChoice
@@ -124,17 +170,49 @@ export function CreateJobDialog() {
   );
 }
 
-function connectionHint(connection: { dialect: string; golden_record_count: number } | undefined, available: number | undefined): ReactNode {
+function connectionHint(
+  connection: { dialect: string; golden_record_count: number } | undefined,
+  available: number | undefined,
+): ReactNode {
   if (available === undefined) return "Loading connections…";
-  if (available === 0) return <>No connection yet? <Link href="/connections" className="underline hover:text-slate-700">Add one</Link>.</>;
+  if (available === 0)
+    return (
+      <>
+        No connection yet?{" "}
+        <Link href="/connections" className="underline hover:text-slate-700">
+          Add one
+        </Link>
+        .
+      </>
+    );
   if (!connection) return "The database the model will write SQL for.";
   return `${connection.dialect} · ${connection.golden_record_count.toLocaleString("en-US")} golden records`;
 }
 
-function NativeSelect({ id, value, onChange, error, hint, children }: { id: string; value: string; onChange: (value: string) => void; error?: string; hint?: boolean; children: ReactNode }) {
+function NativeSelect({
+  id,
+  value,
+  onChange,
+  error,
+  hint,
+  children,
+}: {
+  id: string;
+  value: string;
+  onChange: (value: string) => void;
+  error?: string;
+  hint?: boolean;
+  children: ReactNode;
+}) {
   return (
     <div className="relative">
-      <select id={id} value={value} onChange={(e) => onChange(e.target.value)} className={`${inputClasses} h-9 cursor-pointer appearance-none pr-8`} {...fieldAria(id, { hint, error })}>
+      <select
+        id={id}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        className={`${inputClasses} h-9 cursor-pointer appearance-none pr-8`}
+        {...fieldAria(id, { hint, error })}
+      >
         {children}
       </select>
       <ChevronDown aria-hidden className="pointer-events-none absolute top-1/2 right-2 size-4 -translate-y-1/2 text-slate-400" />
@@ -142,11 +220,28 @@ function NativeSelect({ id, value, onChange, error, hint, children }: { id: stri
   );
 }
 
-function NumberField(props: { id: string; label: string; placeholder: string; value: string; onChange: (value: string) => void; error?: string; decimal?: boolean }) {
+function NumberField(props: {
+  id: string;
+  label: string;
+  placeholder: string;
+  value: string;
+  onChange: (value: string) => void;
+  error?: string;
+  decimal?: boolean;
+}) {
   const { id, label, placeholder, value, onChange, error, decimal } = props;
   return (
     <Field id={id} label={label} error={error}>
-      <input id={id} inputMode={decimal ? "decimal" : "numeric"} value={value} onChange={(e) => onChange(e.target.value)} placeholder={placeholder} autoComplete="off" className={`${inputClasses} h-9`} {...fieldAria(id, { error })} />
+      <input
+        id={id}
+        inputMode={decimal ? "decimal" : "numeric"}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        placeholder={placeholder}
+        autoComplete="off"
+        className={`${inputClasses} h-9`}
+        {...fieldAria(id, { error })}
+      />
     </Field>
   );
 }

@@ -25,11 +25,23 @@ export function GoldenRecordsChoice({ connection, mode, onModeChange, chosen, on
       <legend className="text-sm font-medium text-slate-800">Golden records</legend>
       <div className="flex flex-wrap gap-x-5 gap-y-1.5 text-sm text-slate-800">
         <label className="flex cursor-pointer items-center gap-2">
-          <input type="radio" name="golden-records-mode" checked={mode === "all"} onChange={() => onModeChange("all")} className="accent-blue-600" />
+          <input
+            type="radio"
+            name="golden-records-mode"
+            checked={mode === "all"}
+            onChange={() => onModeChange("all")}
+            className="accent-blue-600"
+          />
           {count === undefined ? "All of the connection’s" : `All ${count.toLocaleString("en-US")} of this connection`}
         </label>
         <label className="flex cursor-pointer items-center gap-2">
-          <input type="radio" name="golden-records-mode" checked={mode === "chosen"} onChange={() => onModeChange("chosen")} className="accent-blue-600" />
+          <input
+            type="radio"
+            name="golden-records-mode"
+            checked={mode === "chosen"}
+            onChange={() => onModeChange("chosen")}
+            className="accent-blue-600"
+          />
           Choose records
         </label>
       </div>
@@ -48,7 +60,10 @@ export function GoldenRecordsChoice({ connection, mode, onModeChange, chosen, on
 function Checklist({ connectionId, chosen, onChange }: { connectionId: string; chosen: string[]; onChange: (ids: string[]) => void }) {
   const searchId = useId();
   const [search, setSearch] = useState("");
-  const records = trpc.goldenRecord.list.useInfiniteQuery({ db_connection_id: connectionId, limit: 500 }, { getNextPageParam: (page) => page.next_cursor });
+  const records = trpc.goldenRecord.list.useInfiniteQuery(
+    { db_connection_id: connectionId, limit: 500 },
+    { getNextPageParam: (page) => page.next_cursor },
+  );
   const all = useMemo(() => records.data?.pages.flatMap((page) => page.items) ?? [], [records.data]);
   const shown = useMemo(() => {
     const needle = search.trim().toLowerCase();
@@ -76,7 +91,14 @@ function Checklist({ connectionId, chosen, onChange }: { connectionId: string; c
             Search golden records
           </label>
           <Search aria-hidden className="pointer-events-none absolute top-1/2 left-2.5 size-3.5 -translate-y-1/2 text-slate-400" />
-          <input id={searchId} type="search" value={search} onChange={(e) => setSearch(e.target.value)} placeholder="Search questions and SQL" className={`${inputClasses} h-8 pl-8`} />
+          <input
+            id={searchId}
+            type="search"
+            value={search}
+            onChange={(e) => setSearch(e.target.value)}
+            placeholder="Search questions and SQL"
+            className={`${inputClasses} h-8 pl-8`}
+          />
         </div>
         <Button size="sm" onClick={chooseShown} disabled={shown.length === 0}>
           Select all shown
@@ -85,19 +107,33 @@ function Checklist({ connectionId, chosen, onChange }: { connectionId: string; c
           Clear
         </Button>
       </div>
-      <ul aria-label="Golden records to train on" className="max-h-56 divide-y divide-slate-100 overflow-y-auto rounded-md border border-slate-100">
+      <ul
+        aria-label="Golden records to train on"
+        className="max-h-56 divide-y divide-slate-100 overflow-y-auto rounded-md border border-slate-100"
+      >
         {shown.map((record) => (
           <li key={record.id}>
             <label className="flex cursor-pointer items-start gap-2.5 px-2.5 py-2 hover:bg-slate-50">
-              <input type="checkbox" checked={selected.has(record.id)} onChange={(e) => toggle(record.id, e.target.checked)} className="mt-0.5 accent-blue-600" />
+              <input
+                type="checkbox"
+                checked={selected.has(record.id)}
+                onChange={(e) => toggle(record.id, e.target.checked)}
+                className="mt-0.5 accent-blue-600"
+              />
               <span className="min-w-0">
                 <span className="block text-sm text-slate-800">{record.question}</span>
-                <span aria-hidden className="block truncate font-mono text-xs text-slate-500">{record.sql}</span>
+                <span aria-hidden className="block truncate font-mono text-xs text-slate-500">
+                  {record.sql}
+                </span>
               </span>
             </label>
           </li>
         ))}
-        {shown.length === 0 ? <li className="px-2.5 py-3 text-xs text-slate-500">{all.length === 0 ? "This connection has no golden records." : "No golden record matches."}</li> : null}
+        {shown.length === 0 ? (
+          <li className="px-2.5 py-3 text-xs text-slate-500">
+            {all.length === 0 ? "This connection has no golden records." : "No golden record matches."}
+          </li>
+        ) : null}
       </ul>
       <div className="flex items-center justify-between text-xs text-slate-500">
         <span role="status">

@@ -10,7 +10,15 @@ let nextRowId = 1;
 export const newMetadataRow = (): MetadataRow => ({ rowId: nextRowId++, key: "", value: "" });
 
 /** Key/value rows; blank rows are ignored. */
-export function MetadataRows({ rows, onChange, error }: { rows: MetadataRow[]; onChange: (rows: MetadataRow[]) => void; error: string | undefined }) {
+export function MetadataRows({
+  rows,
+  onChange,
+  error,
+}: {
+  rows: MetadataRow[];
+  onChange: (rows: MetadataRow[]) => void;
+  error: string | undefined;
+}) {
   const errorId = useId();
   const update = (rowId: number, patch: Partial<MetadataRow>) => onChange(rows.map((r) => (r.rowId === rowId ? { ...r, ...patch } : r)));
   return (
@@ -38,7 +46,12 @@ export function MetadataRows({ rows, onChange, error }: { rows: MetadataRow[]; o
               className={`${inputClasses} h-8 text-xs`}
             />
           </div>
-          <Button size="sm" variant="ghost" aria-label={`Remove metadata row ${index + 1}`} onClick={() => onChange(rows.filter((r) => r.rowId !== row.rowId))}>
+          <Button
+            size="sm"
+            variant="ghost"
+            aria-label={`Remove metadata row ${index + 1}`}
+            onClick={() => onChange(rows.filter((r) => r.rowId !== row.rowId))}
+          >
             <Trash2 aria-hidden className="size-3.5" />
           </Button>
         </div>

@@ -2,7 +2,19 @@ import { ChevronDown } from "lucide-react";
 import type { ReactNode } from "react";
 
 /** A native select (keyboard and screen-reader friendly), dressed to match. */
-export function FilterSelect({ id, label, value, onChange, children }: { id: string; label: string; value: string; onChange: (value: string) => void; children: ReactNode }) {
+export function FilterSelect({
+  id,
+  label,
+  value,
+  onChange,
+  children,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  children: ReactNode;
+}) {
   return (
     <div className="flex items-center gap-2">
       <label htmlFor={id} className="text-sm text-slate-500">

@@ -1,7 +1,12 @@
 import { ShieldAlert } from "lucide-react";
 import type { FinetuningJob } from "@/server/finetuning/schema";
 
-const DID: Record<string, string> = { stopped: "stopped the job", notified: "notified", pending: "is stopping the job", skipped: "stood down" };
+const DID: Record<string, string> = {
+  stopped: "stopped the job",
+  notified: "notified",
+  pending: "is stopping the job",
+  skipped: "stood down",
+};
 
 /** A shield beside the status when a guardrail fired; its tooltip says which rule, the numbers and what it did. */
 export function GuardrailFlag({ job }: { job: Pick<FinetuningJob, "guardrail_trips"> }) {

@@ -15,7 +15,12 @@ const LIMITS: { key: LimitKey; label: string; unit: string; scale: number; step:
 
 function ActionSelect({ label, value, onChange }: { label: string; value: GuardrailAction; onChange: (a: GuardrailAction) => void }) {
   return (
-    <select aria-label={`${label}: action`} className="h-8 rounded-md border border-slate-300 bg-white px-2 text-sm" value={value} onChange={(e) => onChange(e.target.value as GuardrailAction)}>
+    <select
+      aria-label={`${label}: action`}
+      className="h-8 rounded-md border border-slate-300 bg-white px-2 text-sm"
+      value={value}
+      onChange={(e) => onChange(e.target.value as GuardrailAction)}
+    >
       {GUARDRAIL_ACTIONS.map((a) => (
         <option key={a} value={a}>
           {a}
@@ -27,7 +32,15 @@ function ActionSelect({ label, value, onChange }: { label: string; value: Guardr
 
 const toNumber = (text: string) => (text.trim() === "" || !Number.isFinite(Number(text)) ? null : Number(text));
 
-export function GuardrailsFields({ value, onChange, disabled }: { value: Guardrails; onChange: (g: Guardrails) => void; disabled?: boolean }) {
+export function GuardrailsFields({
+  value,
+  onChange,
+  disabled,
+}: {
+  value: Guardrails;
+  onChange: (g: Guardrails) => void;
+  disabled?: boolean;
+}) {
   return (
     <fieldset disabled={disabled} className="space-y-2">
       {LIMITS.map(({ key, label, unit, scale, step }) => {
@@ -52,7 +65,9 @@ export function GuardrailsFields({ value, onChange, disabled }: { value: Guardra
               />
             </label>
             <span className="w-8 text-xs text-slate-500">{unit}</span>
-            {rule ? <ActionSelect label={label} value={rule.action} onChange={(action) => onChange({ ...value, [key]: { ...rule, action } })} /> : null}
+            {rule ? (
+              <ActionSelect label={label} value={rule.action} onChange={(action) => onChange({ ...value, [key]: { ...rule, action } })} />
+            ) : null}
           </div>
         );
       })}
@@ -67,11 +82,36 @@ export function GuardrailsFields({ value, onChange, disabled }: { value: Guardra
         </label>
         {value.divergence ? (
           <>
-            <input aria-label="Divergence factor" type="number" min="1.01" step="0.1" className="h-8 w-20 rounded-md border border-slate-300 px-2" defaultValue={value.divergence.factor}
-              onChange={(e) => { const n = toNumber(e.target.value); if (n !== null && n > 1 && value.divergence) onChange({ ...value, divergence: { ...value.divergence, factor: n } }); }} />
-            <input aria-label="Divergence window (steps)" type="number" min="1" step="1" className="h-8 w-20 rounded-md border border-slate-300 px-2" defaultValue={value.divergence.window}
-              onChange={(e) => { const n = toNumber(e.target.value); if (n !== null && Number.isInteger(n) && n >= 1 && value.divergence) onChange({ ...value, divergence: { ...value.divergence, window: n } }); }} />
-            <ActionSelect label="Divergence" value={value.divergence.action} onChange={(action) => value.divergence && onChange({ ...value, divergence: { ...value.divergence, action } })} />
+            <input
+              aria-label="Divergence factor"
+              type="number"
+              min="1.01"
+              step="0.1"
+              className="h-8 w-20 rounded-md border border-slate-300 px-2"
+              defaultValue={value.divergence.factor}
+              onChange={(e) => {
+                const n = toNumber(e.target.value);
+                if (n !== null && n > 1 && value.divergence) onChange({ ...value, divergence: { ...value.divergence, factor: n } });
+              }}
+            />
+            <input
+              aria-label="Divergence window (steps)"
+              type="number"
+              min="1"
+              step="1"
+              className="h-8 w-20 rounded-md border border-slate-300 px-2"
+              defaultValue={value.divergence.window}
+              onChange={(e) => {
+                const n = toNumber(e.target.value);
+                if (n !== null && Number.isInteger(n) && n >= 1 && value.divergence)
+                  onChange({ ...value, divergence: { ...value.divergence, window: n } });
+              }}
+            />
+            <ActionSelect
+              label="Divergence"
+              value={value.divergence.action}
+              onChange={(action) => value.divergence && onChange({ ...value, divergence: { ...value.divergence, action } })}
+            />
           </>
         ) : null}
       </div>

@@ -36,7 +36,12 @@ export function jobFiltersQuery(filters: JobFilters): string {
 
 /** The list procedure's input for these filters (no cursor: the table pages with "Load more"). */
 export function listInput(filters: JobFilters) {
-  return { status: filters.status, db_connection_id: filters.connection, stopped_by_guardrail: filters.guardrail ? "true" : undefined, limit: filters.limit };
+  return {
+    status: filters.status,
+    db_connection_id: filters.connection,
+    stopped_by_guardrail: filters.guardrail ? "true" : undefined,
+    limit: filters.limit,
+  };
 }
 
 /** The same filters for bulk cancel's "all matching this filter". */

@@ -86,7 +86,12 @@ export function LossSparkline({ job }: { job: FinetuningJob }) {
   if (points.length < 2) return null;
   const last = points.at(-1);
   return (
-    <figure role="img" aria-label={`Training loss sparkline, latest ${last?.value.toFixed(3) ?? "unknown"}`} data-points={points.length} className="shrink-0">
+    <figure
+      role="img"
+      aria-label={`Training loss sparkline, latest ${last?.value.toFixed(3) ?? "unknown"}`}
+      data-points={points.length}
+      className="shrink-0"
+    >
       <LineChart width={84} height={28} data={points} margin={{ top: 2, right: 2, bottom: 2, left: 2 }}>
         <YAxis hide domain={["dataMin", "dataMax"]} />
         <Line type="monotone" dataKey="value" stroke="#2563eb" strokeWidth={1.5} dot={false} isAnimationActive={false} />

@@ -38,11 +38,11 @@ export const JobRow = memo(function JobRow({ job, connectionAlias, canCancel, se
             />
           ) : null}
           <Link
-          href={`/jobs/${job.id}`}
-          title={job.alias ?? job.id}
-          className={`block truncate rounded-sm font-medium text-slate-900 hover:text-blue-700 hover:underline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-blue-600 ${job.alias ? "" : "font-mono text-xs"}`}
-        >
-          {job.alias ?? job.id}
+            href={`/jobs/${job.id}`}
+            title={job.alias ?? job.id}
+            className={`block truncate rounded-sm font-medium text-slate-900 hover:text-blue-700 hover:underline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-blue-600 ${job.alias ? "" : "font-mono text-xs"}`}
+          >
+            {job.alias ?? job.id}
           </Link>
         </span>
         <span className="mt-0.5 block truncate text-xs text-slate-500 lg:hidden">

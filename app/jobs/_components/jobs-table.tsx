@@ -49,7 +49,8 @@ export function JobsTable({ filters, initialPage, connections: initialConnection
     getNextPageParam: (page) => page.next_cursor,
     initialData: { pages: [initialPage], pageParams: [null] },
     // Progress is not announced as a job change: while a listed job trains, the list is read again every few seconds.
-    refetchInterval: (query) => refetchInterval || (query.state.data?.pages.some((page) => page.items.some(isTraining)) ? TRAINING_POLL_MS : false),
+    refetchInterval: (query) =>
+      refetchInterval || (query.state.data?.pages.some((page) => page.items.some(isTraining)) ? TRAINING_POLL_MS : false),
   });
   const { data: connections } = trpc.dbConnection.list.useQuery(undefined, { initialData: initialConnections });
   const aliases = useMemo(() => new Map(connections.map((c) => [c.id, c.alias])), [connections]);
@@ -70,7 +71,12 @@ export function JobsTable({ filters, initialPage, connections: initialConnection
   return (
     <section aria-label="Jobs" className="space-y-3">
       <div className="flex flex-wrap items-center gap-x-4 gap-y-2">
-        <FilterSelect id={ids.status} label="Status" value={filters.status ?? ""} onChange={(v) => setFilters({ status: (v || undefined) as JobFilters["status"] })}>
+        <FilterSelect
+          id={ids.status}
+          label="Status"
+          value={filters.status ?? ""}
+          onChange={(v) => setFilters({ status: (v || undefined) as JobFilters["status"] })}
+        >
           <option value="">All statuses</option>
           {JOB_STATUSES.map((status) => (
             <option key={status} value={status}>
@@ -78,7 +84,12 @@ export function JobsTable({ filters, initialPage, connections: initialConnection
             </option>
           ))}
         </FilterSelect>
-        <FilterSelect id={ids.connection} label="Database" value={filters.connection ?? ""} onChange={(v) => setFilters({ connection: v || undefined })}>
+        <FilterSelect
+          id={ids.connection}
+          label="Database"
+          value={filters.connection ?? ""}
+          onChange={(v) => setFilters({ connection: v || undefined })}
+        >
           <option value="">All databases</option>
           {connections.map((c) => (
             <option key={c.id} value={c.id}>
@@ -86,7 +97,12 @@ export function JobsTable({ filters, initialPage, connections: initialConnection
             </option>
           ))}
         </FilterSelect>
-        <FilterSelect id={ids.stopped} label="Stopped by" value={filters.guardrail ? "guardrail" : ""} onChange={(v) => setFilters({ guardrail: v === "guardrail" || undefined })}>
+        <FilterSelect
+          id={ids.stopped}
+          label="Stopped by"
+          value={filters.guardrail ? "guardrail" : ""}
+          onChange={(v) => setFilters({ guardrail: v === "guardrail" || undefined })}
+        >
           <option value="">Anyone</option>
           <option value="guardrail">A guardrail</option>
         </FilterSelect>
@@ -103,14 +119,22 @@ export function JobsTable({ filters, initialPage, connections: initialConnection
       </div>
 
       {canCancel && (selected.size > 0 || allMatching) ? (
-        <div role="region" aria-label="Selection" className="flex flex-wrap items-center gap-3 rounded-lg border border-blue-200 bg-blue-50 px-4 py-2 text-sm text-slate-700">
+        <div
+          role="region"
+          aria-label="Selection"
+          className="flex flex-wrap items-center gap-3 rounded-lg border border-blue-200 bg-blue-50 px-4 py-2 text-sm text-slate-700"
+        >
           <span>{allMatching ? "All jobs matching this filter selected" : `${selected.size} selected`}</span>
           {!allMatching && pageAllSelected && jobs.hasNextPage ? (
             <Button variant="ghost" size="sm" onClick={() => setAllMatching(true)}>
               Select all matching this filter
             </Button>
           ) : null}
-          <BulkCancelDialog selection={allMatching ? { filter: filters } : { ids: [...selected] }} count={allMatching ? null : selected.size} onDone={clearSelection} />
+          <BulkCancelDialog
+            selection={allMatching ? { filter: filters } : { ids: [...selected] }}
+            count={allMatching ? null : selected.size}
+            onDone={clearSelection}
+          />
           <Button variant="ghost" size="sm" onClick={clearSelection}>
             Clear selection
           </Button>
@@ -119,7 +143,12 @@ export function JobsTable({ filters, initialPage, connections: initialConnection
 
       {jobs.isRefetchError ? <RefreshFailed what="jobs" message={jobs.error?.message} onRetry={() => void jobs.refetch()} /> : null}
 
-      <div className={clsx("overflow-hidden rounded-xl border border-slate-200 bg-white shadow-xs transition-opacity", navigating && "opacity-60")}>
+      <div
+        className={clsx(
+          "overflow-hidden rounded-xl border border-slate-200 bg-white shadow-xs transition-opacity",
+          navigating && "opacity-60",
+        )}
+      >
         {rows.length === 0 ? (
           filtered ? (
             <EmptyState
@@ -157,11 +186,21 @@ export function JobsTable({ filters, initialPage, connections: initialConnection
                     ) : null}
                     Name
                   </th>
-                  <th scope="col" className="hidden px-4 py-2.5 font-medium md:table-cell">Database</th>
-                  <th scope="col" className="hidden px-4 py-2.5 font-medium lg:table-cell">Model</th>
-                  <th scope="col" className="px-4 py-2.5 font-medium">Status</th>
-                  <th scope="col" className="hidden px-4 py-2.5 font-medium md:table-cell">Progress</th>
-                  <th scope="col" className="hidden px-4 py-2.5 font-medium sm:table-cell">Created</th>
+                  <th scope="col" className="hidden px-4 py-2.5 font-medium md:table-cell">
+                    Database
+                  </th>
+                  <th scope="col" className="hidden px-4 py-2.5 font-medium lg:table-cell">
+                    Model
+                  </th>
+                  <th scope="col" className="px-4 py-2.5 font-medium">
+                    Status
+                  </th>
+                  <th scope="col" className="hidden px-4 py-2.5 font-medium md:table-cell">
+                    Progress
+                  </th>
+                  <th scope="col" className="hidden px-4 py-2.5 font-medium sm:table-cell">
+                    Created
+                  </th>
                   <th scope="col" className="px-4 py-2.5">
                     <span className="sr-only">Actions</span>
                   </th>
@@ -185,9 +224,7 @@ export function JobsTable({ filters, initialPage, connections: initialConnection
       </div>
 
       <div className="flex items-center justify-between gap-4 text-sm text-slate-500">
-        <span>
-          {rows.length > 0 ? `${rows.length} ${rows.length === 1 ? "job" : "jobs"}${jobs.hasNextPage ? " shown" : ""}` : null}
-        </span>
+        <span>{rows.length > 0 ? `${rows.length} ${rows.length === 1 ? "job" : "jobs"}${jobs.hasNextPage ? " shown" : ""}` : null}</span>
         {jobs.hasNextPage ? (
           <Button onClick={() => void jobs.fetchNextPage()} disabled={jobs.isFetchingNextPage}>
             {jobs.isFetchingNextPage ? <LoaderCircle aria-hidden className="size-4 animate-spin" /> : null}

@@ -58,7 +58,14 @@ export function findListedJob(snapshot: JobListSnapshot, id: string): Finetuning
 /** What a job looks like the moment the operator confirms its cancel. */
 export function asCancelled(job: FinetuningJob): FinetuningJob {
   const now = new Date().toISOString();
-  return { ...job, status: "cancelled", error: CANCELLED_BY_USER_ERROR, cancelled_at: now, finished_at: job.finished_at ?? now, updated_at: now };
+  return {
+    ...job,
+    status: "cancelled",
+    error: CANCELLED_BY_USER_ERROR,
+    cancelled_at: now,
+    finished_at: job.finished_at ?? now,
+    updated_at: now,
+  };
 }
 
 export function jobName(job: Pick<FinetuningJob, "alias" | "id">): string {

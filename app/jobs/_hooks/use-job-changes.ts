@@ -17,7 +17,9 @@ type JobChange = { id: string; status: FinetuningJob["status"]; deleted: boolean
 const optimisticMutationKeys = () => [cancelJobMutationKey(), pauseJobMutationKey(), resumeJobMutationKey()];
 
 function pendingCancels(queryClient: QueryClient): Set<string> {
-  const pending = optimisticMutationKeys().flatMap((mutationKey) => queryClient.getMutationCache().findAll({ mutationKey, status: "pending" }));
+  const pending = optimisticMutationKeys().flatMap((mutationKey) =>
+    queryClient.getMutationCache().findAll({ mutationKey, status: "pending" }),
+  );
   return new Set(pending.map((m) => (m.state.variables as { finetuning_id?: string } | undefined)?.finetuning_id ?? ""));
 }
 
@@ -73,7 +75,8 @@ export function useJobChanges(since?: string): { feed: LiveFeed; refetchInterval
         removeListedJob(queryClient, change.id);
       } else if (!pendingCancels(queryClient).has(change.id)) {
         // Terminal statuses are final (docs/CONTRACT.md), so a late notification never moves a job back.
-        const patch = (job: FinetuningJob) => (isTerminal(job.status) || job.status === change.status ? job : { ...job, status: change.status, updated_at: change.updated_at });
+        const patch = (job: FinetuningJob) =>
+          isTerminal(job.status) || job.status === change.status ? job : { ...job, status: change.status, updated_at: change.updated_at };
         updateListedJob(queryClient, change.id, patch);
         utils.finetuning.get.setData({ finetuning_id: change.id }, (job) => (job ? patch(job) : job));
       }
@@ -90,6 +93,7 @@ export function useJobChanges(since?: string): { feed: LiveFeed; refetchInterval
       onData: ({ data }) => applyChange(data),
     },
   );
-  const feed: LiveFeed = subscription.status === "pending" ? "live" : subscription.status === "connecting" && !subscription.error ? "connecting" : "polling";
+  const feed: LiveFeed =
+    subscription.status === "pending" ? "live" : subscription.status === "connecting" && !subscription.error ? "connecting" : "polling";
   return { feed, refetchInterval: feed === "live" ? false : FALLBACK_POLL_MS };
 }

@@ -11,7 +11,12 @@ export const resumeJobMutationKey = () => getMutationKey(trpc.finetuning.resume)
 
 /** What a job looks like the moment Pause (or Resume) is clicked, before the provider answers. */
 function withStatus(status: JobStatus) {
-  return (job: FinetuningJob): FinetuningJob => ({ ...job, status, estimated_finish: status === "running" ? job.estimated_finish : null, updated_at: new Date().toISOString() });
+  return (job: FinetuningJob): FinetuningJob => ({
+    ...job,
+    status,
+    estimated_finish: status === "running" ? job.estimated_finish : null,
+    updated_at: new Date().toISOString(),
+  });
 }
 
 type Verb = { optimistic: JobStatus; done: string; failed: string };

@@ -14,8 +14,12 @@ export default async function ApiKeysPage() {
     <section aria-labelledby="keys-heading">
       <div className="mb-4 flex flex-wrap items-end justify-between gap-4">
         <div>
-          <h2 id="keys-heading" className="text-base font-semibold text-slate-900">API keys</h2>
-          <p className="mt-1 text-sm text-slate-500">A key acts with its role, or its owner&apos;s current role if that is lower. The key is shown once, when it is made.</p>
+          <h2 id="keys-heading" className="text-base font-semibold text-slate-900">
+            API keys
+          </h2>
+          <p className="mt-1 text-sm text-slate-500">
+            A key acts with its role, or its owner&apos;s current role if that is lower. The key is shown once, when it is made.
+          </p>
         </div>
         <CreateApiKeyDialog owners={users.filter((u) => !u.banned).map((u) => ({ id: u.id, email: u.email, role: u.role }))} myId={me.id} />
       </div>

@@ -13,8 +13,13 @@ export default async function UsersPage() {
     <section aria-labelledby="users-heading">
       <div className="mb-4 flex flex-wrap items-end justify-between gap-4">
         <div>
-          <h2 id="users-heading" className="text-base font-semibold text-slate-900">Users</h2>
-          <p className="mt-1 text-sm text-slate-500">Viewers read, operators change jobs, admins also manage users and keys. A change of role or a ban applies to the user&apos;s sessions and keys at once.</p>
+          <h2 id="users-heading" className="text-base font-semibold text-slate-900">
+            Users
+          </h2>
+          <p className="mt-1 text-sm text-slate-500">
+            Viewers read, operators change jobs, admins also manage users and keys. A change of role or a ban applies to the user&apos;s
+            sessions and keys at once.
+          </p>
         </div>
         <AddUserDialog />
       </div>

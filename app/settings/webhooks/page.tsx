@@ -13,7 +13,9 @@ export default async function WebhooksPage() {
     <section aria-labelledby="webhooks-heading">
       <div className="mb-4 flex flex-wrap items-end justify-between gap-4">
         <div>
-          <h2 id="webhooks-heading" className="text-base font-semibold text-slate-900">Webhooks</h2>
+          <h2 id="webhooks-heading" className="text-base font-semibold text-slate-900">
+            Webhooks
+          </h2>
           <p className="mt-1 text-sm text-slate-500">
             Signed notifications (Standard Webhooks) of job changes, each carrying the whole job. Failed deliveries are retried for a day;
             an endpoint failing that long is disabled.

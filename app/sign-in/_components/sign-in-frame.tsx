@@ -1,7 +1,19 @@
 import type { ReactNode } from "react";
 
 /** The signed-out pages' frame: an icon, a title and a line of why over a centred card; `footer` goes under the card. */
-export function SignInFrame({ icon, title, description, footer, children }: { icon: ReactNode; title: string; description: ReactNode; footer?: ReactNode; children: ReactNode }) {
+export function SignInFrame({
+  icon,
+  title,
+  description,
+  footer,
+  children,
+}: {
+  icon: ReactNode;
+  title: string;
+  description: ReactNode;
+  footer?: ReactNode;
+  children: ReactNode;
+}) {
   return (
     <main className="flex min-h-screen items-center justify-center px-4 py-12">
       <div className="w-full max-w-sm">

@@ -12,7 +12,8 @@ export async function chooseNewPassword(currentPassword: string, newPassword: st
     await changeOwnPassword({ headers: new Headers(await headers()), currentPassword, newPassword });
     return { ok: true };
   } catch (error) {
-    if (error instanceof AppError && error.code !== "INTERNAL_SERVER_ERROR") return { ok: false, field: error.field ?? null, message: error.message };
+    if (error instanceof AppError && error.code !== "INTERNAL_SERVER_ERROR")
+      return { ok: false, field: error.field ?? null, message: error.message };
     throw error;
   }
 }

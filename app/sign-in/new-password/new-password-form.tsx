@@ -28,13 +28,23 @@ export function NewPasswordForm({ email, returnTo, minLength }: { email: string;
     if (newPassword !== value("confirm")) return setErrors({ confirm: "The two new passwords differ." });
     setErrors({});
     startTransition(async () => {
-      const result = await chooseNewPassword(currentPassword, newPassword).catch(() => ({ ok: false as const, field: null, message: "The server could not be reached; try again." }));
+      const result = await chooseNewPassword(currentPassword, newPassword).catch(() => ({
+        ok: false as const,
+        field: null,
+        message: "The server could not be reached; try again.",
+      }));
       if (result.ok) {
         router.replace(returnTo);
         router.refresh();
         return;
       }
-      setErrors(result.field === "currentPassword" || result.field === "newPassword" ? { [result.field]: result.message } : result.field === "password" ? { newPassword: result.message } : { form: result.message });
+      setErrors(
+        result.field === "currentPassword" || result.field === "newPassword"
+          ? { [result.field]: result.message }
+          : result.field === "password"
+            ? { newPassword: result.message }
+            : { form: result.message },
+      );
     });
   };
 
@@ -43,13 +53,43 @@ export function NewPasswordForm({ email, returnTo, minLength }: { email: string;
     <form method="post" onSubmit={submit} className="space-y-4">
       <input type="email" name="username" autoComplete="username" value={email} readOnly hidden />
       <Field id={ids.current} label="Current password" error={errors.currentPassword}>
-        <input id={ids.current} name="currentPassword" type="password" autoComplete="current-password" required className={`${inputClasses} h-9`} {...fieldAria(ids.current, { error: errors.currentPassword })} />
+        <input
+          id={ids.current}
+          name="currentPassword"
+          type="password"
+          autoComplete="current-password"
+          required
+          className={`${inputClasses} h-9`}
+          {...fieldAria(ids.current, { error: errors.currentPassword })}
+        />
       </Field>
-      <Field id={ids.next} label="New password" hint={`At least ${minLength} characters, not a common password.`} error={errors.newPassword}>
-        <input id={ids.next} name="newPassword" type="password" autoComplete="new-password" required minLength={minLength} className={`${inputClasses} h-9`} {...fieldAria(ids.next, { hint: true, error: errors.newPassword })} />
+      <Field
+        id={ids.next}
+        label="New password"
+        hint={`At least ${minLength} characters, not a common password.`}
+        error={errors.newPassword}
+      >
+        <input
+          id={ids.next}
+          name="newPassword"
+          type="password"
+          autoComplete="new-password"
+          required
+          minLength={minLength}
+          className={`${inputClasses} h-9`}
+          {...fieldAria(ids.next, { hint: true, error: errors.newPassword })}
+        />
       </Field>
       <Field id={ids.confirm} label="New password again" error={errors.confirm}>
-        <input id={ids.confirm} name="confirm" type="password" autoComplete="new-password" required className={`${inputClasses} h-9`} {...fieldAria(ids.confirm, { error: errors.confirm })} />
+        <input
+          id={ids.confirm}
+          name="confirm"
+          type="password"
+          autoComplete="new-password"
+          required
+          className={`${inputClasses} h-9`}
+          {...fieldAria(ids.confirm, { error: errors.confirm })}
+        />
       </Field>
       {errors.form ? <FormError>{errors.form}</FormError> : null}
       <SubmitButton pending={pending} className="w-full">

@@ -10,7 +10,12 @@ export const HOSTED_BASE_PATH = "/api";
 export const HOSTED_PREFIX = `${HOSTED_BASE_PATH}/finetunings`;
 
 /** The procedures the SDK's `client.finetunings` calls (create, list, retrieve, cancel). */
-export const HOSTED_PROCEDURES: ReadonlySet<string> = new Set(["finetuning.create", "finetuning.list", "finetuning.get", "finetuning.cancel"]);
+export const HOSTED_PROCEDURES: ReadonlySet<string> = new Set([
+  "finetuning.create",
+  "finetuning.list",
+  "finetuning.get",
+  "finetuning.cancel",
+]);
 
 export function isHostedPath(pathname: string): boolean {
   return pathname === HOSTED_PREFIX || pathname.startsWith(`${HOSTED_PREFIX}/`);
@@ -23,7 +28,9 @@ export function isHostedPath(pathname: string): boolean {
 export function fromHostedBody(body: JsonObject | undefined): JsonObject | undefined {
   if (!body || !Object.hasOwn(body, "golden_sqls")) return body;
   if (Object.hasOwn(body, "golden_records")) {
-    throw new AppError("BAD_REQUEST", "golden_sqls: send the golden record ids once, as golden_sqls (or golden_records), not both.", { field: "golden_sqls" });
+    throw new AppError("BAD_REQUEST", "golden_sqls: send the golden record ids once, as golden_sqls (or golden_records), not both.", {
+      field: "golden_sqls",
+    });
   }
   const { golden_sqls: goldenSqls, ...rest } = body;
   return { ...rest, golden_records: goldenSqls };

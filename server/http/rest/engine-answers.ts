@@ -25,7 +25,11 @@ export function nextPageUrl(requestUrl: URL, origin: string | undefined, cursor:
 }
 
 /** A page's body as the REST list answer: the items, and the headers that point at the next page. */
-export function listAnswer(pageBody: string, requestUrl: URL, origin: string | undefined): { body: string; headers: Record<string, string> } {
+export function listAnswer(
+  pageBody: string,
+  requestUrl: URL,
+  origin: string | undefined,
+): { body: string; headers: Record<string, string> } {
   const page: unknown = JSON.parse(pageBody);
   if (!isPage(page)) return { body: pageBody, headers: {} };
   if (page.next_cursor === null) return { body: JSON.stringify(page.items), headers: {} };

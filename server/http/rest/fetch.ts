@@ -19,11 +19,18 @@ export async function handleRestFetch(req: Request): Promise<Response> {
     const refused = await refusalBeforeBody({ db: db(), headers: req.headers });
     if (refused) return toResponse(responseFromAppError(refused), req.method);
     const limit = bodyLimitFor(url.pathname);
-    const buffered = Number(req.headers.get("content-length") ?? 0) > limit ? null : await readLimited(req.body as AsyncIterable<Uint8Array> | null, limit);
-    if (buffered === null) return toResponse(errorResponse("PAYLOAD_TOO_LARGE", tooLargeMessage(limit), { headers: { connection: "close" } }), req.method);
+    const buffered =
+      Number(req.headers.get("content-length") ?? 0) > limit
+        ? null
+        : await readLimited(req.body as AsyncIterable<Uint8Array> | null, limit);
+    if (buffered === null)
+      return toResponse(errorResponse("PAYLOAD_TOO_LARGE", tooLargeMessage(limit), { headers: { connection: "close" } }), req.method);
     body = buffered.toString("utf8");
   }
-  return toResponse(await handleRestRequest({ method: req.method, url, headers: req.headers, body, requestOrigin: url.origin }), req.method);
+  return toResponse(
+    await handleRestRequest({ method: req.method, url, headers: req.headers, body, requestOrigin: url.origin }),
+    req.method,
+  );
 }
 
 export function openApiResponse(): Response {
@@ -34,5 +41,8 @@ export function openApiResponse(): Response {
 export function unknownApiPathResponse(req: Request): Response {
   const { pathname } = new URL(req.url);
   const method = req.method === "HEAD" ? "GET" : req.method;
-  return toResponse(errorResponse("NOT_FOUND", `There is no ${method} ${pathname}; the API is described at /api/openapi.json.`), req.method);
+  return toResponse(
+    errorResponse("NOT_FOUND", `There is no ${method} ${pathname}; the API is described at /api/openapi.json.`),
+    req.method,
+  );
 }

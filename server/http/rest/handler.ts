@@ -29,7 +29,11 @@ type Surface = { basePath: string; routes: RestRoute[]; hosted: boolean };
 
 const v1Routes = collectRoutes(appRouter);
 const V1: Surface = { basePath: REST_BASE_PATH, routes: v1Routes, hosted: false };
-const HOSTED: Surface = { basePath: HOSTED_BASE_PATH, routes: v1Routes.filter((r) => HOSTED_PROCEDURES.has(r.procedurePath)), hosted: true };
+const HOSTED: Surface = {
+  basePath: HOSTED_BASE_PATH,
+  routes: v1Routes.filter((r) => HOSTED_PROCEDURES.has(r.procedurePath)),
+  hosted: true,
+};
 
 function surfaceOf(pathname: string): Surface | null {
   if (pathname.startsWith(`${REST_BASE_PATH}/`)) return V1;
@@ -52,7 +56,8 @@ async function handle(req: RestRequest): Promise<RestResponse> {
   const method = req.method === "HEAD" ? "GET" : req.method;
   const surface = surfaceOf(pathname);
   const match = surface ? matchRoute(surface.routes, method, pathname.slice(surface.basePath.length)) : { kind: "none" as const };
-  if (!surface || match.kind === "none") return errorResponse("NOT_FOUND", `There is no ${method} ${pathname}; the API is described at /api/openapi.json.`);
+  if (!surface || match.kind === "none")
+    return errorResponse("NOT_FOUND", `There is no ${method} ${pathname}; the API is described at /api/openapi.json.`);
   if (match.kind === "wrong_method") {
     const allow = [...match.allowed, ...(match.allowed.includes("GET") ? ["HEAD"] : []), "OPTIONS"].join(", ");
     if (method === "OPTIONS") return { status: 204, headers: { allow }, body: null };
@@ -66,11 +71,19 @@ async function handle(req: RestRequest): Promise<RestResponse> {
   const key = req.headers.get("idempotency-key");
   if (key === null || !route.idempotent) return run();
   if (!isValidIdempotencyKey(key)) {
-    throw new AppError("BAD_REQUEST", `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters.`, { field: "Idempotency-Key" });
+    throw new AppError("BAD_REQUEST", `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters.`, {
+      field: "Idempotency-Key",
+    });
   }
   const scope = await idempotencyScope({ db: db(), headers: req.headers });
   if (!scope) return run(); // no usable credentials: the procedure answers 401
-  const result = await runIdempotently({ db: db(), scope, key, fingerprint: requestFingerprint(fingerprintRoute(surface, route), params, body), execute: run });
+  const result = await runIdempotently({
+    db: db(),
+    scope,
+    key,
+    fingerprint: requestFingerprint(fingerprintRoute(surface, route), params, body),
+    execute: run,
+  });
   if (!result.replayed) return result.response;
   return { status: result.response.status, headers: { ...JSON_HEADERS, "idempotent-replayed": "true" }, body: result.response.body };
 }

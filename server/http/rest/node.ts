@@ -64,6 +64,10 @@ export const createOpenApiNodeHandler = () =>
     if (req.method !== "GET" && req.method !== "HEAD") {
       return send(res, errorResponse("METHOD_NOT_ALLOWED", "The OpenAPI document is read with GET.", { headers: { allow: "GET, HEAD" } }));
     }
-    send(res, { status: 200, headers: { "content-type": "application/json; charset=utf-8", "cache-control": "public, max-age=300" }, body: JSON.stringify(openApiDocument()) });
+    send(res, {
+      status: 200,
+      headers: { "content-type": "application/json; charset=utf-8", "cache-control": "public, max-age=300" },
+      body: JSON.stringify(openApiDocument()),
+    });
     await Promise.resolve();
   });

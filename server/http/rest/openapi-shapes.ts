@@ -13,7 +13,15 @@ import { REST_BASE_PATH } from "./constants";
 export const DATAHERALD_TAG = "Dataherald compatibility";
 
 type Json = Record<string, unknown>;
-type Operation = { operationId?: string; summary?: string; description?: string; tags?: string[]; security?: unknown[]; requestBody?: { content: Record<string, { schema: Json }> }; responses: Record<string, { description: string; content?: Record<string, { schema: Json }>; headers?: Json }> };
+type Operation = {
+  operationId?: string;
+  summary?: string;
+  description?: string;
+  tags?: string[];
+  security?: unknown[];
+  requestBody?: { content: Record<string, { schema: Json }> };
+  responses: Record<string, { description: string; content?: Record<string, { schema: Json }>; headers?: Json }>;
+};
 
 const PAGE_HEADERS = {
   Link: { description: 'The next page, when there is one (RFC 8288): `<…&cursor=…>; rel="next"`', schema: { type: "string" } },
@@ -27,7 +35,12 @@ const HOSTED_JOB_REF = "#/components/schemas/DataheraldFinetuningJob";
 export function shapeForRest(doc: OpenAPIObject, routes: RestRoute[]): void {
   const paths = (doc.paths ?? {}) as Record<string, Record<string, Operation>>;
   const schemas = (doc.components?.schemas ?? {}) as Record<string, Json>;
-  schemas.Deleted = { type: "object", properties: { status: { type: "boolean", const: true } }, required: ["status"], additionalProperties: false };
+  schemas.Deleted = {
+    type: "object",
+    properties: { status: { type: "boolean", const: true } },
+    required: ["status"],
+    additionalProperties: false,
+  };
   for (const route of routes) {
     const op = paths[route.template]?.[route.method.toLowerCase()];
     if (!op) continue;
@@ -63,7 +76,14 @@ export function shapeForRest(doc: OpenAPIObject, routes: RestRoute[]): void {
     ...Object.fromEntries(Object.entries(paths).map(([path, item]) => [`${v1Prefix}${path}`, item])),
     ...hosted,
   };
-  doc.tags = [...(doc.tags ?? []), { name: DATAHERALD_TAG, description: "The hosted paths Dataherald's SDK (dataherald-python) calls, answered by the same operations as /api/v1: set `DATAHERALD_BASE_URL` to this server and `DATAHERALD_API_KEY` to an API key. Golden record ids are `golden_sqls`." }];
+  doc.tags = [
+    ...(doc.tags ?? []),
+    {
+      name: DATAHERALD_TAG,
+      description:
+        "The hosted paths Dataherald's SDK (dataherald-python) calls, answered by the same operations as /api/v1: set `DATAHERALD_BASE_URL` to this server and `DATAHERALD_API_KEY` to an API key. Golden record ids are `golden_sqls`.",
+    },
+  ];
 }
 
 function hostedOperation(v1: Operation): Operation {
@@ -75,7 +95,13 @@ function hostedOperation(v1: Operation): Operation {
   const properties = body?.properties as Record<string, Json> | undefined;
   if (properties?.golden_records) {
     const { golden_records: ids, ...rest } = properties;
-    body!.properties = { ...rest, golden_sqls: { ...ids, description: "The golden record ids to train on (all of the connection's when absent); `golden_records` is accepted too" } };
+    body!.properties = {
+      ...rest,
+      golden_sqls: {
+        ...ids,
+        description: "The golden record ids to train on (all of the connection's when absent); `golden_records` is accepted too",
+      },
+    };
   }
   return replaceRefs(op, JOB_REF, HOSTED_JOB_REF) as Operation;
 }
@@ -83,7 +109,8 @@ function hostedOperation(v1: Operation): Operation {
 /** REST answers model parameters as strings (engine-answers.ts). */
 function stringParametersSchema(job: Json): void {
   const baseLlm = (job.properties as Record<string, { properties?: Record<string, Json> }> | undefined)?.base_llm;
-  if (baseLlm?.properties?.model_parameters) baseLlm.properties.model_parameters = { anyOf: [{ type: "object", additionalProperties: { type: "string" } }, { type: "null" }] };
+  if (baseLlm?.properties?.model_parameters)
+    baseLlm.properties.model_parameters = { anyOf: [{ type: "object", additionalProperties: { type: "string" } }, { type: "null" }] };
 }
 
 function hostedJobSchema(job: Json): Json {

@@ -32,7 +32,12 @@ function safeDecode(value: string): string {
  * (the path's id wins; a different one in the body is a 400). An empty body
  * is `{}`; GET and DELETE take no body.
  */
-export function readJsonBody(args: { route: RestRoute; params: Record<string, string>; contentType: string | null; text: string | null }): JsonObject | undefined {
+export function readJsonBody(args: {
+  route: RestRoute;
+  params: Record<string, string>;
+  contentType: string | null;
+  text: string | null;
+}): JsonObject | undefined {
   const { route, params, contentType, text } = args;
   if (!acceptsBody(route.method)) return undefined;
   if (text === null || text.trim() === "") return {};
@@ -53,9 +58,13 @@ export function readJsonBody(args: { route: RestRoute; params: Record<string, st
     if (!Object.hasOwn(object, name)) continue;
     const inPath = safeDecode(params[name] ?? "");
     if (object[name] !== inPath) {
-      throw new AppError("BAD_REQUEST", `${name}: the body says ${JSON.stringify(object[name])} but the path says ${JSON.stringify(inPath)}; send one id, or the same one.`, {
-        field: name,
-      });
+      throw new AppError(
+        "BAD_REQUEST",
+        `${name}: the body says ${JSON.stringify(object[name])} but the path says ${JSON.stringify(inPath)}; send one id, or the same one.`,
+        {
+          field: name,
+        },
+      );
     }
   }
   return object;

@@ -1,4 +1,11 @@
-import { forEachOpenApiProcedure, getPathParameters, getPathRegExp, normalizePath, type OpenApiMethod, type OpenApiRouter } from "trpc-to-openapi";
+import {
+  forEachOpenApiProcedure,
+  getPathParameters,
+  getPathRegExp,
+  normalizePath,
+  type OpenApiMethod,
+  type OpenApiRouter,
+} from "trpc-to-openapi";
 import { z } from "zod";
 
 // The REST routes, read from the procedures' `meta.openapi`: the REST layer
@@ -18,9 +25,7 @@ export type RestRoute = {
 };
 
 export type RouteMatch =
-  | { kind: "route"; route: RestRoute; params: Record<string, string> }
-  | { kind: "wrong_method"; allowed: string[] }
-  | { kind: "none" };
+  { kind: "route"; route: RestRoute; params: Record<string, string> } | { kind: "wrong_method"; allowed: string[] } | { kind: "none" };
 
 type RestMeta = { openapi: { method: OpenApiMethod; path: `/${string}` }; successStatus?: number };
 

@@ -43,7 +43,12 @@ async function createFile(ctx: Ctx) {
 
 async function getFiles(ctx: Ctx) {
   const order = ctx.query.get("order") === "asc" ? "asc" : "desc";
-  const opts = { purpose: ctx.query.get("purpose"), after: ctx.query.get("after"), limit: parseLimit(ctx.query, 10_000, 10_000), order } as const;
+  const opts = {
+    purpose: ctx.query.get("purpose"),
+    after: ctx.query.get("after"),
+    limit: parseLimit(ctx.query, 10_000, 10_000),
+    order,
+  } as const;
   return json(200, await listFiles(ctx.core, opts));
 }
 
@@ -54,13 +59,29 @@ export const apiRoutes: readonly Route[] = [
   { method: "GET", pattern: "/v1/files", handler: getFiles },
   { method: "GET", pattern: "/v1/files/:id", handler: async (ctx) => json(200, await getFile(ctx.core, param(ctx, "id"))) },
   { method: "DELETE", pattern: "/v1/files/:id", handler: async (ctx) => json(200, await deleteFile(ctx.core, param(ctx, "id"))) },
-  { method: "GET", pattern: "/v1/files/:id/content", handler: async (ctx) => ({ status: 200, body: null, raw: await fileContent(ctx.core, param(ctx, "id")) }) },
-  { method: "POST", pattern: "/v1/fine_tuning/jobs", handler: async (ctx) => json(200, await createJob(ctx.core, parseJobSpec(parseJsonBody(ctx.body)))) },
+  {
+    method: "GET",
+    pattern: "/v1/files/:id/content",
+    handler: async (ctx) => ({ status: 200, body: null, raw: await fileContent(ctx.core, param(ctx, "id")) }),
+  },
+  {
+    method: "POST",
+    pattern: "/v1/fine_tuning/jobs",
+    handler: async (ctx) => json(200, await createJob(ctx.core, parseJobSpec(parseJsonBody(ctx.body)))),
+  },
   { method: "GET", pattern: "/v1/fine_tuning/jobs", handler: async (ctx) => json(200, await listJobs(ctx.core, ctx.query)) },
   { method: "GET", pattern: "/v1/fine_tuning/jobs/:id", handler: async (ctx) => json(200, await getJob(ctx.core, jobId(ctx))) },
   { method: "POST", pattern: "/v1/fine_tuning/jobs/:id/cancel", handler: async (ctx) => json(200, await cancelJob(ctx.core, jobId(ctx))) },
   { method: "POST", pattern: "/v1/fine_tuning/jobs/:id/pause", handler: async (ctx) => json(200, await pauseJob(ctx.core, jobId(ctx))) },
   { method: "POST", pattern: "/v1/fine_tuning/jobs/:id/resume", handler: async (ctx) => json(200, await resumeJob(ctx.core, jobId(ctx))) },
-  { method: "GET", pattern: "/v1/fine_tuning/jobs/:id/events", handler: async (ctx) => json(200, await listEvents(ctx.core, jobId(ctx), ctx.query)) },
-  { method: "GET", pattern: "/v1/fine_tuning/jobs/:id/checkpoints", handler: async (ctx) => json(200, await listCheckpoints(ctx.core, jobId(ctx), ctx.query)) },
+  {
+    method: "GET",
+    pattern: "/v1/fine_tuning/jobs/:id/events",
+    handler: async (ctx) => json(200, await listEvents(ctx.core, jobId(ctx), ctx.query)),
+  },
+  {
+    method: "GET",
+    pattern: "/v1/fine_tuning/jobs/:id/checkpoints",
+    handler: async (ctx) => json(200, await listCheckpoints(ctx.core, jobId(ctx), ctx.query)),
+  },
 ];

@@ -60,11 +60,23 @@ const digest = (text: string) => createHash("sha256").update(text).digest();
  */
 function controlRefusal(deps: Deps, req: IncomingMessage): Reply | null {
   if (req.headers.host !== deps.controlHost()) {
-    return errorReply(403, `The sandbox control API answers only Host ${deps.controlHost()}.`, "invalid_request_error", null, "forbidden_host");
+    return errorReply(
+      403,
+      `The sandbox control API answers only Host ${deps.controlHost()}.`,
+      "invalid_request_error",
+      null,
+      "forbidden_host",
+    );
   }
   const presented = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "")?.[1] ?? "";
   if (!timingSafeEqual(digest(presented), digest(deps.controlToken))) {
-    return errorReply(401, "The sandbox control API needs its token: Authorization: Bearer <control token>.", "invalid_request_error", null, "invalid_control_token");
+    return errorReply(
+      401,
+      "The sandbox control API needs its token: Authorization: Bearer <control token>.",
+      "invalid_request_error",
+      null,
+      "invalid_control_token",
+    );
   }
   return null;
 }

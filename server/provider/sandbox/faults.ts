@@ -59,7 +59,7 @@ export function parseFault(value: unknown): Fault {
 
 export function parseRule(value: unknown): FaultRule {
   if (!isRecord(value) || typeof value["route"] !== "string") {
-    throw new ApiError(400, 'Invalid fault rule: expected {route, fault, times?}.', "invalid_request_error", "route");
+    throw new ApiError(400, "Invalid fault rule: expected {route, fault, times?}.", "invalid_request_error", "route");
   }
   compileRoute(value["route"]); // throws on a malformed route
   const times = value["times"] ?? 1;

@@ -33,7 +33,12 @@ export function sandboxFile(file: FileRecord, at: View): SandboxFile {
 
 export async function uploadFile(core: Core, filename: string, purpose: string, content: Buffer): Promise<FileJson> {
   if (!PURPOSES.has(purpose)) {
-    throw new ApiError(400, `'${purpose}' is not one of ${[...PURPOSES].map((p) => `'${p}'`).join(", ")} - 'purpose'`, "invalid_request_error", "purpose");
+    throw new ApiError(
+      400,
+      `'${purpose}' is not one of ${[...PURPOSES].map((p) => `'${p}'`).join(", ")} - 'purpose'`,
+      "invalid_request_error",
+      "purpose",
+    );
   }
   // Only fine-tune files are checked; other purposes are just stored.
   const verdict = purpose === "fine-tune" ? checkTrainingFile(content.toString("utf8")) : { ok: true as const, examples: 0, tokens: 0 };
@@ -105,13 +110,31 @@ export async function usableTrainingFile(core: Core, id: string, param: string):
   const file = await core.store.getFile(id);
   if (!file || file.deleted) throw new ApiError(400, `invalid ${param}: ${id}`, "invalid_request_error", param, "invalid_file");
   if (file.purpose !== "fine-tune") {
-    throw new ApiError(400, `File ${id} has purpose '${file.purpose}'; fine-tuning needs purpose 'fine-tune'.`, "invalid_request_error", param, "invalid_file");
+    throw new ApiError(
+      400,
+      `File ${id} has purpose '${file.purpose}'; fine-tuning needs purpose 'fine-tune'.`,
+      "invalid_request_error",
+      param,
+      "invalid_file",
+    );
   }
   if (!processed(file, await view(core))) {
-    throw new ApiError(400, `File ${id} is not ready. It is still being processed; retry when its status is 'processed'.`, "invalid_request_error", param, "file_not_ready");
+    throw new ApiError(
+      400,
+      `File ${id} is not ready. It is still being processed; retry when its status is 'processed'.`,
+      "invalid_request_error",
+      param,
+      "file_not_ready",
+    );
   }
   if (!file.verdict.ok) {
-    throw new ApiError(400, `File ${id} cannot be used for fine-tuning: ${file.verdict.message}`, "invalid_request_error", param, "invalid_file");
+    throw new ApiError(
+      400,
+      `File ${id} cannot be used for fine-tuning: ${file.verdict.message}`,
+      "invalid_request_error",
+      param,
+      "invalid_file",
+    );
   }
   return { examples: file.verdict.examples, tokens: file.verdict.tokens };
 }

@@ -17,17 +17,7 @@ import { warmUp } from "./tokens";
 import { DEFAULT_TIMINGS, type Sandbox, type SandboxOptions, type SandboxStats } from "./types";
 import { view } from "./view";
 
-export type {
-  Fault,
-  FaultRule,
-  LossShape,
-  Sandbox,
-  SandboxFile,
-  SandboxJob,
-  SandboxOptions,
-  SandboxStats,
-  SandboxTimings,
-} from "./types";
+export type { Fault, FaultRule, LossShape, Sandbox, SandboxFile, SandboxJob, SandboxOptions, SandboxStats, SandboxTimings } from "./types";
 export { DEFAULT_TIMINGS, LOSS_SHAPES } from "./types";
 
 function emptyStats(): SandboxStats {

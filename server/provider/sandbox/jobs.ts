@@ -38,7 +38,13 @@ export function jobJson(job: JobRecord, at: View): JobJson {
 }
 
 function notFound(id: string): ApiError {
-  return new ApiError(404, `Could not find fine-tuning job: ${id}`, "invalid_request_error", "fine_tuning_job_id", "fine_tuning_job_not_found");
+  return new ApiError(
+    404,
+    `Could not find fine-tuning job: ${id}`,
+    "invalid_request_error",
+    "fine_tuning_job_id",
+    "fine_tuning_job_not_found",
+  );
 }
 
 async function fileUsable(core: Core, id: string): Promise<boolean> {
@@ -101,7 +107,10 @@ export async function createJob(core: Core, spec: JobSpec): Promise<JobJson> {
     type: "message",
     data: {},
   });
-  await core.store.insertJob(job, [created(`Created fine-tuning job: ${job.id}`), created(`Validating training file: ${job.trainingFile}`)]);
+  await core.store.insertJob(job, [
+    created(`Created fine-tuning job: ${job.id}`),
+    created(`Validating training file: ${job.trainingFile}`),
+  ]);
   return jobJson(job, at);
 }
 
@@ -141,7 +150,14 @@ export async function pauseJob(core: Core, id: string): Promise<JobJson> {
   const { job, at } = await update(core, id, (j, v, out) => {
     refuseFinished(j, "job_not_pausable");
     if (j.status === "pausing" || j.status === "paused") return;
-    if (j.status !== "running") throw new ApiError(400, `Only a running job can be paused; ${j.id} is ${j.status}.`, "invalid_request_error", null, "job_not_pausable");
+    if (j.status !== "running")
+      throw new ApiError(
+        400,
+        `Only a running job can be paused; ${j.id} is ${j.status}.`,
+        "invalid_request_error",
+        null,
+        "job_not_pausable",
+      );
     life.pause(j, v.clock, out);
   });
   return jobJson(job, at);
@@ -153,7 +169,13 @@ export async function resumeJob(core: Core, id: string): Promise<JobJson> {
     refuseFinished(j, "job_not_resumable");
     if (j.status === "running") return;
     if (j.status !== "pausing" && j.status !== "paused") {
-      throw new ApiError(400, `Only a paused job can be resumed; ${j.id} is ${j.status}.`, "invalid_request_error", null, "job_not_resumable");
+      throw new ApiError(
+        400,
+        `Only a paused job can be resumed; ${j.id} is ${j.status}.`,
+        "invalid_request_error",
+        null,
+        "job_not_resumable",
+      );
     }
     life.resume(j, v.clock, out);
   });
@@ -171,7 +193,8 @@ export async function jobCheckpoints(core: Core, id: string) {
 }
 
 function forceable(job: JobRecord): void {
-  if (TERMINAL.has(job.status)) throw new ApiError(409, `Job ${job.id} is already ${job.status}`, "invalid_request_error", null, "job_finished");
+  if (TERMINAL.has(job.status))
+    throw new ApiError(409, `Job ${job.id} is already ${job.status}`, "invalid_request_error", null, "job_finished");
 }
 
 /** Test hook: succeed now, from any non-terminal status. */
@@ -185,7 +208,12 @@ export async function completeJob(core: Core, id: string): Promise<JobJson> {
 }
 
 /** Test hook: fail now with the given message. */
-export async function failJob(core: Core, id: string, message = "Fine-tuning failed (forced by the sandbox).", code = "server_error"): Promise<JobJson> {
+export async function failJob(
+  core: Core,
+  id: string,
+  message = "Fine-tuning failed (forced by the sandbox).",
+  code = "server_error",
+): Promise<JobJson> {
   const { job, at } = await update(core, id, (j, v, out) => {
     forceable(j);
     life.fail(j, v.clock, v.clock.nowMs, out, { code, message });

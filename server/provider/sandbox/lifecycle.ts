@@ -79,7 +79,13 @@ function wireMetrics(metrics: Record<string, number>): Record<string, number | n
   return Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, Number.isNaN(v) ? null : v]));
 }
 
-function event(clock: Clock, atMs: number, message: string, level: EventJson["level"] = "info", data: Record<string, unknown> | null = null): EventJson {
+function event(
+  clock: Clock,
+  atMs: number,
+  message: string,
+  level: EventJson["level"] = "info",
+  data: Record<string, unknown> | null = null,
+): EventJson {
   return {
     id: newId("ftevent"),
     object: "fine_tuning.job.event",
@@ -99,7 +105,9 @@ function reportStep(job: JobRecord, clock: Clock, step: number, atMs: number, ou
   const total = totalSteps(job);
   const metrics = metricsAt(job, step);
   const loss = Number.isNaN(metrics["train_loss"]) ? "nan" : String(metrics["train_loss"]);
-  out.events.push(event(clock, atMs, `Step ${step}/${total}: training loss=${loss}`, "info", { ...wireMetrics(metrics), total_steps: total }));
+  out.events.push(
+    event(clock, atMs, `Step ${step}/${total}: training loss=${loss}`, "info", { ...wireMetrics(metrics), total_steps: total }),
+  );
   if (step % stepsPerEpoch(job) === 0) {
     out.checkpoints.push({
       id: newId("ftckpt"),
@@ -137,7 +145,13 @@ export function succeed(job: JobRecord, clock: Clock, atMs: number, out: Happene
   finish(job, clock, atMs, "succeeded");
 }
 
-export function fail(job: JobRecord, clock: Clock, atMs: number, out: Happened, error: { code: string; message: string; param?: string | null }): void {
+export function fail(
+  job: JobRecord,
+  clock: Clock,
+  atMs: number,
+  out: Happened,
+  error: { code: string; message: string; param?: string | null },
+): void {
   job.error = { code: error.code, message: error.message, param: error.param ?? null };
   out.events.push(event(clock, atMs, error.message, "error"));
   finish(job, clock, atMs, "failed");
@@ -196,7 +210,11 @@ export function catchUp(job: JobRecord, clock: Clock, timings: SandboxTimings, t
     if (job.status === "validating_files" && since >= timings.validatingMs) {
       const at = job.stageStartedMs + timings.validatingMs;
       if (!trainingFileUsable) {
-        fail(job, clock, at, out, { code: "invalid_training_file", message: `The training file ${job.trainingFile} was deleted before validation finished.`, param: "training_file" });
+        fail(job, clock, at, out, {
+          code: "invalid_training_file",
+          message: `The training file ${job.trainingFile} was deleted before validation finished.`,
+          param: "training_file",
+        });
         break;
       }
       out.events.push(event(clock, at, "Files validated, moving job to queued state"));

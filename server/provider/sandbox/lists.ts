@@ -45,7 +45,11 @@ export async function listEvents(core: Core, id: string, query: URLSearchParams)
 }
 
 /** Newest first, like OpenAI's checkpoint list. */
-export async function listCheckpoints(core: Core, id: string, query: URLSearchParams): Promise<ListPage<CheckpointJson> & { first_id: string | null; last_id: string | null }> {
+export async function listCheckpoints(
+  core: Core,
+  id: string,
+  query: URLSearchParams,
+): Promise<ListPage<CheckpointJson> & { first_id: string | null; last_id: string | null }> {
   const result = page((await jobCheckpoints(core, id)).reverse(), query.get("after"), parseLimit(query, 10));
   return { ...result, first_id: result.data[0]?.id ?? null, last_id: result.data.at(-1)?.id ?? null };
 }

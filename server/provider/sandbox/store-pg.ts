@@ -49,7 +49,12 @@ export type PgStore = SandboxStore & { schema: string };
  * Opens (creating if needed) the sandbox schema. `timings`, when given, become
  * the shared timings; otherwise the stored ones stay (or `fallback` on a new schema).
  */
-export async function pgStore(args: { databaseUrl: string; schema?: string; timings?: SandboxTimings; fallback: SandboxTimings }): Promise<PgStore> {
+export async function pgStore(args: {
+  databaseUrl: string;
+  schema?: string;
+  timings?: SandboxTimings;
+  fallback: SandboxTimings;
+}): Promise<PgStore> {
   const schema = args.schema ?? "sandbox";
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`Invalid sandbox schema name ${JSON.stringify(schema)}`);
   const pool = new pg.Pool({ connectionString: args.databaseUrl, max: 4, application_name: "openai-sandbox" });
@@ -69,7 +74,12 @@ export async function pgStore(args: { databaseUrl: string; schema?: string; timi
          offset_ms = config.offset_ms + GREATEST(0, $2 - config.seen_ms - $4),
          seen_ms = GREATEST(config.seen_ms, $2),
          timings = COALESCE($3, config.timings)`,
-      [JSON.stringify(toJson(args.timings ?? args.fallback)), now, args.timings ? JSON.stringify(toJson(args.timings)) : null, DOWN_AFTER_MS],
+      [
+        JSON.stringify(toJson(args.timings ?? args.fallback)),
+        now,
+        args.timings ? JSON.stringify(toJson(args.timings)) : null,
+        DOWN_AFTER_MS,
+      ],
     );
     await client.query("COMMIT");
   } catch (error) {
@@ -84,7 +94,8 @@ export async function pgStore(args: { databaseUrl: string; schema?: string; timi
   const heartbeat = setInterval(() => void beat(), HEARTBEAT_MS);
   heartbeat.unref();
 
-  const jobRows = (rows: Array<{ data: JobRecord; version: number }>): Array<Versioned<JobRecord>> => rows.map((r) => ({ value: r.data, version: r.version }));
+  const jobRows = (rows: Array<{ data: JobRecord; version: number }>): Array<Versioned<JobRecord>> =>
+    rows.map((r) => ({ value: r.data, version: r.version }));
 
   return {
     schema,
@@ -129,7 +140,10 @@ export async function pgStore(args: { databaseUrl: string; schema?: string; timi
     async listJobs(metadata) {
       const filter = Object.fromEntries(metadata);
       const { rows } = metadata.length
-        ? await q<{ data: JobRecord; version: number }>(`SELECT data, version FROM ${schema}.jobs WHERE data -> 'metadata' @> $1::jsonb ORDER BY seq DESC`, [JSON.stringify(filter)])
+        ? await q<{ data: JobRecord; version: number }>(
+            `SELECT data, version FROM ${schema}.jobs WHERE data -> 'metadata' @> $1::jsonb ORDER BY seq DESC`,
+            [JSON.stringify(filter)],
+          )
         : await q<{ data: JobRecord; version: number }>(`SELECT data, version FROM ${schema}.jobs ORDER BY seq DESC`);
       return jobRows(rows);
     },

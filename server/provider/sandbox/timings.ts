@@ -8,7 +8,12 @@ const KEYS = ["fileProcessingMs", "validatingMs", "queuedMs", "runningMs"] as co
 function timingValue(value: unknown, key: string): number {
   if (value === null || value === "Infinity" || value === Infinity) return Infinity;
   if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
-    throw new ApiError(400, `Invalid timing '${key}': expected a non-negative number of milliseconds, or null for never.`, "invalid_request_error", key);
+    throw new ApiError(
+      400,
+      `Invalid timing '${key}': expected a non-negative number of milliseconds, or null for never.`,
+      "invalid_request_error",
+      key,
+    );
   }
   return value;
 }

@@ -45,7 +45,8 @@ export async function trainingTokens(jsonl: string, model: string): Promise<numb
     total += 3;
     for (const message of example.messages ?? []) {
       total += 3;
-      for (const value of [message.role, message.content, message.name]) if (typeof value === "string") total += encoding.encode(value).length;
+      for (const value of [message.role, message.content, message.name])
+        if (typeof value === "string") total += encoding.encode(value).length;
       if (typeof message.name === "string") total += 1;
     }
   }

@@ -3,9 +3,7 @@
 
 export const MIN_EXAMPLES = 10;
 
-export type TrainingFileCheck =
-  | { ok: true; examples: number; tokens: number }
-  | { ok: false; message: string };
+export type TrainingFileCheck = { ok: true; examples: number; tokens: number } | { ok: false; message: string };
 
 const ROLES = new Set(["system", "developer", "user", "assistant", "tool", "function"]);
 

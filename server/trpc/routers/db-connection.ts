@@ -10,7 +10,16 @@ const CONNECTIONS = ["Database connections"];
 // `dbConnection.*`: the warehouses jobs train for, and their default guardrails.
 export const dbConnectionRouter = router({
   create: operatorProcedure
-    .meta({ openapi: { method: "POST", path: "/database-connections", tags: CONNECTIONS, summary: "Create a database connection", description: "A warehouse whose schema text goes into training prompts." }, successStatus: 201 })
+    .meta({
+      openapi: {
+        method: "POST",
+        path: "/database-connections",
+        tags: CONNECTIONS,
+        summary: "Create a database connection",
+        description: "A warehouse whose schema text goes into training prompts.",
+      },
+      successStatus: 201,
+    })
     .input(createDbConnectionInputSchema)
     .output(dbConnectionSchema)
     .mutation(({ ctx, input }) => createDbConnection({ db: ctx.db, input })),
@@ -21,15 +30,29 @@ export const dbConnectionRouter = router({
     .query(({ ctx }) => listDbConnections({ db: ctx.db })),
 
   guardrails: viewerProcedure
-    .meta({ openapi: { method: "GET", path: "/database-connections/{db_connection_id}/guardrails", tags: CONNECTIONS, summary: "A connection's default guardrails", errorResponses: { 404: "No such connection" } } })
+    .meta({
+      openapi: {
+        method: "GET",
+        path: "/database-connections/{db_connection_id}/guardrails",
+        tags: CONNECTIONS,
+        summary: "A connection's default guardrails",
+        errorResponses: { 404: "No such connection" },
+      },
+    })
     .input(connectionIdInputSchema)
     .output(connectionGuardrailsSchema)
     .query(({ ctx, input }) => getConnectionGuardrails({ db: ctx.db, id: input.db_connection_id })),
 
   setGuardrails: operatorProcedure
     .meta({
-      openapi: { method: "PUT", path: "/database-connections/{db_connection_id}/guardrails", tags: CONNECTIONS, summary: "Replace a connection's default guardrails",
-        description: "New jobs on the connection start with these unless they give their own; jobs already made keep theirs.", errorResponses: { 404: "No such connection" } },
+      openapi: {
+        method: "PUT",
+        path: "/database-connections/{db_connection_id}/guardrails",
+        tags: CONNECTIONS,
+        summary: "Replace a connection's default guardrails",
+        description: "New jobs on the connection start with these unless they give their own; jobs already made keep theirs.",
+        errorResponses: { 404: "No such connection" },
+      },
     })
     .input(setConnectionGuardrailsInputSchema)
     .output(connectionGuardrailsSchema)

@@ -14,7 +14,14 @@ import { operatorProcedure, router, viewerProcedure } from "../init";
 export const goldenRecordRouter = router({
   createMany: operatorProcedure
     .meta({
-      openapi: { method: "POST", path: "/golden-records", tags: ["Golden records"], summary: "Add golden records", description: "Question/SQL pairs a model is trained on, for one database connection.", errorResponses: { 404: "The database connection does not exist" } },
+      openapi: {
+        method: "POST",
+        path: "/golden-records",
+        tags: ["Golden records"],
+        summary: "Add golden records",
+        description: "Question/SQL pairs a model is trained on, for one database connection.",
+        errorResponses: { 404: "The database connection does not exist" },
+      },
       successStatus: 201,
     })
     .input(createGoldenRecordsInputSchema)

@@ -7,7 +7,13 @@ import type { JobEvent } from "@/server/finetuning/schema";
 export function describeActor(actor: string): string {
   if (actor.startsWith("user:")) return actor.slice("user:".length);
   if (actor.startsWith("api_key:")) return `API key “${actor.slice("api_key:".length)}”`;
-  const system: Record<string, string> = { worker: "the worker", provider: "the provider", seed: "demo seed", cli: "the CLI", guardrail: "a guardrail" };
+  const system: Record<string, string> = {
+    worker: "the worker",
+    provider: "the provider",
+    seed: "demo seed",
+    cli: "the CLI",
+    guardrail: "a guardrail",
+  };
   return system[actor] ?? actor;
 }
 
@@ -15,7 +21,9 @@ function title(event: JobEvent): string {
   switch (event.kind) {
     case "status_change":
       if (!event.to_status) return "Status changed";
-      return event.from_status ? `${STATUS_LABELS[event.from_status]} → ${STATUS_LABELS[event.to_status]}` : `Created as ${STATUS_LABELS[event.to_status]}`;
+      return event.from_status
+        ? `${STATUS_LABELS[event.from_status]} → ${STATUS_LABELS[event.to_status]}`
+        : `Created as ${STATUS_LABELS[event.to_status]}`;
     case "provider_event":
       return event.reason ?? "Provider event";
     case "metadata_update":
@@ -28,7 +36,8 @@ function title(event: JobEvent): string {
 }
 
 function dotColour(event: JobEvent): string {
-  if (event.kind === "provider_event") return event.metadata?.level === "error" ? "bg-red-400" : event.metadata?.level === "warn" ? "bg-amber-400" : "bg-slate-300";
+  if (event.kind === "provider_event")
+    return event.metadata?.level === "error" ? "bg-red-400" : event.metadata?.level === "warn" ? "bg-amber-400" : "bg-slate-300";
   switch (event.to_status) {
     case "succeeded":
       return "bg-emerald-500";
@@ -47,7 +56,8 @@ function dotColour(event: JobEvent): string {
 function why(event: JobEvent): string | null {
   if (event.kind === "provider_event") return null;
   const entries = Object.entries(event.metadata ?? {});
-  if (entries.length > 0) return entries.map(([key, value]) => `${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`).join(" · ");
+  if (entries.length > 0)
+    return entries.map(([key, value]) => `${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`).join(" · ");
   if (!event.reason || event.reason === "created" || event.reason === "cancelled") return null;
   return event.reason;
 }
@@ -62,7 +72,9 @@ export function EventTimeline({ events }: { events: JobEvent[] }) {
         return (
           <li key={event.id} className="relative">
             <span aria-hidden className={clsx("absolute top-1.5 -left-[24.5px] size-2 rounded-full ring-4 ring-white", dotColour(event))} />
-            <p className={clsx("text-sm break-words", event.kind === "provider_event" ? "text-slate-600" : "font-medium text-slate-900")}>{title(event)}</p>
+            <p className={clsx("text-sm break-words", event.kind === "provider_event" ? "text-slate-600" : "font-medium text-slate-900")}>
+              {title(event)}
+            </p>
             {reason ? <p className="mt-0.5 text-sm break-words text-slate-600">{reason}</p> : null}
             <p className="mt-0.5 text-xs text-slate-500">
               {event.kind === "provider_event" ? "Provider" : `by ${describeActor(event.actor)}`} · <DateTime iso={event.at} seconds />

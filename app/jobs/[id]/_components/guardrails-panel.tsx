@@ -35,7 +35,12 @@ export function GuardrailsPanel({ job, canChange }: { job: FinetuningJob; canCha
       <GuardrailsFields value={draft} onChange={setDraft} disabled={!editable} />
       {editable ? (
         <div className="mt-3 flex justify-end">
-          <Button variant="primary" size="sm" disabled={save.isPending} onClick={() => save.mutate({ finetuning_id: job.id, guardrails: draft })}>
+          <Button
+            variant="primary"
+            size="sm"
+            disabled={save.isPending}
+            onClick={() => save.mutate({ finetuning_id: job.id, guardrails: draft })}
+          >
             Save guardrails
           </Button>
         </div>

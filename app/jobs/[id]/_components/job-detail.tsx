@@ -22,7 +22,14 @@ import { TrainingPanel, type InitialTraining } from "./training-panel";
 const ACTIVE_EVENTS_POLL_MS = 10_000;
 
 // since: the live feed position read before initialJob (so no change after it is missed).
-type Props = { initialJob: FinetuningJob; initialEvents: JobEvent[]; initialTraining?: InitialTraining; connectionAlias: string | null; canCancel: boolean; since?: string };
+type Props = {
+  initialJob: FinetuningJob;
+  initialEvents: JobEvent[];
+  initialTraining?: InitialTraining;
+  connectionAlias: string | null;
+  canCancel: boolean;
+  since?: string;
+};
 
 export function JobDetail({ initialJob, initialEvents, initialTraining, connectionAlias, canCancel, since }: Props) {
   const input = { finetuning_id: initialJob.id };
@@ -44,7 +51,10 @@ export function JobDetail({ initialJob, initialEvents, initialTraining, connecti
   return (
     <div className="space-y-6">
       <nav aria-label="Breadcrumb" className="flex items-center gap-1 text-sm text-slate-500">
-        <Link href="/jobs" className="rounded-sm hover:text-slate-900 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-blue-600">
+        <Link
+          href="/jobs"
+          className="rounded-sm hover:text-slate-900 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-blue-600"
+        >
           Jobs
         </Link>
         <ChevronRight aria-hidden className="size-4 text-slate-400" />
@@ -56,7 +66,10 @@ export function JobDetail({ initialJob, initialEvents, initialTraining, connecti
       <section aria-labelledby="job-title" className="flex flex-wrap items-start justify-between gap-4">
         <div className="min-w-0 space-y-1.5">
           <div className="flex flex-wrap items-center gap-3">
-            <h1 id="job-title" className={`truncate text-xl font-semibold tracking-tight text-slate-900 ${job.alias ? "" : "font-mono text-lg"}`}>
+            <h1
+              id="job-title"
+              className={`truncate text-xl font-semibold tracking-tight text-slate-900 ${job.alias ? "" : "font-mono text-lg"}`}
+            >
               {name}
             </h1>
             <JobStatusBadge status={job.status} />
@@ -81,7 +94,11 @@ export function JobDetail({ initialJob, initialEvents, initialTraining, connecti
         <div
           className={`flex items-start gap-3 rounded-lg border px-4 py-3 text-sm ${job.status === "failed" ? "border-red-200 bg-red-50 text-red-800" : "border-amber-200 bg-amber-50 text-amber-900"}`}
         >
-          {job.status === "failed" ? <AlertTriangle aria-hidden className="mt-0.5 size-4 shrink-0" /> : <Info aria-hidden className="mt-0.5 size-4 shrink-0" />}
+          {job.status === "failed" ? (
+            <AlertTriangle aria-hidden className="mt-0.5 size-4 shrink-0" />
+          ) : (
+            <Info aria-hidden className="mt-0.5 size-4 shrink-0" />
+          )}
           <div>
             <p className="font-medium">{job.status === "failed" ? "Training failed" : "Stopped"}</p>
             <p className="mt-0.5" data-testid="job-error">
@@ -99,7 +116,9 @@ export function JobDetail({ initialJob, initialEvents, initialTraining, connecti
           <MetadataTable metadata={job.metadata} />
         </div>
         <Panel title="Timeline" className="min-w-0">
-          {eventsQuery.isRefetchError ? <p className="mb-3 text-xs text-red-700">Could not refresh the timeline: {eventsQuery.error.message}</p> : null}
+          {eventsQuery.isRefetchError ? (
+            <p className="mb-3 text-xs text-red-700">Could not refresh the timeline: {eventsQuery.error.message}</p>
+          ) : null}
           <EventTimeline events={eventsQuery.data} />
         </Panel>
       </div>

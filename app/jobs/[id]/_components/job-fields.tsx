@@ -86,7 +86,9 @@ export function JobFields({ job, connectionAlias }: { job: FinetuningJob; connec
             <dd className="mt-1 flex items-center gap-2">
               {job.model_id ? (
                 <>
-                  <code className="min-w-0 rounded-md bg-slate-50 px-2 py-1 font-mono text-[13px] break-all text-slate-900 ring-1 ring-slate-200">{job.model_id}</code>
+                  <code className="min-w-0 rounded-md bg-slate-50 px-2 py-1 font-mono text-[13px] break-all text-slate-900 ring-1 ring-slate-200">
+                    {job.model_id}
+                  </code>
                   <CopyButton value={job.model_id} what="model ID" />
                 </>
               ) : (
@@ -112,8 +114,12 @@ export function MetadataTable({ metadata }: { metadata: FinetuningJob["metadata"
             <caption className="sr-only">Job metadata</caption>
             <thead className="border-b border-slate-100 text-xs text-slate-500">
               <tr>
-                <th scope="col" className="px-5 py-2 font-medium">Key</th>
-                <th scope="col" className="px-5 py-2 font-medium">Value</th>
+                <th scope="col" className="px-5 py-2 font-medium">
+                  Key
+                </th>
+                <th scope="col" className="px-5 py-2 font-medium">
+                  Value
+                </th>
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-100">

@@ -32,13 +32,42 @@ export function LossChart({ metrics, checkpoints }: { metrics: JobMetrics; check
             <CartesianGrid stroke="#e2e8f0" strokeDasharray="3 3" />
             <XAxis dataKey="step" type="number" domain={[1, metrics.total_steps ?? "dataMax"]} tick={{ fontSize: 11 }} />
             <YAxis tick={{ fontSize: 11 }} width={44} domain={[0, "auto"]} />
-            <Tooltip formatter={(value) => (typeof value === "number" ? value.toFixed(4) : String(value))} labelFormatter={(step) => (typeof step === "number" ? `Step ${step}` : "")} />
+            <Tooltip
+              formatter={(value) => (typeof value === "number" ? value.toFixed(4) : String(value))}
+              labelFormatter={(step) => (typeof step === "number" ? `Step ${step}` : "")}
+            />
             <Legend wrapperStyle={{ fontSize: 12 }} />
             {checkpoints.map((c) => (
-              <ReferenceLine key={c.id} x={c.step_number} stroke="#94a3b8" strokeDasharray="4 3" label={{ value: `ckpt ${c.step_number}`, position: "insideTopRight", fontSize: 10, fill: "#64748b" }} />
+              <ReferenceLine
+                key={c.id}
+                x={c.step_number}
+                stroke="#94a3b8"
+                strokeDasharray="4 3"
+                label={{ value: `ckpt ${c.step_number}`, position: "insideTopRight", fontSize: 10, fill: "#64748b" }}
+              />
             ))}
-            <Line name="Training loss" type="monotone" dataKey="train_loss" stroke="#2563eb" strokeWidth={1.5} dot={false} isAnimationActive={false} connectNulls />
-            {hasValid ? <Line name="Validation loss" type="monotone" dataKey="valid_loss" stroke="#f97316" strokeWidth={1.5} dot={false} isAnimationActive={false} connectNulls /> : null}
+            <Line
+              name="Training loss"
+              type="monotone"
+              dataKey="train_loss"
+              stroke="#2563eb"
+              strokeWidth={1.5}
+              dot={false}
+              isAnimationActive={false}
+              connectNulls
+            />
+            {hasValid ? (
+              <Line
+                name="Validation loss"
+                type="monotone"
+                dataKey="valid_loss"
+                stroke="#f97316"
+                strokeWidth={1.5}
+                dot={false}
+                isAnimationActive={false}
+                connectNulls
+              />
+            ) : null}
           </LineChart>
         </ResponsiveContainer>
       </div>

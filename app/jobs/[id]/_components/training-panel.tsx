@@ -13,11 +13,18 @@ function CostSummary({ job }: { job: FinetuningJob }) {
   const { cost } = job;
   if (cost.usd_per_1m_training_tokens === null) return <p>Price unknown for {job.base_llm.model_name}: no cost is estimated.</p>;
   const rate = `at ${formatUsd(cost.usd_per_1m_training_tokens)} per 1M training tokens`;
-  if (cost.final_usd !== null) return <p>Cost ≈ {formatUsd(cost.final_usd)} ({job.trained_tokens?.toLocaleString("en-US")} trained tokens {rate})</p>;
-  if (cost.estimated_total_usd === null || cost.so_far_usd === null) return <p>Not estimated yet: the training file is being prepared ({rate}).</p>;
+  if (cost.final_usd !== null)
+    return (
+      <p>
+        Cost ≈ {formatUsd(cost.final_usd)} ({job.trained_tokens?.toLocaleString("en-US")} trained tokens {rate})
+      </p>
+    );
+  if (cost.estimated_total_usd === null || cost.so_far_usd === null)
+    return <p>Not estimated yet: the training file is being prepared ({rate}).</p>;
   return (
     <p>
-      Spent so far ≈ {formatUsd(cost.so_far_usd)} of ≈ {formatUsd(cost.estimated_total_usd)} ({cost.training_file_tokens?.toLocaleString("en-US")} tokens × {cost.n_epochs} epochs {rate})
+      Spent so far ≈ {formatUsd(cost.so_far_usd)} of ≈ {formatUsd(cost.estimated_total_usd)} (
+      {cost.training_file_tokens?.toLocaleString("en-US")} tokens × {cost.n_epochs} epochs {rate})
     </p>
   );
 }
@@ -36,7 +43,11 @@ export function TrainingPanel({ job, initial }: { job: FinetuningJob; initial?: 
     <>
       <Panel title="Progress">
         <div className="space-y-3 text-sm text-slate-700">
-          {job.progress ? <ProgressBar progress={job.progress} label="Training progress" /> : <p className="text-slate-500">No training steps yet.</p>}
+          {job.progress ? (
+            <ProgressBar progress={job.progress} label="Training progress" />
+          ) : (
+            <p className="text-slate-500">No training steps yet.</p>
+          )}
           {job.estimated_finish ? (
             <p>
               <Eta iso={job.estimated_finish} />
@@ -46,7 +57,11 @@ export function TrainingPanel({ job, initial }: { job: FinetuningJob; initial?: 
         </div>
       </Panel>
       <Panel title="Loss">
-        {metrics.data ? <LossChart metrics={metrics.data} checkpoints={checkpoints.data ?? []} /> : <p className="text-sm text-slate-500">Loading the curve…</p>}
+        {metrics.data ? (
+          <LossChart metrics={metrics.data} checkpoints={checkpoints.data ?? []} />
+        ) : (
+          <p className="text-sm text-slate-500">Loading the curve…</p>
+        )}
         {metrics.isError ? <p className="mt-2 text-xs text-red-700">Could not load the curve: {metrics.error.message}</p> : null}
       </Panel>
       <Panel title="Checkpoints">

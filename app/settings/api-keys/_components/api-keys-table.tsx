@@ -1,7 +1,13 @@
 "use client";
 
 import { toast } from "sonner";
-import { AlertDialogAction, AlertDialogCancel, AlertDialogContent, AlertDialogRoot, AlertDialogTrigger } from "@/app/_components/alert-dialog";
+import {
+  AlertDialogAction,
+  AlertDialogCancel,
+  AlertDialogContent,
+  AlertDialogRoot,
+  AlertDialogTrigger,
+} from "@/app/_components/alert-dialog";
 import { Button, buttonClasses } from "@/app/_components/button";
 import { DateTime } from "@/app/_components/date-time";
 import { EmptyState } from "@/app/_components/states";
@@ -25,12 +31,24 @@ export function ApiKeysTable({ initialKeys }: { initialKeys: ApiKeySummaryWire[]
       <table className="w-full text-left text-sm">
         <thead className="border-b border-slate-200 bg-slate-50 text-xs font-medium text-slate-500 uppercase">
           <tr>
-            <th scope="col" className="px-4 py-2.5">Name</th>
-            <th scope="col" className="px-4 py-2.5">Role</th>
-            <th scope="col" className="px-4 py-2.5">Owner</th>
-            <th scope="col" className="px-4 py-2.5">Last used</th>
-            <th scope="col" className="px-4 py-2.5">Status</th>
-            <th scope="col" className="px-4 py-2.5"><span className="sr-only">Actions</span></th>
+            <th scope="col" className="px-4 py-2.5">
+              Name
+            </th>
+            <th scope="col" className="px-4 py-2.5">
+              Role
+            </th>
+            <th scope="col" className="px-4 py-2.5">
+              Owner
+            </th>
+            <th scope="col" className="px-4 py-2.5">
+              Last used
+            </th>
+            <th scope="col" className="px-4 py-2.5">
+              Status
+            </th>
+            <th scope="col" className="px-4 py-2.5">
+              <span className="sr-only">Actions</span>
+            </th>
           </tr>
         </thead>
         <tbody className="divide-y divide-slate-100">
@@ -41,18 +59,29 @@ export function ApiKeysTable({ initialKeys }: { initialKeys: ApiKeySummaryWire[]
                 <div className="font-mono text-xs text-slate-500">{key.start ?? ""}…</div>
               </td>
               <td className="px-4 py-2.5 text-slate-600">{key.role ?? "none"}</td>
-              <td className="px-4 py-2.5 text-slate-600">{key.owner_email === "system@controlroom.local" ? "system (CLI)" : (key.owner_email ?? "—")}</td>
+              <td className="px-4 py-2.5 text-slate-600">
+                {key.owner_email === "system@controlroom.local" ? "system (CLI)" : (key.owner_email ?? "—")}
+              </td>
               <td className="px-4 py-2.5 text-slate-600">{key.last_used_at ? <DateTime iso={key.last_used_at} /> : "never"}</td>
               <td className="px-4 py-2.5">
-                {key.enabled ? <span className="text-xs text-slate-600">active</span> : <span className="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-600">revoked</span>}
+                {key.enabled ? (
+                  <span className="text-xs text-slate-600">active</span>
+                ) : (
+                  <span className="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-600">revoked</span>
+                )}
               </td>
               <td className="px-4 py-2.5 text-right">
                 {key.enabled ? (
                   <AlertDialogRoot>
                     <AlertDialogTrigger asChild>
-                      <Button size="sm" variant="danger-outline">Revoke</Button>
+                      <Button size="sm" variant="danger-outline">
+                        Revoke
+                      </Button>
                     </AlertDialogTrigger>
-                    <AlertDialogContent title={`Revoke ${key.name ?? "this key"}?`} description="Requests with it are refused from now on. A revoked key cannot be enabled again.">
+                    <AlertDialogContent
+                      title={`Revoke ${key.name ?? "this key"}?`}
+                      description="Requests with it are refused from now on. A revoked key cannot be enabled again."
+                    >
                       <div className="mt-6 flex justify-end gap-2">
                         <AlertDialogCancel className={buttonClasses({})}>Keep</AlertDialogCancel>
                         <AlertDialogAction className={buttonClasses({ variant: "danger" })} onClick={() => revoke.mutate({ id: key.id })}>

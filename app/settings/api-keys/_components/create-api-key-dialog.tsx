@@ -38,29 +38,60 @@ export function CreateApiKeyDialog({ owners, myId }: { owners: Owner[]; myId: st
   return (
     <DialogRoot open={open} onOpenChange={reset}>
       <NewThingTrigger icon={KeyRound}>Create key</NewThingTrigger>
-      <DialogContent title={create.data ? "Your new API key" : "Create an API key"} description={create.data ? "Copy it now: it is stored only hashed and will not be shown again." : "Send it as `Authorization: Bearer <key>`."}>
+      <DialogContent
+        title={create.data ? "Your new API key" : "Create an API key"}
+        description={
+          create.data ? "Copy it now: it is stored only hashed and will not be shown again." : "Send it as `Authorization: Bearer <key>`."
+        }
+      >
         {create.data ? (
           <SecretShownOnce value={create.data.key} label="The new API key" what="API key" />
         ) : (
           <form onSubmit={submit} className="space-y-4">
-            <Field id={ids.name} label="Name" hint="The service that will use it, e.g. nightly-retrainer." error={field === "name" ? create.error?.message : undefined}>
-              <input id={ids.name} required maxLength={32} value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" className={`${inputClasses} h-9`} {...fieldAria(ids.name, { hint: true })} />
+            <Field
+              id={ids.name}
+              label="Name"
+              hint="The service that will use it, e.g. nightly-retrainer."
+              error={field === "name" ? create.error?.message : undefined}
+            >
+              <input
+                id={ids.name}
+                required
+                maxLength={32}
+                value={name}
+                onChange={(e) => setName(e.target.value)}
+                autoComplete="off"
+                className={`${inputClasses} h-9`}
+                {...fieldAria(ids.name, { hint: true })}
+              />
             </Field>
             <Field id={ids.owner} label="Owner" hint="The key never has more rights than its owner has at the time of each request.">
-              <select id={ids.owner} value={ownerId} onChange={(e) => setOwnerId(e.target.value)} className={`${inputClasses} h-9`} {...fieldAria(ids.owner, { hint: true })}>
+              <select
+                id={ids.owner}
+                value={ownerId}
+                onChange={(e) => setOwnerId(e.target.value)}
+                className={`${inputClasses} h-9`}
+                {...fieldAria(ids.owner, { hint: true })}
+              >
                 {owners.map((o) => (
-                  <option key={o.id} value={o.id}>{o.email} ({o.role})</option>
+                  <option key={o.id} value={o.id}>
+                    {o.email} ({o.role})
+                  </option>
                 ))}
               </select>
             </Field>
             <Field id={ids.role} label="Role" error={field === "role" ? create.error?.message : undefined}>
               <select id={ids.role} value={role} onChange={(e) => setRole(e.target.value as Role)} className={`${inputClasses} h-9`}>
                 {ROLES.map((r) => (
-                  <option key={r} value={r} disabled={owner ? roleRank(r) > roleRank(owner.role) : false}>{r}</option>
+                  <option key={r} value={r} disabled={owner ? roleRank(r) > roleRank(owner.role) : false}>
+                    {r}
+                  </option>
                 ))}
               </select>
             </Field>
-            {create.error && field !== "name" && field !== "role" ? <ErrorCallout title="Could not create the key">{create.error.message}</ErrorCallout> : null}
+            {create.error && field !== "name" && field !== "role" ? (
+              <ErrorCallout title="Could not create the key">{create.error.message}</ErrorCallout>
+            ) : null}
             <DialogActions pending={create.isPending}>Create key</DialogActions>
           </form>
         )}

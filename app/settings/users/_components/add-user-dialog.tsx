@@ -37,25 +37,67 @@ export function AddUserDialog() {
   };
 
   return (
-    <DialogRoot open={open} onOpenChange={(next) => { setOpen(next); if (!next) create.reset(); }}>
+    <DialogRoot
+      open={open}
+      onOpenChange={(next) => {
+        setOpen(next);
+        if (!next) create.reset();
+      }}
+    >
       <NewThingTrigger>Add user</NewThingTrigger>
       <DialogContent title="Add a user" description="They sign in with this password once, then choose their own.">
         <form onSubmit={submit} className="space-y-4">
           <Field id={ids.email} label="Email" error={errorOf("email")}>
-            <input id={ids.email} type="email" required value={form.email} onChange={(e) => change({ email: e.target.value })} autoComplete="off" className={`${inputClasses} h-9`} {...fieldAria(ids.email, { error: errorOf("email") })} />
+            <input
+              id={ids.email}
+              type="email"
+              required
+              value={form.email}
+              onChange={(e) => change({ email: e.target.value })}
+              autoComplete="off"
+              className={`${inputClasses} h-9`}
+              {...fieldAria(ids.email, { error: errorOf("email") })}
+            />
           </Field>
           <Field id={ids.name} label="Name" optional error={errorOf("name")}>
-            <input id={ids.name} value={form.name} onChange={(e) => change({ name: e.target.value })} autoComplete="off" className={`${inputClasses} h-9`} />
+            <input
+              id={ids.name}
+              value={form.name}
+              onChange={(e) => change({ name: e.target.value })}
+              autoComplete="off"
+              className={`${inputClasses} h-9`}
+            />
           </Field>
           <Field id={ids.role} label="Role">
-            <select id={ids.role} value={form.role} onChange={(e) => change({ role: e.target.value as Role })} className={`${inputClasses} h-9`}>
+            <select
+              id={ids.role}
+              value={form.role}
+              onChange={(e) => change({ role: e.target.value as Role })}
+              className={`${inputClasses} h-9`}
+            >
               {ROLES.map((role) => (
-                <option key={role} value={role}>{role}</option>
+                <option key={role} value={role}>
+                  {role}
+                </option>
               ))}
             </select>
           </Field>
-          <Field id={ids.password} label="Temporary password" hint="At least 12 characters, not a common password." error={errorOf("password")}>
-            <input id={ids.password} type="password" required autoComplete="new-password" value={form.password} onChange={(e) => change({ password: e.target.value })} className={`${inputClasses} h-9`} {...fieldAria(ids.password, { hint: true, error: errorOf("password") })} />
+          <Field
+            id={ids.password}
+            label="Temporary password"
+            hint="At least 12 characters, not a common password."
+            error={errorOf("password")}
+          >
+            <input
+              id={ids.password}
+              type="password"
+              required
+              autoComplete="new-password"
+              value={form.password}
+              onChange={(e) => change({ password: e.target.value })}
+              className={`${inputClasses} h-9`}
+              {...fieldAria(ids.password, { hint: true, error: errorOf("password") })}
+            />
           </Field>
           {create.error && !field ? <ErrorCallout title="Could not add the user">{create.error.message}</ErrorCallout> : null}
           <DialogActions pending={create.isPending}>Add user</DialogActions>

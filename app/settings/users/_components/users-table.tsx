@@ -1,7 +1,13 @@
 "use client";
 
 import { toast } from "sonner";
-import { AlertDialogAction, AlertDialogCancel, AlertDialogContent, AlertDialogRoot, AlertDialogTrigger } from "@/app/_components/alert-dialog";
+import {
+  AlertDialogAction,
+  AlertDialogCancel,
+  AlertDialogContent,
+  AlertDialogRoot,
+  AlertDialogTrigger,
+} from "@/app/_components/alert-dialog";
 import { Button, buttonClasses } from "@/app/_components/button";
 import { DateTime } from "@/app/_components/date-time";
 import { trpc } from "@/app/_trpc/client";
@@ -27,11 +33,21 @@ export function UsersTable({ initialUsers, myId }: { initialUsers: UserSummary[]
       <table className="w-full text-left text-sm">
         <thead className="border-b border-slate-200 bg-slate-50 text-xs font-medium text-slate-500 uppercase">
           <tr>
-            <th scope="col" className="px-4 py-2.5">Email</th>
-            <th scope="col" className="px-4 py-2.5">Role</th>
-            <th scope="col" className="px-4 py-2.5">Status</th>
-            <th scope="col" className="px-4 py-2.5">Added</th>
-            <th scope="col" className="px-4 py-2.5"><span className="sr-only">Actions</span></th>
+            <th scope="col" className="px-4 py-2.5">
+              Email
+            </th>
+            <th scope="col" className="px-4 py-2.5">
+              Role
+            </th>
+            <th scope="col" className="px-4 py-2.5">
+              Status
+            </th>
+            <th scope="col" className="px-4 py-2.5">
+              Added
+            </th>
+            <th scope="col" className="px-4 py-2.5">
+              <span className="sr-only">Actions</span>
+            </th>
           </tr>
         </thead>
         <tbody className="divide-y divide-slate-100">
@@ -41,7 +57,10 @@ export function UsersTable({ initialUsers, myId }: { initialUsers: UserSummary[]
               <tr key={user.id}>
                 <td className="px-4 py-2.5">
                   <div className="font-medium text-slate-900">{user.email}</div>
-                  <div className="text-xs text-slate-500">{user.name}{self ? " (you)" : ""}</div>
+                  <div className="text-xs text-slate-500">
+                    {user.name}
+                    {self ? " (you)" : ""}
+                  </div>
                 </td>
                 <td className="px-4 py-2.5">
                   <select
@@ -52,28 +71,50 @@ export function UsersTable({ initialUsers, myId }: { initialUsers: UserSummary[]
                     className="h-8 rounded-md border border-slate-300 bg-white px-2 text-sm disabled:bg-slate-50 disabled:text-slate-500"
                   >
                     {ROLES.map((role) => (
-                      <option key={role} value={role}>{role}</option>
+                      <option key={role} value={role}>
+                        {role}
+                      </option>
                     ))}
                   </select>
                 </td>
                 <td className="px-4 py-2.5 text-slate-600">
-                  {user.banned ? <span className="rounded-full bg-red-50 px-2 py-0.5 text-xs font-medium text-red-700">banned</span> : user.must_change_password ? <span className="text-xs">must choose a password</span> : <span className="text-xs">active</span>}
+                  {user.banned ? (
+                    <span className="rounded-full bg-red-50 px-2 py-0.5 text-xs font-medium text-red-700">banned</span>
+                  ) : user.must_change_password ? (
+                    <span className="text-xs">must choose a password</span>
+                  ) : (
+                    <span className="text-xs">active</span>
+                  )}
                 </td>
-                <td className="px-4 py-2.5 text-slate-600"><DateTime iso={user.created_at} /></td>
+                <td className="px-4 py-2.5 text-slate-600">
+                  <DateTime iso={user.created_at} />
+                </td>
                 <td className="px-4 py-2.5 text-right whitespace-nowrap">
                   {self ? null : (
                     <div className="flex justify-end gap-2">
-                      <Button size="sm" onClick={() => setBanned.mutate({ user_id: user.id, banned: !user.banned })} disabled={setBanned.isPending}>
+                      <Button
+                        size="sm"
+                        onClick={() => setBanned.mutate({ user_id: user.id, banned: !user.banned })}
+                        disabled={setBanned.isPending}
+                      >
                         {user.banned ? "Unban" : "Ban"}
                       </Button>
                       <AlertDialogRoot>
                         <AlertDialogTrigger asChild>
-                          <Button size="sm" variant="danger-outline">Remove</Button>
+                          <Button size="sm" variant="danger-outline">
+                            Remove
+                          </Button>
                         </AlertDialogTrigger>
-                        <AlertDialogContent title={`Remove ${user.email}?`} description="Their sessions end and their API keys stop working. This cannot be undone.">
+                        <AlertDialogContent
+                          title={`Remove ${user.email}?`}
+                          description="Their sessions end and their API keys stop working. This cannot be undone."
+                        >
                           <div className="mt-6 flex justify-end gap-2">
                             <AlertDialogCancel className={buttonClasses({})}>Keep</AlertDialogCancel>
-                            <AlertDialogAction className={buttonClasses({ variant: "danger" })} onClick={() => remove.mutate({ user_id: user.id })}>
+                            <AlertDialogAction
+                              className={buttonClasses({ variant: "danger" })}
+                              onClick={() => remove.mutate({ user_id: user.id })}
+                            >
                               Remove user
                             </AlertDialogAction>
                           </div>

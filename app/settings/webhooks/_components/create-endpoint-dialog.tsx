@@ -40,24 +40,57 @@ export function CreateEndpointDialog() {
       <NewThingTrigger icon={Webhook}>Add endpoint</NewThingTrigger>
       <DialogContent
         title={create.data ? "Endpoint added: its signing secret" : "Add a webhook endpoint"}
-        description={create.data ? "Copy it into the receiver now: it will not be shown again (rotate it to get a new one)." : "Deliveries are POSTed as JSON, signed per Standard Webhooks."}
+        description={
+          create.data
+            ? "Copy it into the receiver now: it will not be shown again (rotate it to get a new one)."
+            : "Deliveries are POSTed as JSON, signed per Standard Webhooks."
+        }
       >
         {create.data ? (
           <SecretShownOnce value={create.data.secret} label="The signing secret" what="signing secret" tone="amber" />
         ) : (
           <form onSubmit={submit} className="space-y-4">
-            <Field id={ids.url} label="URL" hint="http or https; private and loopback addresses only with WEBHOOK_ALLOW_PRIVATE=1." error={field === "url" ? create.error?.message : undefined}>
-              <input id={ids.url} type="url" required value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://example.com/hooks/finetuning" autoComplete="off" className={`${inputClasses} h-9`} {...fieldAria(ids.url, { hint: true })} />
+            <Field
+              id={ids.url}
+              label="URL"
+              hint="http or https; private and loopback addresses only with WEBHOOK_ALLOW_PRIVATE=1."
+              error={field === "url" ? create.error?.message : undefined}
+            >
+              <input
+                id={ids.url}
+                type="url"
+                required
+                value={url}
+                onChange={(e) => setUrl(e.target.value)}
+                placeholder="https://example.com/hooks/finetuning"
+                autoComplete="off"
+                className={`${inputClasses} h-9`}
+                {...fieldAria(ids.url, { hint: true })}
+              />
             </Field>
             <Field id={ids.description} label="Description" optional>
-              <input id={ids.description} maxLength={500} value={description} onChange={(e) => setDescription(e.target.value)} className={`${inputClasses} h-9`} />
+              <input
+                id={ids.description}
+                maxLength={500}
+                value={description}
+                onChange={(e) => setDescription(e.target.value)}
+                className={`${inputClasses} h-9`}
+              />
             </Field>
             <EventTypeCheckboxes value={types} onChange={setTypes} />
             <label htmlFor={ids.enabled} className="flex items-center gap-2 text-sm text-slate-700">
-              <input id={ids.enabled} type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} className="size-4 rounded border-slate-300" />
+              <input
+                id={ids.enabled}
+                type="checkbox"
+                checked={enabled}
+                onChange={(e) => setEnabled(e.target.checked)}
+                className="size-4 rounded border-slate-300"
+              />
               Enabled
             </label>
-            {create.error && field !== "url" ? <ErrorCallout title="Could not add the endpoint">{create.error.message}</ErrorCallout> : null}
+            {create.error && field !== "url" ? (
+              <ErrorCallout title="Could not add the endpoint">{create.error.message}</ErrorCallout>
+            ) : null}
             <DialogActions pending={create.isPending}>Add endpoint</DialogActions>
           </form>
         )}

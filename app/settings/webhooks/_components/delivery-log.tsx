@@ -43,14 +43,30 @@ export function DeliveryLog({ endpointId }: { endpointId: string }) {
           <table className="w-full text-left text-xs" aria-label="Deliveries">
             <thead className="border-b border-slate-200 bg-slate-50 font-medium text-slate-500 uppercase">
               <tr>
-                <th scope="col" className="px-3 py-2">Event</th>
-                <th scope="col" className="px-3 py-2">State</th>
-                <th scope="col" className="px-3 py-2">HTTP</th>
-                <th scope="col" className="px-3 py-2">Latency</th>
-                <th scope="col" className="px-3 py-2">Attempts</th>
-                <th scope="col" className="px-3 py-2">Last attempt</th>
-                <th scope="col" className="px-3 py-2">Response</th>
-                <th scope="col" className="px-3 py-2"><span className="sr-only">Actions</span></th>
+                <th scope="col" className="px-3 py-2">
+                  Event
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  State
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  HTTP
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Latency
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Attempts
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Last attempt
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Response
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  <span className="sr-only">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-100">
@@ -71,7 +87,12 @@ export function DeliveryLog({ endpointId }: { endpointId: string }) {
                     {d.last_error ?? d.response_excerpt ?? ""}
                   </td>
                   <td className="px-3 py-2 text-right">
-                    <Button size="sm" onClick={() => replay.mutate({ delivery_id: d.id })} disabled={replay.isPending} aria-label={`Replay ${d.event_type} ${d.id}`}>
+                    <Button
+                      size="sm"
+                      onClick={() => replay.mutate({ delivery_id: d.id })}
+                      disabled={replay.isPending}
+                      aria-label={`Replay ${d.event_type} ${d.id}`}
+                    >
                       Replay
                     </Button>
                   </td>

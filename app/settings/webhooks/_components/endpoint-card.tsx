@@ -2,7 +2,13 @@
 
 import { useState } from "react";
 import { toast } from "sonner";
-import { AlertDialogAction, AlertDialogCancel, AlertDialogContent, AlertDialogRoot, AlertDialogTrigger } from "@/app/_components/alert-dialog";
+import {
+  AlertDialogAction,
+  AlertDialogCancel,
+  AlertDialogContent,
+  AlertDialogRoot,
+  AlertDialogTrigger,
+} from "@/app/_components/alert-dialog";
 import { Button, buttonClasses } from "@/app/_components/button";
 import { DateTime } from "@/app/_components/date-time";
 import { DialogContent, DialogRoot } from "@/app/_components/dialog";
@@ -28,7 +34,9 @@ export function EndpointCard({ endpoint }: { endpoint: WebhookEndpoint }) {
           {endpoint.description ? <div className="mt-0.5 text-sm text-slate-500">{endpoint.description}</div> : null}
           <div className="mt-2 flex flex-wrap gap-1">
             {endpoint.event_types.map((t) => (
-              <code key={t} className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-600">{t}</code>
+              <code key={t} className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-600">
+                {t}
+              </code>
             ))}
           </div>
         </div>
@@ -36,30 +44,48 @@ export function EndpointCard({ endpoint }: { endpoint: WebhookEndpoint }) {
       </div>
       {endpoint.disabled_at ? (
         <p role="alert" className="mt-3 rounded-md border border-red-200 bg-red-50 p-2 text-sm text-red-800">
-          Disabled <DateTime iso={endpoint.disabled_at} />: {endpoint.disabled_reason ?? "every delivery failed for a day"}. Its undelivered messages are kept; enable it to send them.
+          Disabled <DateTime iso={endpoint.disabled_at} />: {endpoint.disabled_reason ?? "every delivery failed for a day"}. Its undelivered
+          messages are kept; enable it to send them.
         </p>
       ) : endpoint.failing_since ? (
-        <p className="mt-3 text-sm text-amber-700">Failing since <DateTime iso={endpoint.failing_since} />; retried with backoff.</p>
+        <p className="mt-3 text-sm text-amber-700">
+          Failing since <DateTime iso={endpoint.failing_since} />; retried with backoff.
+        </p>
       ) : null}
       {endpoint.previous_secret_expires_at ? (
-        <p className="mt-2 text-xs text-slate-500">The previous secret also signs until <DateTime iso={endpoint.previous_secret_expires_at} />.</p>
+        <p className="mt-2 text-xs text-slate-500">
+          The previous secret also signs until <DateTime iso={endpoint.previous_secret_expires_at} />.
+        </p>
       ) : null}
       <div className="mt-4 flex flex-wrap gap-2">
-        <Button size="sm" onClick={() => update.mutate({ endpoint_id: endpoint.id, enabled: !endpoint.enabled })} disabled={update.isPending}>
+        <Button
+          size="sm"
+          onClick={() => update.mutate({ endpoint_id: endpoint.id, enabled: !endpoint.enabled })}
+          disabled={update.isPending}
+        >
           {endpoint.enabled ? "Disable" : "Enable"}
         </Button>
-        <Button size="sm" onClick={() => rotate.mutate({ endpoint_id: endpoint.id })} disabled={rotate.isPending}>Rotate secret</Button>
+        <Button size="sm" onClick={() => rotate.mutate({ endpoint_id: endpoint.id })} disabled={rotate.isPending}>
+          Rotate secret
+        </Button>
         <Button size="sm" variant="ghost" aria-expanded={showLog} onClick={() => setShowLog(!showLog)}>
           {showLog ? "Hide deliveries" : "Deliveries"}
         </Button>
         <AlertDialogRoot>
           <AlertDialogTrigger asChild>
-            <Button size="sm" variant="danger-outline">Delete</Button>
+            <Button size="sm" variant="danger-outline">
+              Delete
+            </Button>
           </AlertDialogTrigger>
           <AlertDialogContent title="Delete this endpoint?" description="Its delivery log and any undelivered messages go with it.">
             <div className="mt-6 flex justify-end gap-2">
               <AlertDialogCancel className={buttonClasses({})}>Keep</AlertDialogCancel>
-              <AlertDialogAction className={buttonClasses({ variant: "danger" })} onClick={() => remove.mutate({ endpoint_id: endpoint.id })}>Delete endpoint</AlertDialogAction>
+              <AlertDialogAction
+                className={buttonClasses({ variant: "danger" })}
+                onClick={() => remove.mutate({ endpoint_id: endpoint.id })}
+              >
+                Delete endpoint
+              </AlertDialogAction>
             </div>
           </AlertDialogContent>
         </AlertDialogRoot>
@@ -67,7 +93,10 @@ export function EndpointCard({ endpoint }: { endpoint: WebhookEndpoint }) {
       {showLog ? <DeliveryLog endpointId={endpoint.id} /> : null}
       <DialogRoot open={rotate.data !== undefined} onOpenChange={(open) => (open ? undefined : rotate.reset())}>
         {rotate.data ? (
-          <DialogContent title="The new signing secret" description="Copy it into the receiver now: it will not be shown again. The old secret also signs for a day.">
+          <DialogContent
+            title="The new signing secret"
+            description="Copy it into the receiver now: it will not be shown again. The old secret also signs for a day."
+          >
             <SecretShownOnce value={rotate.data.secret} label="The signing secret" what="signing secret" tone="amber" />
           </DialogContent>
         ) : null}
@@ -77,7 +106,21 @@ export function EndpointCard({ endpoint }: { endpoint: WebhookEndpoint }) {
 }
 
 function EndpointState({ endpoint }: { endpoint: WebhookEndpoint }) {
-  if (endpoint.disabled_at) return <span role="status" className="rounded-full bg-red-100 px-2 py-0.5 text-xs font-medium text-red-800">disabled: failing</span>;
-  if (!endpoint.enabled) return <span role="status" className="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-600">disabled</span>;
-  return <span role="status" className="rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-700">enabled</span>;
+  if (endpoint.disabled_at)
+    return (
+      <span role="status" className="rounded-full bg-red-100 px-2 py-0.5 text-xs font-medium text-red-800">
+        disabled: failing
+      </span>
+    );
+  if (!endpoint.enabled)
+    return (
+      <span role="status" className="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-600">
+        disabled
+      </span>
+    );
+  return (
+    <span role="status" className="rounded-full bg-emerald-50 px-2 py-0.5 text-xs font-medium text-emerald-700">
+      enabled
+    </span>
+  );
 }

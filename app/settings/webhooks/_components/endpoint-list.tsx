@@ -9,7 +9,11 @@ export function EndpointList({ initialEndpoints }: { initialEndpoints: WebhookEn
   // Refreshed now and then, so an endpoint disabled by the worker shows its flag.
   const endpoints = trpc.webhooks.list.useQuery({}, { initialData: initialEndpoints, refetchInterval: 10_000 }).data;
   if (endpoints.length === 0) {
-    return <EmptyState title="No webhook endpoints yet">Add one to be told when jobs are created, change status, are cancelled, succeed or fail.</EmptyState>;
+    return (
+      <EmptyState title="No webhook endpoints yet">
+        Add one to be told when jobs are created, change status, are cancelled, succeed or fail.
+      </EmptyState>
+    );
   }
   return (
     <ul className="space-y-4" aria-label="Webhook endpoints">

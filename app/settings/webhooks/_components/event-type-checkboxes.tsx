@@ -9,7 +9,12 @@ export function EventTypeCheckboxes({ value, onChange }: { value: WebhookEventTy
       <div className="mt-2 grid grid-cols-1 gap-1.5 sm:grid-cols-2">
         {WEBHOOK_EVENT_TYPES.map((type) => (
           <label key={type} className="flex items-center gap-2 text-sm text-slate-700">
-            <input type="checkbox" checked={value.includes(type)} onChange={(e) => toggle(type, e.target.checked)} className="size-4 rounded border-slate-300" />
+            <input
+              type="checkbox"
+              checked={value.includes(type)}
+              onChange={(e) => toggle(type, e.target.checked)}
+              className="size-4 rounded border-slate-300"
+            />
             <code className="font-mono text-xs">{type}</code>
           </label>
         ))}

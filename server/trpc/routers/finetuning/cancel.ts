@@ -9,9 +9,19 @@ import { JOBS_TAGS } from "./tags";
 export const cancelRouter = router({
   cancel: operatorProcedure
     .meta({
-      openapi: { method: "POST", path: "/finetunings/{finetuning_id}/cancel", tags: JOBS_TAGS, summary: "Cancel a fine-tuning job",
-        description: "Stops the training, at any stage, without deleting the job. Request `metadata` is merged into the job's. Cancelling a cancelled job answers it as it is. The body is optional; a `finetuning_id` in it must equal the path's. Honours `Idempotency-Key`.",
-        errorResponses: { 404: "No such job", 409: "The job already succeeded or failed", 502: "The provider could not be reached; the job is unchanged" } },
+      openapi: {
+        method: "POST",
+        path: "/finetunings/{finetuning_id}/cancel",
+        tags: JOBS_TAGS,
+        summary: "Cancel a fine-tuning job",
+        description:
+          "Stops the training, at any stage, without deleting the job. Request `metadata` is merged into the job's. Cancelling a cancelled job answers it as it is. The body is optional; a `finetuning_id` in it must equal the path's. Honours `Idempotency-Key`.",
+        errorResponses: {
+          404: "No such job",
+          409: "The job already succeeded or failed",
+          502: "The provider could not be reached; the job is unchanged",
+        },
+      },
     })
     .input(cancelJobInputSchema)
     .output(finetuningJobSchema)
@@ -23,9 +33,15 @@ export const cancelRouter = router({
   // method too, and no POST "/finetunings/{finetuning_id}" exists to shadow it.
   cancelMany: operatorProcedure
     .meta({
-      openapi: { method: "POST", path: "/finetunings/cancel", tags: JOBS_TAGS, summary: "Cancel many fine-tuning jobs",
-        description: "Cancels the jobs given by `ids` or matching `filter` (at most 1,000; more is a 400), each as one cancel would, and answers a result per job: cancelled, already cancelled or finished, not found, or provider unreachable (the others are still cancelled). `dry_run: true` changes nothing and says what would happen and what was spent so far. Honours `Idempotency-Key`.",
-        errorResponses: { 400: "Neither or both of ids and filter, or more than 1,000 jobs" } },
+      openapi: {
+        method: "POST",
+        path: "/finetunings/cancel",
+        tags: JOBS_TAGS,
+        summary: "Cancel many fine-tuning jobs",
+        description:
+          "Cancels the jobs given by `ids` or matching `filter` (at most 1,000; more is a 400), each as one cancel would, and answers a result per job: cancelled, already cancelled or finished, not found, or provider unreachable (the others are still cancelled). `dry_run: true` changes nothing and says what would happen and what was spent so far. Honours `Idempotency-Key`.",
+        errorResponses: { 400: "Neither or both of ids and filter, or more than 1,000 jobs" },
+      },
     })
     .input(cancelManyInputSchema)
     .output(cancelManyOutputSchema)

@@ -7,18 +7,33 @@ import { JOBS_TAGS } from "./tags";
 // A job's guardrails: the limits that stop it on their own, and what fired.
 export const guardrailsRouter = router({
   guardrails: viewerProcedure
-    .meta({ openapi: { method: "GET", path: "/finetunings/{finetuning_id}/guardrails", tags: JOBS_TAGS, summary: "A job's guardrails and what fired", errorResponses: { 404: "No such job" } } })
+    .meta({
+      openapi: {
+        method: "GET",
+        path: "/finetunings/{finetuning_id}/guardrails",
+        tags: JOBS_TAGS,
+        summary: "A job's guardrails and what fired",
+        errorResponses: { 404: "No such job" },
+      },
+    })
     .input(jobIdInputSchema)
     .output(jobGuardrailsSchema)
     .query(({ ctx, input }) => getJobGuardrails({ db: ctx.db, id: input.finetuning_id })),
 
   setGuardrails: operatorProcedure
     .meta({
-      openapi: { method: "PUT", path: "/finetunings/{finetuning_id}/guardrails", tags: JOBS_TAGS, summary: "Replace an active job's guardrails",
+      openapi: {
+        method: "PUT",
+        path: "/finetunings/{finetuning_id}/guardrails",
+        tags: JOBS_TAGS,
+        summary: "Replace an active job's guardrails",
         description: "A rule whose setting changed may fire again; unchanged rules keep their trips.",
-        errorResponses: { 404: "No such job", 409: "The job has ended" } },
+        errorResponses: { 404: "No such job", 409: "The job has ended" },
+      },
     })
     .input(setJobGuardrailsInputSchema)
     .output(jobGuardrailsSchema)
-    .mutation(({ ctx, input }) => setJobGuardrails({ db: ctx.db, actor: ctx.actor, id: input.finetuning_id, guardrails: input.guardrails })),
+    .mutation(({ ctx, input }) =>
+      setJobGuardrails({ db: ctx.db, actor: ctx.actor, id: input.finetuning_id, guardrails: input.guardrails }),
+    ),
 });

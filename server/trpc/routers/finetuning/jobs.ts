@@ -20,9 +20,15 @@ import { JOBS_TAGS } from "./tags";
 export const jobsRouter = router({
   create: operatorProcedure
     .meta({
-      openapi: { method: "POST", path: "/finetunings", tags: JOBS_TAGS, summary: "Create a fine-tuning job",
-        description: "Queues a fine-tuning job on a database connection's golden records (all of them unless `golden_records` lists some; at least 10). Honours `Idempotency-Key`.",
-        errorResponses: { 404: "The database connection does not exist" } },
+      openapi: {
+        method: "POST",
+        path: "/finetunings",
+        tags: JOBS_TAGS,
+        summary: "Create a fine-tuning job",
+        description:
+          "Queues a fine-tuning job on a database connection's golden records (all of them unless `golden_records` lists some; at least 10). Honours `Idempotency-Key`.",
+        errorResponses: { 404: "The database connection does not exist" },
+      },
       successStatus: 201,
     })
     .input(createJobInputSchema)
@@ -30,25 +36,58 @@ export const jobsRouter = router({
     .mutation(({ ctx, input }) => createJob({ db: ctx.db, actor: ctx.actor, input, enqueueRun })),
 
   list: viewerProcedure
-    .meta({ openapi: { method: "GET", path: "/finetunings", tags: JOBS_TAGS, summary: "List fine-tuning jobs", description: "Newest first; pass `next_cursor` back as `cursor` for the next page." } })
+    .meta({
+      openapi: {
+        method: "GET",
+        path: "/finetunings",
+        tags: JOBS_TAGS,
+        summary: "List fine-tuning jobs",
+        description: "Newest first; pass `next_cursor` back as `cursor` for the next page.",
+      },
+    })
     .input(listJobsInputSchema)
     .output(jobPageSchema)
     .query(({ ctx, input }) => listJobs({ db: ctx.db, input })),
 
   get: viewerProcedure
-    .meta({ openapi: { method: "GET", path: "/finetunings/{finetuning_id}", tags: JOBS_TAGS, summary: "Get a fine-tuning job", errorResponses: { 404: "No such job" } } })
+    .meta({
+      openapi: {
+        method: "GET",
+        path: "/finetunings/{finetuning_id}",
+        tags: JOBS_TAGS,
+        summary: "Get a fine-tuning job",
+        errorResponses: { 404: "No such job" },
+      },
+    })
     .input(jobIdInputSchema)
     .output(finetuningJobSchema)
     .query(({ ctx, input }) => getJob({ db: ctx.db, id: input.finetuning_id })),
 
   events: viewerProcedure
-    .meta({ openapi: { method: "GET", path: "/finetunings/{finetuning_id}/events", tags: JOBS_TAGS, summary: "A job's event log", description: "Every transition: from, to, when, who and why; oldest first.", errorResponses: { 404: "No such job" } } })
+    .meta({
+      openapi: {
+        method: "GET",
+        path: "/finetunings/{finetuning_id}/events",
+        tags: JOBS_TAGS,
+        summary: "A job's event log",
+        description: "Every transition: from, to, when, who and why; oldest first.",
+        errorResponses: { 404: "No such job" },
+      },
+    })
     .input(jobIdInputSchema)
     .output(z.array(jobEventSchema))
     .query(({ ctx, input }) => listJobEvents({ db: ctx.db, id: input.finetuning_id })),
 
   update: operatorProcedure
-    .meta({ openapi: { method: "PUT", path: "/finetunings/{finetuning_id}", tags: JOBS_TAGS, summary: "Replace a job's metadata", errorResponses: { 404: "No such job" } } })
+    .meta({
+      openapi: {
+        method: "PUT",
+        path: "/finetunings/{finetuning_id}",
+        tags: JOBS_TAGS,
+        summary: "Replace a job's metadata",
+        errorResponses: { 404: "No such job" },
+      },
+    })
     .input(updateJobInputSchema)
     .output(finetuningJobSchema)
     .mutation(({ ctx, input }) => updateJobMetadata({ db: ctx.db, actor: ctx.actor, id: input.finetuning_id, metadata: input.metadata })),
@@ -70,9 +109,15 @@ export const jobsRouter = router({
 
   delete: operatorProcedure
     .meta({
-      openapi: { method: "DELETE", path: "/finetunings/{finetuning_id}", tags: JOBS_TAGS, summary: "Delete a fine-tuning job",
-        description: "Removes the job from the list (its event log stays). An active job is cancelled first; the provider's training file is deleted.",
-        errorResponses: { 404: "No such job", 502: "The provider could not be reached to cancel the job" } },
+      openapi: {
+        method: "DELETE",
+        path: "/finetunings/{finetuning_id}",
+        tags: JOBS_TAGS,
+        summary: "Delete a fine-tuning job",
+        description:
+          "Removes the job from the list (its event log stays). An active job is cancelled first; the provider's training file is deleted.",
+        errorResponses: { 404: "No such job", 502: "The provider could not be reached to cancel the job" },
+      },
     })
     .input(jobIdInputSchema)
     .output(finetuningJobSchema)

@@ -16,29 +16,59 @@ const pauseInputSchema = z.object({
 export const trainingRouter = router({
   pause: operatorProcedure
     .meta({
-      openapi: { method: "POST", path: "/finetunings/{finetuning_id}/pause", tags: JOBS_TAGS, summary: "Pause a running fine-tuning job",
-        description: "Pauses the training at the provider; the job answers `pausing` or `paused`. Pausing a pausing or paused job answers it as it is. Cancel works on a paused job. The body is optional. Honours `Idempotency-Key`.",
-        errorResponses: { 404: "No such job", 409: "The job is not running (not started at the provider yet, or finished)", 502: "The provider could not be reached; the job is unchanged" } },
+      openapi: {
+        method: "POST",
+        path: "/finetunings/{finetuning_id}/pause",
+        tags: JOBS_TAGS,
+        summary: "Pause a running fine-tuning job",
+        description:
+          "Pauses the training at the provider; the job answers `pausing` or `paused`. Pausing a pausing or paused job answers it as it is. Cancel works on a paused job. The body is optional. Honours `Idempotency-Key`.",
+        errorResponses: {
+          404: "No such job",
+          409: "The job is not running (not started at the provider yet, or finished)",
+          502: "The provider could not be reached; the job is unchanged",
+        },
+      },
     })
     .input(pauseInputSchema)
     .output(finetuningJobSchema)
-    .mutation(({ ctx, input }) => pauseJob({ db: ctx.db, provider: ctx.provider, actor: ctx.actor, id: input.finetuning_id, reason: input.reason })),
+    .mutation(({ ctx, input }) =>
+      pauseJob({ db: ctx.db, provider: ctx.provider, actor: ctx.actor, id: input.finetuning_id, reason: input.reason }),
+    ),
 
   resume: operatorProcedure
     .meta({
-      openapi: { method: "POST", path: "/finetunings/{finetuning_id}/resume", tags: JOBS_TAGS, summary: "Resume a paused fine-tuning job",
-        description: "Resumes the training at the provider; the job answers `running` (or `queued`). Resuming a running job answers it as it is. The body is optional. Honours `Idempotency-Key`.",
-        errorResponses: { 404: "No such job", 409: "The job is not paused", 502: "The provider could not be reached; the job is unchanged" } },
+      openapi: {
+        method: "POST",
+        path: "/finetunings/{finetuning_id}/resume",
+        tags: JOBS_TAGS,
+        summary: "Resume a paused fine-tuning job",
+        description:
+          "Resumes the training at the provider; the job answers `running` (or `queued`). Resuming a running job answers it as it is. The body is optional. Honours `Idempotency-Key`.",
+        errorResponses: {
+          404: "No such job",
+          409: "The job is not paused",
+          502: "The provider could not be reached; the job is unchanged",
+        },
+      },
     })
     .input(pauseInputSchema)
     .output(finetuningJobSchema)
-    .mutation(({ ctx, input }) => resumeJob({ db: ctx.db, provider: ctx.provider, actor: ctx.actor, id: input.finetuning_id, reason: input.reason })),
+    .mutation(({ ctx, input }) =>
+      resumeJob({ db: ctx.db, provider: ctx.provider, actor: ctx.actor, id: input.finetuning_id, reason: input.reason }),
+    ),
 
   metrics: viewerProcedure
     .meta({
-      openapi: { method: "GET", path: "/finetunings/{finetuning_id}/metrics", tags: JOBS_TAGS, summary: "A job's training curves",
-        description: "Loss and token accuracy per step, each series downsampled (LTTB) to at most `max_points` (default 500); `raw_count` is the number of steps stored.",
-        errorResponses: { 404: "No such job" } },
+      openapi: {
+        method: "GET",
+        path: "/finetunings/{finetuning_id}/metrics",
+        tags: JOBS_TAGS,
+        summary: "A job's training curves",
+        description:
+          "Loss and token accuracy per step, each series downsampled (LTTB) to at most `max_points` (default 500); `raw_count` is the number of steps stored.",
+        errorResponses: { 404: "No such job" },
+      },
     })
     .input(metricsInputSchema)
     .output(jobMetricsSchema)
@@ -46,9 +76,15 @@ export const trainingRouter = router({
 
   checkpoints: viewerProcedure
     .meta({
-      openapi: { method: "GET", path: "/finetunings/{finetuning_id}/checkpoints", tags: JOBS_TAGS, summary: "A job's checkpoints",
-        description: "The provider's checkpoints (one per epoch at OpenAI), oldest first; each `fine_tuned_model_checkpoint` is a usable model id.",
-        errorResponses: { 404: "No such job" } },
+      openapi: {
+        method: "GET",
+        path: "/finetunings/{finetuning_id}/checkpoints",
+        tags: JOBS_TAGS,
+        summary: "A job's checkpoints",
+        description:
+          "The provider's checkpoints (one per epoch at OpenAI), oldest first; each `fine_tuned_model_checkpoint` is a usable model id.",
+        errorResponses: { 404: "No such job" },
+      },
     })
     .input(jobIdInputSchema)
     .output(z.array(checkpointSchema))

@@ -37,7 +37,10 @@ function changeOf(jobId: string, status: FinetuningJob["status"]): Promise<{ id:
 }
 
 const page = await api.finetuning.list.query({ db_connection_id: connectionId });
-report("list", page.items.map((job) => ({ id: job.id, status: job.status })));
+report(
+  "list",
+  page.items.map((job) => ({ id: job.id, status: job.status })),
+);
 
 const cancelled = await api.finetuning.cancel.mutate({ finetuning_id: runningId, metadata: { reason: "consumer service" } });
 report("cancel", { id: cancelled.id, status: cancelled.status, metadata: cancelled.metadata });
