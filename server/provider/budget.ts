@@ -1,0 +1,108 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { Db } from "../db";
+
+// Every HTTP request to a provider takes one token from that provider's
+// bucket in Postgres (provider_request_budgets), so all workers and apps
+// together stay within its calls a second, however many jobs there are. A
+// provider's 429 empties the bucket and blocks it until its Retry-After has
+// passed: the whole fleet slows down, not just the job that met it.
+//
+// The budget is taken at the fetch level, below the SDKs, so an SDK's own
+// retries and a method that pages through a list each count as the requests
+// they are.
+
+/** Urgent calls (confirming a cancel, a person's action) may use the reserve that routine polls leave. */
+export type CallPriority = "urgent" | "routine";
+
+const priorityOfCall = new AsyncLocalStorage<CallPriority>();
+
+/** Runs `work` with every provider request it makes at `priority`. */
+export function withCallPriority<T>(priority: CallPriority, work: () => Promise<T>): Promise<T> {
+  return priorityOfCall.run(priority, work);
+}
+
+export function currentCallPriority(): CallPriority {
+  return priorityOfCall.getStore() ?? "routine";
+}
+
+export type BudgetOptions = {
+  db: Db;
+  /** The bucket's name: the provider's. */
+  provider: string;
+  /** Sustained requests a second, for every process together. */
+  ratePerSecond: number;
+  /** Share of the burst that only urgent calls may use (0 to 1); 0.2 by default. */
+  urgentReserve?: number;
+};
+
+export type RequestBudget = {
+  /** Waits until a request may be sent and takes its token; answers when (by the database's clock) it was granted. */
+  take(priority?: CallPriority): Promise<Date>;
+  /** The provider answered 429: nobody sends to it for `ms`. */
+  slowDown(ms: number): Promise<void>;
+};
+
+type Grant = { granted: boolean; available: number; blocked_ms: number | null; at: Date };
+
+const MAX_WAIT_MS = 5_000;
+
+export function requestBudget({ db, provider, ratePerSecond, urgentReserve = 0.2 }: BudgetOptions): RequestBudget {
+  if (!(ratePerSecond > 0)) throw new Error(`The request budget of ${provider} must be above 0 a second.`);
+  // A quarter second's worth may go at once, so no second ever holds much
+  // more than the rate; routine calls leave the reserve to urgent ones.
+  const burst = Math.max(1, ratePerSecond / 4);
+  const reserve = Math.min(burst - 1, burst * urgentReserve);
+  const tryTake = async (priority: CallPriority): Promise<Grant> => {
+    const need = priority === "urgent" ? 1 : 1 + reserve;
+    const [row] = await db.$queryRaw<
+      Grant[]
+    >`SELECT * FROM take_provider_token(${provider}, ${ratePerSecond}::float8, ${burst}::float8, ${need}::float8)`;
+    if (!row) throw new Error(`The request budget of ${provider} answered nothing.`);
+    return { ...row, available: Number(row.available), blocked_ms: row.blocked_ms === null ? null : Number(row.blocked_ms) };
+  };
+
+  return {
+    async take(priority = currentCallPriority()) {
+      for (;;) {
+        const grant = await tryTake(priority);
+        if (grant.granted) return grant.at;
+        const need = priority === "urgent" ? 1 : 1 + reserve;
+        const refillMs = (Math.max(0, need - grant.available) / ratePerSecond) * 1000;
+        const waitMs = Math.min(MAX_WAIT_MS, Math.max(grant.blocked_ms ?? 0, refillMs));
+        // Jitter spreads the waiters, so they do not all retry in the same instant.
+        await new Promise((resolve) => setTimeout(resolve, waitMs * (1 + Math.random() / 4) + 1));
+      }
+    },
+    async slowDown(ms) {
+      await db.$executeRaw`
+        UPDATE provider_request_budgets
+        SET tokens = 0, refilled_at = clock_timestamp(),
+            blocked_until = GREATEST(COALESCE(blocked_until, clock_timestamp()), clock_timestamp() + make_interval(secs => ${ms / 1000}::float8))
+        WHERE provider = ${provider}`;
+    },
+  };
+}
+
+/** How long a 429 asks everybody to wait: Retry-After-Ms, Retry-After (seconds or a date), else a second. */
+export function retryAfterMsOf(headers: Headers): number {
+  const ms = Number(headers.get("retry-after-ms"));
+  if (Number.isFinite(ms) && ms > 0) return ms;
+  const value = headers.get("retry-after");
+  if (value !== null) {
+    const seconds = Number(value);
+    if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+    const date = Date.parse(value);
+    if (Number.isFinite(date)) return Math.max(0, date - Date.now());
+  }
+  return 1_000;
+}
+
+/** A fetch for a provider's SDK that takes the budget before every request and reports 429s to it. */
+export function budgetedFetch(budget: RequestBudget, inner: typeof fetch = fetch): typeof fetch {
+  return async (input, init) => {
+    await budget.take();
+    const response = await inner(input, init);
+    if (response.status === 429) await budget.slowDown(retryAfterMsOf(response.headers));
+    return response;
+  };
+}
