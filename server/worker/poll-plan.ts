@@ -1,0 +1,66 @@
+// How soon, and how urgently, the worker looks at a job at its provider
+// again. Polling follows need, not the number of jobs: what a person waits on
+// comes first and often, a job that has said nothing new for a while is
+// looked at less often, and none waits longer than QUIET_MAX_SECONDS between
+// polls (plus the queue's own delay when the provider's request budget is
+// spent). The request budget (server/provider/budget.ts) caps the total; the
+// plan decides who goes first within it.
+
+/** Why a job is polled when it is, from the most urgent. */
+export const POLL_NEEDS = ["confirming_cancel", "guardrail_near", "watched", "starting", "changing", "quiet"] as const;
+export type PollNeed = (typeof POLL_NEEDS)[number];
+
+export type PollPlan = {
+  need: PollNeed;
+  seconds: number;
+  /** The queue's priority: higher is taken first. */
+  priority: number;
+  /** Its provider requests may use the budget's urgent reserve. */
+  urgent: boolean;
+};
+
+/** The longest a running job goes between polls. */
+export const QUIET_MAX_SECONDS = 45;
+/** A guardrail this close to its limit (a share of it) makes its job urgent. */
+export const GUARDRAIL_NEAR_SHARE = 0.8;
+
+const PLANS: Record<Exclude<PollNeed, "quiet">, Omit<PollPlan, "need">> = {
+  confirming_cancel: { seconds: 2, priority: 40, urgent: true },
+  guardrail_near: { seconds: 3, priority: 30, urgent: true },
+  watched: { seconds: 3, priority: 30, urgent: true },
+  starting: { seconds: 5, priority: 20, urgent: false },
+  changing: { seconds: 10, priority: 10, urgent: false },
+};
+
+// A job counts as starting for its first minutes of training, and as
+// changing while its provider reported something new recently.
+const STARTING_FOR_MS = 3 * 60_000;
+const CHANGING_FOR_MS = 2 * 60_000;
+
+export type PollFacts = {
+  now: Date;
+  /** Our status for the job. */
+  status: string;
+  /** When its training started at the provider (null before). */
+  runningSince: Date | null;
+  /** When the provider last told us something new (a step, a status). */
+  lastChangeAt: Date | null;
+  /** Until when a person is looking at it (an open detail page, a watched sweep). */
+  watchedUntil: Date | null;
+  /** How close its nearest guardrail is to its limit, as a share of the limit (0 when it has none). */
+  guardrailShare: number;
+};
+
+export function planNextPoll(facts: PollFacts): PollPlan {
+  const now = facts.now.getTime();
+  const plan = (need: Exclude<PollNeed, "quiet">): PollPlan => ({ need, ...PLANS[need] });
+  if (facts.status === "cancelling") return plan("confirming_cancel");
+  if (facts.guardrailShare >= GUARDRAIL_NEAR_SHARE) return plan("guardrail_near");
+  if (facts.watchedUntil && facts.watchedUntil.getTime() > now) return plan("watched");
+  if (facts.runningSince && now - facts.runningSince.getTime() < STARTING_FOR_MS) return plan("starting");
+  const quietForMs = facts.lastChangeAt ? now - facts.lastChangeAt.getTime() : Number.POSITIVE_INFINITY;
+  if (quietForMs < CHANGING_FOR_MS) return plan("changing");
+  // Quiet: back off with how long it has been quiet, up to the bound.
+  const seconds = Math.min(QUIET_MAX_SECONDS, Math.round(15 + (Number.isFinite(quietForMs) ? quietForMs / 1000 / 10 : QUIET_MAX_SECONDS)));
+  return { need: "quiet", seconds, priority: 0, urgent: false };
+}
