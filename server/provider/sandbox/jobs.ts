@@ -75,6 +75,15 @@ async function update(core: Core, id: string, change?: Change): Promise<{ job: J
   }
 }
 
+/** A job whose model is a sandbox checkpoint starts from that job's loss at the checkpoint's step. */
+async function continuedFrom(core: Core, model: string): Promise<JobRecord["continuedFrom"]> {
+  const checkpoint = life.checkpointOf(model);
+  if (!checkpoint) return null;
+  const parent = (await core.store.listJobs([])).find((j) => life.modelName(j.value) === checkpoint.parentModel)?.value;
+  if (!parent) return null;
+  return { jobId: parent.id, step: checkpoint.step, loss: life.lossAt(parent, checkpoint.step) };
+}
+
 export async function createJob(core: Core, spec: JobSpec): Promise<JobJson> {
   const { examples } = await usableTrainingFile(core, spec.trainingFile, "training_file");
   if (spec.validationFile !== null) await usableTrainingFile(core, spec.validationFile, "validation_file");
@@ -83,6 +92,7 @@ export async function createJob(core: Core, spec: JobSpec): Promise<JobJson> {
   const at = await view(core);
   const job: JobRecord = {
     ...spec,
+    continuedFrom: await continuedFrom(core, spec.model),
     id: newId("ftjob"),
     examples,
     tokens,

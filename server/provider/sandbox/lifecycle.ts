@@ -34,20 +34,44 @@ export function totalSteps(job: JobRecord): number {
   return stepsPerEpoch(job) * epochs(job);
 }
 
-/** A number in [0, 1) fixed by the job and step, so every front reports the same loss for a step. */
-function noise(jobId: string, step: number, salt: number): number {
+/** A number in [0, 1) fixed by the job's seed and the step: runs with one seed share their noise, so a sweep compares like with like. */
+function noise(seed: number, step: number, salt: number): number {
   let h = 2166136261 ^ salt;
-  for (const ch of `${jobId}:${step}`) h = Math.imul(h ^ ch.charCodeAt(0), 16777619);
+  for (const ch of `${seed}:${step}`) h = Math.imul(h ^ ch.charCodeAt(0), 16777619);
   h = Math.imul(h ^ (h >>> 15), 2246822507);
   h = Math.imul(h ^ (h >>> 13), 3266489909);
   return ((h ^ (h >>> 16)) >>> 0) / 2 ** 32;
 }
 
-/** The usual curve: a fast early fall towards a floor, with step-to-step noise. */
+function learningRate(job: JobRecord): number {
+  const lr = job.hyperparameters.learning_rate_multiplier;
+  return typeof lr === "number" ? lr : AUTO.learning_rate_multiplier;
+}
+
+/** Where a fresh model's loss starts. */
+const START_LOSS = 2.45;
+/** Above this multiplier training diverges. */
+const DIVERGES_ABOVE = 4;
+
+/**
+ * The noise-free training loss after `step` steps, shaped by the learning-rate
+ * multiplier and the epochs: it falls towards a floor at a speed that grows
+ * with the multiplier (too low learns slowly), the floor is lowest near 2 and
+ * rises away from it, and above DIVERGES_ABOVE the loss turns and grows. A job
+ * continued from a checkpoint starts from its parent's loss there.
+ */
+export function cleanLoss(job: JobRecord, step: number): number {
+  const lr = learningRate(job);
+  const epochsDone = step / stepsPerEpoch(job);
+  const floor = 0.3 + 0.08 * Math.log2(lr / 2) ** 2;
+  const start = Math.max(job.continuedFrom?.loss ?? START_LOSS, floor);
+  const falling = floor + (start - floor) * Math.exp(-1.8 * lr * epochsDone);
+  return falling + 0.15 * Math.max(0, lr - DIVERGES_ABOVE) * epochsDone ** 2;
+}
+
+/** The usual curve with seeded step-to-step noise (±3 %). */
 function fallingLoss(job: JobRecord, step: number, salt: number): number {
-  const progress = step / totalSteps(job);
-  const clean = 0.35 + 2.1 * Math.exp(-5 * progress);
-  return clean * (0.88 + 0.24 * noise(job.id, step, salt));
+  return cleanLoss(job, step) * (0.97 + 0.06 * noise(job.seed, step, salt));
 }
 
 export function lossAt(job: JobRecord, step: number, salt = 1): number {
@@ -56,18 +80,30 @@ export function lossAt(job: JobRecord, step: number, salt = 1): number {
   // diverging: from the step it was set, the loss grows several-fold by the end.
   const from = fallingLoss(job, job.shapeFromStep, salt);
   const grown = from * Math.exp((4 * (step - job.shapeFromStep)) / totalSteps(job));
-  return grown * (0.92 + 0.16 * noise(job.id, step, salt + 7));
+  return grown * (0.92 + 0.16 * noise(job.seed, step, salt + 7));
 }
 
 const round = (n: number) => (Number.isNaN(n) ? n : Number(n.toFixed(4)));
 
-/** The metrics OpenAI reports for a step (valid_* only with a validation file). NaN stays NaN here. */
+/** Validation runs on the first step, every VALID_EVERY steps and at each epoch's end. */
+export const VALID_EVERY = 5;
+
+function validates(job: JobRecord, step: number): boolean {
+  return step === 1 || step % VALID_EVERY === 0 || step % stepsPerEpoch(job) === 0;
+}
+
+/**
+ * The metrics OpenAI reports for a step (valid_* only with a validation file,
+ * on validation steps; it sits a little above the training loss and grows
+ * once the run trains past three epochs: overfitting). NaN stays NaN here.
+ */
 export function metricsAt(job: JobRecord, step: number): Record<string, number> {
   const trainLoss = lossAt(job, step);
   const accuracy = Number.isNaN(trainLoss) ? Number.NaN : Math.max(0, Math.min(1, 1.05 - trainLoss / 2.6));
   const metrics: Record<string, number> = { step, train_loss: round(trainLoss), train_mean_token_accuracy: round(accuracy) };
-  if (job.validationFile !== null) {
-    const valid = lossAt(job, step, 2) * 1.08;
+  if (job.validationFile !== null && validates(job, step)) {
+    const overfit = 0.04 * Math.max(0, step / stepsPerEpoch(job) - 3);
+    const valid = lossAt(job, step, 2) * 1.06 + overfit;
     metrics["valid_loss"] = round(valid);
     metrics["valid_mean_token_accuracy"] = round(Number.isNaN(valid) ? valid : Math.max(0, Math.min(1, 1.02 - valid / 2.6)));
   }
@@ -97,8 +133,19 @@ function event(
   };
 }
 
+/** The base model's name, also when the job trains on from a fine-tuned model or checkpoint (ft:<base>:…). */
+function baseModel(model: string): string {
+  return model.startsWith("ft:") ? (model.split(":")[1] ?? model) : model;
+}
+
 export function modelName(job: JobRecord): string {
-  return `ft:${job.model}:sandbox:${job.suffix ?? "custom"}:${job.id.slice("ftjob-".length, "ftjob-".length + 8)}`;
+  return `ft:${baseModel(job.model)}:sandbox:${job.suffix ?? "custom"}:${job.id.slice("ftjob-".length, "ftjob-".length + 8)}`;
+}
+
+/** The job and step a checkpoint model names (ft:…:ckpt-step-N), or null for any other model. */
+export function checkpointOf(model: string): { parentModel: string; step: number } | null {
+  const match = /^(ft:.+):ckpt-step-(\d+)$/.exec(model);
+  return match ? { parentModel: match[1]!, step: Number(match[2]) } : null;
 }
 
 function reportStep(job: JobRecord, clock: Clock, step: number, atMs: number, out: Happened): void {

@@ -39,6 +39,8 @@ export type JobRecord = JobSpec & {
   lossShape: LossShape;
   /** The step from which lossShape applies (before it the loss fell normally). */
   shapeFromStep: number;
+  /** Set when the job's model is a checkpoint of a sandbox job: that job's loss at the checkpoint's step (records older than this field lack it). */
+  continuedFrom?: { jobId: string; step: number; loss: number } | null;
   finishedAt: number | null;
   fineTunedModel: string | null;
   trainedTokens: number | null;
