@@ -8,8 +8,8 @@ async function main(): Promise<void> {
     await ensureAuthSecret();
     const { db } = await import("../server/db");
     const { seedDemoData } = await import("../server/seed");
-    const { enqueueRun, stopQueue } = await import("../server/worker/queue");
-    const seeded = await seedDemoData({ db: db(), enqueueRun });
+    const { stopQueue } = await import("../server/worker/queue");
+    const seeded = await seedDemoData({ db: db() });
     console.log(seeded ? "Seeded demo data." : "The database already has connections; nothing seeded.");
     await stopQueue();
     await db().$disconnect();

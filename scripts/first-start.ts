@@ -3,7 +3,6 @@ import { createUser } from "../server/auth/admin";
 import { SYSTEM_USER_EMAIL } from "../server/auth/api-key";
 import { db } from "../server/db";
 import { seedDemoData, topUpDemoJobs } from "../server/seed";
-import { enqueueRun } from "../server/worker/queue";
 
 export const FIRST_ADMIN_EMAIL = "admin@localhost.test";
 
@@ -15,9 +14,9 @@ export const FIRST_ADMIN_EMAIL = "admin@localhost.test";
  */
 export async function firstStart({ seed }: { seed: boolean }): Promise<void> {
   if (!seed) return;
-  if (await seedDemoData({ db: db(), enqueueRun })) console.log("Seeded demo data: one database connection, 28 golden records, 7 jobs.");
+  if (await seedDemoData({ db: db() })) console.log("Seeded demo data: one database connection, 28 golden records, 7 jobs.");
   else {
-    const queued = await topUpDemoJobs({ db: db(), enqueueRun });
+    const queued = await topUpDemoJobs({ db: db() });
     if (queued) console.log(`Every demo job had ended, so ${queued} more are queued to watch and cancel.`);
   }
   const admins = await db().user.count({ where: { role: "admin", email: { not: SYSTEM_USER_EMAIL } } });

@@ -1,7 +1,7 @@
-import type { Db } from "./db";
+import type { Db, TxClient } from "./db";
 import { ACTIVE_STATUSES, CANCELLED_BY_USER_ERROR, type JobStatus } from "./finetuning/schema";
 import { DEMO_GOLDEN_RECORDS, DEMO_SCHEMA } from "./seed-data";
-import type { TxClient } from "./finetuning/service";
+import { enqueueRun } from "./worker/queue";
 
 type SeedJob = { alias: string; status: JobStatus; hoursAgo: number; error?: string; modelId?: string; model?: string };
 
@@ -67,9 +67,7 @@ async function createSeedJob(tx: TxClient, job: SeedJob, connectionId: string, g
   return row.id;
 }
 
-type Enqueue = (tx: TxClient, jobId: string) => Promise<void>;
-
-async function queueDemoJobs(tx: TxClient, enqueueRun: Enqueue, connectionId: string, goldenRecordIds: string[]): Promise<void> {
+async function queueDemoJobs(tx: TxClient, connectionId: string, goldenRecordIds: string[]): Promise<void> {
   for (const job of QUEUED) await enqueueRun(tx, await createSeedJob(tx, job, connectionId, goldenRecordIds));
 }
 
@@ -77,7 +75,7 @@ async function queueDemoJobs(tx: TxClient, enqueueRun: Enqueue, connectionId: st
  * Demo data so the first screen is not empty. Returns false (and changes
  * nothing) when the database already has connections.
  */
-export async function seedDemoData({ db, enqueueRun }: { db: Db; enqueueRun: Enqueue }): Promise<boolean> {
+export async function seedDemoData({ db }: { db: Db }): Promise<boolean> {
   if ((await db.dbConnection.count()) > 0) return false;
   await db.$transaction(async (tx) => {
     const connection = await tx.dbConnection.create({
@@ -89,7 +87,7 @@ export async function seedDemoData({ db, enqueueRun }: { db: Db; enqueueRun: Enq
     });
     const goldenRecordIds = records.map((r) => r.id);
     for (const job of FINISHED) await createSeedJob(tx, job, connection.id, goldenRecordIds);
-    await queueDemoJobs(tx, enqueueRun, connection.id, goldenRecordIds);
+    await queueDemoJobs(tx, connection.id, goldenRecordIds);
   });
   return true;
 }
@@ -100,7 +98,7 @@ export async function seedDemoData({ db, enqueueRun }: { db: Db; enqueueRun: Enq
  * there is always something running to watch and cancel. Returns how many
  * were queued.
  */
-export async function topUpDemoJobs({ db, enqueueRun }: { db: Db; enqueueRun: Enqueue }): Promise<number> {
+export async function topUpDemoJobs({ db }: { db: Db }): Promise<number> {
   const connection = await db.dbConnection.findFirst({
     where: { alias: DEMO_CONNECTION_ALIAS },
     orderBy: { createdAt: "asc" },
@@ -116,7 +114,6 @@ export async function topUpDemoJobs({ db, enqueueRun }: { db: Db; enqueueRun: En
     if (records.length < 10) return 0;
     await queueDemoJobs(
       tx,
-      enqueueRun,
       connection.id,
       records.map((r) => r.id),
     );

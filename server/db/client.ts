@@ -1,9 +1,11 @@
 import { PrismaPg } from "@prisma/adapter-pg";
-import { PrismaClient } from "../generated/prisma/client";
+import { PrismaClient, type Prisma } from "../generated/prisma/client";
 import { env } from "../env";
 import { boundedStatementNames } from "./statement-names";
 
 export type Db = PrismaClient;
+/** The client a `db.$transaction(async (tx) => …)` callback is given. */
+export type TxClient = Prisma.TransactionClient;
 
 export function createDb(databaseUrl: string = env().DATABASE_URL): Db {
   const adapter = new PrismaPg(

@@ -1,6 +1,6 @@
 import type { Db } from "../db";
+import { enqueueRun } from "../worker/queue";
 import { AppError } from "../errors";
-import type { Prisma } from "../generated/prisma/client";
 import type { FinetuningProvider } from "../provider/types";
 import { actorLabel, type Actor } from "../auth/actor";
 import { announceJobChange } from "./announce";
@@ -22,12 +22,8 @@ import {
   type Metadata,
 } from "./schema";
 
-export type TxClient = Prisma.TransactionClient;
-/** Enqueues the worker's run of a job inside the transaction that creates it. */
-export type EnqueueRun = (tx: TxClient, jobId: string) => Promise<void>;
-
-export async function createJob(args: { db: Db; actor: Actor; input: CreateJobInput; enqueueRun: EnqueueRun }): Promise<FinetuningJob> {
-  const { db, actor, input, enqueueRun } = args;
+export async function createJob(args: { db: Db; actor: Actor; input: CreateJobInput }): Promise<FinetuningJob> {
+  const { db, actor, input } = args;
   const connection = await db.dbConnection.findUnique({ where: { id: input.db_connection_id }, select: { id: true, guardrails: true } });
   if (!connection) {
     throw connectionNotFound(input.db_connection_id);

@@ -3,7 +3,6 @@
 // instance); ours does not depend on that library detail, and both end up in
 // the same idempotent stop().
 import { createRequire } from "node:module";
-import type { EmbeddedPostgres } from "./embedded";
 
 type AsyncExitHook = { hookedEvents(): string[]; unhookEvent(event: string): void };
 
@@ -42,7 +41,7 @@ export function replaceLibraryExitHooks(onExit: () => void): void {
  * with the library's own exit hook: stop() is shared, so nothing stops twice.
  * Returns a function that removes the handlers (e.g. after a manual stop).
  */
-export function stopOnExit(server: Pick<EmbeddedPostgres, "stop">): () => void {
+export function stopOnExit(server: { stop(): Promise<void> }): () => void {
   const signals = { SIGINT: 130, SIGTERM: 143 } as const;
   const onSignal = (signal: keyof typeof signals) => {
     server

@@ -1,6 +1,6 @@
 import { fromPrisma, PgBoss } from "pg-boss";
 import { env } from "../env";
-import type { TxClient } from "../finetuning/service";
+import type { TxClient } from "../db";
 
 /** One message a job: "look at this job and take its next step". */
 export const ADVANCE_QUEUE = "finetuning-advance";

@@ -50,8 +50,8 @@ async function prepareData(env: Record<string, string>): Promise<Record<string, 
   const { createApiKey, createUser } = await import("../../server/auth/admin");
   const { seedDemoData } = await import("../../server/seed");
   const { db } = await import("../../server/db");
-  const { enqueueRun, stopQueue } = await import("../../server/worker/queue");
-  await seedDemoData({ db: db(), enqueueRun });
+  const { stopQueue } = await import("../../server/worker/queue");
+  await seedDemoData({ db: db() });
   const out: Record<string, string> = {};
   for (const role of ROLES) {
     const email = `${role}@e2e.test`;

@@ -36,7 +36,6 @@ describe("a restarted worker with the local sandbox", () => {
   it("start, stop, start: the running job runs on to succeeded, with one provider job", async () => {
     const { db } = await import("../../server/db");
     const { createJob } = await import("../../server/finetuning/service");
-    const { enqueueRun } = await import("../../server/worker/queue");
     const { makeConnection } = await import("../helpers/factories");
     const first = await startWorkerProcess();
     const { connection } = await makeConnection(db(), { goldenRecords: 12 });
@@ -44,7 +43,6 @@ describe("a restarted worker with the local sandbox", () => {
       db: db(),
       actor: { kind: "system", name: "cli" },
       input: { db_connection_id: connection.id, alias: "restart" },
-      enqueueRun,
     });
     const status = () =>
       db().finetuningJob.findUniqueOrThrow({

@@ -34,10 +34,9 @@ afterAll(async () => {
 async function createJob(alias: string) {
   const { db } = await import("../../server/db");
   const { createJob: create } = await import("../../server/finetuning/service");
-  const { enqueueRun } = await import("../../server/worker/queue");
   const { makeConnection } = await import("../helpers/factories");
   const { connection } = await makeConnection(db(), { goldenRecords: 12 });
-  return create({ db: db(), actor: { kind: "system", name: "cli" }, input: { db_connection_id: connection.id, alias }, enqueueRun });
+  return create({ db: db(), actor: { kind: "system", name: "cli" }, input: { db_connection_id: connection.id, alias } });
 }
 
 async function statusOf(id: string) {

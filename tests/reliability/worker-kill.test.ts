@@ -38,7 +38,6 @@ afterAll(async () => {
 it("workers killed with SIGKILL mid-step and restarted: every job ends right, no orphaned provider job", async () => {
   const { db } = await import("../../server/db");
   const { createJob } = await import("../../server/finetuning/service");
-  const { enqueueRun } = await import("../../server/worker/queue");
   const { cancelJob } = await import("../../server/finetuning/cancel");
   const { provider } = await import("../../server/provider");
   const { makeConnection } = await import("../helpers/factories");
@@ -55,7 +54,6 @@ it("workers killed with SIGKILL mid-step and restarted: every job ends right, no
         db: db(),
         actor: { kind: "system", name: "cli" },
         input: { db_connection_id: connection.id, alias: `kill-${i}` },
-        enqueueRun,
       }),
     ),
   );

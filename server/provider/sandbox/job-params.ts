@@ -1,6 +1,8 @@
 // Validates POST /v1/fine_tuning/jobs bodies with OpenAI's rules and messages.
 import { ApiError } from "./http";
-import type { HpValue, Hyperparameters } from "./state";
+
+export type HpValue = number | "auto";
+export type Hyperparameters = { n_epochs: HpValue; batch_size: HpValue; learning_rate_multiplier: HpValue };
 
 export type JobSpec = {
   model: string;

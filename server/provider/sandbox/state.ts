@@ -18,9 +18,8 @@ export type FileRecord = {
   deleted: boolean;
 };
 
-export type JobStatus = JobStatusJson;
-export type HpValue = number | "auto";
-export type Hyperparameters = { n_epochs: HpValue; batch_size: HpValue; learning_rate_multiplier: HpValue };
+/** cancel_requested: Together's accepted-but-unconfirmed cancel (the OpenAI front never enters it). */
+export type JobStatus = JobStatusJson | "cancel_requested";
 
 /** A job as the sandbox keeps it: what was asked for (JobSpec) and where it is. */
 export type JobRecord = JobSpec & {
@@ -45,6 +44,13 @@ export type JobRecord = JobSpec & {
   fineTunedModel: string | null;
   trainedTokens: number | null;
   error: { code: string; message: string; param: string | null } | null;
+  /** While cancel_requested: when the cancel was asked for, and whether the job trains on meanwhile. */
+  cancelRequestedMs?: number | null;
+  cancelTrains?: boolean;
+  /** Deleted through Together's DELETE /fine-tunes/{id}: then unknown to its API. */
+  deleted?: boolean;
+  /** Together's own settings of the job (the Together front only). */
+  together?: { learningRate: number; lora: boolean };
 };
 
 export const TERMINAL: ReadonlySet<JobStatus> = new Set(["succeeded", "failed", "cancelled"]);

@@ -12,7 +12,6 @@ import {
   updateJobInputSchema,
 } from "../../../finetuning/schema";
 import { createJob, deleteJob, getJob, listJobEvents, listJobs, updateJobMetadata } from "../../../finetuning/service";
-import { enqueueRun } from "../../../worker/queue";
 import { operatorProcedure, router, viewerProcedure } from "../../init";
 import { JOBS_TAGS } from "./tags";
 
@@ -33,7 +32,7 @@ export const jobsRouter = router({
     })
     .input(createJobInputSchema)
     .output(finetuningJobSchema)
-    .mutation(({ ctx, input }) => createJob({ db: ctx.db, actor: ctx.actor, input, enqueueRun })),
+    .mutation(({ ctx, input }) => createJob({ db: ctx.db, actor: ctx.actor, input })),
 
   list: viewerProcedure
     .meta({
@@ -42,7 +41,8 @@ export const jobsRouter = router({
         path: "/finetunings",
         tags: JOBS_TAGS,
         summary: "List fine-tuning jobs",
-        description: "Newest first; pass `next_cursor` back as `cursor` for the next page.",
+        description:
+          "Newest first, or as `sort` says (ties by `created_at`, then `id`, in the same direction); `q` finds jobs by part of the alias, their id or provider job id. Pass `next_cursor` back as `cursor`, with the same sort, for the next page.",
       },
     })
     .input(listJobsInputSchema)
