@@ -1,26 +1,61 @@
 import { AppError } from "../errors";
-import { idSchema } from "./schema";
+import { DEFAULT_JOB_SORT, idSchema, JOB_STATUSES, type JobSort, type JobStatus } from "./schema";
 
-// Keyset cursor over (created_at desc, id desc): opaque to clients, stable
-// while newer jobs are inserted.
-export function encodeCursor(row: { createdAt: Date; id: string }): string {
-  return Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString("base64url");
+// Keyset cursors over (sort key, created_at, id): opaque to clients, stable
+// while jobs are inserted. The default order's cursor stays [created_at, id]
+// (cursors handed out before other orders existed still work); every other
+// order's names itself, so a cursor is only ever read under the order that made it.
+
+/** Where a page ended: the sort key's value (none for created_at), created_at and id. */
+export type JobCursor = { createdAt: Date; id: string; key?: JobStatus | number };
+
+export function encodeCursor(row: JobCursor, sort: JobSort = DEFAULT_JOB_SORT): string {
+  const at = row.createdAt.toISOString();
+  const parts = sortKeyOf(sort) === "created_at" ? [at, row.id] : [sort, row.key, at, row.id];
+  return Buffer.from(JSON.stringify(parts)).toString("base64url");
+}
+
+export function sortKeyOf(sort: JobSort): "created_at" | "status" | "progress" | "cost" {
+  return sort.startsWith("-") ? (sort.slice(1) as ReturnType<typeof sortKeyOf>) : (sort as ReturnType<typeof sortKeyOf>);
 }
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    // Only the exact form encodeCursor writes: JavaScript accepts dates
-    // (year -271821, February 30th) that Postgres refuses with a 500.
-    if (Array.isArray(parsed) && typeof parsed[0] === "string" && ISO_INSTANT.test(parsed[0])) {
-      const createdAt = new Date(parsed[0]);
-      const id = idSchema.safeParse(parsed[1]);
-      if (id.success && !Number.isNaN(createdAt.getTime()) && createdAt.toISOString() === parsed[0]) return { createdAt, id: id.data };
+export function decodeCursor(cursor: string, sort: JobSort = DEFAULT_JOB_SORT): JobCursor {
+  const parsed = parse(cursor);
+  const key = sortKeyOf(sort);
+  if (Array.isArray(parsed)) {
+    if (key === "created_at" && parsed.length === 2) {
+      const position = instantAndId(parsed[0], parsed[1]);
+      if (position) return position;
     }
-  } catch {
-    // fall through to the error below
+    if (key !== "created_at" && parsed.length === 4 && parsed[0] === sort && validKey(key, parsed[1])) {
+      const position = instantAndId(parsed[2], parsed[3]);
+      if (position) return { ...position, key: parsed[1] };
+    }
   }
-  throw new AppError("BAD_REQUEST", "cursor: not a cursor returned by this API.", { field: "cursor" });
+  throw new AppError("BAD_REQUEST", "cursor: not a cursor returned by this API for this sort.", { field: "cursor" });
+}
+
+function parse(cursor: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    return null;
+  }
+}
+
+function validKey(key: "status" | "progress" | "cost", value: unknown): value is JobStatus | number {
+  if (key === "status") return typeof value === "string" && (JOB_STATUSES as readonly string[]).includes(value);
+  return typeof value === "number" && Number.isFinite(value);
+}
+
+// Only the exact form encodeCursor writes: JavaScript accepts dates
+// (year -271821, February 30th) that Postgres refuses with a 500.
+function instantAndId(at: unknown, id: unknown): { createdAt: Date; id: string } | null {
+  if (typeof at !== "string" || !ISO_INSTANT.test(at)) return null;
+  const createdAt = new Date(at);
+  const parsedId = idSchema.safeParse(id);
+  if (!parsedId.success || Number.isNaN(createdAt.getTime()) || createdAt.toISOString() !== at) return null;
+  return { createdAt, id: parsedId.data };
 }

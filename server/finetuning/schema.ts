@@ -1,11 +1,30 @@
 import { z } from "zod";
 import { guardrailsSchema, guardrailTripSchema } from "../guardrails/schema";
+import { PROVIDER_CAPABILITIES, PROVIDER_NAMES } from "../provider/capabilities";
 
 // The wire contract (docs/CONTRACT.md). tRPC, REST, OpenAPI, the UI and
 // the worker all use these schemas; nothing else defines a job's shape.
 
-export const JOB_STATUSES = ["queued", "validating_files", "running", "pausing", "paused", "succeeded", "failed", "cancelled"] as const;
-export const ACTIVE_STATUSES = ["queued", "validating_files", "running", "pausing", "paused"] as const satisfies readonly JobStatus[];
+export const JOB_STATUSES = [
+  "queued",
+  "validating_files",
+  "running",
+  "pausing",
+  "paused",
+  "cancelling",
+  "succeeded",
+  "failed",
+  "cancelled",
+] as const;
+/** Cancelling is active: the provider has not confirmed the cancel, so the job may still train and bill. */
+export const ACTIVE_STATUSES = [
+  "queued",
+  "validating_files",
+  "running",
+  "pausing",
+  "paused",
+  "cancelling",
+] as const satisfies readonly JobStatus[];
 /** Only a job training at the provider can be paused; a pausing or paused one can be resumed. */
 export const PAUSABLE_STATUSES = ["running"] as const satisfies readonly JobStatus[];
 export const RESUMABLE_STATUSES = ["pausing", "paused"] as const satisfies readonly JobStatus[];
@@ -48,27 +67,27 @@ export type Metadata = z.infer<typeof metadataSchema>;
 
 const intOrString = z.union([z.int().positive(), z.string().min(1).max(32)]);
 
+/** Which of these a job may set depends on its provider (PROVIDER_CAPABILITIES' `parameters`, checked at create). */
 export const modelParametersSchema = z
   .object({
     n_epochs: intOrString.optional(),
     batch_size: intOrString.optional(),
     learning_rate_multiplier: z.union([z.number().positive(), z.string().min(1).max(32)]).optional(),
+    /** Together: the learning rate itself (its default 1e-5). */
+    learning_rate: z.number().positive().max(1).optional(),
+    /** Together: LoRA (true, its default) or full training (false). */
+    lora: z.boolean().optional(),
   })
   .strict();
 export type ModelParameters = z.infer<typeof modelParametersSchema>;
 
-export const FINE_TUNABLE_MODELS = [
-  "gpt-4o-mini-2024-07-18",
-  "gpt-4o-2024-08-06",
-  "gpt-4.1-mini-2025-04-14",
-  "gpt-4.1-2025-04-14",
-  "gpt-4.1-nano-2025-04-14",
-  "gpt-3.5-turbo-0125",
-] as const;
+export const FINE_TUNABLE_MODELS = PROVIDER_CAPABILITIES.openai.models;
 export const DEFAULT_MODEL = FINE_TUNABLE_MODELS[0];
 
+export const modelProviderSchema = z.enum(PROVIDER_NAMES);
+
 export const baseLlmSchema = z.object({
-  model_provider: z.literal("openai"),
+  model_provider: modelProviderSchema,
   model_name: z.string().min(1).max(128),
   model_parameters: modelParametersSchema.nullable(),
 });
@@ -97,6 +116,8 @@ export const jobCostSchema = z.object({
   estimated_total_usd: z.number().nonnegative().nullable(),
   final_usd: z.number().nonnegative().nullable(),
   currency: z.literal("USD"),
+  /** provider: the provider reported the amount (Together's total_price); price_table: computed from our prices. */
+  source: z.enum(["provider", "price_table"]),
   usd_per_1m_training_tokens: z.number().nonnegative().nullable(),
   training_file_tokens: z.int().nonnegative().nullable(),
   n_epochs: z.int().positive().nullable(),
@@ -108,6 +129,10 @@ export const finetuningJobSchema = z.object({
   alias: z.string().nullable(),
   db_connection_id: z.string(),
   status: jobStatusSchema,
+  /** The provider's own status word (e.g. Together's "cancel_requested"); null before the provider job exists. */
+  provider_status: z.string().nullable(),
+  /** When a cancel the provider accepted was not confirmed in time (it is being re-sent); null otherwise. */
+  cancel_stuck_at: isoDate.nullable(),
   error: z.string().nullable(),
   base_llm: baseLlmSchema,
   finetuning_file_id: z.string().nullable(),
@@ -142,8 +167,9 @@ export const createJobInputSchema = z.object({
   alias: z.string().trim().min(1).max(ALIAS_MAX_LENGTH).nullish(),
   base_llm: z
     .object({
-      model_provider: z.literal("openai").default("openai"),
-      model_name: z.string().min(1).max(128).default(DEFAULT_MODEL),
+      model_provider: modelProviderSchema.default("openai"),
+      /** Default: the provider's first model. */
+      model_name: z.string().min(1).max(128).optional(),
       model_parameters: modelParametersSchema.nullish(),
     })
     .optional(),
@@ -159,13 +185,29 @@ export const updateJobInputSchema = z.object({
   metadata: metadataSchema,
 });
 
+/**
+ * The list's orders: a key, "-" for descending. Ties go by created_at then id in
+ * the same direction, so every order is a keyset an index serves both ways.
+ * `status` follows the lifecycle order of JOB_STATUSES; `progress` is
+ * progress.percent and `cost` is cost.so_far_usd, unknown ones sorting below 0.
+ */
+export const JOB_SORTS = ["-created_at", "created_at", "status", "-status", "progress", "-progress", "cost", "-cost"] as const;
+export const jobSortSchema = z.enum(JOB_SORTS);
+export type JobSort = (typeof JOB_SORTS)[number];
+export const DEFAULT_JOB_SORT = "-created_at" satisfies JobSort;
+export const JOB_SEARCH_MAX_LENGTH = 200;
+export const LIST_LIMIT_MAX = 100;
+
 export const listJobsInputSchema = z
   .object({
     db_connection_id: idSchema.optional(),
     status: jobStatusSchema.optional(),
     /** "true": only jobs a guardrail paused or cancelled (a string, as in a query). */
     stopped_by_guardrail: z.stringbool().optional(),
-    limit: z.coerce.number().int().min(1).max(100).default(20),
+    /** Part of the alias (any case), or a whole job id or provider job id. */
+    q: z.string().trim().max(JOB_SEARCH_MAX_LENGTH).optional(),
+    sort: jobSortSchema.default(DEFAULT_JOB_SORT),
+    limit: z.coerce.number().int().min(1).max(LIST_LIMIT_MAX).default(20),
     cursor: z.string().max(200).optional(),
   })
   // No input at all means the first page of everything.
@@ -180,7 +222,7 @@ export type JobPage = z.infer<typeof jobPageSchema>;
 
 export const jobEventSchema = z.object({
   id: z.string(),
-  kind: z.enum(["status_change", "provider_event", "metadata_update", "deleted", "guardrail_triggered"]),
+  kind: z.enum(["status_change", "provider_event", "metadata_update", "deleted", "guardrail_triggered", "cancel_stuck"]),
   from_status: jobStatusSchema.nullable(),
   to_status: jobStatusSchema.nullable(),
   actor: z.string(),

@@ -1,18 +1,23 @@
 import type { Db } from "../db";
 import { enqueueRun } from "../worker/queue";
 import { AppError } from "../errors";
-import type { FinetuningProvider } from "../provider/types";
+import type { ProviderSource } from "../provider/types";
+import { capabilitiesOf } from "../provider/capabilities";
+import { checkGuardrailsFor } from "../guardrails/capability";
+import { checkModelFor } from "./provider-input";
 import { actorLabel, type Actor } from "../auth/actor";
 import { announceJobChange } from "./announce";
+import { epochsFor } from "./cost";
+import { priceOf } from "./prices";
 import { cancelJob, requestProviderCleanup } from "./cancel";
-import { decodeCursor, encodeCursor } from "./cursor";
+import { decodeCursor, encodeCursor, sortKeyOf } from "./cursor";
+import { listConditions, orderBy } from "./list-order";
 import { notFound } from "./errors";
-import { findJobRow, JOB_SELECT, toWireJob } from "./job-row";
+import { findJobRow, JOB_COLUMNS_SQL, JOB_SELECT, toWireJob, type JobRow } from "./job-row";
 import type { JobEvent } from "./schema";
 import { readGuardrails } from "../guardrails/schema";
 import { connectionNotFound } from "../connections/errors";
 import {
-  DEFAULT_MODEL,
   isActive,
   MIN_GOLDEN_RECORDS,
   type CreateJobInput,
@@ -30,17 +35,26 @@ export async function createJob(args: { db: Db; actor: Actor; input: CreateJobIn
   }
   const goldenRecordIds = await resolveGoldenRecords(db, input.db_connection_id, input.golden_records ?? null);
   const baseLlm = input.base_llm;
+  const providerName = baseLlm?.model_provider ?? "openai";
+  const modelName = baseLlm?.model_name ?? capabilitiesOf(providerName).models[0];
+  checkModelFor(providerName, modelName, baseLlm?.model_parameters);
+  const guardrails = input.guardrails ?? readGuardrails(connection.guardrails);
+  checkGuardrailsFor(providerName, guardrails, input.guardrails ? "guardrails" : "the connection's default guardrails");
 
   const created = await db.$transaction(async (tx) => {
     const row = await tx.finetuningJob.create({
       data: {
         alias: input.alias ?? null,
         dbConnectionId: input.db_connection_id,
-        modelName: baseLlm?.model_name ?? DEFAULT_MODEL,
+        modelProvider: providerName,
+        modelName,
         modelParameters: baseLlm?.model_parameters ?? undefined,
         goldenRecordIds,
+        // The price and epochs the list's cost order is worked out from, in the database.
+        usdPer1mTrainingTokens: priceOf(modelName)?.usd_per_1m_training_tokens ?? null,
+        billedEpochs: epochsFor(baseLlm?.model_parameters, goldenRecordIds.length),
         metadata: input.metadata ?? undefined,
-        guardrails: input.guardrails ?? readGuardrails(connection.guardrails),
+        guardrails,
         createdBy: actorLabel(actor),
         events: { create: { kind: "status_change", toStatus: "queued", actor: actorLabel(actor), reason: "created" } },
       },
@@ -78,31 +92,19 @@ async function resolveGoldenRecords(db: Db, dbConnectionId: string, requested: s
 }
 
 export async function listJobs({ db, input }: { db: Db; input: ListJobsInput }): Promise<JobPage> {
-  const after = input.cursor ? decodeCursor(input.cursor) : null;
-  const rows = await db.finetuningJob.findMany({
-    where: {
-      deletedAt: null,
-      ...(input.db_connection_id ? { dbConnectionId: input.db_connection_id } : {}),
-      ...(input.status ? { status: input.status } : {}),
-      ...(input.stopped_by_guardrail === undefined ? {} : { guardrailStoppedAt: input.stopped_by_guardrail ? { not: null } : null }),
-      // (created_at, id) < cursor. The redundant `lte` gives Postgres an index bound, so a deep page starts
-      // at the cursor instead of reading and discarding every newer row (docs/BENCHMARKS.md).
-      ...(after
-        ? {
-            createdAt: { lte: after.createdAt },
-            OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }],
-          }
-        : {}),
-    },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: input.limit + 1,
-    select: JOB_SELECT,
-  });
+  const after = input.cursor ? decodeCursor(input.cursor, input.sort) : null;
+  const rows = await db.$queryRaw<(JobRow & { sortProgress: number; sortCost: number })[]>`
+    SELECT ${JOB_COLUMNS_SQL}, j.sort_progress AS "sortProgress", j.sort_cost AS "sortCost"
+    FROM finetuning_jobs j
+    WHERE ${listConditions(input, after)}
+    ${orderBy(input.sort)}
+    LIMIT ${input.limit + 1}`;
   const page = rows.slice(0, input.limit);
   const last = page.at(-1);
+  const key = { created_at: undefined, status: last?.status, progress: last?.sortProgress, cost: last?.sortCost }[sortKeyOf(input.sort)];
   return {
     items: page.map(toWireJob),
-    next_cursor: rows.length > input.limit && last ? encodeCursor(last) : null,
+    next_cursor: rows.length > input.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id, key }, input.sort) : null,
   };
 }
 
@@ -133,7 +135,7 @@ export async function updateJobMetadata(args: { db: Db; actor: Actor; id: string
 }
 
 /** Deletes a job from the list (the event log keeps it): an active job is cancelled first. */
-export async function deleteJob(args: { db: Db; provider: FinetuningProvider; actor: Actor; id: string }): Promise<FinetuningJob> {
+export async function deleteJob(args: { db: Db; provider: ProviderSource; actor: Actor; id: string }): Promise<FinetuningJob> {
   const { db, provider, actor, id } = args;
   const job = await findJobRow(db, id);
   if (!job) throw notFound(id);
