@@ -1,6 +1,6 @@
 import type { Db } from "../db";
 import { AppError } from "../errors";
-import { observeCancel } from "../telemetry/registry";
+import { observeCancel } from "../observations";
 import { ProviderNotFoundError, ProviderUnavailableError, type FinetuningProvider } from "../provider/types";
 import { actorLabel, PROVIDER, type Actor } from "../auth/actor";
 import { notFound, statusConflict } from "./errors";

@@ -2,7 +2,7 @@ import { EventEmitter, on } from "node:events";
 import pg from "pg";
 import { db } from "../db";
 import { env } from "../env";
-import { liveFeedSubscribers } from "../telemetry/registry";
+import { report } from "../observations";
 import { JOB_CHANGED_CHANNEL, latestEventId, readChangesAfter, readChangesByIds, READ_BATCH, type LoggedChange } from "./change-log";
 
 export { jobChangeSchema, type JobChange } from "./change-log";
@@ -152,7 +152,7 @@ export async function* jobChanges(opts: { lastEventId?: string | null; signal?: 
   const head = current.position;
   const since = parsePosition(opts.lastEventId) ?? head;
   let last = since;
-  liveFeedSubscribers().inc();
+  report({ kind: "live_feed_subscriber", change: 1 });
   try {
     while (last < head) {
       const batch = await readChangesAfter(db(), last, head);
@@ -177,7 +177,7 @@ export async function* jobChanges(opts: { lastEventId?: string | null; signal?: 
     if (signal.aborted) return; // the subscriber went away, or its connection reached its time limit
     throw error;
   } finally {
-    liveFeedSubscribers().dec();
+    report({ kind: "live_feed_subscriber", change: -1 });
   }
 }
 

@@ -1,7 +1,7 @@
 import OpenAI, { BadRequestError, toFile } from "openai";
 import type { FineTuningJobCheckpoint } from "openai/resources/fine-tuning/jobs/checkpoints";
 import type { FineTuningJob, FineTuningJobEvent } from "openai/resources/fine-tuning/jobs/jobs";
-import { observeProviderCall } from "../telemetry/registry";
+import { observeProviderCall } from "../observations";
 import { asProviderError, withRetries } from "./retry";
 import {
   PROVIDER_JOB_STATUSES,

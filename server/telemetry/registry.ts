@@ -1,8 +1,11 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { onObservation, type Observation } from "../observations";
 
 // The process's Prometheus metrics (prom-client). One registry per process,
 // kept on globalThis because Next may load this module more than once.
-// Counters and histograms are updated where things happen; the gauges that
+// HTTP requests are counted by ./http.ts; everything else the product reports
+// through server/observations.ts, which this registry listens to from the
+// moment it is made (the launchers make it at start). The gauges that
 // describe the database (jobs by status, queue depth) are read on each
 // scrape (./collectors.ts).
 
@@ -63,45 +66,28 @@ type Metrics = ReturnType<typeof createMetrics>;
 const globalForMetrics = globalThis as unknown as { controlRoomMetrics?: Metrics };
 
 export function metrics(): Metrics {
-  globalForMetrics.controlRoomMetrics ??= createMetrics();
+  if (!globalForMetrics.controlRoomMetrics) {
+    const made = createMetrics();
+    globalForMetrics.controlRoomMetrics = made;
+    onObservation((observation) => record(made, observation));
+  }
   return globalForMetrics.controlRoomMetrics;
 }
 
-export const liveFeedSubscribers = () => metrics().liveFeedSubscribers;
-
-/** Counts a provider call by route and outcome (the error's class name says which) and times it. */
-export async function observeProviderCall<T>(route: string, call: () => Promise<T>): Promise<T> {
-  const { providerCalls, providerDuration } = metrics();
-  const end = providerDuration.startTimer({ route });
-  try {
-    const result = await call();
-    providerCalls.inc({ route, outcome: "ok" });
-    return result;
-  } catch (error) {
-    providerCalls.inc({ route, outcome: providerOutcome(error) });
-    throw error;
-  } finally {
-    end();
-  }
-}
-
-function providerOutcome(error: unknown): string {
-  const name = error instanceof Error ? error.name : "";
-  if (name === "ProviderNotFoundError") return "not_found";
-  if (name === "ProviderRejectedError") return "rejected";
-  if (name === "ProviderUnavailableError") return "unavailable";
-  return "error";
-}
-
-/** Counts a cancel by how it ended: "cancelled", or the AppError code it threw, in lower case. */
-export async function observeCancel<T>(cancel: Promise<T>): Promise<T> {
-  try {
-    const result = await cancel;
-    metrics().cancels.inc({ outcome: "cancelled" });
-    return result;
-  } catch (error) {
-    const code = typeof error === "object" && error !== null && "code" in error && typeof error.code === "string" ? error.code : "error";
-    metrics().cancels.inc({ outcome: code.toLowerCase() });
-    throw error;
+function record(m: Metrics, observation: Observation): void {
+  switch (observation.kind) {
+    case "cancel":
+      m.cancels.inc({ outcome: observation.outcome });
+      return;
+    case "provider_call":
+      m.providerCalls.inc({ route: observation.route, outcome: observation.outcome });
+      m.providerDuration.observe({ route: observation.route }, observation.seconds);
+      return;
+    case "worker_step":
+      m.workerSteps.observe({ outcome: observation.outcome }, observation.seconds);
+      return;
+    case "live_feed_subscriber":
+      m.liveFeedSubscribers.inc(observation.change);
+      return;
   }
 }

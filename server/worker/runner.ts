@@ -2,6 +2,7 @@ import type { Db } from "../db";
 import { env } from "../env";
 import { ACTIVE_STATUSES } from "../finetuning/schema";
 import type { FinetuningProvider } from "../provider/types";
+import { startWorkerStep } from "../observations";
 import { advanceJob, cleanUpProviderSide } from "./advance";
 import { ADVANCE_QUEUE, enqueueAdvance, queue, type AdvanceMessage } from "./queue";
 import { startHeartbeat } from "./heartbeat";
@@ -14,7 +15,6 @@ const logGuardrailError = (jobId: string) => (error: unknown) => {
   console.error(`guardrails of job ${jobId} could not be evaluated`, error);
   return false;
 };
-import { metrics } from "../telemetry/registry";
 import { startWebhookDispatcher } from "../webhooks/dispatcher";
 
 export type WorkerOptions = { db: Db; provider: FinetuningProvider; concurrency?: number; pollMs?: number; reconcileMs?: number };
@@ -44,7 +44,7 @@ export async function startWorker({
       if (!message) return;
       const { jobId } = message.data;
       active.add(message.id);
-      const endStep = metrics().workerSteps.startTimer();
+      const endStep = startWorkerStep();
       try {
         let result = await advanceJob({ db, provider, jobId, pollSeconds, createSettleMs });
         // Guardrails are checked as each step brings the metrics in; one that
@@ -56,9 +56,9 @@ export async function startWorker({
         }
         if (result.next === "now") await enqueueAdvance(jobId);
         if (result.next === "later") await enqueueAdvance(jobId, result.seconds);
-        endStep({ outcome: "ok" });
+        endStep("ok");
       } catch (error) {
-        endStep({ outcome: "error" });
+        endStep("error");
         throw error;
       } finally {
         active.delete(message.id);
