@@ -95,17 +95,3 @@ export async function authenticateBeforeBody({ db, headers }: { db: Db; headers:
   if (!actor) throw new AppError("UNAUTHORIZED", "The session has ended; sign in again.");
   return actor;
 }
-
-/** authenticateBeforeBody without counting the request (the procedure counts it): the refusal, or null. */
-export async function refusalBeforeBody({ db, headers }: { db: Db; headers: Headers }): Promise<AppError | null> {
-  if (!hasCredentials(headers)) return new AppError("UNAUTHORIZED", SIGN_IN_OR_KEY);
-  try {
-    if (await identifyCaller({ db, headers })) return null;
-    return new AppError("UNAUTHORIZED", "The session has ended; sign in again.");
-  } catch (error) {
-    if (isDatabaseUnavailable(error)) return databaseUnavailable(error);
-    if (!(error instanceof AppError)) throw error;
-    if (error.code !== "UNAUTHORIZED") return error;
-    return (await countBadCredentials({ db, headers })) ?? error;
-  }
-}

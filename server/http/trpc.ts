@@ -11,9 +11,10 @@ import { AppError, ERROR_HTTP_STATUS, GENERIC_INTERNAL_MESSAGE, trpcCodeOf } fro
 import { headersOf, originOf } from "./node-request";
 import { safeDecode } from "./path";
 import { bufferedRequest, MAX_BODY_BYTES, MAX_IMPORT_BODY_BYTES, tooLargeMessage } from "./body";
-import { createContext } from "../trpc/init";
+import { createContext, hasRole, roleRefusal } from "../trpc/init";
 import { appRouter } from "../trpc/root";
-import type { Actor } from "../auth/actor";
+import type { Actor, Role } from "../auth/actor";
+import { secretFieldOf } from "../idempotency/secrets";
 
 export const TRPC_ENDPOINT = "/api/trpc";
 
@@ -80,6 +81,9 @@ async function runWithIdempotencyKey(req: Request, actor: Actor, key: string, ru
   const scope = callerSubject(actor);
   if (!scope) return run();
   const { pathname, search } = new URL(req.url);
+  const calls = callsOf(pathname);
+  // The role before the key is looked up: a replay is refused to a caller who may no longer send the request.
+  for (const call of calls) if (call.role && !hasRole(actor, call.role)) return errorResponse(req.url, roleRefusal(actor, call.role));
   // The transport is part of the request: a key reused on REST is another request.
   const fingerprint = `trpc ${pathname}${search} ${await req.clone().text()}`;
   let result;
@@ -93,6 +97,7 @@ async function runWithIdempotencyKey(req: Request, actor: Actor, key: string, ru
         const response = await run();
         return { status: response.status, body: await response.text(), headers: response.headers };
       },
+      secretFields: calls.flatMap((call) => (call.secretField ? [call.secretField] : [])),
     });
   } catch (error) {
     // The key was used for another request (422), or its first request still runs (409).
@@ -104,6 +109,19 @@ async function runWithIdempotencyKey(req: Request, actor: Actor, key: string, ru
     ? new Headers({ "content-type": "application/json", "idempotent-replayed": "true" })
     : result.response.headers;
   return new Response(body, { status, headers });
+}
+
+type Call = { role: Role | undefined; secretField: string | undefined };
+
+/** What the transport needs to know of each procedure a path names (at most MAX_BATCH_CALLS; tRPC refuses more). */
+function callsOf(pathname: string): Call[] {
+  const names = (safeDecode(pathname.slice(TRPC_ENDPOINT.length + 1)) ?? "").split(",", MAX_BATCH_CALLS + 1);
+  return names.flatMap((name) => {
+    const procedure = Object.hasOwn(appRouter._def.procedures, name)
+      ? (appRouter._def.procedures as unknown as Record<string, { _def: { meta?: { role?: Role }; output?: unknown } }>)[name]
+      : undefined;
+    return procedure ? [{ role: procedure._def.meta?.role, secretField: secretFieldOf(procedure._def.output) }] : [];
+  });
 }
 
 /** The longest procedure name an error answer repeats: real ones are far shorter. */

@@ -9,19 +9,23 @@ import { AppError, GENERIC_INTERNAL_MESSAGE, trpcCodeOf } from "../errors";
 import { roleRank, type Actor, type Role } from "../auth/actor";
 import { findUnsafeText } from "./unsafe-text";
 import { provider } from "../provider";
-import type { FinetuningProvider } from "../provider/types";
+import type { ProviderSource } from "../provider/types";
 
 export type Context = {
   db: Db;
-  provider: FinetuningProvider;
+  provider: ProviderSource;
   headers: Headers;
   /** Set by the transport for browser-origin checks; absent in createCaller. */
   requestOrigin?: string;
-  /** The caller, when the transport authenticated it before reading the body (once per request, not per batched call). */
-  actor?: Actor;
+  /**
+   * The caller, when the transport identified it (once per request, not per
+   * batched call, and counted then): null when it found no credentials.
+   * Absent when nobody has looked yet (createCaller): the procedure does.
+   */
+  actor?: Actor | null;
 };
 
-export function createContext(opts: { headers: Headers; requestOrigin?: string; actor?: Actor }): Context {
+export function createContext(opts: { headers: Headers; requestOrigin?: string; actor?: Actor | null }): Context {
   return { db: db(), provider: provider(), headers: opts.headers, requestOrigin: opts.requestOrigin, actor: opts.actor };
 }
 
@@ -37,7 +41,8 @@ function zodMessage(error: ZodError): string {
 
 const t = initTRPC
   .context<Context>()
-  .meta<OpenApiMeta<{ successStatus?: 201 }>>()
+  // role: set by the procedures by role below, so a transport can check it before reading the input.
+  .meta<OpenApiMeta<{ successStatus?: 201; role?: Role }>>()
   .create({
     // Live feeds: each connection ends after LIVE_FEED_MAX_DURATION_MS and the
     // browser reconnects with its lastEventId, authenticating again, so a
@@ -102,7 +107,9 @@ const safeText = t.middleware(async ({ getRawInput, next }) => {
   return next();
 });
 
-export const publicProcedure = t.procedure.use(appErrors).use(safeText);
+const procedure = t.procedure.use(appErrors);
+
+export const publicProcedure = procedure.use(safeText);
 
 // A browser's mutation must come from our own pages: the request's own
 // origin, or a configured public one (APP_URL's; every loopback name for the
@@ -113,8 +120,8 @@ function isCrossSite(ctx: Context): boolean {
   return ctx.headers.get("sec-fetch-site") === "cross-site";
 }
 
-export const authedProcedure = publicProcedure.use(async ({ ctx, type, next }) => {
-  const actor = ctx.actor ?? (await authenticate({ db: ctx.db, headers: ctx.headers }));
+const authedProcedure = procedure.use(async ({ ctx, type, next }) => {
+  const actor = ctx.actor === undefined ? await authenticate({ db: ctx.db, headers: ctx.headers }) : ctx.actor;
   if (!actor) throw new AppError("UNAUTHORIZED", "Sign in, or send an API key as `Authorization: Bearer <key>`.");
   if (actor.kind === "user" && type === "mutation" && isCrossSite(ctx)) {
     throw new AppError("FORBIDDEN", "Cross-site requests cannot change jobs.");
@@ -122,13 +129,26 @@ export const authedProcedure = publicProcedure.use(async ({ ctx, type, next }) =
   return next({ ctx: { ...ctx, actor } });
 });
 
+/** Whether the actor may call a procedure that needs `role` (the product itself may call any). */
+export function hasRole(actor: Actor, role: Role): boolean {
+  return roleRank(actor.kind === "system" ? "admin" : actor.role) >= roleRank(role);
+}
+
+/** The refusal of a caller without the role. */
+export function roleRefusal(actor: Actor, role: Role): AppError {
+  return new AppError("FORBIDDEN", `This needs the ${role} role; you are a ${actor.kind === "system" ? "system" : actor.role}.`);
+}
+
+// The role is checked before the input is looked at (text, then the schema),
+// so a caller without it learns nothing about inputs it may not send.
 function requireRole(role: Role) {
-  return authedProcedure.use(({ ctx, next }) => {
-    if (roleRank(ctx.actor.kind === "system" ? "admin" : ctx.actor.role) < roleRank(role)) {
-      throw new AppError("FORBIDDEN", `This needs the ${role} role; you are a ${ctx.actor.kind === "system" ? "system" : ctx.actor.role}.`);
-    }
-    return next();
-  });
+  return authedProcedure
+    .meta({ role })
+    .use(({ ctx, next }) => {
+      if (!hasRole(ctx.actor, role)) throw roleRefusal(ctx.actor, role);
+      return next();
+    })
+    .use(safeText);
 }
 
 export const viewerProcedure = requireRole("viewer");

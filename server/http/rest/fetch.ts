@@ -1,5 +1,7 @@
 import { openApiDocument } from "../../openapi";
-import { refusalBeforeBody } from "../../auth/caller";
+import type { Actor } from "../../auth/actor";
+import { authenticateBeforeBody } from "../../auth/caller";
+import { AppError } from "../../errors";
 import { db } from "../../db";
 import { errorResponse, responseFromAppError, type RestResponse } from "./errors";
 import { handleRestRequest } from "./handler";
@@ -14,10 +16,15 @@ function toResponse(response: RestResponse, method: string): Response {
 export async function handleRestFetch(req: Request): Promise<Response> {
   let body: string | null = null;
   const url = new URL(req.url);
+  let actor: Actor | undefined;
   if (acceptsBody(req.method)) {
     // Credentials first, from the headers alone; then the body, within its limit.
-    const refused = await refusalBeforeBody({ db: db(), headers: req.headers });
-    if (refused) return toResponse(responseFromAppError(refused), req.method);
+    try {
+      actor = await authenticateBeforeBody({ db: db(), headers: req.headers });
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      return toResponse(responseFromAppError(error), req.method);
+    }
     const limit = bodyLimitFor(url.pathname);
     const buffered =
       Number(req.headers.get("content-length") ?? 0) > limit
@@ -28,7 +35,7 @@ export async function handleRestFetch(req: Request): Promise<Response> {
     body = buffered.toString("utf8");
   }
   return toResponse(
-    await handleRestRequest({ method: req.method, url, headers: req.headers, body, requestOrigin: url.origin }),
+    await handleRestRequest({ method: req.method, url, headers: req.headers, body, requestOrigin: url.origin, actor }),
     req.method,
   );
 }

@@ -1,7 +1,9 @@
+import type { Actor } from "../../auth/actor";
+import { authenticateBeforeBody, callerSubject } from "../../auth/caller";
 import { db } from "../../db";
 import { AppError, GENERIC_INTERNAL_MESSAGE } from "../../errors";
-import { idempotencyScope } from "../../idempotency/scope";
 import { isValidIdempotencyKey, MAX_IDEMPOTENCY_KEY_LENGTH, runIdempotently } from "../../idempotency/service";
+import { hasRole, roleRefusal } from "../../trpc/init";
 import { appRouter } from "../../trpc/root";
 import { REST_BASE_PATH } from "./constants";
 import { fromHostedBody, HOSTED_BASE_PATH, HOSTED_PROCEDURES, isHostedPath, toHostedBody } from "./dataherald";
@@ -20,6 +22,12 @@ export type RestRequest = {
   body: string | null;
   /** This server's own origin, for the cross-site check on cookie sessions. */
   requestOrigin?: string;
+  /**
+   * The caller, when the transport identified it before reading the body;
+   * otherwise the handler does, after routing. Either way once per request,
+   * counted against the caller's budget then, replay or not.
+   */
+  actor?: Actor;
 };
 
 export type { RestResponse };
@@ -64,9 +72,12 @@ async function handle(req: RestRequest): Promise<RestResponse> {
     return errorResponse("METHOD_NOT_ALLOWED", `${pathname} answers ${match.allowed.join(", ")}, not ${method}.`, { headers: { allow } });
   }
   const { route, params } = match;
+  const actor = req.actor ?? (await authenticateBeforeBody({ db: db(), headers: req.headers }));
+  // The role before the body: a caller without it learns nothing about inputs it may not send, and stores nothing.
+  if (route.role && !hasRole(actor, route.role)) throw roleRefusal(actor, route.role);
   const raw = readJsonBody({ route, params, contentType: req.headers.get("content-type"), text: req.body });
   const body = surface.hosted ? fromHostedBody(raw) : raw;
-  const run = () => runRoute(req, surface, route, body);
+  const run = () => runRoute(req, actor, surface, route, body);
 
   const key = req.headers.get("idempotency-key");
   if (key === null || !route.idempotent) return run();
@@ -75,14 +86,15 @@ async function handle(req: RestRequest): Promise<RestResponse> {
       field: "Idempotency-Key",
     });
   }
-  const scope = await idempotencyScope({ db: db(), headers: req.headers });
-  if (!scope) return run(); // no usable credentials: the procedure answers 401
+  const scope = callerSubject(actor);
+  if (!scope) return run();
   const result = await runIdempotently({
     db: db(),
     scope,
     key,
     fingerprint: requestFingerprint(fingerprintRoute(surface, route), params, body),
     execute: run,
+    secretFields: route.secretField ? [route.secretField] : [],
   });
   if (!result.replayed) return result.response;
   return { status: result.response.status, headers: { ...JSON_HEADERS, "idempotent-replayed": "true" }, body: result.response.body };
@@ -94,19 +106,31 @@ function fingerprintRoute(surface: Surface, route: RestRoute): RestRoute {
   return surface.hosted ? { ...route, template: `${surface.basePath}${route.template}` } : route;
 }
 
-async function runRoute(req: RestRequest, surface: Surface, route: RestRoute, body: JsonObject | undefined): Promise<RestResponse> {
-  const answer = await runProcedure(req, surface, route, body);
+async function runRoute(
+  req: RestRequest,
+  actor: Actor,
+  surface: Surface,
+  route: RestRoute,
+  body: JsonObject | undefined,
+): Promise<RestResponse> {
+  const answer = await runProcedure(req, actor, surface, route, body);
   return surface.hosted ? { ...answer, body: toHostedBody(answer) } : answer;
 }
 
-async function runProcedure(req: RestRequest, surface: Surface, route: RestRoute, body: JsonObject | undefined): Promise<RestResponse> {
+async function runProcedure(
+  req: RestRequest,
+  actor: Actor,
+  surface: Surface,
+  route: RestRoute,
+  body: JsonObject | undefined,
+): Promise<RestResponse> {
   const url = new URL(req.url);
   url.pathname = url.pathname.slice(surface.basePath.length);
   // trpc-to-openapi collects the query into a plain object, so a parameter
   // named like an Object.prototype member ("constructor", "__proto__") crashes
   // it. No input is named so: such parameters are dropped.
   for (const name of [...url.searchParams.keys()]) if (name in Object.prototype) url.searchParams.delete(name);
-  const result = await invokeProcedure({ method: route.method, url, headers: req.headers, body, requestOrigin: req.requestOrigin });
+  const result = await invokeProcedure({ method: route.method, url, headers: req.headers, body, requestOrigin: req.requestOrigin, actor });
   if (!result.ok) return withRetryAdvice(responseFromTrpcError(result.error));
   const status = result.status === 200 ? route.successStatus : result.status;
   if (answersStatusOnly(route)) return { status, headers: { ...JSON_HEADERS }, body: JSON.stringify(DELETED_ANSWER) };

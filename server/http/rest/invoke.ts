@@ -2,6 +2,7 @@ import { TRPCError } from "@trpc/server";
 import type { NodeHTTPRequest } from "trpc-to-openapi";
 import { createOpenApiNodeHttpHandler } from "trpc-to-openapi";
 import type { NodeHTTPResponse } from "@trpc/server/adapters/node-http";
+import type { Actor } from "../../auth/actor";
 import { createContext } from "../../trpc/init";
 import { appRouter } from "../../trpc/root";
 import type { JsonObject } from "./request";
@@ -11,17 +12,27 @@ import type { JsonObject } from "./request";
 // checked by the REST layer. Its error bodies are not used: the TRPCError is
 // taken from onError and shaped by ./errors.
 
-export type Invocation = { method: string; url: URL; headers: Headers; body: JsonObject | undefined; requestOrigin: string | undefined };
+export type Invocation = {
+  method: string;
+  url: URL;
+  headers: Headers;
+  body: JsonObject | undefined;
+  requestOrigin: string | undefined;
+  /** The caller, identified (and counted) once by the REST layer; the procedure does not look again. */
+  actor: Actor;
+};
 export type InvocationResult = { ok: true; status: number; body: string } | { ok: false; error: TRPCError };
 
-type State = { requestOrigin: string | undefined; error?: TRPCError };
+type State = { requestOrigin: string | undefined; actor: Actor; error?: TRPCError };
 const states = new WeakMap<object, State>();
 
 const handler = createOpenApiNodeHttpHandler<typeof appRouter, NodeHTTPRequest, NodeHTTPResponse>({
   router: appRouter,
   createContext: ({ req }) => {
     const request = req as unknown as Request;
-    return createContext({ headers: request.headers, requestOrigin: states.get(req)?.requestOrigin });
+    const state = states.get(req);
+    // Without its state (never expected) the context has no caller: the procedure identifies it itself.
+    return createContext({ headers: request.headers, requestOrigin: state?.requestOrigin, actor: state?.actor });
   },
   onError: ({ error, req }) => {
     const state = states.get(req);
@@ -37,7 +48,7 @@ export function invokeProcedure(invocation: Invocation): Promise<InvocationResul
   const req = new Proxy(request, {
     get: (target, prop) => (prop === "body" ? invocation.body : (Reflect.get(target, prop, target) as unknown)),
   });
-  const state: State = { requestOrigin: invocation.requestOrigin };
+  const state: State = { requestOrigin: invocation.requestOrigin, actor: invocation.actor };
   states.set(req, state);
 
   return new Promise((resolve) => {

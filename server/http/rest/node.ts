@@ -3,7 +3,9 @@ import { GENERIC_INTERNAL_MESSAGE } from "../../errors";
 import { openApiDocument } from "../../openapi";
 import { errorResponse, responseFromAppError, type RestResponse } from "./errors";
 import { handleRestRequest } from "./handler";
-import { refusalBeforeBody } from "../../auth/caller";
+import type { Actor } from "../../auth/actor";
+import { authenticateBeforeBody } from "../../auth/caller";
+import { AppError } from "../../errors";
 import { db } from "../../db";
 import { acceptsBody, bodyLimitFor } from "./request";
 import { headersOf, originOf } from "../node-request";
@@ -27,11 +29,14 @@ async function serveRest(req: IncomingMessage, res: ServerResponse): Promise<voi
   const method = req.method ?? "GET";
   const url = new URL(req.url ?? "/", "http://localhost");
   const headers = headersOf(req);
+  let actor: Actor | undefined;
   if (acceptsBody(method)) {
     // Credentials first, from the headers alone: nobody's body is read until they are good.
-    const refused = await refusalBeforeBody({ db: db(), headers });
-    if (refused) {
-      const response = responseFromAppError(refused);
+    try {
+      actor = await authenticateBeforeBody({ db: db(), headers });
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      const response = responseFromAppError(error);
       return send(res, { ...response, headers: { ...response.headers, connection: "close" } });
     }
   }
@@ -41,7 +46,7 @@ async function serveRest(req: IncomingMessage, res: ServerResponse): Promise<voi
     const response = errorResponse("PAYLOAD_TOO_LARGE", tooLargeMessage(limit), { headers: { connection: "close" } });
     return send(res, response);
   }
-  send(res, await handleRestRequest({ method, url, headers, body, requestOrigin: originOf(req) }));
+  send(res, await handleRestRequest({ method, url, headers, body, requestOrigin: originOf(req), actor }));
 }
 
 function guarded(serve: (req: IncomingMessage, res: ServerResponse) => Promise<void>) {

@@ -7,6 +7,8 @@ import {
   type OpenApiRouter,
 } from "trpc-to-openapi";
 import { z } from "zod";
+import type { Role } from "../../auth/actor";
+import { secretFieldOf } from "../../idempotency/secrets";
 
 // The REST routes, read from the procedures' `meta.openapi`: the REST layer
 // routes (404, 405) and checks requests itself before trpc-to-openapi runs them.
@@ -21,13 +23,17 @@ export type RestRoute = {
   idempotent: boolean;
   /** The procedure answers a page (`{ items, next_cursor }`); REST answers the items and links the next page. */
   paged: boolean;
+  /** The role the procedure needs: checked before the body is looked at. */
+  role: Role | undefined;
+  /** The field of the answer holding a secret, which the idempotency store does not keep. */
+  secretField: string | undefined;
   regExp: RegExp;
 };
 
 export type RouteMatch =
   { kind: "route"; route: RestRoute; params: Record<string, string> } | { kind: "wrong_method"; allowed: string[] } | { kind: "none" };
 
-type RestMeta = { openapi: { method: OpenApiMethod; path: `/${string}` }; successStatus?: number };
+type RestMeta = { openapi: { method: OpenApiMethod; path: `/${string}` }; successStatus?: number; role?: Role };
 
 /** A page as the typed tRPC client gets it: `{ items: [...], next_cursor }`. */
 export function isPageSchema(output: unknown): boolean {
@@ -45,7 +51,7 @@ export function collectRoutes(router: OpenApiRouter): RestRoute[] {
   const routes: RestRoute[] = [];
   forEachOpenApiProcedure(router._def.procedures, ({ path, type, meta, procedure }) => {
     if (type === "subscription") return;
-    const { openapi, successStatus } = meta as RestMeta;
+    const { openapi, successStatus, role } = meta as RestMeta;
     const template = normalizePath(openapi.path);
     routes.push({
       method: openapi.method,
@@ -55,6 +61,8 @@ export function collectRoutes(router: OpenApiRouter): RestRoute[] {
       successStatus: successStatus ?? 200,
       idempotent: openapi.method === "POST",
       paged: openapi.method === "GET" && isPageSchema(outputOf(procedure)),
+      role,
+      secretField: secretFieldOf(outputOf(procedure)),
       regExp: getPathRegExp(template),
     });
   });
