@@ -21,7 +21,7 @@ export type Actor =
   | { kind: "user"; id: string; email: string; role: Role }
   // budget: the rate-limit subject its requests count under (its owner's, so more keys are not more quota).
   | { kind: "api_key"; id: string; name: string; role: Role; ownerId?: string; budget?: string }
-  | { kind: "system"; name: "worker" | "provider" | "seed" | "cli" | "guardrail" };
+  | { kind: "system"; name: "worker" | "provider" | "seed" | "cli" | "guardrail" | "sweep" };
 
 export function actorLabel(actor: Actor): string {
   switch (actor.kind) {
@@ -37,3 +37,4 @@ export function actorLabel(actor: Actor): string {
 export const WORKER: Actor = { kind: "system", name: "worker" };
 export const PROVIDER: Actor = { kind: "system", name: "provider" };
 export const GUARDRAIL: Actor = { kind: "system", name: "guardrail" };
+export const SWEEP: Actor = { kind: "system", name: "sweep" };

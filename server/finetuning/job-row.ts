@@ -33,6 +33,10 @@ export const JOB_SELECT = {
   trainingFileTokens: true,
   guardrails: true,
   guardrailTrips: true,
+  parentJobId: true,
+  parentCheckpointId: true,
+  parentStep: true,
+  sweepId: true,
 } as const satisfies Prisma.FinetuningJobSelect;
 
 export type JobRow = Prisma.FinetuningJobGetPayload<{ select: typeof JOB_SELECT }>;
@@ -49,7 +53,9 @@ export const JOB_COLUMNS_SQL = Prisma.raw(`
   j.cancelled_at AS "cancelledAt", j.cancel_claimed_at AS "cancelClaimedAt",
   j.step AS "step", j.total_steps AS "totalSteps", j.train_loss AS "trainLoss", j.valid_loss AS "validLoss",
   j.estimated_finish AS "estimatedFinish", j.trained_tokens AS "trainedTokens",
-  j.training_file_tokens AS "trainingFileTokens", j.guardrails AS "guardrails", j.guardrail_trips AS "guardrailTrips"`);
+  j.training_file_tokens AS "trainingFileTokens", j.guardrails AS "guardrails", j.guardrail_trips AS "guardrailTrips",
+  j.parent_job_id::text AS "parentJobId", j.parent_checkpoint_id AS "parentCheckpointId", j.parent_step AS "parentStep",
+  j.sweep_id::text AS "sweepId"`);
 
 function stringRecord(value: unknown): Record<string, string> | null {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return null;
@@ -88,6 +94,8 @@ export function toWireJob(row: JobRow): FinetuningJob {
     trained_tokens: row.trainedTokens ?? null,
     guardrails: readGuardrails(row.guardrails),
     guardrail_trips: readTrips(row.guardrailTrips),
+    parent: parentOf(row),
+    sweep_id: row.sweepId ?? null,
     cost: jobCost({
       modelName: row.modelName,
       modelParameters: row.modelParameters,
@@ -98,6 +106,12 @@ export function toWireJob(row: JobRow): FinetuningJob {
       trainedTokens: row.trainedTokens ?? null,
     }),
   };
+}
+
+// Rows rebuilt from a webhook snapshot made before lineage existed lack its columns: no parent.
+function parentOf(row: JobRow): FinetuningJob["parent"] {
+  if (!row.parentJobId || !row.parentCheckpointId) return null;
+  return { finetuning_id: row.parentJobId, checkpoint_id: row.parentCheckpointId, step: row.parentStep ?? 0 };
 }
 
 // JSON has no NaN or Infinity: a loss that is not a finite number goes on the wire as null.

@@ -52,6 +52,8 @@ export function listConditions(input: ListJobsInput, after: JobCursor | null): P
     );
   }
   if (input.q) conditions.push(matches(input.q));
+  if (input.parent_finetuning_id) conditions.push(Prisma.sql`j.parent_job_id = ${input.parent_finetuning_id}::uuid`);
+  if (input.sweep_id) conditions.push(Prisma.sql`j.sweep_id = ${input.sweep_id}::uuid`);
   if (after) conditions.push(afterCursor(input.sort, after));
   return Prisma.join(conditions, " AND ");
 }

@@ -124,6 +124,13 @@ export const jobCostSchema = z.object({
 });
 export type JobCost = z.infer<typeof jobCostSchema>;
 
+export const jobParentSchema = z.object({
+  finetuning_id: z.string(),
+  checkpoint_id: z.string(),
+  step: z.int().nonnegative(),
+});
+export type JobParent = z.infer<typeof jobParentSchema>;
+
 export const finetuningJobSchema = z.object({
   id: z.string(),
   alias: z.string().nullable(),
@@ -152,6 +159,10 @@ export const finetuningJobSchema = z.object({
   guardrails: guardrailsSchema,
   /** Each guardrail that fired, once, with its numbers and what came of it. */
   guardrail_trips: z.array(guardrailTripSchema),
+  /** The checkpoint this job continues from (its job, the provider's checkpoint id, its step); null for a fresh job. */
+  parent: jobParentSchema.nullable(),
+  /** The sweep this job is a run of; null when none. */
+  sweep_id: z.string().nullable(),
 });
 export type FinetuningJob = z.infer<typeof finetuningJobSchema>;
 
@@ -206,6 +217,10 @@ export const listJobsInputSchema = z
     stopped_by_guardrail: z.stringbool().optional(),
     /** Part of the alias (any case), or a whole job id or provider job id. */
     q: z.string().trim().max(JOB_SEARCH_MAX_LENGTH).optional(),
+    /** Only the jobs continued from a checkpoint of this job. */
+    parent_finetuning_id: idSchema.optional(),
+    /** Only the runs of this sweep. */
+    sweep_id: idSchema.optional(),
     sort: jobSortSchema.default(DEFAULT_JOB_SORT),
     limit: z.coerce.number().int().min(1).max(LIST_LIMIT_MAX).default(20),
     cursor: z.string().max(200).optional(),

@@ -27,8 +27,16 @@ import {
   type Metadata,
 } from "./schema";
 
-export async function createJob(args: { db: Db; actor: Actor; input: CreateJobInput }): Promise<FinetuningJob> {
-  const { db, actor, input } = args;
+/** What a job is part of: the checkpoint it continues from, the sweep it is a run of. */
+export type JobLinks = {
+  parent?: { jobId: string; checkpointId: string; step: number };
+  sweepId?: string;
+  /** The model to train from instead of base_llm's (a checkpoint's model). */
+  modelName?: string;
+};
+
+export async function createJob(args: { db: Db; actor: Actor; input: CreateJobInput; links?: JobLinks }): Promise<FinetuningJob> {
+  const { db, actor, input, links } = args;
   const connection = await db.dbConnection.findUnique({ where: { id: input.db_connection_id }, select: { id: true, guardrails: true } });
   if (!connection) {
     throw connectionNotFound(input.db_connection_id);
@@ -36,7 +44,7 @@ export async function createJob(args: { db: Db; actor: Actor; input: CreateJobIn
   const goldenRecordIds = await resolveGoldenRecords(db, input.db_connection_id, input.golden_records ?? null);
   const baseLlm = input.base_llm;
   const providerName = baseLlm?.model_provider ?? "openai";
-  const modelName = baseLlm?.model_name ?? capabilitiesOf(providerName).models[0];
+  const modelName = links?.modelName ?? baseLlm?.model_name ?? capabilitiesOf(providerName).models[0];
   checkModelFor(providerName, modelName, baseLlm?.model_parameters);
   const guardrails = input.guardrails ?? readGuardrails(connection.guardrails);
   checkGuardrailsFor(providerName, guardrails, input.guardrails ? "guardrails" : "the connection's default guardrails");
@@ -56,6 +64,10 @@ export async function createJob(args: { db: Db; actor: Actor; input: CreateJobIn
         metadata: input.metadata ?? undefined,
         guardrails,
         createdBy: actorLabel(actor),
+        parentJobId: links?.parent?.jobId ?? null,
+        parentCheckpointId: links?.parent?.checkpointId ?? null,
+        parentStep: links?.parent?.step ?? null,
+        sweepId: links?.sweepId ?? null,
         events: { create: { kind: "status_change", toStatus: "queued", actor: actorLabel(actor), reason: "created" } },
       },
       select: JOB_SELECT,

@@ -29,6 +29,8 @@ export const jobMetricsSchema = z.object({
   total_steps: z.int().positive().nullable(),
   /** Steps whose train loss was not a number (a diverged run): left out of the series. */
   non_finite_count: z.int().nonnegative(),
+  /** A job continued from a checkpoint counts its steps from 1 again: its curve continues its parent's at step + step_offset (0 for a fresh job). */
+  step_offset: z.int().nonnegative(),
   series: z.object(Object.fromEntries(METRIC_SERIES.map((name) => [name, pointsSchema])) as Record<MetricSeries, typeof pointsSchema>),
 });
 export type JobMetrics = z.infer<typeof jobMetricsSchema>;

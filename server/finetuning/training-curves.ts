@@ -53,10 +53,14 @@ function cacheFor(db: Db): LRUCache<string, Curves> {
 // One row: the job's count and total, and its points after a step as arrays
 // (one per column, step order). Non-finite values (NaN from a diverged step)
 // come as null, like missing ones; they are counted, and not drawn.
-type PointArrays = { version: number; total_steps: number | null; count: number; non_finite: number; steps: number[] | null } & Record<
-  MetricSeries,
-  Array<number | null> | null
->;
+type PointArrays = {
+  version: number;
+  total_steps: number | null;
+  step_offset: number | null;
+  count: number;
+  non_finite: number;
+  steps: number[] | null;
+} & Record<MetricSeries, Array<number | null> | null>;
 
 const NON_FINITE = "IN ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8)";
 const finite = (column: string) => `CASE WHEN ${column} ${NON_FINITE} THEN NULL ELSE ${column} END`;
@@ -64,7 +68,7 @@ const ARRAYS_SQL = Prisma.raw(METRIC_SERIES.map((name) => `array_agg(${finite(`m
 
 async function readPoints(db: Db, id: string, afterStep: number): Promise<PointArrays | null> {
   const [row] = await db.$queryRaw<PointArrays[]>`
-    SELECT j.metrics_count AS version, j.total_steps, p.*
+    SELECT j.metrics_count AS version, j.total_steps, j.parent_step AS step_offset, p.*
     FROM finetuning_jobs j, LATERAL (
       SELECT count(*)::int AS count,
              (count(*) FILTER (WHERE m.train_loss ${Prisma.raw(NON_FINITE)}))::int AS non_finite,
@@ -101,18 +105,20 @@ function withPoints(base: Curves | null, row: PointArrays): Curves {
   };
 }
 
-async function currentCurves(db: Db, id: string): Promise<{ curves: Curves; totalSteps: number | null }> {
+type Current = { curves: Curves; totalSteps: number | null; stepOffset: number | null };
+
+async function currentCurves(db: Db, id: string): Promise<Current> {
   const cache = cacheFor(db);
   // One entry per job however its id is spelled (a uuid's hex digits in either case).
   const key = id.toLowerCase();
   const held = cache.get(key) ?? null;
   if (held) {
-    const job = await db.finetuningJob.findUnique({ where: { id }, select: { totalSteps: true, metricsCount: true } });
+    const job = await db.finetuningJob.findUnique({ where: { id }, select: { totalSteps: true, metricsCount: true, parentStep: true } });
     if (!job) {
       cache.delete(key);
       throw notFound(id);
     }
-    if (job.metricsCount === held.version) return { curves: held, totalSteps: job.totalSteps };
+    if (job.metricsCount === held.version) return { curves: held, totalSteps: job.totalSteps, stepOffset: job.parentStep };
   }
   let row = await readPoints(db, id, held?.lastStep ?? -1);
   if (!row) throw notFound(id);
@@ -124,14 +130,21 @@ async function currentCurves(db: Db, id: string): Promise<{ curves: Curves; tota
     curves = withPoints(null, row);
   }
   if (cache.get(key) === (held ?? undefined)) cache.set(key, curves);
-  return { curves, totalSteps: row.total_steps };
+  return { curves, totalSteps: row.total_steps, stepOffset: row.step_offset };
 }
 
 /** A job's training curves, each series downsampled to at most `maxPoints` with LTTB. */
 export async function getJobMetrics({ db, id, maxPoints }: { db: Db; id: string; maxPoints: number }): Promise<JobMetrics> {
-  const { curves, totalSteps } = await currentCurves(db, id);
+  const { curves, totalSteps, stepOffset } = await currentCurves(db, id);
   const series = maxPoints === MAX_POINTS_DEFAULT ? curves.drawnDefault : draw(curves.series, maxPoints);
-  return { finetuning_id: id, raw_count: curves.rawCount, total_steps: totalSteps, non_finite_count: curves.nonFinite, series };
+  return {
+    finetuning_id: id,
+    raw_count: curves.rawCount,
+    total_steps: totalSteps,
+    non_finite_count: curves.nonFinite,
+    step_offset: stepOffset ?? 0,
+    series,
+  };
 }
 
 function draw(series: Record<MetricSeries, Series>, maxPoints: number): Drawn {

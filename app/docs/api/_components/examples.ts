@@ -34,6 +34,8 @@ const cancelled: FinetuningJob = {
   cost: { so_far_usd: 0.03, estimated_total_usd: 0.06, final_usd: null, currency: "USD", usd_per_1m_training_tokens: 3, training_file_tokens: 21_000, n_epochs: 1 },
   guardrails: {},
   guardrail_trips: [],
+  parent: null,
+  sweep_id: null,
 };
 
 export const CANCEL_RESPONSE = JSON.stringify(cancelled, null, 2);
