@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { Db } from "../db";
+import { answerReadiness, READY_PATH } from "../health/handler";
 import { listenHttp, tuneHttpServer } from "../http/listen";
 import { registerDatabaseCollectors } from "./collectors";
 import { metrics } from "./registry";
@@ -7,7 +8,8 @@ import { metrics } from "./registry";
 export type MetricsServer = { url: string; close(): Promise<void> };
 
 /**
- * GET /metrics on its own port, never on the public one: the port is the
+ * GET /metrics (and GET /api/ready with every check's detail) on its own
+ * port, never on the public one: the port is the
  * protection (bind it to a private interface; docs/DEPLOY.md). Each process
  * (app or worker) serves its own.
  */
@@ -15,7 +17,10 @@ export async function startMetricsServer({ port, host }: { port: number; host: s
   const { registry } = metrics();
   const server: Server = tuneHttpServer(
     createServer((req, res) => {
-      if (req.method !== "GET" || (req.url ?? "/").split("?")[0] !== "/metrics") {
+      const pathname = (req.url ?? "/").split("?")[0];
+      // Readiness with every check's detail: the port is the protection, as for the metrics.
+      if (req.method === "GET" && pathname === READY_PATH) return answerReadiness(res, { detail: true, draining: false });
+      if (req.method !== "GET" || pathname !== "/metrics") {
         res.writeHead(404, { "content-type": "text/plain" }).end("Not found: GET /metrics\n");
         return;
       }
