@@ -5,7 +5,8 @@ import ipaddr from "ipaddr.js";
 // it from inside our network. Only public unicast addresses are called unless
 // WEBHOOK_ALLOW_PRIVATE is set; loopback, private, link-local (169.254.169.254,
 // the cloud metadata service), CGNAT (100.100.100.200), unique-local
-// (fd00:ec2::254), multicast and reserved ranges are refused.
+// (fd00:ec2::254), IPv4-compatible IPv6 (::7f00:1), multicast and reserved
+// ranges are refused.
 
 export type ResolvedTarget = { url: URL; address: string; family: 4 | 6 };
 
@@ -16,10 +17,16 @@ export class RefusedTargetError extends Error {
   }
 }
 
+// IPv4-compatible IPv6 (::/96, deprecated): some stacks route ::7f00:1 to
+// 127.0.0.1, yet ipaddr.js calls the whole range unicast.
+const IPV4_COMPATIBLE = ipaddr.parseCIDR("::/96");
+
 export function isPublicAddress(address: string): boolean {
   if (!ipaddr.isValid(address)) return false;
   // IPv4-mapped IPv6 (::ffff:127.0.0.1) is judged as the IPv4 address it is.
-  return ipaddr.process(address).range() === "unicast";
+  const parsed = ipaddr.process(address);
+  if (parsed.kind() === "ipv6" && parsed.match(IPV4_COMPATIBLE)) return false;
+  return parsed.range() === "unicast";
 }
 
 /**

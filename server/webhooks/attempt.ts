@@ -121,6 +121,27 @@ async function recordFailure(
   return givenUp ? "failed" : "retry";
 }
 
+// Postgres text cannot hold NUL: a receiver's answer (or an error's words)
+// carrying one would make the bookkeeping fail. What is stored never has one.
+// eslint-disable-next-line no-control-regex -- NUL is exactly what is replaced
+const NUL = /\u0000/g;
+const storable = (text: string | null): string | null => (text === null ? null : text.replace(NUL, "\uFFFD"));
+
+function storableResult(result: AttemptResult): AttemptResult {
+  return { ...result, excerpt: storable(result.excerpt), error: storable(result.error) };
+}
+
+// The outcome could not be written: the message is given up with the reason
+// rather than left held, to be sent again when its hold runs out, without end.
+async function recordBookkeepingFailure(db: Db, claimed: Claimed, result: AttemptResult, error: unknown): Promise<void> {
+  const reason = `recording the attempt failed (${storable(error instanceof Error ? (error.message.trim().split("\n").at(-1) ?? "") : String(error))}); given up`;
+  console.error(`webhooks: delivery ${claimed.id}: ${reason}`);
+  await db.webhookDelivery.update({
+    where: { id: claimed.id },
+    data: { state: "failed", lockedUntil: null, lastStatus: result.status, lastError: reason.slice(0, 1_000), responseExcerpt: null },
+  });
+}
+
 /**
  * Sends the next message of one job to one endpoint. "next": go on with the
  * job's following message; "wait": nothing due now (none left, held, or this
@@ -139,11 +160,16 @@ export async function attemptDelivery(args: {
   const id = messageId(claimed.id);
   const body = deliveryBody(claimed);
   const headers = signedHeaders({ messageId: id, body, secrets: claimed });
-  const result = await postWebhook({ url: claimed.url, body, headers, allowPrivate: args.allowPrivate });
-  if (result.ok) {
-    await recordSuccess(db, endpointId, claimed, result);
+  const result = storableResult(await postWebhook({ url: claimed.url, body, headers, allowPrivate: args.allowPrivate }));
+  try {
+    if (result.ok) {
+      await recordSuccess(db, endpointId, claimed, result);
+      return "next";
+    }
+    const state = await recordFailure(db, endpointId, claimed, result, args.policy);
+    return state === "failed" ? "next" : "wait";
+  } catch (error) {
+    await recordBookkeepingFailure(db, claimed, result, error);
     return "next";
   }
-  const state = await recordFailure(db, endpointId, claimed, result, args.policy);
-  return state === "failed" ? "next" : "wait";
 }

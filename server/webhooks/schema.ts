@@ -17,7 +17,9 @@ export const WEBHOOK_EVENT_TYPES = [
   "job.paused",
   "job.resumed",
   "job.checkpoint_created",
+  "job.cancel_stuck",
   "guardrail.triggered",
+  "sweep.run_stopped",
 ] as const;
 export const webhookEventTypeSchema = z.enum(WEBHOOK_EVENT_TYPES);
 export type WebhookEventType = z.infer<typeof webhookEventTypeSchema>;
@@ -52,10 +54,16 @@ export const webhookEndpointWithSecretSchema = z.object({
 });
 export type WebhookEndpointWithSecret = z.infer<typeof webhookEndpointWithSecretSchema>;
 
+// Each type at most once, so never more than there are types.
+const eventTypesInputSchema = z
+  .array(webhookEventTypeSchema)
+  .min(1, "subscribe to at least one event type")
+  .max(WEBHOOK_EVENT_TYPES.length, `at most ${WEBHOOK_EVENT_TYPES.length} event types, each once`);
+
 export const createWebhookEndpointInputSchema = z.object({
   url: webhookUrlSchema,
   description: z.string().max(500).nullish(),
-  event_types: z.array(webhookEventTypeSchema).min(1, "subscribe to at least one event type"),
+  event_types: eventTypesInputSchema,
   enabled: z.boolean().default(true),
 });
 export type CreateWebhookEndpointInput = z.infer<typeof createWebhookEndpointInputSchema>;
@@ -66,7 +74,7 @@ export const updateWebhookEndpointInputSchema = z.object({
   endpoint_id: idSchema,
   url: webhookUrlSchema.optional(),
   description: z.string().max(500).nullish(),
-  event_types: z.array(webhookEventTypeSchema).min(1, "subscribe to at least one event type").optional(),
+  event_types: eventTypesInputSchema.optional(),
   enabled: z.boolean().optional(),
 });
 export type UpdateWebhookEndpointInput = z.infer<typeof updateWebhookEndpointInputSchema>;
@@ -100,10 +108,18 @@ export const webhookDeliverySchema = z.object({
 });
 export type WebhookDelivery = z.infer<typeof webhookDeliverySchema>;
 
+const MAX_INT8 = 9_223_372_036_854_775_807n;
+
 export const listWebhookDeliveriesInputSchema = z.object({
   endpoint_id: idSchema,
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().regex(/^\d+$/, "must be a next_cursor from a previous page").optional(),
+  // A delivery's seq is a bigint (int8): digits, at most its largest value.
+  cursor: z
+    .string()
+    .max(19, "must be a next_cursor from a previous page")
+    .regex(/^\d+$/, "must be a next_cursor from a previous page")
+    .refine((value) => !/^\d+$/.test(value) || BigInt(value) <= MAX_INT8, "must be a next_cursor from a previous page")
+    .optional(),
 });
 export const webhookDeliveryPageSchema = z.object({
   items: z.array(webhookDeliverySchema),
