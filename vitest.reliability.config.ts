@@ -3,7 +3,9 @@ import { defineConfig } from "vitest/config";
 
 // `npm run test:reliability`: the load-and-fault scenarios of the reliability suite.
 export default defineConfig({
-  resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
+  resolve: {
+    alias: { "@": path.resolve(import.meta.dirname), "server-only": path.resolve(import.meta.dirname, "server/server-only-node.ts") },
+  },
   test: {
     include: ["tests/reliability/**/*.test.ts"],
     globalSetup: ["tests/helpers/global-setup.ts"],

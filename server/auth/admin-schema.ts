@@ -2,6 +2,9 @@ import { z } from "zod";
 import { ROLES } from "./actor";
 
 // The contract of the admin routes (users and API keys), shared by tRPC and the /settings pages.
+// The roles themselves live in ./actor.ts; the pages' forms take them from here, the schema
+// module a browser bundle may import.
+export { ROLES, roleRank, type Role } from "./actor";
 
 export const roleSchema = z.enum(ROLES);
 

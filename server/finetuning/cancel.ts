@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "../db";
 import { AppError } from "../errors";
 import { observeCancel } from "../observations";
@@ -16,7 +17,7 @@ export type CancelJobArgs = {
   actor: Actor;
   id: string;
   metadata?: Metadata | null;
-  /** A guardrail's cancel says which rule and why (server/guardrails/act.ts); a person's says "cancelled". */
+  /** A guardrail's cancel says which rule and why (server/guardrails/evaluate.ts); a person's says "cancelled". */
   reason?: string;
   error?: string;
   /** Only cancel from these statuses (a guardrail leaves a paused job alone); default every active one. */

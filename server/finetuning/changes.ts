@@ -1,3 +1,4 @@
+import "server-only";
 import { EventEmitter, on } from "node:events";
 import pg from "pg";
 import { db } from "../db";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "../db";
 import { enqueueRun } from "../worker/queue";
 import { AppError } from "../errors";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "../db";
 import type { ProviderJob, ProviderJobStatus } from "../provider/types";
 import { actorLabel, type Actor } from "../auth/actor";

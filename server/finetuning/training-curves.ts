@@ -1,3 +1,4 @@
+import "server-only";
 import { LTTB } from "downsample";
 import { LRUCache } from "lru-cache";
 import type { Db } from "../db";

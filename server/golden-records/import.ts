@@ -1,3 +1,4 @@
+import "server-only";
 import { CsvError, parse } from "csv-parse/sync";
 import type { Db } from "../db";
 import { AppError } from "../errors";

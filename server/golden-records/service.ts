@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "../db";
 import type { CreateGoldenRecordsInput, GoldenRecord, GoldenRecordPage, ListGoldenRecordsInput } from "./schema";
 import { connectionNotFound } from "../connections/errors";

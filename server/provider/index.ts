@@ -1,3 +1,4 @@
+import "server-only";
 import { env } from "../env";
 import { createOpenAIProvider } from "./openai";
 import type { FinetuningProvider } from "./types";

@@ -1,3 +1,4 @@
+import "server-only";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { onObservation, type Observation } from "../observations";
 

@@ -1,3 +1,4 @@
+import "server-only";
 import { fromPrisma, PgBoss } from "pg-boss";
 import { env } from "../env";
 import type { TxClient } from "../db";

@@ -7,7 +7,7 @@ import { Field, fieldAria, inputClasses } from "@/app/_components/form-field";
 import { SecretShownOnce } from "@/app/_components/secret-shown-once";
 import { ErrorCallout } from "@/app/_components/states";
 import { trpc } from "@/app/_trpc/client";
-import { ROLES, roleRank, type Role } from "@/server/auth/actor";
+import { ROLES, roleRank, type Role } from "@/server/auth/admin-schema";
 
 type Owner = { id: string; email: string; role: Role };
 

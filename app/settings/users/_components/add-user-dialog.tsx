@@ -6,7 +6,7 @@ import { DialogActions, DialogContent, DialogRoot, NewThingTrigger } from "@/app
 import { Field, fieldAria, inputClasses } from "@/app/_components/form-field";
 import { ErrorCallout } from "@/app/_components/states";
 import { trpc } from "@/app/_trpc/client";
-import { ROLES, type Role } from "@/server/auth/actor";
+import { ROLES, type Role } from "@/server/auth/admin-schema";
 
 type Form = { email: string; name: string; role: Role; password: string };
 const EMPTY: Form = { email: "", name: "", role: "viewer", password: "" };

@@ -11,8 +11,7 @@ import {
 import { Button, buttonClasses } from "@/app/_components/button";
 import { DateTime } from "@/app/_components/date-time";
 import { trpc } from "@/app/_trpc/client";
-import { ROLES, type Role } from "@/server/auth/actor";
-import type { UserSummary } from "@/server/auth/admin-schema";
+import { ROLES, type Role, type UserSummary } from "@/server/auth/admin-schema";
 
 export function UsersTable({ initialUsers, myId }: { initialUsers: UserSummary[]; myId: string }) {
   const utils = trpc.useUtils();
