@@ -17,6 +17,11 @@ const schema = z.object({
   TRUSTED_PROXIES: z.string().default(""),
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: z.url().optional(),
+  // Together AI: unset key → the local Together sandbox (the launcher sets both to it).
+  TOGETHER_API_KEY: z.string().optional(),
+  TOGETHER_BASE_URL: z.url().optional(),
+  // How long a cancel may wait for the provider's confirmation before the job is marked stuck and the cancel re-sent.
+  CANCEL_CONFIRM_TIMEOUT_MS: z.coerce.number().int().min(100).default(600_000),
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
   PROVIDER_CANCEL_DEADLINE_MS: z.coerce.number().int().min(100).default(15_000),
   WORKER_POLL_MS: z.coerce.number().int().min(100).default(1_000),
@@ -27,6 +32,8 @@ const schema = z.object({
   METRICS_PORT: z.union([z.literal("off"), z.coerce.number().int().min(0).max(65535)]).default(9464),
   METRICS_HOST: z.string().min(1).default("127.0.0.1"),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  // Where the launchers keep local state (embedded Postgres, auth secret, sandbox token); relative to the checkout.
+  DATA_DIR: z.string().min(1).default(".data"),
   SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   SANDBOX_CONTROL_TOKEN: z.string().min(1).optional(),
   SANDBOX_TIMINGS: z
@@ -113,11 +120,14 @@ export function launchEnv() {
       METRICS_PORT: true,
       METRICS_HOST: true,
       SHUTDOWN_TIMEOUT_MS: true,
+      DATA_DIR: true,
       SANDBOX_PORT: true,
       SANDBOX_TIMINGS: true,
       SANDBOX_CONTROL_TOKEN: true,
       OPENAI_API_KEY: true,
       OPENAI_BASE_URL: true,
+      TOGETHER_API_KEY: true,
+      TOGETHER_BASE_URL: true,
     })
     .safeParse(process.env);
   if (!parsed.success) throw new Error(`A setting in the environment is wrong:\n${z.prettifyError(parsed.error)}`);

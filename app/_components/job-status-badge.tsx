@@ -7,6 +7,8 @@ export const STATUS_LABELS: Record<JobStatus, string> = {
   running: "Running",
   pausing: "Pausing",
   paused: "Paused",
+  // The provider has accepted the cancel but not confirmed it: the job may still train and bill.
+  cancelling: "Cancelling…",
   succeeded: "Succeeded",
   failed: "Failed",
   cancelled: "Cancelled",
@@ -18,6 +20,7 @@ const STYLES: Record<JobStatus, { badge: string; dot: string }> = {
   running: { badge: "bg-blue-50 text-blue-700 ring-blue-200", dot: "bg-blue-500 animate-pulse" },
   pausing: { badge: "bg-orange-50 text-orange-700 ring-orange-200", dot: "bg-orange-400 animate-pulse" },
   paused: { badge: "bg-orange-50 text-orange-800 ring-orange-300", dot: "bg-orange-500" },
+  cancelling: { badge: "bg-amber-50 text-amber-700 ring-amber-200", dot: "bg-amber-400 animate-pulse" },
   succeeded: { badge: "bg-emerald-50 text-emerald-700 ring-emerald-200", dot: "bg-emerald-500" },
   failed: { badge: "bg-red-50 text-red-700 ring-red-200", dot: "bg-red-500" },
   cancelled: { badge: "bg-amber-50 text-amber-800 ring-amber-200", dot: "bg-amber-500" },

@@ -33,6 +33,8 @@ export type CancelManyInput = z.infer<typeof cancelManyInputSchema>;
 export const CANCEL_OUTCOMES = [
   "will_cancel",
   "cancelled",
+  /** The provider accepted the cancel and has yet to confirm it (the job is cancelling). */
+  "cancelling",
   "already_cancelled",
   "already_finished",
   "not_found",
@@ -59,6 +61,7 @@ export const cancelManyOutputSchema = z.object({
   counts: z.object({
     will_cancel: z.int(),
     cancelled: z.int(),
+    cancelling: z.int(),
     already_cancelled: z.int(),
     already_finished: z.int(),
     not_found: z.int(),

@@ -2,7 +2,7 @@ import "server-only";
 import type { Db } from "../db";
 import { AppError } from "../errors";
 import type { Actor } from "../auth/actor";
-import type { FinetuningProvider } from "../provider/types";
+import type { ProviderSource } from "../provider/types";
 import { cancelJob } from "./cancel";
 import { notFound } from "./errors";
 import {
@@ -28,7 +28,7 @@ const PROVIDER_CONCURRENCY = 8;
  */
 export async function cancelManyJobs(args: {
   db: Db;
-  provider: FinetuningProvider;
+  provider: ProviderSource;
   actor: Actor;
   input: CancelManyInput;
 }): Promise<CancelManyOutput> {
@@ -45,7 +45,8 @@ export async function cancelManyJobs(args: {
     if (input.dry_run || before !== "will_cancel") return result(id, before, row, before === "will_cancel" ? null : reasonFor(row));
     try {
       const job = await cancelJob({ db, provider, actor, id, metadata: input.metadata });
-      return { finetuning_id: id, outcome: "cancelled", status: job.status, reason: null, spent_usd: spent(job.cost) };
+      const outcome = job.status === "cancelling" ? "cancelling" : "cancelled";
+      return { finetuning_id: id, outcome, status: job.status, reason: null, spent_usd: spent(job.cost) };
     } catch (error) {
       return failure(db, id, row, error);
     }
@@ -53,7 +54,7 @@ export async function cancelManyJobs(args: {
   const counts = Object.fromEntries(CANCEL_OUTCOMES.map((o) => [o, 0])) as Record<CancelOutcome, number>;
   for (const r of results) counts[r.outcome] += 1;
   const spentUsd = results
-    .filter((r) => r.outcome === "will_cancel" || r.outcome === "cancelled")
+    .filter((r) => r.outcome === "will_cancel" || r.outcome === "cancelled" || r.outcome === "cancelling")
     .reduce((sum, r) => sum + (r.spent_usd ?? 0), 0);
   return { dry_run: input.dry_run, counts, spent_usd: Math.round(spentUsd * 10_000) / 10_000, results };
 }

@@ -2,7 +2,16 @@ import "server-only";
 import type { Db } from "../db";
 import { AppError } from "../errors";
 import { observeCancel } from "../observations";
-import { ProviderNotFoundError, ProviderUnavailableError, type FinetuningProvider } from "../provider/types";
+import {
+  isProviderTerminal,
+  providerFor,
+  ProviderNotFoundError,
+  ProviderRejectedError,
+  ProviderUnavailableError,
+  type FinetuningProvider,
+  type ProviderJob,
+  type ProviderSource,
+} from "../provider/types";
 import { actorLabel, PROVIDER, type Actor } from "../auth/actor";
 import { notFound, statusConflict } from "./errors";
 import { findJobRow, toWireJob, type JobRow } from "./job-row";
@@ -13,7 +22,7 @@ import { enqueueAdvance } from "../worker/queue";
 
 export type CancelJobArgs = {
   db: Db;
-  provider: FinetuningProvider;
+  provider: ProviderSource;
   actor: Actor;
   id: string;
   metadata?: Metadata | null;
@@ -31,7 +40,9 @@ const CLAIM_STALE_SECONDS = 60;
 /**
  * Cancels a job at any stage (docs/CONTRACT.md, "Cancel"). Idempotent; exactly one
  * transition however many cancels race; the provider job, when there is one,
- * is cancelled first so that a 200 never leaves it running.
+ * is cancelled first so that a 200 never leaves it running. A provider that
+ * only accepts the cancel (Together's cancel_requested) leaves the job
+ * `cancelling`, which the worker follows until the provider confirms.
  */
 export function cancelJob(args: CancelJobArgs): Promise<FinetuningJob> {
   return observeCancel(cancelJobOnce(args)); // counted by outcome for GET /metrics
@@ -48,13 +59,25 @@ async function cancelJobOnce(args: CancelJobArgs): Promise<FinetuningJob> {
     const job = await findJobRow(db, id);
     if (!job) throw notFound(id);
     if (job.status === "cancelled") return toWireJob(job);
+    // Accepted already: the worker confirms it (and re-sends it on its backoff), not this request.
+    if (job.status === "cancelling") return toWireJob(job);
     if (!isActive(job.status)) throw statusConflict(job);
     if (args.onlyFrom && !args.onlyFrom.includes(job.status))
       throw new AppError("CONFLICT", `Fine-tuning job ${id} is ${job.status}; left as it is.`);
 
     if (job.finetuningJobId) {
-      const outcome = await cancelAtProvider({ db, provider, job, providerJobId: job.finetuningJobId });
+      const at = providerFor(provider, job.modelProvider);
+      const outcome = await cancelAtProvider({ db, provider: at, job, providerJobId: job.finetuningJobId });
       if (outcome === "retry") continue;
+      if (outcome !== "cancelled_there") {
+        const row = await markCancelling({ ...args, providerJobId: job.finetuningJobId, providerJob: outcome });
+        if (row) {
+          await enqueueAdvance(row.id).catch(() => undefined); // the worker's poll confirms it; its sweep would too
+          return toWireJob(row);
+        }
+        await releaseClaim(db, id);
+        continue;
+      }
     }
 
     const row = await cancelLocally({ ...args, providerJobId: job.finetuningJobId });
@@ -64,14 +87,41 @@ async function cancelJobOnce(args: CancelJobArgs): Promise<FinetuningJob> {
   throw new AppError("CONFLICT", `Fine-tuning job ${id} kept changing while it was being cancelled; retry.`);
 }
 
+const NOT_CANCELLING = ACTIVE_STATUSES.filter((s) => s !== "cancelling");
+
+/** The provider accepted the cancel but has not confirmed it: the guarded transition to cancelling. */
+function markCancelling(
+  args: Omit<CancelJobArgs, "provider"> & { providerJobId: string; providerJob: ProviderJob },
+): Promise<JobRow | null> {
+  const { metadata, providerJob } = args;
+  return transitionJob({
+    db: args.db,
+    id: args.id,
+    from: args.onlyFrom ?? NOT_CANCELLING,
+    to: "cancelling",
+    expectProviderJobId: args.providerJobId,
+    actor: actorLabel(args.actor),
+    reason: args.reason ?? (metadata && Object.keys(metadata).length > 0 ? JSON.stringify(metadata) : "cancel requested"),
+    eventMetadata: metadata ?? null,
+    patch: {
+      error: args.error ?? CANCELLED_BY_USER_ERROR,
+      mergeMetadata: metadata ?? null,
+      clearCancelClaim: true,
+      cancelSent: true,
+      providerStatus: providerJob.providerStatus,
+    },
+  });
+}
+
 /** The guarded transition to cancelled; null when the job is not active with that provider job. */
 function cancelLocally(args: Omit<CancelJobArgs, "provider"> & { providerJobId: string | null }): Promise<JobRow | null> {
   const { metadata } = args;
   return transitionJob({
     db: args.db,
     id: args.id,
-    from: args.onlyFrom ?? ACTIVE_STATUSES,
     to: "cancelled",
+    // Never a cancelling job: only the provider's confirmation ends that one.
+    from: args.onlyFrom ?? NOT_CANCELLING,
     expectProviderJobId: args.providerJobId,
     actor: actorLabel(args.actor),
     reason: args.reason ?? (metadata && Object.keys(metadata).length > 0 ? JSON.stringify(metadata) : "cancelled"),
@@ -97,7 +147,8 @@ export async function requestProviderCleanup(row: Pick<JobRow, "id" | "finetunin
   });
 }
 
-type ProviderOutcome = "cancelled_there" | "retry";
+/** Cancelled there; accepted there but not yet confirmed (the provider job as it answered); or look again. */
+type ProviderOutcome = "cancelled_there" | "retry" | ProviderJob;
 
 async function cancelAtProvider(args: {
   db: Db;
@@ -123,6 +174,15 @@ async function cancelAtProvider(args: {
         cause: error,
       });
     }
+    if (error instanceof ProviderRejectedError) {
+      throw new AppError(
+        "CONFLICT",
+        `${provider.capabilities.label} refused to cancel job ${job.id}; nothing was changed: ${error.message}`,
+        {
+          cause: error,
+        },
+      );
+    }
     throw error;
   }
   if (providerJob.status === "succeeded" || providerJob.status === "failed") {
@@ -132,7 +192,7 @@ async function cancelAtProvider(args: {
     const now = await findJobRow(db, job.id);
     throw statusConflict(now ?? { ...job, status: providerJob.status });
   }
-  return "cancelled_there";
+  return isProviderTerminal(providerJob.status) ? "cancelled_there" : providerJob;
 }
 
 async function claimCancel(db: Db, id: string): Promise<boolean> {

@@ -8,6 +8,10 @@ import type { JobCost } from "./schema";
 // Prices are per 1M tokens; amounts are rounded to $0.0001. An unknown model's every amount is null.
 
 export type CostInput = {
+  /** What the provider reports the job costs (Together's total_price), where it reports it: then that is the cost. */
+  reportedPriceUsd?: number | null;
+  /** Ended: a reported price is then the final one. */
+  finished?: boolean;
   modelName: string;
   modelParameters: unknown;
   goldenRecordCount: number;
@@ -52,10 +56,23 @@ export function jobCost(input: CostInput, table?: PriceTable): JobCost {
     estimated_total_usd: null,
     final_usd: null,
     currency: "USD",
+    source: "price_table",
     usd_per_1m_training_tokens: null,
     training_file_tokens: input.trainingFileTokens,
     n_epochs: epochs,
   };
+  const reported = input.reportedPriceUsd ?? null;
+  if (reported !== null) {
+    // The provider's own figure wins: it is what the bill will say.
+    const rounded = Math.round(reported * 10_000) / 10_000;
+    return {
+      ...unknown,
+      source: "provider",
+      so_far_usd: rounded,
+      estimated_total_usd: input.finished ? rounded : null,
+      final_usd: input.finished ? rounded : null,
+    };
+  }
   if (!price) return unknown;
   const usd = price.usd_per_1m_training_tokens;
   const estimatedTokens = input.trainingFileTokens === null ? null : input.trainingFileTokens * epochs;

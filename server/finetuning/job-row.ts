@@ -2,6 +2,7 @@ import type { Db } from "../db";
 import { Prisma } from "../generated/prisma/client";
 import { jobCost } from "./cost";
 import { readGuardrails, readTrips } from "../guardrails/schema";
+import { capabilitiesOf, isProviderName } from "../provider/capabilities";
 import { finetuningJobSchema, type FinetuningJob, type JobProgress } from "./schema";
 
 // What the services read of a job, and the one mapper to the wire shape.
@@ -33,6 +34,10 @@ export const JOB_SELECT = {
   trainingFileTokens: true,
   guardrails: true,
   guardrailTrips: true,
+  providerStatus: true,
+  reportedPriceUsd: true,
+  cancelRequestedAt: true,
+  cancelStuckAt: true,
   parentJobId: true,
   parentCheckpointId: true,
   parentStep: true,
@@ -54,6 +59,8 @@ export const JOB_COLUMNS_SQL = Prisma.raw(`
   j.step AS "step", j.total_steps AS "totalSteps", j.train_loss AS "trainLoss", j.valid_loss AS "validLoss",
   j.estimated_finish AS "estimatedFinish", j.trained_tokens AS "trainedTokens",
   j.training_file_tokens AS "trainingFileTokens", j.guardrails AS "guardrails", j.guardrail_trips AS "guardrailTrips",
+  j.provider_status AS "providerStatus", j.reported_price_usd AS "reportedPriceUsd",
+  j.cancel_requested_at AS "cancelRequestedAt", j.cancel_stuck_at AS "cancelStuckAt",
   j.parent_job_id::text AS "parentJobId", j.parent_checkpoint_id AS "parentCheckpointId", j.parent_step AS "parentStep",
   j.sweep_id::text AS "sweepId"`);
 
@@ -73,9 +80,11 @@ export function toWireJob(row: JobRow): FinetuningJob {
     alias: row.alias,
     db_connection_id: row.dbConnectionId,
     status: row.status,
+    provider_status: row.providerStatus ?? null,
+    cancel_stuck_at: row.status === "cancelling" ? (row.cancelStuckAt?.toISOString() ?? null) : null,
     error: row.error,
     base_llm: {
-      model_provider: "openai",
+      model_provider: isProviderName(row.modelProvider) ? row.modelProvider : "openai",
       model_name: row.modelName,
       model_parameters: modelParameters(row.modelParameters),
     },
@@ -97,6 +106,8 @@ export function toWireJob(row: JobRow): FinetuningJob {
     parent: parentOf(row),
     sweep_id: row.sweepId ?? null,
     cost: jobCost({
+      reportedPriceUsd: capabilitiesOf(row.modelProvider).reportsPrice ? (row.reportedPriceUsd ?? null) : null,
+      finished: row.status === "succeeded" || row.status === "failed" || row.status === "cancelled",
       modelName: row.modelName,
       modelParameters: row.modelParameters,
       goldenRecordCount: row.goldenRecordIds.length,

@@ -1,12 +1,14 @@
 import "server-only";
 import type { Db } from "../db";
 import { AppError } from "../errors";
+import { cannotReason, capabilitiesOf } from "../provider/capabilities";
 import {
+  providerFor,
   ProviderNotFoundError,
   ProviderRejectedError,
   ProviderUnavailableError,
-  type FinetuningProvider,
   type ProviderJob,
+  type ProviderSource,
 } from "../provider/types";
 import { actorLabel, PROVIDER, type Actor } from "../auth/actor";
 import { notFound } from "./errors";
@@ -15,7 +17,7 @@ import { syncProviderStatus } from "./sync";
 import { isTerminal, PAUSABLE_STATUSES, RESUMABLE_STATUSES, type FinetuningJob, type JobStatus } from "./schema";
 import { transitionJob } from "./transitions";
 
-export type PauseJobArgs = { db: Db; provider: FinetuningProvider; actor: Actor; id: string; reason?: string | null };
+export type PauseJobArgs = { db: Db; provider: ProviderSource; actor: Actor; id: string; reason?: string | null };
 
 const MAX_ATTEMPTS = 8;
 
@@ -30,7 +32,7 @@ export function pauseJob(args: PauseJobArgs): Promise<FinetuningJob> {
     verb: "pause",
     from: PAUSABLE_STATUSES,
     already: RESUMABLE_STATUSES,
-    call: (providerJobId) => args.provider.pauseJob(providerJobId),
+    call: (providerJobId, name) => providerFor(args.provider, name).pauseJob(providerJobId),
     accepts: (status) => status === "pausing" || status === "paused",
   });
 }
@@ -41,7 +43,7 @@ export function resumeJob(args: PauseJobArgs): Promise<FinetuningJob> {
     verb: "resume",
     from: RESUMABLE_STATUSES,
     already: PAUSABLE_STATUSES,
-    call: (providerJobId) => args.provider.resumeJob(providerJobId),
+    call: (providerJobId, name) => providerFor(args.provider, name).resumeJob(providerJobId),
     accepts: (status) => status === "running" || status === "queued",
   });
 }
@@ -52,7 +54,7 @@ type Move = {
   from: readonly JobStatus[];
   /** The statuses it would move a job to: a job already there is answered as it is. */
   already: readonly JobStatus[];
-  call: (providerJobId: string) => Promise<ProviderJob>;
+  call: (providerJobId: string, providerName: string) => Promise<ProviderJob>;
   accepts: (status: ProviderJob["status"]) => boolean;
 };
 
@@ -61,11 +63,17 @@ async function moveAtProvider(args: PauseJobArgs, move: Move): Promise<Finetunin
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const job = await findJobRow(db, id);
     if (!job) throw notFound(id);
+    if (!capabilitiesOf(job.modelProvider).pauseResume) {
+      throw new AppError(
+        "CONFLICT",
+        `${cannotReason(job.modelProvider, `${move.verb} fine-tuning jobs`)} Job ${id} can only be cancelled.`,
+      );
+    }
     if (move.already.includes(job.status)) return toWireJob(job);
     if (!move.from.includes(job.status)) throw notMovable(job, move.verb);
     if (!job.finetuningJobId) throw notMovable(job, move.verb);
 
-    const providerJob = await callProvider(job, job.finetuningJobId, move);
+    const providerJob = await callProvider(job, job.finetuningJobId, job.modelProvider, move);
     if (!move.accepts(providerJob.status)) {
       // The provider sees the job elsewhere (it finished, or was already moved):
       // record that, then decide again from what it now is.
@@ -88,9 +96,9 @@ async function moveAtProvider(args: PauseJobArgs, move: Move): Promise<Finetunin
   throw new AppError("CONFLICT", `Fine-tuning job ${id} kept changing while it was being ${move.verb}d; retry.`);
 }
 
-async function callProvider(job: JobRow, providerJobId: string, move: Move): Promise<ProviderJob> {
+async function callProvider(job: JobRow, providerJobId: string, providerName: string, move: Move): Promise<ProviderJob> {
   try {
-    return await move.call(providerJobId);
+    return await move.call(providerJobId, providerName);
   } catch (error) {
     if (error instanceof ProviderRejectedError || error instanceof ProviderNotFoundError) {
       throw new AppError("CONFLICT", `The provider refused to ${move.verb} fine-tuning job ${job.id}: ${error.message}`, { cause: error });

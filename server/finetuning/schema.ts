@@ -60,6 +60,8 @@ export const metadataSchema = z
     z.string().min(1, "keys must not be empty").max(METADATA_MAX_KEY_LENGTH, `keys must be at most ${METADATA_MAX_KEY_LENGTH} characters`),
     z
       .string()
+      // Characters never outnumber bytes: the byte limit, stated where a schema can read it.
+      .max(METADATA_MAX_VALUE_BYTES, { error: `values must be at most ${METADATA_MAX_VALUE_BYTES} bytes`, abort: true })
       .refine((v) => Buffer.byteLength(v, "utf8") <= METADATA_MAX_VALUE_BYTES, `values must be at most ${METADATA_MAX_VALUE_BYTES} bytes`),
   )
   .refine((m) => Object.keys(m).length <= METADATA_MAX_KEYS, `at most ${METADATA_MAX_KEYS} keys`);
@@ -214,7 +216,8 @@ export const listJobsInputSchema = z
     db_connection_id: idSchema.optional(),
     status: jobStatusSchema.optional(),
     /** "true": only jobs a guardrail paused or cancelled (a string, as in a query). */
-    stopped_by_guardrail: z.stringbool().optional(),
+    // At most 8 characters: "disabled" is stringbool's longest word.
+    stopped_by_guardrail: z.string().max(8).pipe(z.stringbool()).optional(),
     /** Part of the alias (any case), or a whole job id or provider job id. */
     q: z.string().trim().max(JOB_SEARCH_MAX_LENGTH).optional(),
     /** Only the jobs continued from a checkpoint of this job. */
@@ -237,7 +240,15 @@ export type JobPage = z.infer<typeof jobPageSchema>;
 
 export const jobEventSchema = z.object({
   id: z.string(),
-  kind: z.enum(["status_change", "provider_event", "metadata_update", "deleted", "guardrail_triggered", "cancel_stuck"]),
+  kind: z.enum([
+    "status_change",
+    "provider_event",
+    "metadata_update",
+    "deleted",
+    "guardrail_triggered",
+    "cancel_stuck",
+    "sweep_run_stopped",
+  ]),
   from_status: jobStatusSchema.nullable(),
   to_status: jobStatusSchema.nullable(),
   actor: z.string(),

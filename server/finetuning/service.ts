@@ -1,5 +1,5 @@
 import "server-only";
-import type { Db } from "../db";
+import type { Db, TxClient } from "../db";
 import { enqueueRun } from "../worker/queue";
 import { AppError } from "../errors";
 import type { ProviderSource } from "../provider/types";
@@ -34,6 +34,8 @@ export type JobLinks = {
   sweepId?: string;
   /** The model to train from instead of base_llm's (a checkpoint's model). */
   modelName?: string;
+  /** Runs inside the create's transaction (a sweep claims its slot there); throwing undoes the create. */
+  attach?: (tx: TxClient, jobId: string) => Promise<void>;
 };
 
 export async function createJob(args: { db: Db; actor: Actor; input: CreateJobInput; links?: JobLinks }): Promise<FinetuningJob> {
@@ -73,6 +75,7 @@ export async function createJob(args: { db: Db; actor: Actor; input: CreateJobIn
       },
       select: JOB_SELECT,
     });
+    await links?.attach?.(tx, row.id);
     await enqueueRun(tx, row.id);
     return row;
   });
@@ -80,7 +83,7 @@ export async function createJob(args: { db: Db; actor: Actor; input: CreateJobIn
   return toWireJob(created);
 }
 
-async function resolveGoldenRecords(db: Db, dbConnectionId: string, requested: string[] | null): Promise<string[]> {
+export async function resolveGoldenRecords(db: Db, dbConnectionId: string, requested: string[] | null): Promise<string[]> {
   const ids = requested
     ? [...new Set(requested)]
     : (await db.goldenRecord.findMany({ where: { dbConnectionId }, select: { id: true }, orderBy: { id: "asc" } })).map((r) => r.id);

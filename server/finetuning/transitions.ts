@@ -7,6 +7,8 @@ import { isTerminal, type JobStatus, type Metadata } from "./schema";
 
 export type TransitionPatch = {
   error?: string | null;
+  /** The error only when the job has none yet (a confirmed cancel keeps the canceller's). */
+  defaultError?: string;
   finetuningFileId?: string;
   finetuningJobId?: string;
   modelId?: string;
@@ -14,6 +16,12 @@ export type TransitionPatch = {
   trainingFileTokens?: number;
   mergeMetadata?: Metadata | null;
   clearCancelClaim?: boolean;
+  /** The provider's own status word (provider_status). */
+  providerStatus?: string;
+  /** The price the provider reports, in USD. */
+  reportedPriceUsd?: number;
+  /** The provider accepted a cancel it confirms later: stamp when (first and last) it was sent. */
+  cancelSent?: boolean;
 };
 
 export type TransitionArgs = {
@@ -57,7 +65,7 @@ export async function transitionJob(args: TransitionArgs): Promise<JobRow | null
       UPDATE finetuning_jobs AS t SET
         status = ${to}::"JobStatus",
         updated_at = now(),
-        error = CASE WHEN ${setError} THEN ${patch.error ?? null} ELSE t.error END,
+        error = CASE WHEN ${setError} THEN ${patch.error ?? null} ELSE COALESCE(t.error, ${patch.defaultError ?? null}) END,
         finetuning_file_id = COALESCE(${patch.finetuningFileId ?? null}, t.finetuning_file_id),
         finetuning_job_id = COALESCE(${patch.finetuningJobId ?? null}, t.finetuning_job_id),
         model_id = COALESCE(${patch.modelId ?? null}, t.model_id),
@@ -66,7 +74,12 @@ export async function transitionJob(args: TransitionArgs): Promise<JobRow | null
                         ELSE COALESCE(t.metadata, '{}'::jsonb) || ${merge}::jsonb END,
         cancelled_at = CASE WHEN ${to} = 'cancelled' THEN now() ELSE t.cancelled_at END,
         finished_at = CASE WHEN ${isTerminal(to)} THEN now() ELSE t.finished_at END,
-        cancel_claimed_at = CASE WHEN ${patch.clearCancelClaim ?? false} THEN NULL ELSE t.cancel_claimed_at END
+        cancel_claimed_at = CASE WHEN ${patch.clearCancelClaim ?? false} THEN NULL ELSE t.cancel_claimed_at END,
+        provider_status = COALESCE(${patch.providerStatus ?? null}, t.provider_status),
+        reported_price_usd = COALESCE(${patch.reportedPriceUsd ?? null}::float8, t.reported_price_usd),
+        cancel_requested_at = CASE WHEN ${patch.cancelSent ?? false} THEN COALESCE(t.cancel_requested_at, now()) ELSE t.cancel_requested_at END,
+        cancel_sent_at = CASE WHEN ${patch.cancelSent ?? false} THEN now() ELSE t.cancel_sent_at END,
+        cancel_sends = t.cancel_sends + CASE WHEN ${patch.cancelSent ?? false} THEN 1 ELSE 0 END
       WHERE t.id = ${id}::uuid AND t.deleted_at IS NULL AND t.status::text = ANY(${[...from]}::text[]) ${providerGuard}
       RETURNING new.*, old.status AS prev_status
     ), ev AS (

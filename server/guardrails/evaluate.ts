@@ -5,7 +5,7 @@ import { cancelJob } from "../finetuning/cancel";
 import { findJobRow, toWireJob } from "../finetuning/job-row";
 import { pauseJob } from "../finetuning/pause";
 import type { JobStatus } from "../finetuning/schema";
-import type { FinetuningProvider } from "../provider/types";
+import type { ProviderSource } from "../provider/types";
 import { crossedGuardrails, type JobFacts, type Verdict } from "./rules";
 import { hasGuardrails, readGuardrails, readTrips, type GuardrailTrip } from "./schema";
 
@@ -23,7 +23,7 @@ const isGuarded = (s: JobStatus): s is (typeof GUARDED_STATUSES)[number] => (GUA
  * the next evaluation (a killed worker's too), unless the job moved meanwhile.
  */
 /** Answers whether a trip's action was attempted (so the job may have moved). */
-export async function evaluateGuardrails(args: { db: Db; provider: FinetuningProvider; jobId: string; now?: Date }): Promise<boolean> {
+export async function evaluateGuardrails(args: { db: Db; provider: ProviderSource; jobId: string; now?: Date }): Promise<boolean> {
   const { db, jobId } = args;
   const row = await findJobRow(db, jobId);
   if (!row || !isGuarded(row.status)) return false;
@@ -119,7 +119,7 @@ async function recordTrip(db: Db, jobId: string, v: Verdict): Promise<void> {
     SELECT id, 'guardrail_triggered', 'guardrail', ${`${v.message} → ${v.action}`}, ${metadata}::jsonb FROM upd`;
 }
 
-async function carryOut(args: { db: Db; provider: FinetuningProvider; jobId: string; trip: GuardrailTrip }): Promise<void> {
+async function carryOut(args: { db: Db; provider: ProviderSource; jobId: string; trip: GuardrailTrip }): Promise<void> {
   const { db, provider, jobId, trip } = args;
   const job = await findJobRow(db, jobId);
   if (!job || !isGuarded(job.status)) return settle(db, jobId, trip, "skipped");

@@ -8,6 +8,7 @@ import { notFound } from "../finetuning/errors";
 import { ACTIVE_STATUSES, isActive } from "../finetuning/schema";
 import { GUARDRAIL_RULES, readGuardrails, readTrips, type Guardrails, type JobGuardrails } from "./schema";
 import { connectionNotFound } from "../connections/errors";
+import { checkGuardrailsFor } from "./capability";
 
 const ended = (job: { id: string; status: string }) =>
   new AppError("CONFLICT", `Fine-tuning job ${job.id} has already ${job.status}; only an active job's guardrails can be changed.`);
@@ -28,6 +29,7 @@ export async function setJobGuardrails(args: { db: Db; actor: Actor; id: string;
   const job = await findJobRow(db, id);
   if (!job) throw notFound(id);
   if (!isActive(job.status)) throw ended(job);
+  checkGuardrailsFor(job.modelProvider, guardrails);
   const before = readGuardrails(job.guardrails);
   const changed = GUARDRAIL_RULES.filter((rule) => JSON.stringify(before[rule] ?? null) !== JSON.stringify(guardrails[rule] ?? null));
   const updated = await db.$transaction(async (tx) => {

@@ -1,5 +1,5 @@
 import type { Db } from "../db";
-import type { FinetuningProvider } from "../provider/types";
+import type { ProviderSource } from "../provider/types";
 import { evaluateGuardrails, GUARDED_STATUSES } from "./evaluate";
 
 const BATCH = 1_000;
@@ -9,7 +9,7 @@ const BATCH = 1_000;
  * its metrics arrive, but a stalled or queued job sends nothing, so the
  * worker's periodic reconcile calls this too. Each job's failure is its own.
  */
-export async function sweepGuardrails(args: { db: Db; provider: FinetuningProvider; now?: Date }): Promise<void> {
+export async function sweepGuardrails(args: { db: Db; provider: ProviderSource; now?: Date }): Promise<void> {
   const { db } = args;
   const jobs = await db.$queryRaw<{ id: string }[]>`
     SELECT id::text AS id FROM finetuning_jobs

@@ -1,6 +1,7 @@
 import type { Db } from "../db";
 import { migrationNames, MIGRATIONS_DIR } from "../db/migrations-dir";
-import type { FinetuningProvider } from "../provider/types";
+import { PROVIDER_NAMES } from "../provider/capabilities";
+import { providerFor, type FinetuningProvider, type ProviderSource } from "../provider/types";
 
 // GET /api/ready: can this instance do its work? Every check says ok or not
 // and why, without secrets; the answer is 503 until all are ok.
@@ -85,13 +86,25 @@ function checkProvider(provider: FinetuningProvider, baseUrl: string | undefined
   return result;
 }
 
-export async function readiness(args: { db: Db; provider: FinetuningProvider; providerBaseUrl: string | undefined }): Promise<Readiness> {
+/** Every configured provider must answer; the detail names each. */
+async function checkProviders(source: ProviderSource, baseUrl: string | undefined): Promise<Check> {
+  const configured = "createJob" in source ? [source] : PROVIDER_NAMES.flatMap((name) => (source[name] ? [providerFor(source, name)] : []));
+  const checks = await Promise.all(
+    configured.map(async (p) => {
+      const check = await checkProvider(p, p.name === "openai" ? baseUrl : undefined).catch(failed);
+      return { ...check, detail: configured.length > 1 ? `${p.name}: ${check.detail}` : check.detail };
+    }),
+  );
+  return { ok: checks.every((c) => c.ok), detail: checks.map((c) => c.detail).join("; ") };
+}
+
+export async function readiness(args: { db: Db; provider: ProviderSource; providerBaseUrl: string | undefined }): Promise<Readiness> {
   const settle = (check: () => Promise<Check>) => check().catch(failed);
   const [database, migrations, worker, provider] = await Promise.all([
     settle(() => checkDatabase(args.db)),
     settle(() => checkMigrations(args.db)),
     settle(() => checkWorker(args.db)),
-    settle(() => checkProvider(args.provider, args.providerBaseUrl)),
+    settle(() => checkProviders(args.provider, args.providerBaseUrl)),
   ]);
   const checks = { database, migrations, worker, provider };
   return { status: Object.values(checks).every((check) => check.ok) ? "ready" : "not_ready", checks };

@@ -1,20 +1,27 @@
 import "server-only";
 import { env } from "../env";
 import { createOpenAIProvider } from "./openai";
-import type { FinetuningProvider } from "./types";
+import { createTogetherProvider } from "./together";
+import type { Providers } from "./types";
 
-const globalForProvider = globalThis as unknown as { controlRoomProvider?: FinetuningProvider };
+const globalForProvider = globalThis as unknown as { controlRoomProviders?: Providers };
 
-/** The process's provider: OpenAI, or the local sandbox the launcher points OPENAI_BASE_URL at. */
-export function provider(): FinetuningProvider {
-  if (!globalForProvider.controlRoomProvider) {
+/**
+ * The process's providers: OpenAI (or the local sandbox the launcher points
+ * OPENAI_BASE_URL at) and Together AI (or its sandbox, at TOGETHER_BASE_URL),
+ * the latter only when it is configured.
+ */
+export function provider(): Providers {
+  if (!globalForProvider.controlRoomProviders) {
     const e = env();
-    globalForProvider.controlRoomProvider = createOpenAIProvider({
-      apiKey: e.OPENAI_API_KEY ?? "sk-no-key-configured",
-      baseURL: e.OPENAI_BASE_URL,
-      timeoutMs: e.PROVIDER_TIMEOUT_MS,
-      deadlineMs: e.PROVIDER_CANCEL_DEADLINE_MS,
-    });
+    const timeouts = { timeoutMs: e.PROVIDER_TIMEOUT_MS, deadlineMs: e.PROVIDER_CANCEL_DEADLINE_MS };
+    globalForProvider.controlRoomProviders = {
+      openai: createOpenAIProvider({ apiKey: e.OPENAI_API_KEY ?? "sk-no-key-configured", baseURL: e.OPENAI_BASE_URL, ...timeouts }),
+      together:
+        e.TOGETHER_API_KEY || e.TOGETHER_BASE_URL
+          ? createTogetherProvider({ apiKey: e.TOGETHER_API_KEY ?? "no-key-configured", baseURL: e.TOGETHER_BASE_URL, ...timeouts })
+          : undefined,
+    };
   }
-  return globalForProvider.controlRoomProvider;
+  return globalForProvider.controlRoomProviders;
 }

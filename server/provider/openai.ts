@@ -3,8 +3,9 @@ import type { FineTuningJobCheckpoint } from "openai/resources/fine-tuning/jobs/
 import type { FineTuningJob, FineTuningJobEvent } from "openai/resources/fine-tuning/jobs/jobs";
 import { observeProviderCall } from "../observations";
 import { asProviderError, withRetries } from "./retry";
+import { PROVIDER_CAPABILITIES } from "./capabilities";
+import { mapProviderStatus } from "./statuses";
 import {
-  PROVIDER_JOB_STATUSES,
   ProviderNotFoundError,
   type CreateProviderJobArgs,
   type FileState,
@@ -21,22 +22,20 @@ export const JOB_ID_METADATA_KEY = "controlroom_job_id";
 
 export type OpenAIProviderOptions = { apiKey: string; baseURL?: string; timeoutMs: number; deadlineMs: number };
 
-export class UnknownProviderStatusError extends Error {
-  override readonly name = "UnknownProviderStatusError";
-}
+export { UnknownProviderStatusError } from "./statuses";
 
 /** The SDK's job type lists only the documented statuses; the live API also sends pausing/paused. */
 export function toProviderJob(job: FineTuningJob): ProviderJob {
-  const status = PROVIDER_JOB_STATUSES.find((s) => s === (job.status as string));
-  if (!status) throw new UnknownProviderStatusError(`Provider job ${job.id} has an unknown status "${job.status}"`);
   return {
     id: job.id,
-    status,
+    status: mapProviderStatus("openai", job.status, job.id),
+    providerStatus: job.status,
     fineTunedModel: job.fine_tuned_model,
     error: job.error ? job.error.message : null,
     trainingFile: job.training_file,
     estimatedFinish: typeof job.estimated_finish === "number" ? new Date(job.estimated_finish * 1000) : null,
     trainedTokens: job.trained_tokens ?? null,
+    reportedPriceUsd: null,
   };
 }
 
@@ -125,6 +124,9 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Finetuning
   }
 
   return {
+    name: "openai",
+    capabilities: PROVIDER_CAPABILITIES.openai,
+
     uploadTrainingFile({ jobId, jsonl }) {
       return observeProviderCall("upload training file", async () => {
         try {

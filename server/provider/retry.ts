@@ -1,21 +1,30 @@
 import { APIConnectionError, APIError, NotFoundError } from "openai";
+import {
+  APIConnectionError as TogetherConnectionError,
+  APIError as TogetherAPIError,
+  NotFoundError as TogetherNotFoundError,
+} from "together-ai";
 import { ProviderNotFoundError, ProviderRejectedError, ProviderUnavailableError } from "./types";
+
+// Both SDKs (openai, together-ai) are generated alike: the same error classes
+// with the same fields, each SDK its own copy. Every check here takes either.
+const isConnectionError = (error: unknown) => error instanceof APIConnectionError || error instanceof TogetherConnectionError;
+const isNotFound = (error: unknown) => error instanceof NotFoundError || error instanceof TogetherNotFoundError;
+type AnyApiError = { status: number | undefined; headers: Headers | undefined; message: string };
+function apiError(error: unknown): AnyApiError | null {
+  return error instanceof APIError || error instanceof TogetherAPIError ? error : null;
+}
 
 const RETRYABLE_STATUS = new Set([408, 409, 429]);
 
 export function isTransient(error: unknown): boolean {
-  if (error instanceof APIConnectionError) return true;
-  if (error instanceof APIError) {
-    // instanceof on the generic class yields APIError<any>; pin the field types.
-    const status = (error as APIError<number | undefined>).status;
-    return status !== undefined && (RETRYABLE_STATUS.has(status) || status >= 500);
-  }
-  return false;
+  if (isConnectionError(error)) return true;
+  const status = apiError(error)?.status;
+  return status !== undefined && (RETRYABLE_STATUS.has(status) || status >= 500);
 }
 
 function retryAfterMs(error: unknown): number | null {
-  if (!(error instanceof APIError)) return null;
-  const headers = (error as APIError<number | undefined, Headers | undefined>).headers;
+  const headers = apiError(error)?.headers;
   if (!headers) return null;
   const ms = Number(headers.get("retry-after-ms"));
   if (Number.isFinite(ms) && ms > 0) return ms;
@@ -48,13 +57,12 @@ export async function withRetries<T>(call: () => Promise<T>, { deadlineMs, baseD
 }
 
 export function describe(error: unknown): string {
-  if (error instanceof APIError) return error.message;
   return error instanceof Error ? error.message : String(error);
 }
 
 export function asProviderError(error: unknown, what: string): Error {
   if (isTransient(error)) return new ProviderUnavailableError(`${what}: ${describe(error)}`, { cause: error });
-  if (error instanceof NotFoundError) return new ProviderNotFoundError(`${what}: ${describe(error)}`, { cause: error });
-  if (error instanceof APIError) return new ProviderRejectedError(`${what}: ${describe(error)}`, { cause: error });
+  if (isNotFound(error)) return new ProviderNotFoundError(`${what}: ${describe(error)}`, { cause: error });
+  if (apiError(error)) return new ProviderRejectedError(`${what}: ${describe(error)}`, { cause: error });
   return error instanceof Error ? error : new Error(String(error));
 }

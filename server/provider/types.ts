@@ -1,20 +1,11 @@
 import type { ModelParameters } from "../finetuning/schema";
+import type { ProviderCapabilities, ProviderName } from "./capabilities";
+import type { ProviderJobStatus } from "./statuses";
 
 // What the services need from a fine-tuning provider. server/provider/openai.ts
 // implements it with the `openai` SDK; nothing else talks to a provider.
 
-// "pausing" and "paused" are what OpenAI's pause answers (its published enum omits them).
-export const PROVIDER_JOB_STATUSES = [
-  "validating_files",
-  "queued",
-  "running",
-  "pausing",
-  "paused",
-  "succeeded",
-  "failed",
-  "cancelled",
-] as const;
-export type ProviderJobStatus = (typeof PROVIDER_JOB_STATUSES)[number];
+export { PROVIDER_JOB_STATUSES, type ProviderJobStatus } from "./statuses";
 
 /** Once a provider job is here, it never moves again. */
 export function isProviderTerminal(status: ProviderJobStatus): status is "succeeded" | "failed" | "cancelled" {
@@ -23,7 +14,10 @@ export function isProviderTerminal(status: ProviderJobStatus): status is "succee
 
 export type ProviderJob = {
   id: string;
+  /** Ours, through the status table (server/provider/statuses.ts). */
   status: ProviderJobStatus;
+  /** The provider's own word for it, e.g. Together's "cancel_requested". */
+  providerStatus: string;
   fineTunedModel: string | null;
   error: string | null;
   trainingFile: string;
@@ -31,6 +25,8 @@ export type ProviderJob = {
   estimatedFinish: Date | null;
   /** Billable tokens, set when the job has finished training. */
   trainedTokens: number | null;
+  /** The price the provider reports for the job so far, in USD; null where it reports none (OpenAI). */
+  reportedPriceUsd: number | null;
 };
 
 /**
@@ -78,6 +74,8 @@ export type CreateProviderJobArgs = {
 export type FileState = { status: "processing" } | { status: "processed" } | { status: "error"; message: string };
 
 export type FinetuningProvider = {
+  readonly name: ProviderName;
+  readonly capabilities: ProviderCapabilities;
   uploadTrainingFile(args: { jobId: string; jsonl: string }): Promise<{ fileId: string }>;
   fileState(fileId: string): Promise<FileState>;
   deleteFile(fileId: string): Promise<void>;
@@ -85,7 +83,11 @@ export type FinetuningProvider = {
   createJob(args: CreateProviderJobArgs): Promise<ProviderJob>;
   findJobFor(jobId: string): Promise<ProviderJob | null>;
   retrieveJob(providerJobId: string): Promise<ProviderJob>;
-  /** Cancels; when the job had already finished there, returns it with its terminal status. */
+  /**
+   * Cancels; when the job had already finished there, returns it with its
+   * terminal status. A provider that cancels asynchronously answers the job
+   * as "cancelling" until it confirms.
+   */
   cancelJob(providerJobId: string): Promise<ProviderJob>;
   /**
    * Pauses a running job: answers it as "pausing" or "paused" (pausing one
@@ -93,6 +95,8 @@ export type FinetuningProvider = {
    * (not running, or finished), ProviderNotFoundError when unknown.
    */
   pauseJob(providerJobId: string): Promise<ProviderJob>;
+  /** Deletes the provider job's record, where the provider has one to delete (after it ended). */
+  deleteJob?(providerJobId: string): Promise<void>;
   /** Resumes a pausing or paused job ("running", or "queued" at OpenAI's choice); ProviderRejectedError when it is not paused. */
   resumeJob(providerJobId: string): Promise<ProviderJob>;
   /** Every checkpoint so far (OpenAI makes one per epoch), oldest first. */
@@ -119,4 +123,21 @@ export class ProviderNotFoundError extends Error {
 /** The provider answered, but refused the request for a reason that retrying will not fix. */
 export class ProviderRejectedError extends Error {
   override readonly name = "ProviderRejectedError";
+}
+
+/** The providers this process talks to, by name; one that is not configured is absent. */
+export type Providers = { readonly [K in ProviderName]?: FinetuningProvider };
+/** What services take: the process's providers, or one provider alone (tests that use a single one). */
+export type ProviderSource = FinetuningProvider | Providers;
+
+/** The provider a job of `name` is at; a 409 naming it when this process has none configured. */
+export function providerFor(source: ProviderSource, name: string): FinetuningProvider {
+  const found = "createJob" in source ? (source.name === name ? source : undefined) : source[name as ProviderName];
+  if (!found) throw new ProviderNotConfiguredError(`No ${name} provider is configured in this process.`);
+  return found;
+}
+
+/** A job names a provider this process was not set up to reach. */
+export class ProviderNotConfiguredError extends Error {
+  override readonly name = "ProviderNotConfiguredError";
 }

@@ -2,16 +2,19 @@ import type { Db } from "../db";
 import { actorLabel, WORKER } from "../auth/actor";
 import { JOB_SELECT, type JobRow } from "../finetuning/job-row";
 import { ACTIVE_STATUSES, isActive, isTerminal, MIN_GOLDEN_RECORDS, type JobStatus } from "../finetuning/schema";
-import { syncProviderStatus } from "../finetuning/sync";
+import { providerViewChanged, syncProviderStatus } from "../finetuning/sync";
 import { countTrainingFileTokens } from "../finetuning/token-count";
 import { transitionJob } from "../finetuning/transitions";
 import {
   isProviderTerminal,
+  providerFor,
   ProviderNotFoundError,
   ProviderRejectedError,
   type FinetuningProvider,
   type ProviderJob,
+  type ProviderSource,
 } from "../provider/types";
+import { followCancel } from "./confirm-cancel";
 import { mirrorProviderEvents } from "./events";
 import { recordProviderProgress } from "./provider-progress";
 import { buildTrainingJsonl } from "./training-file";
@@ -19,14 +22,19 @@ import { buildTrainingJsonl } from "./training-file";
 export type StepResult = { next: "now" } | { next: "later"; seconds: number } | { next: "done" };
 export type StepArgs = {
   db: Db;
-  provider: FinetuningProvider;
+  provider: ProviderSource;
   jobId: string;
   pollSeconds: number;
   /** How long an unanswered create may still take effect at the provider. */
   createSettleMs?: number;
+  /** How long a cancel may wait for the provider's confirmation (default CANCEL_CONFIRM_TIMEOUT_MS). */
+  cancelConfirmTimeoutMs?: number;
 };
 
 const DEFAULT_CREATE_SETTLE_MS = 45_000;
+
+/** A step's arguments once the job's own provider is known. */
+type JobStep = Omit<StepArgs, "provider"> & { provider: FinetuningProvider };
 
 const NOW: StepResult = { next: "now" };
 const DONE: StepResult = { next: "done" };
@@ -45,22 +53,32 @@ const PREPARING = ["queued", "validating_files"] as const satisfies readonly Job
  * clean-up, the one place that does it: cancel and delete enqueue this step,
  * the worker's own steps end in it, the sweep retries it.
  */
-export async function advanceJob(args: StepArgs): Promise<StepResult> {
-  const job = await args.db.finetuningJob.findUnique({
-    where: { id: args.jobId },
-    select: { ...JOB_SELECT, deletedAt: true, providerCreateAttemptedAt: true, lastProviderEventId: true },
+export async function advanceJob(stepArgs: StepArgs): Promise<StepResult> {
+  const job = await stepArgs.db.finetuningJob.findUnique({
+    where: { id: stepArgs.jobId },
+    select: {
+      ...JOB_SELECT,
+      deletedAt: true,
+      providerCreateAttemptedAt: true,
+      lastProviderEventId: true,
+      cancelSentAt: true,
+      cancelSends: true,
+    },
   });
   if (!job) return DONE;
-  if (!isActive(job.status) || job.deletedAt) {
-    await cleanUpProviderSide({ db: args.db, provider: args.provider, id: job.id });
+  // A cancelling job is followed until the provider confirms, even once deleted from the list.
+  if (!isActive(job.status) || (job.deletedAt && job.status !== "cancelling")) {
+    await cleanUpProviderSide({ db: stepArgs.db, provider: stepArgs.provider, id: job.id });
     return DONE;
   }
+  const args: JobStep = { ...stepArgs, provider: providerFor(stepArgs.provider, job.modelProvider) };
+  if (job.status === "cancelling" && job.finetuningJobId) return followCancel(args, job, job.finetuningJobId);
   if (job.finetuningJobId) return followProviderJob(args, job, job.finetuningJobId);
   if (!job.finetuningFileId) return uploadTrainingFile(args, job);
   return createProviderJob(args, job, job.finetuningFileId);
 }
 
-async function failJob(args: StepArgs, from: readonly JobStatus[], message: string): Promise<StepResult> {
+async function failJob(args: JobStep, from: readonly JobStatus[], message: string): Promise<StepResult> {
   const failed = await transitionJob({
     db: args.db,
     id: args.jobId,
@@ -73,7 +91,7 @@ async function failJob(args: StepArgs, from: readonly JobStatus[], message: stri
   return failed ? NOW : DONE; // failed: the next step cleans up; otherwise whoever moved it did
 }
 
-async function uploadTrainingFile(args: StepArgs, job: JobRow): Promise<StepResult> {
+async function uploadTrainingFile(args: JobStep, job: JobRow): Promise<StepResult> {
   const { db, provider, jobId } = args;
   if (job.status === "running") {
     return failJob(args, ["running"], "The job was marked running but has no training file; it cannot continue.");
@@ -119,7 +137,7 @@ async function uploadTrainingFile(args: StepArgs, job: JobRow): Promise<StepResu
 }
 
 async function createProviderJob(
-  args: StepArgs,
+  args: JobStep,
   job: JobRow & { providerCreateAttemptedAt: Date | null },
   fileId: string,
 ): Promise<StepResult> {
@@ -155,7 +173,7 @@ async function createProviderJob(
  * the settle window the job is only looked up, so it is never created twice.
  */
 async function createOnce(
-  args: StepArgs,
+  args: JobStep,
   job: JobRow & { providerCreateAttemptedAt: Date | null },
   fileId: string,
 ): Promise<ProviderJob | "wait" | ProviderRejectedError> {
@@ -180,7 +198,7 @@ async function createOnce(
 }
 
 async function followProviderJob(
-  args: StepArgs,
+  args: JobStep,
   job: JobRow & { lastProviderEventId: string | null },
   providerJobId: string,
 ): Promise<StepResult> {
@@ -198,7 +216,7 @@ async function followProviderJob(
   }
   const { newSteps } = await mirrorProviderEvents({ db, provider, jobId, providerJobId, lastProviderEventId: job.lastProviderEventId });
   await recordProviderProgress({ db, provider, job, providerJob, newSteps });
-  if (providerJob.status !== job.status) {
+  if (providerViewChanged(job, providerJob)) {
     const synced = await syncProviderStatus({ db, id: jobId, providerJob, actor: WORKER });
     if (!synced) return NOW; // someone else moved it (a cancel): look again
   }
@@ -211,15 +229,16 @@ async function followProviderJob(
  * for it keeps running and delete its training file. Idempotent, and
  * bookkept in provider_cleaned_at, so the sweep can find what is left.
  */
-export async function cleanUpProviderSide(args: { db: Db; provider: FinetuningProvider; id: string }): Promise<void> {
-  const { db, provider, id } = args;
+export async function cleanUpProviderSide(args: { db: Db; provider: ProviderSource; id: string }): Promise<void> {
+  const { db, id } = args;
   const job = await db.finetuningJob.findUnique({
     where: { id },
-    select: { status: true, finetuningFileId: true, finetuningJobId: true, providerCleanedAt: true, deletedAt: true },
+    select: { status: true, modelProvider: true, finetuningFileId: true, finetuningJobId: true, providerCleanedAt: true, deletedAt: true },
   });
   if (!job || job.providerCleanedAt || (!job.finetuningFileId && !job.finetuningJobId)) return;
   // An active job is the worker's; a succeeded one keeps its file until it is deleted.
   if (isActive(job.status) || (job.status === "succeeded" && job.deletedAt === null)) return;
+  const provider = providerFor(args.provider, job.modelProvider);
 
   if (job.finetuningJobId) {
     const there = await provider.retrieveJob(job.finetuningJobId).catch((error: unknown) => {

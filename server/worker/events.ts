@@ -46,7 +46,7 @@ export async function ingestProviderEvents({
   );
   const latestValidLoss = points.findLast((p) => p.metrics.validLoss !== null)?.metrics.validLoss ?? null;
 
-  await db.$transaction([
+  const [, inserted] = await db.$transaction([
     db.jobEvent.createMany({
       data: messages.map((e) => ({
         jobId,
@@ -72,7 +72,8 @@ export async function ingestProviderEvents({
         valid_loss = COALESCE(${toSqlFloat(latestValidLoss)}::float8, valid_loss)
       WHERE id = ${jobId}::uuid`,
   ]);
-  return { newSteps: points.length };
+  // Steps not stored before: a provider that lists every step on each read (Together) counts only the new ones.
+  return { newSteps: inserted.count };
 }
 
 // Postgres's float8 holds NaN, which the driver sends as text; null stays null.

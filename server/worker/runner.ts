@@ -1,7 +1,7 @@
 import type { Db } from "../db";
 import { env } from "../env";
 import { ACTIVE_STATUSES } from "../finetuning/schema";
-import type { FinetuningProvider } from "../provider/types";
+import type { ProviderSource } from "../provider/types";
 import { startWorkerStep } from "../observations";
 import { advanceJob, cleanUpProviderSide } from "./advance";
 import { ADVANCE_QUEUE, enqueueAdvance, queue, type AdvanceMessage } from "./queue";
@@ -16,8 +16,9 @@ const logGuardrailError = (jobId: string) => (error: unknown) => {
   return false;
 };
 import { startWebhookDispatcher } from "../webhooks/dispatcher";
+import { startSweepLoop } from "../sweeps/loop";
 
-export type WorkerOptions = { db: Db; provider: FinetuningProvider; concurrency?: number; pollMs?: number; reconcileMs?: number };
+export type WorkerOptions = { db: Db; provider: ProviderSource; concurrency?: number; pollMs?: number; reconcileMs?: number };
 export type RunningWorker = { stop(opts?: { timeoutMs?: number }): Promise<void> };
 
 /**
@@ -98,12 +99,15 @@ export async function startWorker({
   };
   // Webhook deliveries ride the same queue: every worker sends them.
   const webhooks = await startWebhookDispatcher({ db });
+  // Sweeps judge their runs as new metric steps arrive, and start waiting runs as slots free.
+  const sweeps = startSweepLoop({ db, provider, everyMs: Math.min(reconcileMs, 1_000) });
   const timer = setInterval(() => void reconcile(), reconcileMs);
   void reconcile();
 
   return {
     async stop({ timeoutMs = 10_000 } = {}) {
       clearInterval(timer);
+      await sweeps.stop();
       await webhooks.stop();
       // Finish the steps in hand within the bound. One still running then is
       // released (failed back to the queue; steps are idempotent), so another

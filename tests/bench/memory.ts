@@ -149,7 +149,7 @@ async function main(): Promise<void> {
       );
       const [port, inspectPort] = [await freePort(), await freePort()];
       const baseUrl = `http://127.0.0.1:${port}`;
-      const env = appEnv(embedded.url, port, { OPENAI_API_KEY: "sk-memory-sandbox", OPENAI_BASE_URL: sandbox.url, ...extraEnv });
+      const env = appEnv(embedded.url, port, { OPENAI_API_KEY: sandbox.apiKey, OPENAI_BASE_URL: sandbox.url, ...extraEnv });
       app = track(
         spawn(NODE, [...flags, `--inspect=127.0.0.1:${inspectPort}`, "--import", "tsx", "scripts/start.ts"], {
           cwd: ROOT,

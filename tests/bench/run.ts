@@ -128,7 +128,7 @@ async function main(): Promise<void> {
     app = track(
       spawn(NODE, startCommandArgs(), {
         cwd: ROOT,
-        env: appEnv(embedded.url, port, { OPENAI_API_KEY: "sk-bench-sandbox", OPENAI_BASE_URL: sandbox.url }),
+        env: appEnv(embedded.url, port, { OPENAI_API_KEY: sandbox.apiKey, OPENAI_BASE_URL: sandbox.url }),
         stdio: ["ignore", "pipe", "pipe"],
       }),
       "app",

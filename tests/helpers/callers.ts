@@ -1,7 +1,7 @@
 import { createApiKey } from "../../server/auth/admin";
 import { db } from "../../server/db";
 import type { Role } from "../../server/auth/actor";
-import type { FinetuningProvider } from "../../server/provider/types";
+import type { ProviderSource } from "../../server/provider/types";
 import { createCaller } from "../../server/trpc/root";
 
 const keys = new Map<Role, string>();
@@ -16,6 +16,6 @@ export async function headersFor(role: Role): Promise<Headers> {
   return new Headers({ authorization: `Bearer ${key}` });
 }
 
-export async function callerAs(role: Role, provider: FinetuningProvider) {
+export async function callerAs(role: Role, provider: ProviderSource) {
   return createCaller({ db: db(), provider, headers: await headersFor(role) });
 }

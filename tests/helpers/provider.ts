@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { inject } from "vitest";
 import { createOpenAIProvider } from "../../server/provider/openai";
+import { createTogetherProvider } from "../../server/provider/together";
 import { startSandbox, type Sandbox, type SandboxOptions, type SandboxTimings } from "../../server/provider/sandbox";
 import type { FinetuningProvider } from "../../server/provider/types";
 
@@ -18,7 +19,7 @@ export async function sandboxProvider(
 /** The real provider module pointed at a sandbox front. */
 export function providerFor(sandbox: Sandbox, limits: { timeoutMs?: number; deadlineMs?: number } = {}): FinetuningProvider {
   return createOpenAIProvider({
-    apiKey: "sk-sandbox",
+    apiKey: sandbox.apiKey,
     baseURL: sandbox.url,
     timeoutMs: limits.timeoutMs ?? 5_000,
     deadlineMs: limits.deadlineMs ?? 3_000,
@@ -74,4 +75,23 @@ export async function uploadProcessedFile(provider: FinetuningProvider, examples
   const { fileId } = await provider.uploadTrainingFile({ jobId: crypto.randomUUID(), jsonl: Array(examples).fill(line).join("\n") });
   for (let i = 0; i < 200 && (await provider.fileState(fileId)).status !== "processed"; i++) await new Promise((r) => setTimeout(r, 25));
   return fileId;
+}
+
+/** A real Together sandbox on loopback and the real Together provider module (the together-ai SDK) talking to it. */
+export async function togetherSandboxProvider(
+  timings: Partial<SandboxTimings> = {},
+  limits: { timeoutMs?: number; deadlineMs?: number } = {},
+  options: Omit<SandboxOptions, "timings" | "flavor"> = {},
+): Promise<{ sandbox: Sandbox; provider: FinetuningProvider }> {
+  const sandbox = await startSandbox({ ...options, timings, flavor: "together" });
+  return { sandbox, provider: togetherProviderFor(sandbox, limits) };
+}
+
+export function togetherProviderFor(sandbox: Sandbox, limits: { timeoutMs?: number; deadlineMs?: number } = {}): FinetuningProvider {
+  return createTogetherProvider({
+    apiKey: sandbox.apiKey,
+    baseURL: sandbox.url,
+    timeoutMs: limits.timeoutMs ?? 5_000,
+    deadlineMs: limits.deadlineMs ?? 3_000,
+  });
 }

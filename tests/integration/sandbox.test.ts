@@ -30,7 +30,7 @@ describe.each([
     const options = durable ? durableSandboxOptions() : undefined;
     schema = options?.schema;
     sandbox = await startSandbox({ timings: FAST, ...options });
-    client = new OpenAI({ apiKey: "sk-test", baseURL: sandbox.url, maxRetries: 0 });
+    client = new OpenAI({ apiKey: sandbox.apiKey, baseURL: sandbox.url, maxRetries: 0 });
   });
   afterEach(async () => {
     await sandbox.close();
@@ -208,7 +208,7 @@ describe.each([
       const response = await fetch(`${sandbox.url}/fine_tuning/jobs`);
       expect(response.status).toBe(401);
       expect(await response.json()).toMatchObject({ error: { type: "invalid_request_error", code: null, param: null } });
-      const bare = new OpenAI({ apiKey: "sk-test", baseURL: sandbox.url, maxRetries: 0, defaultHeaders: { Authorization: null } });
+      const bare = new OpenAI({ apiKey: sandbox.apiKey, baseURL: sandbox.url, maxRetries: 0, defaultHeaders: { Authorization: null } });
       expect(await caught(bare.fineTuning.jobs.list())).toBeInstanceOf(AuthenticationError);
     });
   });
@@ -230,7 +230,7 @@ describe.each([
       expect(error).toBeInstanceOf(RateLimitError);
       expect((error as RateLimitError).headers?.get("retry-after")).toBe("7");
       sandbox.addFault({ route: "GET /v1/files/*", fault: { kind: "rate_limit", retryAfterSeconds: 0 } });
-      const patient = new OpenAI({ apiKey: "sk-test", baseURL: sandbox.url, maxRetries: 1 });
+      const patient = new OpenAI({ apiKey: sandbox.apiKey, baseURL: sandbox.url, maxRetries: 1 });
       expect((await patient.files.retrieve(file.id)).id).toBe(file.id);
       expect(sandbox.stats().byRoute["GET /v1/files/{id}"]).toBe(3);
     });
@@ -335,7 +335,7 @@ describe.each([
       await control("POST", "reset");
       expect(await control("GET", "jobs")).toEqual({ object: "list", data: [] });
       expect(await control("GET", "stats")).toEqual({ total: 0, byRoute: {}, faults: {} });
-      expect(await sandbox.timings()).toEqual(FAST);
+      expect(await sandbox.timings()).toEqual({ ...FAST, cancelConfirmMs: 0 });
     });
   });
 });

@@ -103,7 +103,7 @@ describe("graceful shutdown", () => {
       env: {
         ...process.env,
         DATABASE_URL: databaseUrl,
-        OPENAI_API_KEY: "sk-sandbox",
+        OPENAI_API_KEY: sandbox.apiKey,
         OPENAI_BASE_URL: sandbox.url,
         SHUTDOWN_TIMEOUT_MS: "5000",
       },

@@ -17,7 +17,7 @@ const processes = processGroup();
 const startWorkerProcess = () =>
   processes.start("scripts/worker.ts", {
     DATABASE_URL: databaseUrl,
-    OPENAI_API_KEY: "sk-sandbox",
+    OPENAI_API_KEY: sandbox.apiKey,
     OPENAI_BASE_URL: sandbox.url,
     WORKER_POLL_MS: "500",
     WEBHOOK_ALLOW_PRIVATE: "1",

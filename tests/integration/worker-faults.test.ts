@@ -14,7 +14,7 @@ let provider: FinetuningProvider;
 beforeAll(async () => {
   ({ sandbox } = await sandboxProvider());
   // A short timeout, so that a slow answer is a timeout; a deadline that outlasts a retry-after of 1 s.
-  provider = createOpenAIProvider({ apiKey: "sk-sandbox", baseURL: sandbox.url, timeoutMs: 300, deadlineMs: 4_000 });
+  provider = createOpenAIProvider({ apiKey: sandbox.apiKey, baseURL: sandbox.url, timeoutMs: 300, deadlineMs: 4_000 });
 });
 afterAll(async () => {
   await sandbox.close();

@@ -13,7 +13,7 @@ const processes = processGroup();
 const startWorkerProcess = () =>
   processes.start("scripts/worker.ts", {
     DATABASE_URL: databaseUrl,
-    OPENAI_API_KEY: "sk-sandbox",
+    OPENAI_API_KEY: sandbox.apiKey,
     OPENAI_BASE_URL: sandbox.url,
     PROVIDER_TIMEOUT_MS: "5000",
     WORKER_POLL_MS: "500",

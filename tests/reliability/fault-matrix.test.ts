@@ -35,7 +35,7 @@ beforeAll(async () => {
   await useIsolatedDatabase();
   sandbox = await startSandbox({ timings: { fileProcessingMs: 100, validatingMs: 200, queuedMs: 200, runningMs: 2_000 } });
   Object.assign(process.env, {
-    OPENAI_API_KEY: "sk-sandbox",
+    OPENAI_API_KEY: sandbox.apiKey,
     OPENAI_BASE_URL: sandbox.url,
     PROVIDER_TIMEOUT_MS: "1000",
     PROVIDER_CANCEL_DEADLINE_MS: "4000",

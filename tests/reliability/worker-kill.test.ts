@@ -16,7 +16,7 @@ const children = new Set<ChildProcess>();
 function startWorkerProcess(): ChildProcess {
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
     cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl, OPENAI_API_KEY: "sk-sandbox", OPENAI_BASE_URL: sandbox.url, WORKER_POLL_MS: "500" },
+    env: { ...process.env, DATABASE_URL: databaseUrl, OPENAI_API_KEY: sandbox.apiKey, OPENAI_BASE_URL: sandbox.url, WORKER_POLL_MS: "500" },
     stdio: "ignore",
   });
   children.add(child);
@@ -41,7 +41,7 @@ it("workers killed with SIGKILL mid-step and restarted: every job ends right, no
   const { cancelJob } = await import("../../server/finetuning/cancel");
   const { provider } = await import("../../server/provider");
   const { makeConnection } = await import("../helpers/factories");
-  Object.assign(process.env, { OPENAI_API_KEY: "sk-sandbox", OPENAI_BASE_URL: sandbox.url });
+  Object.assign(process.env, { OPENAI_API_KEY: sandbox.apiKey, OPENAI_BASE_URL: sandbox.url });
   const report = new ScenarioReport("worker SIGKILL mid-step");
   const { connection } = await makeConnection(db(), { goldenRecords: 12 });
   // Slow provider answers keep steps in flight when the kills land.

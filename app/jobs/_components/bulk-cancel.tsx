@@ -17,6 +17,7 @@ type Selection = { ids: string[] } | { filter: JobFilters };
 const OUTCOME_LABELS: Record<CancelOutcome, string> = {
   will_cancel: "will be cancelled",
   cancelled: "cancelled",
+  cancelling: "cancelling (the provider confirms shortly)",
   already_cancelled: "already cancelled",
   already_finished: "already finished",
   not_found: "not yours to cancel (not found)",
@@ -129,6 +130,7 @@ export function BulkCancelDialog({ selection, count, onDone }: { selection: Sele
             <div className="space-y-3 text-sm">
               <p className="text-slate-700">
                 {results.counts.cancelled} cancelled
+                {results.counts.cancelling > 0 ? `, ${results.counts.cancelling} cancelling (the provider confirms shortly)` : ""}
                 {results.counts.provider_unreachable +
                   results.counts.conflict +
                   results.counts.already_finished +

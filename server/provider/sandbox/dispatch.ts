@@ -2,19 +2,22 @@
 // Handlers return values, which is what makes "drop after effect" possible.
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { apiRoutes } from "./api-routes";
 import { controlRoutes } from "./control-routes";
 import type { FaultBook } from "./faults";
 import { ApiError, errorReply, readBody, sendReply, type Reply } from "./http";
-import { matchRoute, routeKey, type Ctx, type RouteMatch } from "./router";
+import { matchRoute, routeKey, type Ctx, type Route, type RouteMatch } from "./router";
 import type { Fault, Sandbox, SandboxStats } from "./types";
 import type { Core } from "./view";
 
 export type Deps = {
   core: Core;
+  /** The provider API's routes (OpenAI's or Together's). */
+  routes: readonly Route[];
+  /** The provider API's bearer token: the run's API key. */
+  apiKey: string;
   /** The control API's bearer token. */
   controlToken: string;
-  /** The only Host the control API answers: the loopback address and port it listens on. */
+  /** The only Host either API answers: the loopback address and port it listens on. */
   controlHost: () => string;
   faults: FaultBook;
   stats: SandboxStats;
@@ -54,21 +57,29 @@ type Incoming = { req: IncomingMessage; method: string; url: URL; body: Buffer; 
 const digest = (text: string) => createHash("sha256").update(text).digest();
 
 /**
- * The control API can complete, fail and reset jobs, so it answers only the
- * launcher and tests: they hold the per-run token. The Host check stops a page
- * in a local browser from reaching it through a rebound DNS name.
+ * Both APIs answer only the launcher, the product and tests: they hold the
+ * per-run tokens (the control API's, and the provider API's key). The Host
+ * check stops a page in a local browser from reaching either through a
+ * rebound DNS name.
  */
-function controlRefusal(deps: Deps, req: IncomingMessage): Reply | null {
+function refusal(deps: Deps, req: IncomingMessage, control: boolean): Reply | null {
   if (req.headers.host !== deps.controlHost()) {
-    return errorReply(
-      403,
-      `The sandbox control API answers only Host ${deps.controlHost()}.`,
-      "invalid_request_error",
-      null,
-      "forbidden_host",
-    );
+    return errorReply(403, `The sandbox answers only Host ${deps.controlHost()}.`, "invalid_request_error", null, "forbidden_host");
   }
   const presented = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "")?.[1] ?? "";
+  if (!control) {
+    if (!presented) return errorReply(401, NO_KEY_MESSAGE);
+    if (!timingSafeEqual(digest(presented), digest(deps.apiKey))) {
+      return errorReply(
+        401,
+        "Incorrect API key provided: the sandbox takes this run's key only.",
+        "invalid_request_error",
+        null,
+        "invalid_api_key",
+      );
+    }
+    return null;
+  }
   if (!timingSafeEqual(digest(presented), digest(deps.controlToken))) {
     return errorReply(
       401,
@@ -82,11 +93,7 @@ function controlRefusal(deps: Deps, req: IncomingMessage): Reply | null {
 }
 
 async function run(deps: Deps, incoming: Incoming): Promise<Reply> {
-  const { req, method, url, match, control } = incoming;
-  if (!control) {
-    const auth = req.headers.authorization;
-    if (!auth || !/^Bearer\s+\S+/i.test(auth)) return errorReply(401, NO_KEY_MESSAGE);
-  }
+  const { req, method, url, match } = incoming;
   if (!match) return errorReply(404, `Invalid URL (${method} ${url.pathname})`);
   const ctx: Ctx = {
     core: deps.core,
@@ -110,7 +117,7 @@ async function handle(deps: Deps, req: IncomingMessage, res: ServerResponse): Pr
   const url = new URL(req.url ?? "/", "http://sandbox.local");
   const path = url.pathname;
   const control = path === "/_sandbox" || path.startsWith("/_sandbox/");
-  const match = matchRoute(control ? controlRoutes : apiRoutes, method, path);
+  const match = matchRoute(control ? controlRoutes : deps.routes, method, path);
   const key = routeKey(method, path, match);
   if (!control) {
     deps.stats.total += 1; // control traffic is not provider traffic
@@ -118,10 +125,10 @@ async function handle(deps: Deps, req: IncomingMessage, res: ServerResponse): Pr
   }
 
   // Refused before its body is read.
-  const refusal = control ? controlRefusal(deps, req) : null;
-  if (refusal) {
+  const refused = refusal(deps, req, control);
+  if (refused) {
     res.setHeader("connection", "close");
-    return sendReply(res, refusal);
+    return sendReply(res, refused);
   }
 
   let body: Buffer;

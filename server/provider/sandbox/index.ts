@@ -6,7 +6,9 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { apiRoutes } from "./api-routes";
 import { createRequestListener } from "./dispatch";
+import { togetherRoutes } from "./together/routes";
 import { FaultBook } from "./faults";
 import { allFiles } from "./files";
 import { completeJob, failJob, jobsMatching, setLossShape } from "./jobs";
@@ -17,7 +19,18 @@ import { warmUp } from "./tokens";
 import { DEFAULT_TIMINGS, type Sandbox, type SandboxOptions, type SandboxStats } from "./types";
 import { view } from "./view";
 
-export type { Fault, FaultRule, LossShape, Sandbox, SandboxFile, SandboxJob, SandboxOptions, SandboxStats, SandboxTimings } from "./types";
+export type {
+  Fault,
+  FaultRule,
+  LossShape,
+  Sandbox,
+  SandboxFile,
+  SandboxFlavor,
+  SandboxJob,
+  SandboxOptions,
+  SandboxStats,
+  SandboxTimings,
+} from "./types";
 export { DEFAULT_TIMINGS, LOSS_SHAPES } from "./types";
 
 function emptyStats(): SandboxStats {
@@ -26,19 +39,21 @@ function emptyStats(): SandboxStats {
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const host = options.host ?? "127.0.0.1";
+  const flavor = options.flavor ?? "openai";
   await warmUp();
   const given = parseTimings(options.timings ?? {});
   const initialTimings = { ...DEFAULT_TIMINGS, ...given };
   const store: SandboxStore = options.databaseUrl
     ? await pgStore({
         databaseUrl: options.databaseUrl,
-        schema: options.schema,
+        schema: options.schema ?? (flavor === "together" ? "sandbox_together" : "sandbox"),
         timings: Object.keys(given).length > 0 ? initialTimings : undefined,
         fallback: initialTimings,
       })
     : memoryStore(initialTimings);
   const core = { store };
   const controlToken = options.controlToken ?? randomBytes(24).toString("base64url");
+  const apiKey = options.apiKey ?? `sk-sandbox-${randomBytes(24).toString("base64url")}`;
   const faults = new FaultBook();
   let stats = emptyStats();
   let closed = false;
@@ -48,6 +63,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const server = createServer(
     createRequestListener({
       core,
+      routes: flavor === "together" ? togetherRoutes : apiRoutes,
+      apiKey,
       faults,
       controlToken,
       controlHost: () => started.host ?? "",
@@ -83,6 +100,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     origin,
     port,
     controlToken,
+    apiKey,
+    flavor,
     durable: Boolean(options.databaseUrl),
     addFault: (rule) => faults.add(rule),
     clearFaults: () => faults.clear(),

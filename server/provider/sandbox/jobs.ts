@@ -22,7 +22,8 @@ export function jobJson(job: JobRecord, at: View): JobJson {
     fine_tuned_model: job.fineTunedModel,
     organization_id: "org-sandbox",
     result_files: [],
-    status: job.status,
+    // Only the Together front requests a cancel; an OpenAI job never is cancel_requested.
+    status: job.status === "cancel_requested" ? "cancelled" : job.status,
     validation_file: job.validationFile,
     training_file: job.trainingFile,
     hyperparameters,
@@ -52,13 +53,13 @@ async function fileUsable(core: Core, id: string): Promise<boolean> {
   return file !== null && !file.deleted;
 }
 
-type Change = (job: JobRecord, at: View, out: life.Happened) => void;
+export type Change = (job: JobRecord, at: View, out: life.Happened) => void;
 
 /**
  * Reads the job, brings it up to now, applies `change` (which may throw an
  * ApiError), and saves it if anything moved; on a lost race, starts over.
  */
-async function update(core: Core, id: string, change?: Change): Promise<{ job: JobRecord; at: View }> {
+export async function update(core: Core, id: string, change?: Change): Promise<{ job: JobRecord; at: View }> {
   for (let attempt = 0; ; attempt += 1) {
     const stored = await core.store.getJob(id);
     if (!stored) throw notFound(id);
@@ -136,7 +137,7 @@ export async function jobsMatching(core: Core, metadata: Array<[string, string]>
   return Promise.all(stored.map(async ({ value }) => (TERMINAL.has(value.status) ? jobJson(value, at) : getJob(core, value.id))));
 }
 
-const FINISHED: Partial<Record<JobJson["status"], string>> = {
+const FINISHED: Partial<Record<JobRecord["status"], string>> = {
   succeeded: "Job has already completed",
   failed: "Job has already failed",
   cancelled: "Job has already been cancelled",

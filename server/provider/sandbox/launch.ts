@@ -48,7 +48,26 @@ export async function launchSandbox(args: { databaseUrl: string; port?: number; 
     await writeFile(args.tokenFile, `${sandbox.controlToken}\n`, { mode: 0o600 });
     await chmod(args.tokenFile, 0o600);
   }
-  process.env.OPENAI_API_KEY = "sk-local-sandbox";
+  process.env.OPENAI_API_KEY = sandbox.apiKey;
   process.env.OPENAI_BASE_URL = sandbox.url;
+  return sandbox;
+}
+
+/**
+ * The local Together sandbox, as the launchers start it when no
+ * TOGETHER_API_KEY is set: its state in the same database (schema
+ * "sandbox_together"), the same timings, a cancel confirmed after a few
+ * seconds; TOGETHER_API_KEY and TOGETHER_BASE_URL then point at it. Its
+ * control API takes the same token as the OpenAI sandbox's.
+ */
+export async function launchTogetherSandbox(args: { databaseUrl: string; controlToken?: string }): Promise<Sandbox> {
+  const sandbox = await startSandbox({
+    flavor: "together",
+    databaseUrl: args.databaseUrl,
+    timings: { cancelConfirmMs: 8_000, ...launchTimings() },
+    controlToken: args.controlToken ?? (process.env.SANDBOX_CONTROL_TOKEN || undefined),
+  });
+  process.env.TOGETHER_API_KEY = sandbox.apiKey;
+  process.env.TOGETHER_BASE_URL = sandbox.url;
   return sandbox;
 }

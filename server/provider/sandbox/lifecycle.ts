@@ -215,9 +215,14 @@ function finish(job: JobRecord, clock: Clock, atMs: number, status: "succeeded" 
   job.finishedAt = wallSeconds(clock, atMs);
 }
 
+/** Whether the job's training clock runs: running, or still training while its cancel waits to be confirmed. */
+function training(job: JobRecord): boolean {
+  return job.status === "running" || (job.status === "cancel_requested" && job.cancelTrains === true);
+}
+
 /** Training time done by `now` (a stalled job's clock stands still). */
-function trainedMs(job: JobRecord, nowMs: number): number {
-  if (job.status !== "running" || job.lossShape === "flat") return job.runMs;
+export function trainedMs(job: JobRecord, nowMs: number): number {
+  if (!training(job) || job.lossShape === "flat") return job.runMs;
   return job.runMs + Math.max(0, nowMs - job.stageStartedMs);
 }
 
@@ -225,6 +230,18 @@ function trainedMs(job: JobRecord, nowMs: number): number {
 export function holdRun(job: JobRecord, nowMs: number): void {
   job.runMs = trainedMs(job, nowMs);
   job.stageStartedMs = nowMs;
+}
+
+/**
+ * Together's cancel: accepted now, confirmed `cancelConfirmMs` later (see
+ * catchUp). A job that was training trains (and bills) on until then.
+ */
+export function requestCancel(job: JobRecord, clock: Clock, out: Happened): void {
+  if (job.status === "cancel_requested") return;
+  job.cancelTrains = job.status === "running";
+  job.cancelRequestedMs = clock.nowMs;
+  job.status = "cancel_requested";
+  out.events.push(event(clock, clock.nowMs, "Cancel requested"));
 }
 
 export function pause(job: JobRecord, clock: Clock, out: Happened): void {
@@ -273,6 +290,17 @@ export function catchUp(job: JobRecord, clock: Clock, timings: SandboxTimings, t
       reportStep(job, clock, 1, at, out);
     } else if (job.status === "running") {
       runSteps(job, clock, timings, out);
+      break;
+    } else if (job.status === "cancel_requested") {
+      const requested = job.cancelRequestedMs ?? clock.nowMs;
+      const confirmAt = requested + (timings.cancelConfirmMs ?? 0);
+      // Training goes on until the cancel is confirmed (it may finish first).
+      if (job.cancelTrains) runSteps(job, { ...clock, nowMs: Math.min(clock.nowMs, confirmAt) }, timings, out);
+      if (job.status === "cancel_requested" && clock.nowMs >= confirmAt) {
+        holdRun(job, confirmAt);
+        out.events.push(event(clock, confirmAt, "Fine-tuning job cancelled"));
+        finish(job, clock, confirmAt, "cancelled");
+      }
       break;
     } else if (job.status === "pausing" && since >= PAUSING_MS) {
       job.status = "paused";

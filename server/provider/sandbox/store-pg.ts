@@ -20,7 +20,8 @@ type JsonTimings = Record<keyof SandboxTimings, number | null>;
 
 function toJson(timings: SandboxTimings): JsonTimings {
   const out = {} as JsonTimings;
-  for (const key of Object.keys(timings) as Array<keyof SandboxTimings>) out[key] = Number.isFinite(timings[key]) ? timings[key] : null;
+  for (const key of Object.keys(timings) as Array<keyof SandboxTimings>)
+    out[key] = Number.isFinite(timings[key]) ? (timings[key] ?? null) : null;
   return out;
 }
 

@@ -3,7 +3,7 @@
 import { ApiError } from "./http";
 import type { SandboxTimings } from "./types";
 
-const KEYS = ["fileProcessingMs", "validatingMs", "queuedMs", "runningMs"] as const;
+const KEYS = ["fileProcessingMs", "validatingMs", "queuedMs", "runningMs", "cancelConfirmMs"] as const;
 
 function timingValue(value: unknown, key: string): number {
   if (value === null || value === "Infinity" || value === Infinity) return Infinity;
@@ -33,5 +33,5 @@ export function parseTimings(value: unknown): Partial<SandboxTimings> {
 }
 
 export function timingsJson(timings: SandboxTimings): Record<string, number | null> {
-  return Object.fromEntries(KEYS.map((key) => [key, Number.isFinite(timings[key]) ? timings[key] : null]));
+  return Object.fromEntries(KEYS.map((key) => [key, Number.isFinite(timings[key] ?? 0) ? (timings[key] ?? 0) : null]));
 }

@@ -10,6 +10,12 @@ export type SandboxTimings = {
   queuedMs: number;
   /** Infinity = a running job never finishes on its own (complete/fail/cancel it). */
   runningMs: number;
+  /**
+   * Together's asynchronous cancel: how long a job stays cancel_requested
+   * (training, and billing, on) before it is cancelled. Infinity = the cancel
+   * is never confirmed. The OpenAI front cancels at once and ignores it.
+   */
+  cancelConfirmMs?: number;
 };
 
 export type SandboxOptions = {
@@ -27,13 +33,20 @@ export type SandboxOptions = {
   schema?: string;
   /** Bearer token the control API (/_sandbox/*) demands; default: a random one per start. */
   controlToken?: string;
+  /** The API key the provider API demands; default: a random one per start. */
+  apiKey?: string;
+  /** Which provider's API it answers (its paths and shapes); default "openai". */
+  flavor?: SandboxFlavor;
 };
+
+export type SandboxFlavor = "openai" | "together";
 
 export const DEFAULT_TIMINGS: SandboxTimings = {
   fileProcessingMs: 200,
   validatingMs: 300,
   queuedMs: 300,
   runningMs: 300,
+  cancelConfirmMs: 0,
 };
 
 /**
@@ -95,6 +108,10 @@ export type Sandbox = {
   port: number;
   /** Bearer token for /_sandbox/* (send as `Authorization: Bearer …`). */
   controlToken: string;
+  /** The API key its provider API takes (the SDK's apiKey); nothing else is let in. */
+  apiKey: string;
+  /** Which provider's API it answers. */
+  flavor: SandboxFlavor;
   /** Whether the state lives in Postgres (shared, survives restarts). */
   durable: boolean;
   addFault(rule: FaultRule): void;

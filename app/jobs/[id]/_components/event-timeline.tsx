@@ -13,6 +13,7 @@ export function describeActor(actor: string): string {
     seed: "demo seed",
     cli: "the CLI",
     guardrail: "a guardrail",
+    sweep: "its sweep",
   };
   return system[actor] ?? actor;
 }
@@ -32,6 +33,10 @@ function title(event: JobEvent): string {
       return "Deleted";
     case "guardrail_triggered":
       return `Guardrail ${event.reason ?? "fired"}`;
+    case "cancel_stuck":
+      return "Cancel not confirmed by the provider; sent again";
+    case "sweep_run_stopped":
+      return event.reason ?? "Stopped early by its sweep";
   }
 }
 
