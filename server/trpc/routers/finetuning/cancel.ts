@@ -4,6 +4,7 @@ import { cancelManyInputSchema, cancelManyOutputSchema } from "../../../finetuni
 import { cancelJobInputSchema, finetuningJobSchema } from "../../../finetuning/schema";
 import { operatorProcedure, router } from "../../init";
 import { JOBS_TAGS } from "./tags";
+import { NO_SUCH_JOB, PROVIDER_UNREACHED } from "./responses";
 
 // Stopping jobs: one, or many by ids or a filter.
 export const cancelRouter = router({
@@ -17,9 +18,9 @@ export const cancelRouter = router({
         description:
           "Stops the training, at any stage, without deleting the job. Request `metadata` is merged into the job's. Cancelling a cancelled job answers it as it is. The body is optional; a `finetuning_id` in it must equal the path's. Honours `Idempotency-Key`.",
         errorResponses: {
-          404: "No such job",
+          ...NO_SUCH_JOB,
           409: "The job already succeeded or failed",
-          502: "The provider could not be reached; the job is unchanged",
+          ...PROVIDER_UNREACHED,
         },
       },
     })

@@ -3,6 +3,7 @@ import { jobGuardrailsSchema, setJobGuardrailsInputSchema } from "../../../guard
 import { getJobGuardrails, setJobGuardrails } from "../../../guardrails/service";
 import { operatorProcedure, router, viewerProcedure } from "../../init";
 import { JOBS_TAGS } from "./tags";
+import { NO_SUCH_JOB } from "./responses";
 
 // A job's guardrails: the limits that stop it on their own, and what fired.
 export const guardrailsRouter = router({
@@ -13,7 +14,7 @@ export const guardrailsRouter = router({
         path: "/finetunings/{finetuning_id}/guardrails",
         tags: JOBS_TAGS,
         summary: "A job's guardrails and what fired",
-        errorResponses: { 404: "No such job" },
+        errorResponses: NO_SUCH_JOB,
       },
     })
     .input(jobIdInputSchema)
@@ -28,7 +29,7 @@ export const guardrailsRouter = router({
         tags: JOBS_TAGS,
         summary: "Replace an active job's guardrails",
         description: "A rule whose setting changed may fire again; unchanged rules keep their trips.",
-        errorResponses: { 404: "No such job", 409: "The job has ended" },
+        errorResponses: { ...NO_SUCH_JOB, 409: "The job has ended" },
       },
     })
     .input(setJobGuardrailsInputSchema)

@@ -14,6 +14,7 @@ import {
 import { createJob, deleteJob, getJob, listJobEvents, listJobs, updateJobMetadata } from "../../../finetuning/service";
 import { operatorProcedure, router, viewerProcedure } from "../../init";
 import { JOBS_TAGS } from "./tags";
+import { NO_SUCH_JOB } from "./responses";
 
 // A job's own record: make, read, list, relabel, delete, and its live changes.
 export const jobsRouter = router({
@@ -56,7 +57,7 @@ export const jobsRouter = router({
         path: "/finetunings/{finetuning_id}",
         tags: JOBS_TAGS,
         summary: "Get a fine-tuning job",
-        errorResponses: { 404: "No such job" },
+        errorResponses: NO_SUCH_JOB,
       },
     })
     .input(jobIdInputSchema)
@@ -71,7 +72,7 @@ export const jobsRouter = router({
         tags: JOBS_TAGS,
         summary: "A job's event log",
         description: "Every transition: from, to, when, who and why; oldest first.",
-        errorResponses: { 404: "No such job" },
+        errorResponses: NO_SUCH_JOB,
       },
     })
     .input(jobIdInputSchema)
@@ -85,7 +86,7 @@ export const jobsRouter = router({
         path: "/finetunings/{finetuning_id}",
         tags: JOBS_TAGS,
         summary: "Replace a job's metadata",
-        errorResponses: { 404: "No such job" },
+        errorResponses: NO_SUCH_JOB,
       },
     })
     .input(updateJobInputSchema)
@@ -116,7 +117,7 @@ export const jobsRouter = router({
         summary: "Delete a fine-tuning job",
         description:
           "Removes the job from the list (its event log stays). An active job is cancelled first; the provider's training file is deleted.",
-        errorResponses: { 404: "No such job", 502: "The provider could not be reached to cancel the job" },
+        errorResponses: { ...NO_SUCH_JOB, 502: "The provider could not be reached to cancel the job" },
       },
     })
     .input(jobIdInputSchema)

@@ -5,6 +5,7 @@ import { checkpointSchema, jobMetricsSchema, metricsInputSchema } from "../../..
 import { finetuningJobSchema, idSchema, jobIdInputSchema } from "../../../finetuning/schema";
 import { operatorProcedure, router, viewerProcedure } from "../../init";
 import { JOBS_TAGS } from "./tags";
+import { NO_SUCH_JOB, PROVIDER_UNREACHED } from "./responses";
 
 const pauseInputSchema = z.object({
   finetuning_id: idSchema,
@@ -24,9 +25,9 @@ export const trainingRouter = router({
         description:
           "Pauses the training at the provider; the job answers `pausing` or `paused`. Pausing a pausing or paused job answers it as it is. Cancel works on a paused job. The body is optional. Honours `Idempotency-Key`.",
         errorResponses: {
-          404: "No such job",
+          ...NO_SUCH_JOB,
           409: "The job is not running (not started at the provider yet, or finished)",
-          502: "The provider could not be reached; the job is unchanged",
+          ...PROVIDER_UNREACHED,
         },
       },
     })
@@ -46,9 +47,9 @@ export const trainingRouter = router({
         description:
           "Resumes the training at the provider; the job answers `running` (or `queued`). Resuming a running job answers it as it is. The body is optional. Honours `Idempotency-Key`.",
         errorResponses: {
-          404: "No such job",
+          ...NO_SUCH_JOB,
           409: "The job is not paused",
-          502: "The provider could not be reached; the job is unchanged",
+          ...PROVIDER_UNREACHED,
         },
       },
     })
@@ -67,7 +68,7 @@ export const trainingRouter = router({
         summary: "A job's training curves",
         description:
           "Loss and token accuracy per step, each series downsampled (LTTB) to at most `max_points` (default 500); `raw_count` is the number of steps stored.",
-        errorResponses: { 404: "No such job" },
+        errorResponses: NO_SUCH_JOB,
       },
     })
     .input(metricsInputSchema)
@@ -83,7 +84,7 @@ export const trainingRouter = router({
         summary: "A job's checkpoints",
         description:
           "The provider's checkpoints (one per epoch at OpenAI), oldest first; each `fine_tuned_model_checkpoint` is a usable model id.",
-        errorResponses: { 404: "No such job" },
+        errorResponses: NO_SUCH_JOB,
       },
     })
     .input(jobIdInputSchema)
