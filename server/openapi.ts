@@ -33,8 +33,26 @@ const COMMON_ERRORS: Record<number, string> = {
   403: "The caller's role may not do this",
   429: "Rate limit reached; retry after the `Retry-After` header's seconds",
   500: "Unexpected failure; it has been logged",
+  503: "The database is unavailable for a moment; retry",
 };
-const BODY_ERRORS: Record<number, string> = { 415: "The body is not `application/json`" };
+const BODY_ERRORS: Record<number, string> = {
+  413: "The body is larger than the operation accepts (1 MiB; more for an import)",
+  415: "The body is not `application/json`",
+};
+const NOT_FOUND = "No such resource (the message names it)";
+// What the REST layer reads a body for (server/http/rest/request.ts, acceptsBody): each may answer 413.
+const BODY_METHODS = new Set(["post", "put", "patch"]);
+
+// Only 429 answers carry rate-limit information: Retry-After (server/http/rest/errors.ts).
+// The rate limits' windows are a minute; an hour bounds every wait the server asks for.
+const RETRY_AFTER = {
+  "Retry-After": { description: "Seconds to wait", schema: { type: "integer", format: "int32", minimum: 1, maximum: 3600 } },
+};
+
+// No CORS is served: the API sends no Access-Control-* header, so a browser
+// calls it only from this server's own pages; scripts and services call it directly.
+const CORS_POLICY =
+  "CORS: none. No answer carries `Access-Control-Allow-Origin` (or any other CORS header), so browsers refuse cross-origin calls; call the API from this server's own pages, or from a server or script.";
 const IDEMPOTENT_ERRORS: Record<number, string> = {
   409: "A request with this Idempotency-Key is still running",
   422: "This Idempotency-Key was used with a different request",
@@ -103,7 +121,28 @@ function buildDocument(): OpenAPIObject {
     }
   }
   shapeForRest(doc, collectRoutes(appRouter));
+  declareFormatLimits(doc);
+  doc.info.description = `${doc.info.description ?? ""}\n\n${CORS_POLICY}`;
+  Object.assign(doc.info, { "x-cors": { allowed_origins: [] } });
   return doc;
+}
+
+const UUID_LENGTH = 36;
+const INT32 = { min: -(2 ** 31), max: 2 ** 31 - 1 };
+
+// Limits that follow from a schema's own type, stated where zod's JSON Schema
+// leaves them out: a UUID is 36 characters, and an integer's range says
+// whether it fits 32 bits. The zod schemas give every other limit.
+function declareFormatLimits(value: unknown): void {
+  if (Array.isArray(value)) return value.forEach(declareFormatLimits);
+  if (value === null || typeof value !== "object") return;
+  const schema = value as Record<string, unknown>;
+  if (schema.type === "string" && schema.format === "uuid" && schema.maxLength === undefined) schema.maxLength = UUID_LENGTH;
+  if (schema.type === "integer" && schema.format === undefined) {
+    const fits = (n: unknown) => typeof n === "number" && n >= INT32.min && n <= INT32.max;
+    schema.format = fits(schema.minimum ?? schema.exclusiveMinimum) && fits(schema.maximum ?? schema.exclusiveMaximum) ? "int32" : "int64";
+  }
+  Object.values(schema).forEach(declareFormatLimits);
 }
 
 type Meta = { openapi?: { method: string; path: string; errorResponses?: number[] | Record<number, string> }; successStatus?: number };
@@ -127,7 +166,8 @@ function adjustOperation(op: Operation, ctx: AdjustContext): void {
   const errors: Record<string, string> = { ...COMMON_ERRORS, ...specific };
   const takesInput = op.requestBody !== undefined || (op.parameters ?? []).length > 0;
   if (!takesInput && ctx.method === "get") delete errors["400"];
-  if (op.requestBody || ctx.method === "post" || ctx.method === "put") Object.assign(errors, BODY_ERRORS);
+  if (op.requestBody || BODY_METHODS.has(ctx.method)) Object.assign(errors, BODY_ERRORS);
+  if (ctx.path.includes("{") && !errors["404"]) errors["404"] = NOT_FOUND;
   if (ctx.method === "post") {
     Object.assign(errors, IDEMPOTENT_ERRORS, specific);
     op.parameters = [...(op.parameters ?? []), idempotencyKeyParameter];
@@ -140,7 +180,7 @@ function adjustOperation(op: Operation, ctx: AdjustContext): void {
     op.responses[status] = {
       description,
       content: { "application/json": { schema: ctx.errorRef } },
-      ...(status === "429" ? { headers: { "Retry-After": { description: "Seconds to wait", schema: { type: "integer" } } } } : {}),
+      ...(status === "429" ? { headers: RETRY_AFTER } : {}),
     };
   }
   if (ctx.path.endsWith("/{finetuning_id}/cancel")) allowBodyId(op);
@@ -156,6 +196,7 @@ function allowBodyId(op: Operation): void {
     finetuning_id: {
       type: "string",
       format: "uuid",
+      maxLength: UUID_LENGTH,
       description: "Optional; when present it must equal the path's `finetuning_id` (else 400).",
     },
     ...schema.properties,

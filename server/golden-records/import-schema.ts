@@ -29,6 +29,8 @@ export const importGoldenRecordsInputSchema = z.object({
   text: z
     .string()
     .min(1, "must not be empty")
+    // Characters never outnumber bytes: the same limit, stated where a schema can read it.
+    .max(MAX_IMPORT_TEXT_BYTES, { error: "must be at most 5 MB", abort: true })
     .refine((text) => utf8ByteLength(text) <= MAX_IMPORT_TEXT_BYTES, "must be at most 5 MB"),
 });
 export type ImportGoldenRecordsInput = z.infer<typeof importGoldenRecordsInputSchema>;

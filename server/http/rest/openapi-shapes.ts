@@ -49,7 +49,7 @@ export function shapeForRest(doc: OpenAPIObject, routes: RestRoute[]): void {
     if (route.paged && success && content) {
       content.schema = { type: "array", items: (content.schema.properties as Record<string, Json> | undefined)?.items?.items ?? {} };
       success.headers = PAGE_HEADERS;
-      success.description = "Newest first, one page (`limit`, default 20); the next one is linked in the headers";
+      success.description = "One page (see `limit`); the next one is linked in the headers";
     }
     if (answersStatusOnly(route) && success && content) {
       content.schema = { $ref: "#/components/schemas/Deleted" };
@@ -70,7 +70,14 @@ export function shapeForRest(doc: OpenAPIObject, routes: RestRoute[]): void {
   }
 
   // One server, `/api`, so that /api/v1/… and the hosted /api/… can both be listed.
-  doc.servers = [{ url: HOSTED_BASE_PATH }];
+  // x-internal: false says who it is for (everyone holding an API key), as inventories ask.
+  doc.servers = [
+    {
+      url: HOSTED_BASE_PATH,
+      description: "This server: production, staging or local alike (the document describes whichever serves it)",
+      "x-internal": false,
+    },
+  ];
   const v1Prefix = REST_BASE_PATH.slice(HOSTED_BASE_PATH.length);
   doc.paths = {
     ...Object.fromEntries(Object.entries(paths).map(([path, item]) => [`${v1Prefix}${path}`, item])),
