@@ -23,6 +23,9 @@ const schema = z.object({
   // How long a cancel may wait for the provider's confirmation before the job is marked stuck and the cancel re-sent.
   CANCEL_CONFIRM_TIMEOUT_MS: z.coerce.number().int().min(100).default(600_000),
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
+  // Requests a second to each provider, for all processes together (server/provider/budget.ts).
+  PROVIDER_MAX_RPS_OPENAI: z.coerce.number().positive().max(10_000).default(20),
+  PROVIDER_MAX_RPS_TOGETHER: z.coerce.number().positive().max(10_000).default(10),
   PROVIDER_CANCEL_DEADLINE_MS: z.coerce.number().int().min(100).default(15_000),
   WORKER_POLL_MS: z.coerce.number().int().min(100).default(1_000),
   // Operations: the in-process worker, live feeds, metrics, shutdown, the local sandbox (docs/DEPLOY.md).

@@ -1,5 +1,8 @@
 import "server-only";
+import { db } from "../db";
 import { env } from "../env";
+import { budgetedFetch, requestBudget } from "./budget";
+import type { ProviderName } from "./capabilities";
 import { createOpenAIProvider } from "./openai";
 import { createTogetherProvider } from "./together";
 import type { Providers } from "./types";
@@ -15,11 +18,23 @@ export function provider(): Providers {
   if (!globalForProvider.controlRoomProviders) {
     const e = env();
     const timeouts = { timeoutMs: e.PROVIDER_TIMEOUT_MS, deadlineMs: e.PROVIDER_CANCEL_DEADLINE_MS };
+    // Every request to a provider, from every process, keeps to its budget.
+    const budgeted = (provider: ProviderName, ratePerSecond: number) => budgetedFetch(requestBudget({ db: db(), provider, ratePerSecond }));
     globalForProvider.controlRoomProviders = {
-      openai: createOpenAIProvider({ apiKey: e.OPENAI_API_KEY ?? "sk-no-key-configured", baseURL: e.OPENAI_BASE_URL, ...timeouts }),
+      openai: createOpenAIProvider({
+        apiKey: e.OPENAI_API_KEY ?? "sk-no-key-configured",
+        baseURL: e.OPENAI_BASE_URL,
+        ...timeouts,
+        fetch: budgeted("openai", e.PROVIDER_MAX_RPS_OPENAI),
+      }),
       together:
         e.TOGETHER_API_KEY || e.TOGETHER_BASE_URL
-          ? createTogetherProvider({ apiKey: e.TOGETHER_API_KEY ?? "no-key-configured", baseURL: e.TOGETHER_BASE_URL, ...timeouts })
+          ? createTogetherProvider({
+              apiKey: e.TOGETHER_API_KEY ?? "no-key-configured",
+              baseURL: e.TOGETHER_BASE_URL,
+              ...timeouts,
+              fetch: budgeted("together", e.PROVIDER_MAX_RPS_TOGETHER),
+            })
           : undefined,
     };
   }

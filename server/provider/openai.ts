@@ -20,7 +20,14 @@ import {
 // is unclear can be looked up instead of repeated.
 export const JOB_ID_METADATA_KEY = "controlroom_job_id";
 
-export type OpenAIProviderOptions = { apiKey: string; baseURL?: string; timeoutMs: number; deadlineMs: number };
+export type OpenAIProviderOptions = {
+  apiKey: string;
+  baseURL?: string;
+  timeoutMs: number;
+  deadlineMs: number;
+  /** The HTTP client under the SDK: the provider's request budget (server/provider/budget.ts). */
+  fetch?: typeof fetch;
+};
 
 export { UnknownProviderStatusError } from "./statuses";
 
@@ -110,7 +117,13 @@ function hyperparameters(args: CreateProviderJobArgs) {
 
 export function createOpenAIProvider(options: OpenAIProviderOptions): FinetuningProvider {
   // Retries are ours (withRetries), so the SDK never repeats a call by itself.
-  const client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL, timeout: options.timeoutMs, maxRetries: 0 });
+  const client = new OpenAI({
+    apiKey: options.apiKey,
+    baseURL: options.baseURL,
+    timeout: options.timeoutMs,
+    maxRetries: 0,
+    fetch: options.fetch,
+  });
   // Counted and timed per call (retries included) for GET /metrics.
   const retry = <T>(what: string, call: () => Promise<T>) =>
     observeProviderCall(what, () => withRetries(call, { deadlineMs: options.deadlineMs, what }));

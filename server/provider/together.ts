@@ -30,7 +30,14 @@ import {
 // per-step losses come from the metrics endpoint, and the job reports its own
 // price (total_price, in nano-dollars).
 
-export type TogetherProviderOptions = { apiKey: string; baseURL?: string; timeoutMs: number; deadlineMs: number };
+export type TogetherProviderOptions = {
+  apiKey: string;
+  baseURL?: string;
+  timeoutMs: number;
+  deadlineMs: number;
+  /** The HTTP client under the SDK: the provider's request budget (server/provider/budget.ts). */
+  fetch?: typeof fetch;
+};
 
 /**
  * total_price's unit, which Together's document leaves unstated: nano-dollars
@@ -128,7 +135,13 @@ function createParams(args: CreateProviderJobArgs): FineTuningCreateParams {
 
 export function createTogetherProvider(options: TogetherProviderOptions): FinetuningProvider {
   // Retries are ours (withRetries), so the SDK never repeats a call by itself.
-  const client = new Together({ apiKey: options.apiKey, baseURL: options.baseURL, timeout: options.timeoutMs, maxRetries: 0 });
+  const client = new Together({
+    apiKey: options.apiKey,
+    baseURL: options.baseURL,
+    timeout: options.timeoutMs,
+    maxRetries: 0,
+    fetch: options.fetch,
+  });
   const retry = <T>(what: string, call: () => Promise<T>) =>
     observeProviderCall(what, () => withRetries(call, { deadlineMs: options.deadlineMs, what }));
 
