@@ -44,7 +44,7 @@ describe("the Together provider over the together-ai SDK", () => {
     const fileId = await processedFile();
     const jobId = crypto.randomUUID();
     const created = await provider.createJob({ jobId, fileId, model: MODEL, parameters: { n_epochs: 2, lora: true }, suffix: null });
-    expect(created.id).toMatch(/^ft-/);
+    expect(created.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(created.providerStatus).toBe("pending");
     expect(created.status).toBe("queued");
     // Created once: asking again finds the same job by our id.

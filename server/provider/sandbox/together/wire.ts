@@ -33,7 +33,7 @@ const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
 const wallIso = (at: View, sandboxMs: number) => new Date(sandboxMs + at.clock.offsetMs).toISOString();
 
 export function outputName(job: JobRecord): string {
-  return `sandbox/${job.model.split("/").at(-1) ?? job.model}-${job.suffix ?? "ft"}-${job.id.slice(3, 11)}`;
+  return `sandbox/${job.model.split("/").at(-1) ?? job.model}-${job.suffix ?? "ft"}-${job.id.slice(0, 8)}`;
 }
 
 /** Tokens trained by now: the file's tokens × epochs × the share of training done. */
@@ -78,7 +78,8 @@ function common(job: JobRecord, at: View) {
     max_grad_norm: 1,
     weight_decay: 0,
     training_type: trainingType(job),
-    training_method: { method: "sft", train_on_inputs: "auto" },
+    // The document types train_on_inputs here as a boolean (its "auto" default contradicts that): false, which is what auto does for chat data.
+    training_method: { method: "sft", train_on_inputs: false },
     token_count: job.tokens * epochs(job),
     total_price: totalPrice(job, at),
   };
@@ -102,7 +103,7 @@ export function fullJob(job: JobRecord, at: View, events: EventJson[]): Record<s
     ...common(job, at),
     trainingfile_numlines: job.examples,
     trainingfile_size: job.tokens * 4,
-    train_on_inputs: "auto",
+    train_on_inputs: false,
     events: events.filter((e) => e.type !== "metrics").map((e, index) => togetherEvent(job, e, index)),
     param_count: job.model.includes("70B") ? 70_000_000_000 : 8_000_000_000,
     epochs_completed: Math.min(epochs(job), Math.floor(job.step / stepsPerEpoch(job))),
