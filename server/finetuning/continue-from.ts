@@ -82,5 +82,5 @@ export async function continueFromCheckpoint(args: {
 
 function asParameters(value: unknown): ModelParameters | null {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return null;
-  return value as ModelParameters;
+  return value;
 }
