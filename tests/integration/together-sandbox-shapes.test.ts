@@ -21,7 +21,7 @@ function responseSchema(method: string, template: string, status: number): z.Zod
   const operation = rewritten.paths[template]?.[method.toLowerCase()];
   const schema = operation?.responses?.[String(status)]?.content?.["application/json"]?.schema;
   if (!schema) throw new Error(`the document has no JSON answer for ${method} ${template} ${status}`);
-  return z.fromJSONSchema({ ...(schema as object), definitions: rewritten.components.schemas } as never, { defaultTarget: "openapi-3.0" });
+  return z.fromJSONSchema({ ...schema, definitions: rewritten.components.schemas }, { defaultTarget: "openapi-3.0" });
 }
 
 let sandbox: Sandbox;
