@@ -31,25 +31,38 @@ const isBlank = (s: string) => s.trim() === "";
 // and rows of different lengths (reported per row below, not refused whole).
 const CSV_OPTIONS = { relax_column_count: true, relax_quotes: true, ltrim: true, rtrim: true, record_delimiter: "\n" } as const;
 
+/** Thrown when a CSV has more records than the reader was allowed to read; reading stops there. */
+export class TooManyRecords extends Error {}
+
+const isBlankRecord = (record: CsvRecord) => record.problem === null && record.fields.length <= 1 && isBlank(record.fields[0] ?? "");
+
 /**
  * The CSV's records with the line each starts on. Line ends may be CRLF, LF or
  * CR (inside quotes they become "\n"); blank lines are skipped. A record with
  * broken quoting is reported with csv-parse's diagnosis, and reading resumes
- * on the line after the one where it broke.
+ * on the line after the one where it broke. Past `maxRecords` records read
+ * (broken and blank ones included: they cost the same to read) it stops with
+ * TooManyRecords, so a file of a million broken lines costs as much as one
+ * just over the limit.
  */
-export function parseCsv(text: string): CsvRecord[] {
+export function parseCsv(text: string, maxRecords = Number.POSITIVE_INFINITY): CsvRecord[] {
   const input = Buffer.from((text.startsWith(BOM) ? text.slice(1) : text).replace(LINE_BREAK, "\n"), "utf8");
   const lineStarts = [0];
   for (let i = input.indexOf(NEWLINE); i !== -1; i = input.indexOf(NEWLINE, i + 1)) lineStarts.push(i + 1);
 
   const records: CsvRecord[] = [];
+  let read = 0;
+  const keep = (record: CsvRecord) => {
+    if (++read > maxRecords) throw new TooManyRecords();
+    if (!isBlankRecord(record)) records.push(record);
+  };
   for (let first = 1; first <= lineStarts.length;) {
     let lastEnd = first - 1;
     try {
       parse(input.subarray(lineStarts[first - 1]), {
         ...CSV_OPTIONS,
         on_record: (fields: string[], { lines }) => {
-          records.push({ line: lastEnd + 1, fields, problem: null });
+          keep({ line: lastEnd + 1, fields, problem: null });
           lastEnd = first - 1 + lines;
           return null;
         },
@@ -57,11 +70,11 @@ export function parseCsv(text: string): CsvRecord[] {
       break;
     } catch (error) {
       if (!(error instanceof CsvError)) throw error;
-      records.push({ line: lastEnd + 1, fields: [], problem: quotingProblem(error) });
+      keep({ line: lastEnd + 1, fields: [], problem: quotingProblem(error) });
       first += Number(error.lines ?? 1);
     }
   }
-  return records.filter((record) => record.problem !== null || record.fields.length > 1 || !isBlank(record.fields[0] ?? ""));
+  return records;
 }
 
 function quotingProblem(error: CsvError): string {
@@ -92,32 +105,42 @@ function validateRecord(line: number, candidate: { question: unknown; sql: unkno
   return { line, reason: reasons.join("; ") };
 }
 
-function parseJsonl(text: string): ParsedGoldenRecords {
+function parseJsonl(text: string, maxRecords: number): ParsedGoldenRecords {
   const out: ParsedGoldenRecords = { records: [], rejected: [] };
   const lines = (text.startsWith(BOM) ? text.slice(1) : text).split(LINE_BREAK);
-  lines.forEach((content, index) => {
+  lines.every((content, index) => {
     const line = index + 1;
-    if (isBlank(content)) return;
+    if (out.records.length + out.rejected.length > maxRecords) return false; // enough read: stop
+    if (isBlank(content)) return true;
     let value: unknown;
     try {
       value = JSON.parse(content);
     } catch (error) {
       out.rejected.push({ line, reason: truncate(`not valid JSON: ${error instanceof Error ? error.message : String(error)}`) });
-      return;
+      return true;
     }
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
       out.rejected.push({ line, reason: 'must be a JSON object like {"question": "…", "sql": "…"}' });
-      return;
+      return true;
     }
     const object = value as Record<string, unknown>;
     push(out, validateRecord(line, { question: object.question, sql: object.sql }));
+    return true;
   });
   return out;
 }
 
-function parseCsvRecords(text: string): ParsedGoldenRecords {
+function parseCsvRecords(text: string, maxRecords: number): ParsedGoldenRecords {
   const out: ParsedGoldenRecords = { records: [], rejected: [] };
-  const [header, ...rows] = parseCsv(text);
+  let parsed: CsvRecord[];
+  try {
+    // The header, and the rows up to the limit (blank ones included).
+    parsed = parseCsv(text, maxRecords + 1);
+  } catch (error) {
+    if (error instanceof TooManyRecords) throw tooManyRecords(maxRecords);
+    throw error;
+  }
+  const [header, ...rows] = parsed;
   if (!header) return out;
   const columns = header.fields.map((name) => name.trim().toLowerCase());
   const questionAt = columns.indexOf("question");
@@ -147,14 +170,32 @@ function parseCsvRecords(text: string): ParsedGoldenRecords {
   return out;
 }
 
+// Reading stopped just past the limit, so the whole count is not known.
+function tooManyRecords(max: number): AppError {
+  const limit = Number.isFinite(max) ? max.toLocaleString("en-US") : String(max);
+  return new AppError("BAD_REQUEST", `text: has more than ${limit} records; at most ${limit} per import.`, { field: "text" });
+}
+
 function push(out: ParsedGoldenRecords, result: ParsedGoldenRecord | RejectedLine): void {
   if ("reason" in result) out.rejected.push(result);
   else out.records.push(result);
 }
 
-/** Splits pasted or uploaded text into valid records and rejected lines; pure, so it is unit-tested on its own. */
-export function parseGoldenRecordsText({ format, text }: { format: ImportFormat; text: string }): ParsedGoldenRecords {
-  return format === "csv" ? parseCsvRecords(text) : parseJsonl(text);
+/**
+ * Splits pasted or uploaded text into valid records and rejected lines; pure,
+ * so it is unit-tested on its own. Reading stops once records and rejections
+ * together pass `maxRecords`: what is past it is not looked at.
+ */
+export function parseGoldenRecordsText({
+  format,
+  text,
+  maxRecords = Number.POSITIVE_INFINITY,
+}: {
+  format: ImportFormat;
+  text: string;
+  maxRecords?: number;
+}): ParsedGoldenRecords {
+  return format === "csv" ? parseCsvRecords(text, maxRecords) : parseJsonl(text, maxRecords);
 }
 
 /**
@@ -177,18 +218,10 @@ export async function importGoldenRecords({
   const connection = await db.dbConnection.findUnique({ where: { id: dbConnectionId }, select: { id: true } });
   if (!connection) throw connectionNotFound(dbConnectionId);
 
-  const { records, rejected } = parseGoldenRecordsText({ format, text });
+  const { records, rejected } = parseGoldenRecordsText({ format, text, maxRecords: MAX_IMPORT_RECORDS });
   const total = records.length + rejected.length;
   if (total === 0) throw new AppError("BAD_REQUEST", "text: has no records.", { field: "text" });
-  if (total > MAX_IMPORT_RECORDS) {
-    throw new AppError(
-      "BAD_REQUEST",
-      `text: has ${total.toLocaleString("en-US")} records; at most ${MAX_IMPORT_RECORDS.toLocaleString("en-US")} per import.`,
-      {
-        field: "text",
-      },
-    );
-  }
+  if (total > MAX_IMPORT_RECORDS) throw tooManyRecords(MAX_IMPORT_RECORDS);
   if (records.length === 0) return { created: 0, rejected };
 
   const [result] = await db.$transaction([

@@ -80,7 +80,7 @@ describe("goldenRecord.import", () => {
     const tooMany = Array.from({ length: 10_001 }, (_, i) => JSON.stringify({ question: `Q${i}?`, sql: `SELECT ${i}` })).join("\n");
     await expect(caller.goldenRecord.import({ db_connection_id: connection.id, format: "jsonl", text: tooMany })).rejects.toMatchObject({
       code: "BAD_REQUEST",
-      message: "text: has 10,001 records; at most 10,000 per import.",
+      message: "text: has more than 10,000 records; at most 10,000 per import.",
     });
     const tooBig = `question,sql\nBig?,"${"x".repeat(5 * 1024 * 1024)}"`;
     await expect(caller.goldenRecord.import({ db_connection_id: connection.id, format: "csv", text: tooBig })).rejects.toMatchObject({
