@@ -1,3 +1,4 @@
+import type { JobStatus } from "../finetuning/schema";
 import type { ProviderName } from "./capabilities";
 
 // One table: each provider's own job statuses and the status of ours each one
@@ -5,19 +6,8 @@ import type { ProviderName } from "./capabilities";
 // is an error that is logged, never silently mapped. The provider's own word
 // travels beside ours as `provider_status`.
 
-/** The statuses of ours a provider job can be in (ours, less nothing: a provider never reports "deleted"). */
-export const PROVIDER_JOB_STATUSES = [
-  "validating_files",
-  "queued",
-  "running",
-  "pausing",
-  "paused",
-  "cancelling",
-  "succeeded",
-  "failed",
-  "cancelled",
-] as const;
-export type ProviderJobStatus = (typeof PROVIDER_JOB_STATUSES)[number];
+/** The statuses of ours a provider job can be in: every one (deletion is ours alone, and not a status). */
+export type ProviderJobStatus = JobStatus;
 
 export const PROVIDER_STATUS_TABLE = {
   // "pausing" and "paused" are what OpenAI's pause answers (its published enum omits them).

@@ -5,7 +5,7 @@ import type { ProviderJobStatus } from "./statuses";
 // What the services need from a fine-tuning provider. server/provider/openai.ts
 // implements it with the `openai` SDK; nothing else talks to a provider.
 
-export { PROVIDER_JOB_STATUSES, type ProviderJobStatus } from "./statuses";
+export type { ProviderJobStatus } from "./statuses";
 
 /** Once a provider job is here, it never moves again. */
 export function isProviderTerminal(status: ProviderJobStatus): status is "succeeded" | "failed" | "cancelled" {
