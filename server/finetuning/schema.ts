@@ -5,30 +5,14 @@ import { PROVIDER_CAPABILITIES, PROVIDER_NAMES } from "../provider/capabilities"
 // The wire contract (docs/CONTRACT.md). tRPC, REST, OpenAPI, the UI and
 // the worker all use these schemas; nothing else defines a job's shape.
 
-export const JOB_STATUSES = [
-  "queued",
-  "validating_files",
-  "running",
-  "pausing",
-  "paused",
-  "cancelling",
-  "succeeded",
-  "failed",
-  "cancelled",
-] as const;
 /** Cancelling is active: the provider has not confirmed the cancel, so the job may still train and bill. */
-export const ACTIVE_STATUSES = [
-  "queued",
-  "validating_files",
-  "running",
-  "pausing",
-  "paused",
-  "cancelling",
-] as const satisfies readonly JobStatus[];
+export const ACTIVE_STATUSES = ["queued", "validating_files", "running", "pausing", "paused", "cancelling"] as const;
+export const TERMINAL_STATUSES = ["succeeded", "failed", "cancelled"] as const;
+/** Every status, in the order of a job's life (the list's status sort follows it). */
+export const JOB_STATUSES = [...ACTIVE_STATUSES, ...TERMINAL_STATUSES] as const;
 /** Only a job training at the provider can be paused; a pausing or paused one can be resumed. */
 export const PAUSABLE_STATUSES = ["running"] as const satisfies readonly JobStatus[];
 export const RESUMABLE_STATUSES = ["pausing", "paused"] as const satisfies readonly JobStatus[];
-export const TERMINAL_STATUSES = ["succeeded", "failed", "cancelled"] as const satisfies readonly JobStatus[];
 
 export const jobStatusSchema = z.enum(JOB_STATUSES);
 export type JobStatus = (typeof JOB_STATUSES)[number];
