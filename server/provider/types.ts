@@ -3,7 +3,8 @@ import type { ProviderCapabilities, ProviderName } from "./capabilities";
 import type { ProviderJobStatus } from "./statuses";
 
 // What the services need from a fine-tuning provider. server/provider/openai.ts
-// implements it with the `openai` SDK; nothing else talks to a provider.
+// implements it with the `openai` SDK and server/provider/together.ts with
+// `together-ai`; nothing else talks to a provider.
 
 export type { ProviderJobStatus } from "./statuses";
 
