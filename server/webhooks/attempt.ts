@@ -1,7 +1,8 @@
 import type { Db } from "../db";
-import { messageId, deliveryBody } from "./rows";
+import { deliveryMessage } from "./message";
+import { messageId } from "./rows";
+import type { WebhookFormat } from "./schema";
 import { postWebhook, WEBHOOK_TIMEOUT_MS, type AttemptResult } from "./send";
-import { signedHeaders } from "./signing";
 
 export type RetryPolicy = {
   baseMs: number;
@@ -37,6 +38,7 @@ type Claimed = {
   attempts: number;
   firstAttemptAt: Date;
   url: string;
+  format: WebhookFormat;
   secret: string;
   previousSecret: string | null;
   previousSecretExpiresAt: Date | null;
@@ -63,7 +65,7 @@ async function claimHead(db: Db, endpointId: string, jobId: string): Promise<Cla
     WHERE d.id = head.id AND e.id = d.endpoint_id AND e.enabled
       AND d.state = 'pending' AND d.next_attempt_at <= now() AND (d.locked_until IS NULL OR d.locked_until < now())
     RETURNING d.id::text AS "id", d.event_type AS "eventType", d.occurred_at AS "occurredAt", d.job, d.change,
-      d.attempts, d.first_attempt_at AS "firstAttemptAt", e.url, e.secret,
+      d.attempts, d.first_attempt_at AS "firstAttemptAt", e.url, e.format::text AS "format", e.secret,
       e.previous_secret AS "previousSecret", e.previous_secret_expires_at AS "previousSecretExpiresAt"`;
   return rows[0] ?? null;
 }
@@ -158,8 +160,7 @@ export async function attemptDelivery(args: {
   const claimed = await claimHead(db, endpointId, jobId);
   if (!claimed) return "wait";
   const id = messageId(claimed.id);
-  const body = deliveryBody(claimed);
-  const headers = signedHeaders({ messageId: id, body, secrets: claimed });
+  const { body, headers } = deliveryMessage({ messageId: id, format: claimed.format, delivery: claimed, secrets: claimed });
   const result = storableResult(await postWebhook({ url: claimed.url, body, headers, allowPrivate: args.allowPrivate }));
   try {
     if (result.ok) {

@@ -9,6 +9,7 @@ import type { WebhookDelivery, WebhookEndpoint, WebhookEventType, WebhookPayload
 export const ENDPOINT_SELECT = {
   id: true,
   url: true,
+  format: true,
   description: true,
   eventTypes: true,
   enabled: true,
@@ -25,6 +26,7 @@ export function toWireEndpoint(row: EndpointRow): WebhookEndpoint {
   return {
     id: row.id,
     url: row.url,
+    format: row.format,
     description: row.description,
     event_types: row.eventTypes as WebhookEventType[],
     enabled: row.enabled,
@@ -99,7 +101,14 @@ function jobFromSnapshot(snapshot: Record<string, unknown>): FinetuningJob {
 }
 
 /** The body of a delivery: the same bytes on every attempt. */
-export function deliveryBody(row: { eventType: string; occurredAt: Date; job: unknown; change: unknown }): string {
+export function deliveryBody(row: DeliveryContent): string {
+  return JSON.stringify(deliveryPayload(row));
+}
+
+export type DeliveryContent = { eventType: string; occurredAt: Date; job: unknown; change: unknown };
+
+/** What a delivery tells, from the outbox row: the event, the job right after it, and the change. */
+export function deliveryPayload(row: DeliveryContent): WebhookPayload {
   const change = (row.change ?? {}) as Record<string, unknown>;
   const str = (v: unknown) => (typeof v === "string" ? v : null);
   const payload: WebhookPayload = {
@@ -121,5 +130,5 @@ export function deliveryBody(row: { eventType: string; occurredAt: Date; job: un
       },
     },
   };
-  return JSON.stringify(payload);
+  return payload;
 }

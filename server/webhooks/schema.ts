@@ -26,6 +26,26 @@ export type WebhookEventType = z.infer<typeof webhookEventTypeSchema>;
 
 export const WEBHOOK_DELIVERY_STATES = ["pending", "delivered", "failed"] as const;
 
+/**
+ * What an endpoint is sent: "standard", the signed JSON payload below (Standard
+ * Webhooks); "slack", a Slack incoming-webhook message for people on call.
+ */
+export const WEBHOOK_FORMATS = ["standard", "slack"] as const;
+export const webhookFormatSchema = z.enum(WEBHOOK_FORMATS);
+export type WebhookFormat = z.infer<typeof webhookFormatSchema>;
+/** The events a Slack endpoint can be sent: what someone should look at (trips, failures, cancels, a sweep's stops). */
+export const SLACK_EVENT_TYPES = [
+  "guardrail.triggered",
+  "job.failed",
+  "job.cancelled",
+  "job.cancel_stuck",
+  "sweep.run_stopped",
+] as const satisfies readonly WebhookEventType[];
+
+export function isSlackEventType(type: WebhookEventType): boolean {
+  return (SLACK_EVENT_TYPES as readonly WebhookEventType[]).includes(type);
+}
+
 const webhookUrlSchema = z
   .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
   .max(2048, "must be at most 2048 characters");
@@ -33,6 +53,7 @@ const webhookUrlSchema = z
 export const webhookEndpointSchema = z.object({
   id: idSchema,
   url: z.string(),
+  format: webhookFormatSchema,
   description: z.string().nullable(),
   event_types: z.array(webhookEventTypeSchema),
   enabled: z.boolean(),
@@ -60,19 +81,31 @@ const eventTypesInputSchema = z
   .min(1, "subscribe to at least one event type")
   .max(WEBHOOK_EVENT_TYPES.length, `at most ${WEBHOOK_EVENT_TYPES.length} event types, each once`);
 
-export const createWebhookEndpointInputSchema = z.object({
-  url: webhookUrlSchema,
-  description: z.string().max(500).nullish(),
-  event_types: eventTypesInputSchema,
-  enabled: z.boolean().default(true),
-});
-export type CreateWebhookEndpointInput = z.infer<typeof createWebhookEndpointInputSchema>;
+const slackTypesOnly = (value: { format?: WebhookFormat | undefined; event_types?: WebhookEventType[] | undefined }) =>
+  value.format !== "slack" || (value.event_types ?? []).every(isSlackEventType);
+const SLACK_TYPES_ONLY = {
+  message: `a Slack endpoint can be sent only ${SLACK_EVENT_TYPES.join(", ")}`,
+  path: ["event_types"],
+};
+
+export const createWebhookEndpointInputSchema = z
+  .object({
+    url: webhookUrlSchema,
+    format: webhookFormatSchema.default("standard"),
+    description: z.string().max(500).nullish(),
+    event_types: eventTypesInputSchema,
+    enabled: z.boolean().default(true),
+  })
+  .refine(slackTypesOnly, SLACK_TYPES_ONLY);
+// Callers inside the server may leave the format out: standard, as the schema's default.
+export type CreateWebhookEndpointInput = Omit<z.infer<typeof createWebhookEndpointInputSchema>, "format"> & { format?: WebhookFormat };
 
 export const webhookEndpointIdInputSchema = z.object({ endpoint_id: idSchema });
 
 export const updateWebhookEndpointInputSchema = z.object({
   endpoint_id: idSchema,
   url: webhookUrlSchema.optional(),
+  format: webhookFormatSchema.optional(),
   description: z.string().max(500).nullish(),
   event_types: eventTypesInputSchema.optional(),
   enabled: z.boolean().optional(),

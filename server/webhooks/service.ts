@@ -3,8 +3,11 @@ import { env } from "../env";
 import { AppError } from "../errors";
 import { RefusedTargetError, resolveWebhookTarget } from "./address-guard";
 import { DELIVERY_SELECT, ENDPOINT_SELECT, rowIdOfMessage, toWireDelivery, toWireEndpoint } from "./rows";
+import { isSlackEventType, SLACK_EVENT_TYPES } from "./schema";
 import type {
   CreateWebhookEndpointInput,
+  WebhookEventType,
+  WebhookFormat,
   UpdateWebhookEndpointInput,
   WebhookDelivery,
   WebhookDeliveryPage,
@@ -38,11 +41,13 @@ export async function createWebhookEndpoint(args: {
   allowPrivate?: boolean;
 }): Promise<WebhookEndpointWithSecret> {
   const { db, input } = args;
+  refuseOtherThanSlackTypes(input.format ?? "standard", input.event_types);
   await checkUrl(input.url, args.allowPrivate ?? env().WEBHOOK_ALLOW_PRIVATE);
   const secret = generateWebhookSecret();
   const row = await db.webhookEndpoint.create({
     data: {
       url: input.url,
+      format: input.format ?? "standard",
       description: input.description ?? null,
       eventTypes: [...new Set(input.event_types)],
       enabled: input.enabled,
@@ -72,10 +77,12 @@ export async function updateWebhookEndpoint(args: {
 }): Promise<WebhookEndpoint> {
   const { db, input } = args;
   if (input.url !== undefined) await checkUrl(input.url, args.allowPrivate ?? env().WEBHOOK_ALLOW_PRIVATE);
+  if (input.format !== undefined || input.event_types !== undefined) await checkSlackEventTypes(db, input);
   const result = await db.webhookEndpoint.updateManyAndReturn({
     where: { id: input.endpoint_id },
     data: {
       ...(input.url !== undefined ? { url: input.url } : {}),
+      ...(input.format !== undefined ? { format: input.format } : {}),
       ...(input.description !== undefined ? { description: input.description } : {}),
       ...(input.event_types !== undefined ? { eventTypes: [...new Set(input.event_types)] } : {}),
       ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
@@ -86,6 +93,21 @@ export async function updateWebhookEndpoint(args: {
   const row = result[0];
   if (!row) throw endpointNotFound(input.endpoint_id);
   return toWireEndpoint(row);
+}
+
+/** A Slack endpoint, as it would be after the update, is sent only SLACK_EVENT_TYPES. */
+async function checkSlackEventTypes(db: Db, input: UpdateWebhookEndpointInput): Promise<void> {
+  const current = await db.webhookEndpoint.findUnique({ where: { id: input.endpoint_id }, select: { format: true, eventTypes: true } });
+  if (!current) throw endpointNotFound(input.endpoint_id);
+  refuseOtherThanSlackTypes(input.format ?? current.format, input.event_types ?? (current.eventTypes as WebhookEventType[]));
+}
+
+function refuseOtherThanSlackTypes(format: WebhookFormat, types: WebhookEventType[]): void {
+  if (format === "slack" && !types.every(isSlackEventType)) {
+    throw new AppError("BAD_REQUEST", `event_types: a Slack endpoint can be sent only ${SLACK_EVENT_TYPES.join(", ")}.`, {
+      field: "event_types",
+    });
+  }
 }
 
 /** Deletes the endpoint and its delivery log; undelivered messages are dropped with it. */
