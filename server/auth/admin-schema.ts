@@ -42,8 +42,10 @@ export const apiKeySummarySchema = z.object({
 });
 export type ApiKeySummaryWire = z.infer<typeof apiKeySummarySchema>;
 
+export const API_KEY_NAME_MAX_LENGTH = 32;
+
 export const createApiKeyInputSchema = z.object({
-  name: z.string().trim().min(1).max(32),
+  name: z.string().trim().min(1).max(API_KEY_NAME_MAX_LENGTH),
   role: roleSchema,
   /** Whose key it is; its rights never exceed this user's. Absent: the system account (like the CLI's keys). */
   owner_id: z.uuid().optional(),

@@ -1,5 +1,8 @@
 import { z } from "zod";
 
+export const CONNECTION_ALIAS_MAX_LENGTH = 128;
+export const SCHEMA_TEXT_MAX_LENGTH = 200_000;
+
 export const DIALECTS = ["postgresql", "mysql", "sqlite", "bigquery", "snowflake", "databricks", "mssql", "clickhouse"] as const;
 
 export const dbConnectionSchema = z.object({
@@ -13,8 +16,8 @@ export const dbConnectionSchema = z.object({
 export type DbConnection = z.infer<typeof dbConnectionSchema>;
 
 export const createDbConnectionInputSchema = z.object({
-  alias: z.string().trim().min(1).max(128),
+  alias: z.string().trim().min(1).max(CONNECTION_ALIAS_MAX_LENGTH),
   dialect: z.enum(DIALECTS),
-  schema_text: z.string().min(1).max(200_000),
+  schema_text: z.string().min(1).max(SCHEMA_TEXT_MAX_LENGTH),
 });
 export type CreateDbConnectionInput = z.infer<typeof createDbConnectionInputSchema>;

@@ -7,22 +7,21 @@ import { DialogActions, DialogContent, DialogRoot, NewThingTrigger } from "@/app
 import { Field, fieldAria, inputClasses } from "@/app/_components/form-field";
 import { ErrorCallout } from "@/app/_components/states";
 import { trpc } from "@/app/_trpc/client";
-import { DIALECTS, type CreateDbConnectionInput } from "@/server/connections/schema";
+import { CONNECTION_ALIAS_MAX_LENGTH, DIALECTS, SCHEMA_TEXT_MAX_LENGTH, type CreateDbConnectionInput } from "@/server/connections/schema";
 
 type Form = { alias: string; dialect: (typeof DIALECTS)[number]; schema_text: string };
 type Errors = Partial<Record<keyof Form, string>>;
 
 const EMPTY: Form = { alias: "", dialect: "postgresql", schema_text: "" };
-const MAX_SCHEMA_CHARS = 200_000;
 
 function validate(form: Form): Errors {
   const errors: Errors = {};
   const alias = form.alias.trim();
   if (!alias) errors.alias = "Give the connection an alias.";
-  else if (alias.length > 128) errors.alias = "At most 128 characters.";
+  else if (alias.length > CONNECTION_ALIAS_MAX_LENGTH) errors.alias = `At most ${CONNECTION_ALIAS_MAX_LENGTH} characters.`;
   if (!form.schema_text.trim()) errors.schema_text = "Paste the schema the model should see (CREATE TABLE statements).";
-  else if (form.schema_text.length > MAX_SCHEMA_CHARS)
-    errors.schema_text = `At most ${MAX_SCHEMA_CHARS.toLocaleString("en-US")} characters.`;
+  else if (form.schema_text.length > SCHEMA_TEXT_MAX_LENGTH)
+    errors.schema_text = `At most ${SCHEMA_TEXT_MAX_LENGTH.toLocaleString("en-US")} characters.`;
   return errors;
 }
 

@@ -7,7 +7,7 @@ import { Field, fieldAria, inputClasses } from "@/app/_components/form-field";
 import { SecretShownOnce } from "@/app/_components/secret-shown-once";
 import { ErrorCallout } from "@/app/_components/states";
 import { trpc } from "@/app/_trpc/client";
-import { ROLES, roleRank, type Role } from "@/server/auth/admin-schema";
+import { API_KEY_NAME_MAX_LENGTH, ROLES, roleRank, type Role } from "@/server/auth/admin-schema";
 
 type Owner = { id: string; email: string; role: Role };
 
@@ -57,7 +57,7 @@ export function CreateApiKeyDialog({ owners, myId }: { owners: Owner[]; myId: st
               <input
                 id={ids.name}
                 required
-                maxLength={32}
+                maxLength={API_KEY_NAME_MAX_LENGTH}
                 value={name}
                 onChange={(e) => setName(e.target.value)}
                 autoComplete="off"
