@@ -2,6 +2,7 @@ import { NavLink } from "./nav-link";
 
 const LINKS = [
   { href: "/jobs", label: "Jobs" },
+  { href: "/sweeps", label: "Sweeps" },
   { href: "/connections", label: "Connections" },
   { href: "/docs/api", label: "API" },
 ] as const;

@@ -12,6 +12,9 @@ export const IDEMPOTENT_MUTATIONS = [
   "finetuning.cancel",
   "finetuning.pause",
   "finetuning.resume",
+  "sweep.cancel",
+  "sweep.pause",
+  "sweep.resume",
 ] as const satisfies readonly MutationPath[];
 
 /** Codes that say "this did not happen; try again": overload, provider or database unreachable, timeouts, no answer. */

@@ -11,6 +11,7 @@ import type { FinetuningJob } from "@/server/finetuning/schema";
 import { asCancelled, findListedJob, snapshotLists, updateListedJob } from "../_hooks/job-cache";
 import { cancelManyFilter, type JobFilters } from "./job-filters";
 import { formatUsd } from "./job-money";
+import { CompareLink } from "../compare/_components/compare-link";
 
 type Selection = { ids: string[] } | { filter: JobFilters };
 
@@ -82,6 +83,7 @@ export function BulkCancelDialog({ selection, count, onDone }: { selection: Sele
   const willCancel = plan?.counts.will_cancel ?? 0;
   return (
     <DialogRoot open={open} onOpenChange={start}>
+      {"ids" in selection ? <CompareLink ids={selection.ids} /> : null}
       <Button variant="danger-outline" size="sm" onClick={() => start(true)}>
         Cancel {count ?? "all matching"} {count === 1 ? "job" : "jobs"}
       </Button>

@@ -16,6 +16,7 @@ import { EventTimeline } from "./event-timeline";
 import { GuardrailsPanel } from "./guardrails-panel";
 import { GuardrailFlag } from "../../_components/guardrail-flag";
 import { JobFields, MetadataTable, Panel } from "./job-fields";
+import { Lineage } from "./lineage";
 import { TrainingPanel, type InitialTraining } from "./training-panel";
 
 // Provider events (training progress) are not announced as job changes, so an active job's timeline also polls gently.
@@ -76,6 +77,7 @@ export function JobDetail({ initialJob, initialEvents, initialTraining, connecti
             <GuardrailFlag job={job} />
           </div>
           <p className="font-mono text-xs text-slate-500">{job.id}</p>
+          <Lineage job={job} />
         </div>
         <div className="flex items-center gap-4">
           <LiveIndicator feed={feed} />
