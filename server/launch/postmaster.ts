@@ -4,8 +4,13 @@ import { postgresNativeDir, type OsUser } from "./embedded-access";
 
 export type Postmaster = {
   pid: number;
-  /** Fast shutdown (SIGINT), awaited; the signal itself is sent synchronously, so an exit hook can call it. Idempotent. */
-  stop(): Promise<void>;
+  /**
+   * Fast shutdown (SIGINT), awaited; the signal itself is sent synchronously,
+   * so an exit hook can call it. If Postgres is still up `immediateAfterMs`
+   * later, an immediate shutdown (SIGQUIT). Repeatable: a later call with a
+   * shorter time brings the immediate shutdown forward.
+   */
+  stop(immediateAfterMs?: number): Promise<void>;
 };
 
 const READY = "database system is ready to accept connections";
@@ -48,25 +53,28 @@ export function startPostmaster(opts: {
     ...(opts.user ? { uid: opts.user.uid, gid: opts.user.gid } : {}),
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  let stopping: Promise<void> | undefined;
+  const running = () => child.exitCode === null && child.signalCode === null;
+  let stopRequested = false;
+  let immediateAt = Infinity;
+  let immediateTimer: NodeJS.Timeout | undefined;
+  void exited.then(() => clearTimeout(immediateTimer));
   const postmaster: Postmaster = {
     pid: child.pid ?? -1,
-    stop() {
-      const running = () => child.exitCode === null && child.signalCode === null;
-      if (running()) child.kill("SIGINT");
-      stopping ??= (async () => {
-        let timer: NodeJS.Timeout | undefined;
-        const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), STOP_TIMEOUT_MS).unref()));
-        if ((await Promise.race([exited, late])) === "late" && running()) {
+    stop(immediateAfterMs = STOP_TIMEOUT_MS) {
+      if (running() && !stopRequested) child.kill("SIGINT");
+      stopRequested = true;
+      if (running() && Date.now() + immediateAfterMs < immediateAt) {
+        immediateAt = Date.now() + immediateAfterMs;
+        clearTimeout(immediateTimer);
+        immediateTimer = setTimeout(() => {
+          if (!running()) return;
           opts.onLog(
-            `postgres did not finish its fast shutdown within ${STOP_TIMEOUT_MS / 1000} s: shutting it down immediately (SIGQUIT)`,
+            `postgres did not finish its fast shutdown within ${immediateAfterMs / 1000} s: shutting it down immediately (SIGQUIT)`,
           );
           child.kill("SIGQUIT");
-          await exited;
-        }
-        clearTimeout(timer);
-      })();
-      return stopping;
+        }, immediateAfterMs).unref();
+      }
+      return exited;
     },
   };
   return new Promise((resolve, reject) => {
@@ -98,7 +106,7 @@ export function startPostmaster(opts: {
     child.once("exit", (code, signal) => {
       clearTimeout(timer);
       if (!ready) reject(new Error(`postgres exited before accepting connections (${signal ?? `code ${code}`})`));
-      else if (!stopping)
+      else if (!stopRequested)
         opts.onLog(
           `postgres exited unexpectedly (${signal ?? `code ${code}`}); the app's next queries will fail until it is started again`,
         );
