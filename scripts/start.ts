@@ -5,20 +5,28 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { launchEnv } from "../server/env";
+import { guardLogStreams } from "../server/launch/log-streams";
 import { takeOverShutdownSignals } from "../server/launch/signals";
-import { ensureAuthSecret, migrate, openDatabase, ROOT } from "../server/launch/bootstrap";
+import { CUT_FAST_MS, CUT_IMMEDIATE_MS, DEADLINE_MARGIN_MS, EXIT, planShutdown, type ShutdownStage } from "../server/launch/shutdown";
+import { printableUrl } from "../server/launch/printable-url";
+import { DatabaseOwnedElsewhereError } from "../server/launch/embedded";
+import { dataDir, ensureAuthSecret, migrate, openDatabase, ROOT, type Database } from "../server/launch/bootstrap";
 
+guardLogStreams();
 const dev = process.argv.includes("--dev");
-const stops: Array<() => Promise<void>> = [];
+// Shutdown: first the web app and the worker finish what they hold, together;
+// then the rest, last-started first (metrics, the queue, the sandbox, Postgres).
+const drains: ShutdownStage[] = [];
+const closes: ShutdownStage[] = [];
+let database: Database | undefined;
 
-async function main(): Promise<void> {
-  // A bad setting stops the start here, saying which, before anything runs.
-  const settings = launchEnv();
-  const database = await openDatabase();
-  stops.unshift(() => database.stop());
+async function main(settings: ReturnType<typeof launchEnv>): Promise<void> {
+  database = await openDatabase({ exclusive: true, appPort: settings.PORT, notice: (line) => console.log(line) });
+  const opened = database;
+  closes.unshift({ name: "embedded Postgres", run: () => opened.stop(CUT_FAST_MS) });
   console.log(
     database.embedded
-      ? `Postgres: embedded, data in .data/postgres (${database.url.replace(/:[^:@/]+@/, ":***@")})`
+      ? `Postgres: embedded, data in ${shortPath(path.join(dataDir(), "postgres"))} (${printableUrl(database.url)})`
       : "Postgres: DATABASE_URL",
   );
   const applied = await migrate(database.url);
@@ -31,15 +39,24 @@ async function main(): Promise<void> {
     const sandbox = await launchSandbox({
       databaseUrl: database.url,
       port: Number(process.env.SANDBOX_PORT ?? 0),
-      tokenFile: path.join(ROOT, ".data", "sandbox-control-token"),
+      tokenFile: path.join(dataDir(), "sandbox-control-token"),
     });
-    stops.unshift(() => sandbox.close());
+    closes.unshift({ name: "the sandbox", run: () => sandbox.close() });
     const minutes = Math.round((await sandbox.timings()).runningMs / 60_000);
     console.log(
       `OpenAI: no OPENAI_API_KEY, so using the local OpenAI sandbox at ${sandbox.url} (jobs train for ${Number.isFinite(minutes) ? `${minutes} min` : "ever"}; SANDBOX_TIMINGS changes it)`,
     );
   } else {
-    console.log(`OpenAI: ${process.env.OPENAI_BASE_URL ?? "api.openai.com"}`);
+    console.log(`OpenAI: ${process.env.OPENAI_BASE_URL ? printableUrl(process.env.OPENAI_BASE_URL) : "api.openai.com"}`);
+  }
+  if (!process.env.TOGETHER_API_KEY) {
+    // The Together sandbox: its state in this database too (schema "sandbox_together"), its control API on the same token.
+    const { launchTogetherSandbox } = await import("../server/provider/sandbox/launch");
+    const together = await launchTogetherSandbox({ databaseUrl: database.url, tokenFile: path.join(dataDir(), "sandbox-control-token") });
+    closes.unshift({ name: "the Together sandbox", run: () => together.close() });
+    console.log(`Together AI: no TOGETHER_API_KEY, so using the local Together sandbox at ${together.url}`);
+  } else {
+    console.log(`Together AI: ${process.env.TOGETHER_BASE_URL ? printableUrl(process.env.TOGETHER_BASE_URL) : "api.together.ai"}`);
   }
 
   const port = settings.PORT;
@@ -68,10 +85,8 @@ async function main(): Promise<void> {
       concurrency: settings.WORKER_CONCURRENCY,
       pollMs: settings.WORKER_POLL_MS,
     });
-    stops.unshift(async () => {
-      await worker.stop({ timeoutMs: settings.SHUTDOWN_TIMEOUT_MS });
-      await stopQueue();
-    });
+    drains.push({ name: "the worker's steps", run: (remainingMs) => worker.stop({ timeoutMs: remainingMs }) });
+    closes.unshift({ name: "the queue", run: () => stopQueue() });
     console.log("Worker: running in this process (`npm run worker` runs more)");
   }
 
@@ -80,23 +95,50 @@ async function main(): Promise<void> {
   const { db } = await import("../server/db");
   const { startProcessMetrics } = await import("../server/telemetry/server");
   const metricsServer = await startProcessMetrics({ port: settings.METRICS_PORT, host: settings.METRICS_HOST, db: db() });
-  if (metricsServer) stops.unshift(() => metricsServer.close());
-  // Shutdown runs these last-registered first: the web app drains, then metrics, the worker, the sandbox, Postgres.
+  if (metricsServer) closes.unshift({ name: "the metrics server", run: () => metricsServer.close() });
   const app = await startAppServer({ port, dev, mounts: restMounts(), shutdownTimeoutMs: settings.SHUTDOWN_TIMEOUT_MS });
-  stops.unshift(() => app.close());
+  drains.push({ name: "the web app's requests", run: () => app.close() });
   console.log(`\nReady: ${process.env.APP_URL ?? `http://localhost:${port} (or http://127.0.0.1:${port})`}\n`);
 }
 
-let stopping = false;
-async function shutdown(code: number): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  for (const stop of stops) await stop().catch((error: unknown) => console.error("while stopping:", error));
-  process.exit(code);
+/** Inside the checkout: relative to it. */
+function shortPath(folder: string): string {
+  const relative = path.relative(ROOT, folder);
+  return relative.startsWith("..") ? folder : relative;
 }
 
-takeOverShutdownSignals(() => void shutdown(0));
-main().catch(async (error: unknown) => {
+/** Runs the drains together, then each close in turn. */
+function stages(): ShutdownStage[] {
+  const drain: ShutdownStage = {
+    name: drains.map((stage) => stage.name).join(" and ") || "nothing to drain",
+    run: async (remainingMs) => {
+      const failed = (await Promise.allSettled(drains.map((stage) => stage.run(remainingMs)))).find((r) => r.status === "rejected");
+      if (failed) throw failed.reason;
+    },
+  };
+  return [drain, ...closes];
+}
+
+let settings: ReturnType<typeof launchEnv>;
+try {
+  // A bad setting stops the start here, saying which, before anything runs.
+  settings = launchEnv();
+} catch (error) {
   console.error(error instanceof Error ? error.message : error);
-  await shutdown(1);
+  process.exit(EXIT.failed);
+}
+const shutdown = planShutdown({
+  timeoutMs: settings.SHUTDOWN_TIMEOUT_MS,
+  stages,
+  // Whatever hangs at the deadline stays behind; Postgres never does.
+  onDeadline: () => database?.stop(CUT_FAST_MS) ?? Promise.resolve(),
+});
+takeOverShutdownSignals(() => {
+  // A start made now waits for this Postgres to go, instead of meeting it half-stopped.
+  void database?.announceStopping(Date.now() + settings.SHUTDOWN_TIMEOUT_MS + DEADLINE_MARGIN_MS + CUT_FAST_MS + CUT_IMMEDIATE_MS);
+  void shutdown.stop(EXIT.stopped);
+});
+main(settings).catch(async (error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  await shutdown.stop(error instanceof DatabaseOwnedElsewhereError ? EXIT.databaseOwnedElsewhere : EXIT.failed);
 });

@@ -5,6 +5,7 @@
 // removed here; the launchers stop the embedded Postgres themselves, last, and
 // the 'exit' hook (./embedded.ts) still stops it if the process dies otherwise.
 import { createRequire } from "node:module";
+import { EXIT } from "./shutdown";
 
 type AsyncExitHook = { hookedEvents(): string[]; unhookEvent(event: string): void };
 
@@ -24,7 +25,7 @@ function unhookLibrarySignals(): void {
 
 /**
  * Calls `onSignal` on the first SIGINT, SIGTERM or SIGHUP (a graceful stop);
- * a second one exits at once, for an operator who will not wait.
+ * a second one exits at once (EXIT.cutShort), for an operator who will not wait.
  */
 export function takeOverShutdownSignals(onSignal: (signal: ShutdownSignal) => void): void {
   unhookLibrarySignals();
@@ -33,7 +34,7 @@ export function takeOverShutdownSignals(onSignal: (signal: ShutdownSignal) => vo
     process.on(signal, () => {
       if (received) {
         console.error(`${signal} again: exiting without waiting`);
-        process.exit(1);
+        process.exit(EXIT.cutShort);
       }
       received = true;
       onSignal(signal);
