@@ -1,9 +1,18 @@
 import type { Db, TxClient } from "./db";
 import { ACTIVE_STATUSES, CANCELLED_BY_USER_ERROR, type JobStatus } from "./finetuning/schema";
+import { PROVIDER_CAPABILITIES, type ProviderName } from "./provider/capabilities";
 import { DEMO_GOLDEN_RECORDS, DEMO_SCHEMA } from "./seed-data";
 import { enqueueRun } from "./worker/queue";
 
-type SeedJob = { alias: string; status: JobStatus; hoursAgo: number; error?: string; modelId?: string; model?: string };
+type SeedJob = {
+  alias: string;
+  status: JobStatus;
+  hoursAgo: number;
+  error?: string;
+  modelId?: string;
+  model?: string;
+  provider?: ProviderName;
+};
 
 const FINISHED: SeedJob[] = [
   { alias: "retail-sql-v1", status: "succeeded", hoursAgo: 72, modelId: "ft:gpt-4o-mini-2024-07-18:sandbox:retail-sql-v1:9f2c1a" },
@@ -21,6 +30,8 @@ const QUEUED: SeedJob[] = [
   { alias: "retail-sql-v3", status: "queued", hoursAgo: 0.2, model: "gpt-4.1-mini-2025-04-14" },
   { alias: "retail-sql-v3-epochs5", status: "queued", hoursAgo: 0.1 },
   { alias: "retail-sql-nano", status: "queued", hoursAgo: 0.05, model: "gpt-4.1-nano-2025-04-14" },
+  // At Together AI (its sandbox without TOGETHER_API_KEY): no pause, and a cancel it confirms later.
+  { alias: "retail-sql-llama", status: "queued", hoursAgo: 0.04, provider: "together", model: PROVIDER_CAPABILITIES.together.models[0] },
 ];
 
 const DEMO_CONNECTION_ALIAS = "retail-warehouse";
@@ -34,8 +45,10 @@ async function createSeedJob(tx: TxClient, job: SeedJob, connectionId: string, g
       dbConnectionId: connectionId,
       status: job.status,
       error: job.error ?? null,
+      modelProvider: job.provider ?? "openai",
       modelName: job.model ?? "gpt-4o-mini-2024-07-18",
-      modelParameters: job.alias.endsWith("epochs5") ? { n_epochs: 5 } : { n_epochs: 3 },
+      modelParameters:
+        job.provider === "together" ? { n_epochs: 2, lora: true } : job.alias.endsWith("epochs5") ? { n_epochs: 5 } : { n_epochs: 3 },
       modelId: job.modelId ?? null,
       goldenRecordIds,
       createdBy: "seed",

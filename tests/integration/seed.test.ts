@@ -29,10 +29,14 @@ describe.sequential("demo seed", () => {
     await db().finetuningJob.updateMany({ where: { status: "queued" }, data: { status: "succeeded", finishedAt: new Date() } });
     // Two processes starting at once queue one set between them.
     const queued = await Promise.all([topUpDemoJobs({ db: db() }), topUpDemoJobs({ db: db() })]);
-    expect(queued.sort()).toEqual([0, 3]);
-    expect(await db().finetuningJob.count({ where: { status: "queued" } })).toBe(3);
+    expect(queued.sort()).toEqual([0, 4]);
+    expect(await db().finetuningJob.count({ where: { status: "queued" } })).toBe(4);
+    // One of them at each provider at least.
+    expect(new Set((await db().finetuningJob.findMany({ where: { status: "queued" } })).map((j) => j.modelProvider))).toEqual(
+      new Set(["openai", "together"]),
+    );
     const queue = await db().$queryRaw<Array<{ n: bigint }>>`SELECT count(*)::bigint AS n FROM pgboss.job WHERE state = 'created'`;
-    expect(Number(queue[0]?.n)).toBeGreaterThanOrEqual(3);
+    expect(Number(queue[0]?.n)).toBeGreaterThanOrEqual(4);
     await stopQueue();
   });
 });

@@ -2,7 +2,7 @@
 // when no OPENAI_API_KEY is set: one front per process over the shared state
 // in the product's database, so every process on that database sees the same
 // provider jobs, and a restart carries them on.
-import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { startSandbox, type Sandbox } from "./index";
 import { parseTimings } from "./timings";
@@ -60,13 +60,18 @@ export async function launchSandbox(args: { databaseUrl: string; port?: number; 
  * seconds; TOGETHER_API_KEY and TOGETHER_BASE_URL then point at it. Its
  * control API takes the same token as the OpenAI sandbox's.
  */
-export async function launchTogetherSandbox(args: { databaseUrl: string; controlToken?: string }): Promise<Sandbox> {
+export async function launchTogetherSandbox(args: { databaseUrl: string; tokenFile?: string }): Promise<Sandbox> {
+  const kept = args.tokenFile ? await readFile(args.tokenFile, "utf8").catch(() => "") : "";
   const sandbox = await startSandbox({
     flavor: "together",
     databaseUrl: args.databaseUrl,
     timings: { cancelConfirmMs: 8_000, ...launchTimings() },
-    controlToken: args.controlToken ?? (process.env.SANDBOX_CONTROL_TOKEN || undefined),
+    controlToken: process.env.SANDBOX_CONTROL_TOKEN || kept.trim() || undefined,
   });
+  if (args.tokenFile && !process.env.SANDBOX_CONTROL_TOKEN && !kept.trim()) {
+    await mkdir(path.dirname(args.tokenFile), { recursive: true });
+    await writeFile(args.tokenFile, `${sandbox.controlToken}\n`, { mode: 0o600 });
+  }
   process.env.TOGETHER_API_KEY = sandbox.apiKey;
   process.env.TOGETHER_BASE_URL = sandbox.url;
   return sandbox;
