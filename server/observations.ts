@@ -9,7 +9,9 @@ export type Observation =
   | { kind: "cancel"; outcome: string }
   | { kind: "provider_call"; route: string; outcome: string; seconds: number }
   | { kind: "worker_step"; outcome: "ok" | "error"; seconds: number }
-  | { kind: "live_feed_subscriber"; change: 1 | -1 };
+  | { kind: "live_feed_subscriber"; change: 1 | -1 }
+  /** A job was read at its provider this long after the read before; `need` is why it is polled next. */
+  | { kind: "poll_staleness"; jobId: string; need: string; seconds: number };
 
 type Listener = (observation: Observation) => void;
 

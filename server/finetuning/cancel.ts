@@ -18,6 +18,7 @@ import { findJobRow, toWireJob, type JobRow } from "./job-row";
 import { syncProviderStatus } from "./sync";
 import { ACTIVE_STATUSES, CANCELLED_BY_USER_ERROR, isActive, type FinetuningJob, type JobStatus, type Metadata } from "./schema";
 import { transitionJob } from "./transitions";
+import { planOtherStep } from "../worker/poll-plan";
 import { enqueueAdvance } from "../worker/queue";
 
 export type CancelJobArgs = {
@@ -72,7 +73,7 @@ async function cancelJobOnce(args: CancelJobArgs): Promise<FinetuningJob> {
       if (outcome !== "cancelled_there") {
         const row = await markCancelling({ ...args, providerJobId: job.finetuningJobId, providerJob: outcome });
         if (row) {
-          await enqueueAdvance(row.id).catch(() => undefined); // the worker's poll confirms it; its sweep would too
+          await enqueueAdvance(row.id, planOtherStep("cancelling", 0)).catch(() => undefined); // the worker's poll confirms it; its sweep would too
           return toWireJob(row);
         }
         await releaseClaim(db, id);

@@ -5,6 +5,7 @@ import type { Db } from "../db";
 import { Prisma } from "../generated/prisma/client";
 import { notFound } from "./errors";
 import { MAX_POINTS_DEFAULT, METRIC_SERIES, type Checkpoint, type JobMetrics, type MetricSeries } from "./training-curves-schema";
+import { markWatched } from "./watch";
 
 // A job's curves are kept in memory per database client and job, under the
 // job's metrics_count. Points are only ever added, one per step, and a trigger
@@ -136,7 +137,7 @@ async function currentCurves(db: Db, id: string): Promise<Current> {
 
 /** A job's training curves, each series downsampled to at most `maxPoints` with LTTB. */
 export async function getJobMetrics({ db, id, maxPoints }: { db: Db; id: string; maxPoints: number }): Promise<JobMetrics> {
-  const { curves, totalSteps, stepOffset } = await currentCurves(db, id);
+  const [{ curves, totalSteps, stepOffset }] = await Promise.all([currentCurves(db, id), markWatched({ db, id })]);
   const series = maxPoints === MAX_POINTS_DEFAULT ? curves.drawnDefault : draw(curves.series, maxPoints);
   return {
     finetuning_id: id,

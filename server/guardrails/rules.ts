@@ -115,3 +115,15 @@ export function duration(total: number): string {
   if (m > 0) return s === 0 ? `${m}m` : `${m}m ${String(s).padStart(2, "0")}s`;
   return `${s}s`;
 }
+
+/**
+ * How close a job is to its nearest limit that grows on its own (cost, run
+ * time), as a share of that limit: 0.9 is 90 % of the way. The worker polls a
+ * job near a limit first, so a trip is seen soon after the provider reports it.
+ */
+export function nearestLimitShare(g: Guardrails, f: { now: Date; runningSince: Date | null; costSoFarUsd: number | null }): number {
+  const shares = [0];
+  if (g.max_cost_usd && f.costSoFarUsd !== null) shares.push(f.costSoFarUsd / g.max_cost_usd.limit);
+  if (g.max_runtime_seconds && f.runningSince) shares.push(seconds(f.now, f.runningSince) / g.max_runtime_seconds.limit);
+  return Math.max(...shares);
+}

@@ -36,13 +36,18 @@ export type BudgetOptions = {
 };
 
 export type RequestBudget = {
-  /** Waits until a request may be sent and takes its token; answers when (by the database's clock) it was granted. */
-  take(priority?: CallPriority): Promise<Date>;
+  /**
+   * Waits until a request may be sent and takes its token; answers when (by
+   * the database's clock) it was granted. An aborted `signal` leaves the line
+   * at once with the signal's reason.
+   */
+  take(priority?: CallPriority, signal?: AbortSignal | null): Promise<Date>;
   /** The provider answered 429: nobody sends to it for `ms`. */
   slowDown(ms: number): Promise<void>;
 };
 
 type Grant = { granted: boolean; available: number; blocked_ms: number | null; at: Date };
+type Waiter = { priority: CallPriority; granted: (at: Date) => void; failed: (error: unknown) => void; signal?: AbortSignal | null };
 
 const MAX_WAIT_MS = 5_000;
 
@@ -52,26 +57,65 @@ export function requestBudget({ db, provider, ratePerSecond, urgentReserve = 0.2
   // more than the rate; routine calls leave the reserve to urgent ones.
   const burst = Math.max(1, ratePerSecond / 4);
   const reserve = Math.min(burst - 1, burst * urgentReserve);
+  const needOf = (priority: CallPriority) => (priority === "urgent" ? 1 : 1 + reserve);
+
   const tryTake = async (priority: CallPriority): Promise<Grant> => {
-    const need = priority === "urgent" ? 1 : 1 + reserve;
     const [row] = await db.$queryRaw<
       Grant[]
-    >`SELECT * FROM take_provider_token(${provider}, ${ratePerSecond}::float8, ${burst}::float8, ${need}::float8)`;
+    >`SELECT * FROM take_provider_token(${provider}, ${ratePerSecond}::float8, ${burst}::float8, ${needOf(priority)}::float8)`;
     if (!row) throw new Error(`The request budget of ${provider} answered nothing.`);
     return { ...row, available: Number(row.available), blocked_ms: row.blocked_ms === null ? null : Number(row.blocked_ms) };
   };
 
-  return {
-    async take(priority = currentCallPriority()) {
-      for (;;) {
-        const grant = await tryTake(priority);
-        if (grant.granted) return grant.at;
-        const need = priority === "urgent" ? 1 : 1 + reserve;
-        const refillMs = (Math.max(0, need - grant.available) / ratePerSecond) * 1000;
-        const waitMs = Math.min(MAX_WAIT_MS, Math.max(grant.blocked_ms ?? 0, refillMs));
-        // Jitter spreads the waiters, so they do not all retry in the same instant.
-        await new Promise((resolve) => setTimeout(resolve, waitMs * (1 + Math.random() / 4) + 1));
+  // This process's callers wait in one line, urgent ones ahead of routine
+  // ones and each kind first come, first served; only the head asks Postgres,
+  // so nobody starves behind luckier callers and the waiting costs one
+  // statement per grant or refill, not one per caller.
+  const line: Waiter[] = [];
+  let serving = false;
+  const serve = async () => {
+    if (serving) return;
+    serving = true;
+    try {
+      while (line.length > 0) {
+        const head = line[0]!;
+        if (head.signal?.aborted) {
+          line.shift();
+          head.failed(abortReason(head.signal));
+          continue;
+        }
+        let grant: Grant;
+        try {
+          grant = await tryTake(head.priority);
+        } catch (error) {
+          line.shift();
+          head.failed(error);
+          continue;
+        }
+        if (grant.granted) {
+          line.shift();
+          head.granted(grant.at);
+          continue;
+        }
+        const refillMs = (Math.max(0, needOf(head.priority) - grant.available) / ratePerSecond) * 1000;
+        await sleep(Math.min(MAX_WAIT_MS, Math.max(grant.blocked_ms ?? 0, refillMs)) + 1);
       }
+    } finally {
+      serving = false;
+    }
+  };
+
+  return {
+    take(priority = currentCallPriority(), signal) {
+      return new Promise<Date>((granted, failed) => {
+        if (signal?.aborted) return failed(abortReason(signal));
+        const waiter: Waiter = { priority, granted, failed, signal };
+        // Urgent callers stand behind the urgent ones already waiting, ahead of every routine one.
+        const at = priority === "urgent" ? line.findIndex((w, i) => i > 0 && w.priority !== "urgent") : -1;
+        if (at === -1) line.push(waiter);
+        else line.splice(at, 0, waiter);
+        void serve();
+      });
     },
     async slowDown(ms) {
       await db.$executeRaw`
@@ -82,6 +126,12 @@ export function requestBudget({ db, provider, ratePerSecond, urgentReserve = 0.2
     },
   };
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const abortReason = (signal: AbortSignal): Error =>
+  signal.reason instanceof Error
+    ? signal.reason
+    : new DOMException("The request was aborted while it waited for the provider's budget.", "AbortError");
 
 /** How long a 429 asks everybody to wait: Retry-After-Ms, Retry-After (seconds or a date), else a second. */
 export function retryAfterMsOf(headers: Headers): number {
@@ -100,7 +150,7 @@ export function retryAfterMsOf(headers: Headers): number {
 /** A fetch for a provider's SDK that takes the budget before every request and reports 429s to it. */
 export function budgetedFetch(budget: RequestBudget, inner: typeof fetch = fetch): typeof fetch {
   return async (input, init) => {
-    await budget.take();
+    await budget.take(currentCallPriority(), init?.signal);
     const response = await inner(input, init);
     if (response.status === 429) await budget.slowDown(retryAfterMsOf(response.headers));
     return response;

@@ -55,6 +55,13 @@ function createMetrics() {
       labelNames: ["outcome"],
       registers,
     }),
+    pollStaleness: new Histogram({
+      name: "job_poll_staleness_seconds",
+      help: "How old the control room's view of a job was when the worker read it at its provider again, by why it is polled (confirming_cancel, guardrail_near, watched, starting, changing, quiet)",
+      labelNames: ["need"],
+      buckets: [1, 2, 5, 10, 15, 30, 45, 60, 90, 120, 300],
+      registers,
+    }),
     liveFeedSubscribers: new Gauge({
       name: "live_feed_subscribers",
       help: "Open live-feed subscriptions (finetuning.onChange) in this process",
@@ -89,6 +96,9 @@ function record(m: Metrics, observation: Observation): void {
       return;
     case "live_feed_subscriber":
       m.liveFeedSubscribers.inc(observation.change);
+      return;
+    case "poll_staleness":
+      m.pollStaleness.observe({ need: observation.need }, observation.seconds);
       return;
   }
 }

@@ -19,7 +19,8 @@ import { mirrorProviderEvents } from "./events";
 import { recordProviderProgress } from "./provider-progress";
 import { buildTrainingJsonl } from "./training-file";
 
-export type StepResult = { next: "now" } | { next: "later"; seconds: number } | { next: "done" };
+/** `polled`: the step read the job's state at its provider (the poll plan decides when it is read again). */
+export type StepResult = { next: "now" } | { next: "later"; seconds: number; polled?: true } | { next: "done" };
 export type StepArgs = {
   db: Db;
   provider: ProviderSource;
@@ -221,7 +222,7 @@ async function followProviderJob(
     if (!synced) return NOW; // someone else moved it (a cancel): look again
   }
   if (isTerminal(providerJob.status)) return providerJob.status === "succeeded" ? DONE : NOW;
-  return { next: "later", seconds: args.pollSeconds };
+  return { next: "later", seconds: args.pollSeconds, polled: true };
 }
 
 /**

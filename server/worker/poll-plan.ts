@@ -64,3 +64,14 @@ export function planNextPoll(facts: PollFacts): PollPlan {
   const seconds = Math.min(QUIET_MAX_SECONDS, Math.round(15 + (Number.isFinite(quietForMs) ? quietForMs / 1000 / 10 : QUIET_MAX_SECONDS)));
   return { need: "quiet", seconds, priority: 0, urgent: false };
 }
+
+/** A step that did not read the job's state keeps its own delay; a cancel being confirmed stays urgent, the rest are a job starting. */
+export function planOtherStep(status: string, seconds: number): PollPlan {
+  const need = status === "cancelling" ? "confirming_cancel" : "starting";
+  return { need, ...PLANS[need], seconds };
+}
+
+/** A step to take at once: urgent when the step before it was. */
+export function stepNow(urgent: boolean): PollPlan {
+  return planOtherStep(urgent ? "cancelling" : "", 0);
+}

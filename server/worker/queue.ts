@@ -2,10 +2,12 @@ import "server-only";
 import { fromPrisma, PgBoss } from "pg-boss";
 import { env } from "../env";
 import type { TxClient } from "../db";
+import type { PollPlan } from "./poll-plan";
 
 /** One message a job: "look at this job and take its next step". */
 export const ADVANCE_QUEUE = "finetuning-advance";
-export type AdvanceMessage = { jobId: string };
+/** `urgent`: its provider requests may use the budget's reserve (server/provider/budget.ts). */
+export type AdvanceMessage = { jobId: string; urgent?: boolean };
 
 const globalForBoss = globalThis as unknown as { controlRoomBoss?: Promise<PgBoss> };
 
@@ -57,7 +59,13 @@ export async function enqueueRun(tx: TxClient, jobId: string): Promise<void> {
   await boss.send(ADVANCE_QUEUE, { jobId } satisfies AdvanceMessage, { singletonKey: jobId, db: fromPrisma(tx) });
 }
 
-export async function enqueueAdvance(jobId: string, startAfterSeconds = 0): Promise<void> {
+/** When and how urgently a job's next step runs (server/worker/poll-plan.ts); at once and routine by default. */
+export type StepTiming = Pick<PollPlan, "seconds" | "priority" | "urgent">;
+
+export async function enqueueAdvance(
+  jobId: string,
+  { seconds = 0, priority = 0, urgent = false }: Partial<StepTiming> = {},
+): Promise<void> {
   const boss = await queue();
-  await boss.send(ADVANCE_QUEUE, { jobId } satisfies AdvanceMessage, { singletonKey: jobId, startAfter: startAfterSeconds });
+  await boss.send(ADVANCE_QUEUE, { jobId, urgent } satisfies AdvanceMessage, { singletonKey: jobId, startAfter: seconds, priority });
 }

@@ -3,7 +3,10 @@ import { env } from "../env";
 import { ACTIVE_STATUSES } from "../finetuning/schema";
 import type { ProviderSource } from "../provider/types";
 import { startWorkerStep } from "../observations";
+import { withCallPriority } from "../provider/budget";
 import { advanceJob, cleanUpProviderSide } from "./advance";
+import { planAfterPoll, planAfterStep } from "./next-poll";
+import { QUIET_MAX_SECONDS, stepNow } from "./poll-plan";
 import { ADVANCE_QUEUE, enqueueAdvance, queue, type AdvanceMessage } from "./queue";
 import { startHeartbeat } from "./heartbeat";
 import { sweepGuardrails } from "../guardrails/sweep";
@@ -35,6 +38,8 @@ export async function startWorker({
 }: WorkerOptions): Promise<RunningWorker> {
   const boss = await queue();
   const pollSeconds = Math.max(1, Math.round(pollMs / 1000));
+  // The poll plan's intervals are for WORKER_POLL_MS 1000; a faster setting (tests) shortens them all alike.
+  const pollUnit = pollMs / 1000;
   // A create that timed out may still land; wait well past one call's timeout before asking again.
   const createSettleMs = 2 * env().PROVIDER_TIMEOUT_MS + 5_000;
   const active = new Set<string>(); // the queue ids of the steps in hand
@@ -43,11 +48,13 @@ export async function startWorker({
     { localConcurrency: concurrency, batchSize: 1, pollingIntervalSeconds: 0.5 },
     async ([message]) => {
       if (!message) return;
-      const { jobId } = message.data;
+      const { jobId, urgent = false } = message.data;
       active.add(message.id);
       const endStep = startWorkerStep();
       try {
-        let result = await advanceJob({ db, provider, jobId, pollSeconds, createSettleMs });
+        let result = await withCallPriority(urgent ? "urgent" : "routine", () =>
+          advanceJob({ db, provider, jobId, pollSeconds, createSettleMs }),
+        );
         // Guardrails are checked as each step brings the metrics in; one that
         // stopped the job has its clean-up step taken at once. A failed check
         // does not fail the step: the sweep checks again.
@@ -55,8 +62,14 @@ export async function startWorker({
           const after = await db.finetuningJob.findUnique({ where: { id: jobId }, select: { status: true } });
           if (after && !GUARDED.has(after.status)) result = { next: "now" };
         }
-        if (result.next === "now") await enqueueAdvance(jobId);
-        if (result.next === "later") await enqueueAdvance(jobId, result.seconds);
+        if (result.next === "now") await enqueueAdvance(jobId, stepNow(urgent));
+        if (result.next === "later") {
+          // Polling follows need: how soon, and how urgently, this job is read again.
+          const plan = result.polled
+            ? await planAfterPoll({ db, jobId })
+            : await planAfterStep({ db, jobId, seconds: result.seconds / pollUnit });
+          await enqueueAdvance(jobId, plan ? { ...plan, seconds: round(plan.seconds * pollUnit) } : { seconds: result.seconds });
+        }
         endStep("ok");
       } catch (error) {
         endStep("error");
@@ -73,9 +86,18 @@ export async function startWorker({
     if (reconciling) return;
     reconciling = true;
     try {
+      // A safety net, not the schedule: only jobs never read at their provider
+      // (still being prepared) or not read for far longer than the plan allows
+      // (their chain of steps was lost) are queued again; the queue dedupes.
+      const lost = new Date(Date.now() - 3 * QUIET_MAX_SECONDS * pollMs);
       const active = await db.finetuningJob.findMany({
-        where: { status: { in: [...ACTIVE_STATUSES] }, deletedAt: null },
+        where: {
+          status: { in: [...ACTIVE_STATUSES] },
+          deletedAt: null,
+          OR: [{ providerPolledAt: null }, { providerPolledAt: { lt: lost } }],
+        },
         select: { id: true },
+        orderBy: { providerPolledAt: { sort: "asc", nulls: "first" } },
         take: 1_000,
       });
       for (const { id } of active) await enqueueAdvance(id);
@@ -127,3 +149,5 @@ export async function startWorker({
     },
   };
 }
+
+const round = (seconds: number) => Math.round(seconds * 10) / 10;

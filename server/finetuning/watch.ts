@@ -1,0 +1,22 @@
+import "server-only";
+import { LRUCache } from "lru-cache";
+import type { Db } from "../db";
+
+// A person reading a job's training curves (its detail page refetches them
+// while it trains) is watching it: the worker polls a watched job first
+// (server/worker/poll-plan.ts). The mark lasts a minute and is written at most
+// every half minute per job and process, so the reads stay cheap.
+
+const WATCH_FOR_SECONDS = 60;
+const REMARK_AFTER_MS = 30_000;
+const markedAt = new LRUCache<string, number>({ max: 10_000 });
+
+export async function markWatched({ db, id }: { db: Db; id: string }): Promise<void> {
+  const key = id.toLowerCase();
+  const now = Date.now();
+  if (now - (markedAt.get(key) ?? 0) < REMARK_AFTER_MS) return;
+  markedAt.set(key, now);
+  await db.$executeRaw`
+    UPDATE finetuning_jobs SET watched_until = clock_timestamp() + make_interval(secs => ${WATCH_FOR_SECONDS})
+    WHERE id = ${key}::uuid AND status IN ('running', 'cancelling', 'pausing')`;
+}
