@@ -32,6 +32,8 @@ const schema = z.object({
   WORKER: z.enum(["on", "off"]).default("on"),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   LIVE_FEED_MAX_DURATION_MS: z.coerce.number().int().min(1_000).max(300_000).default(240_000),
+  // Live feeds one user may hold open at once on one app instance (each tab holds one).
+  LIVE_FEED_MAX_PER_USER: z.coerce.number().int().min(1).max(10_000).default(20),
   METRICS_PORT: z.union([z.literal("off"), z.coerce.number().int().min(0).max(65535)]).default(9464),
   METRICS_HOST: z.string().min(1).default("127.0.0.1"),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),

@@ -16,8 +16,13 @@ export const jobChangeSchema = z.object({
 });
 export type JobChange = z.infer<typeof jobChangeSchema>;
 
-/** One event of the log as the feed carries it: its position and the job change it records. */
-export type LoggedChange = { eventId: bigint; change: JobChange };
+/**
+ * One event of the log as the feed carries it: its position and the job
+ * change it records. `refetch`: the feed skipped ahead to this event (the
+ * subscriber was too far behind to replay), so what the subscriber shows
+ * must be read again.
+ */
+export type LoggedChange = { eventId: bigint; change: JobChange; refetch?: true };
 
 type EventRow = { event_id: bigint; job_id: string; status: JobStatus; db_connection_id: string; deleted: boolean; at: Date };
 

@@ -1,5 +1,5 @@
 import "server-only";
-import { EventEmitter, on } from "node:events";
+import { EventEmitter } from "node:events";
 import pg from "pg";
 import { db } from "../db";
 import { env } from "../env";
@@ -24,6 +24,13 @@ const SAFETY_TICK_MS = 1_000;
 const HOLE_WAIT_MS = 2_000;
 const LATE_WINDOW_MS = 60_000;
 const MAX_LATE_IDS = 1_000;
+// A subscriber this far behind is not replayed the log (a whole-log read per
+// connection is a cheap request made expensive): it starts at the head and is
+// told to read its page again.
+export const MAX_REPLAY_EVENTS = 10_000;
+// Changes waiting for a subscriber that is not reading them (its client
+// stopped reading and the connection is full): past this it is dropped.
+export const MAX_PENDING_CHANGES = 1_000;
 
 type Feed = { emitter: EventEmitter; ready: Promise<void>; position: bigint; closing: AbortController };
 const globalForFeed = globalThis as unknown as { controlRoomChangeFeed?: Feed; controlRoomFeedsClosed?: boolean };
@@ -139,22 +146,81 @@ function shutdownError(): Error {
   return Object.assign(new Error("This server is shutting down; reconnect."), { name: "AbortError" });
 }
 
+function slowSubscriberError(): Error {
+  // Also ends the stream as an abort: the client reconnects with its lastEventId when it reads again.
+  return Object.assign(new Error(`More than ${MAX_PENDING_CHANGES} changes waited for this live feed; reconnect.`), { name: "AbortError" });
+}
+
+type Pending = LoggedChange & { late?: true };
+
+/** The feed's changes for one subscriber, in a queue of at most MAX_PENDING_CHANGES; past it, `onOverflow` and the end. */
+function subscribe(emitter: EventEmitter, signal: AbortSignal, onOverflow: (() => void) | undefined) {
+  let items: Pending[] = [];
+  let overflowed = false;
+  let wake: (() => void) | undefined;
+  const onChange = (item: Pending) => {
+    if (overflowed) return;
+    if (items.length >= MAX_PENDING_CHANGES) {
+      overflowed = true;
+      items = [];
+      emitter.off("change", onChange);
+      onOverflow?.();
+    } else {
+      items.push(item);
+    }
+    wake?.();
+  };
+  const onAbort = () => wake?.();
+  emitter.on("change", onChange);
+  signal.addEventListener("abort", onAbort, { once: true });
+  return {
+    async next(): Promise<Pending> {
+      for (;;) {
+        if (signal.aborted) throw Object.assign(new Error("aborted"), { name: "AbortError" });
+        if (overflowed) throw slowSubscriberError();
+        const item = items.shift();
+        if (item) return item;
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+    },
+    close() {
+      emitter.off("change", onChange);
+      signal.removeEventListener("abort", onAbort);
+    },
+  };
+}
+
 /**
  * Every job change after `lastEventId` (or from now on), oldest first,
- * until the signal aborts or the process shuts down.
+ * until the signal aborts or the process shuts down. More than
+ * MAX_REPLAY_EVENTS behind, it starts at the newest event instead, marked
+ * `refetch`. A subscriber that leaves MAX_PENDING_CHANGES unread is dropped
+ * (`onSlow`, then the end).
  */
-export async function* jobChanges(opts: { lastEventId?: string | null; signal?: AbortSignal }): AsyncGenerator<LoggedChange> {
+export async function* jobChanges(opts: {
+  lastEventId?: string | null;
+  signal?: AbortSignal;
+  onSlow?: () => void;
+}): AsyncGenerator<LoggedChange> {
   if (globalForFeed.controlRoomFeedsClosed) throw shutdownError(); // a request that arrived while this process drains
   const current = feed();
   await current.ready;
   const signal = opts.signal ? AbortSignal.any([opts.signal, current.closing.signal]) : current.closing.signal;
   // Listening starts before the log is read, so nothing falls between the two.
-  const live = on(current.emitter, "change", { signal });
+  const live = subscribe(current.emitter, signal, opts.onSlow);
   const head = current.position;
-  const since = parsePosition(opts.lastEventId) ?? head;
+  const asked = parsePosition(opts.lastEventId);
+  // A position past the head (made up, or another database's) starts at the head.
+  const since = asked === undefined || asked > head ? head : asked;
   let last = since;
   report({ kind: "live_feed_subscriber", change: 1 });
   try {
+    if (head - since > MAX_REPLAY_EVENTS) {
+      last = head;
+      const [newest] = await readChangesByIds(db(), [head]);
+      if (newest) yield { ...newest, refetch: true };
+    }
     while (last < head) {
       const batch = await readChangesAfter(db(), last, head);
       if (batch.length === 0) break;
@@ -162,8 +228,8 @@ export async function* jobChanges(opts: { lastEventId?: string | null; signal?: 
       last = batch.at(-1)?.eventId ?? head;
     }
     if (last < head) last = head;
-    for await (const [item] of live) {
-      const logged = item as LoggedChange & { late?: true };
+    for (;;) {
+      const logged = await live.next();
       if (logged.late) {
         // Out of order: delivered at the current position, so a reconnect does not rewind.
         yield { eventId: last, change: logged.change };
@@ -178,6 +244,7 @@ export async function* jobChanges(opts: { lastEventId?: string | null; signal?: 
     if (signal.aborted) return; // the subscriber went away, or its connection reached its time limit
     throw error;
   } finally {
+    live.close();
     report({ kind: "live_feed_subscriber", change: -1 });
   }
 }

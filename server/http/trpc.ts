@@ -4,7 +4,8 @@ import type { TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { TRPC_ERROR_CODES_BY_KEY } from "@trpc/server/rpc";
-import { authenticateBeforeBody, callerSubject, hasCredentials } from "../auth/caller";
+import { authenticateBeforeBody, budgetSubject, callerSubject, hasCredentials } from "../auth/caller";
+import { takeLiveFeedPlace } from "../rate-limit/live-feeds";
 import { isValidIdempotencyKey, MAX_IDEMPOTENCY_KEY_LENGTH, runIdempotently } from "../idempotency/service";
 import { db } from "../db";
 import { AppError, ERROR_HTTP_STATUS, GENERIC_INTERNAL_MESSAGE, trpcCodeOf } from "../errors";
@@ -53,6 +54,20 @@ export async function handleTrpcFetch(request: Request): Promise<Response> {
   const limit = bodyLimitOf(new URL(request.url).pathname);
   const req = await bufferedRequest(request, limit);
   if (!req) return errorResponse(request.url, tooLarge(limit));
+  if (actor && isSubscription(new URL(req.url).pathname)) {
+    let release: () => void;
+    try {
+      release = takeFeedPlace(actor);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      return errorResponse(req.url, error);
+    }
+    return releasedWhenDone(await handle(req, actor), req.signal, release);
+  }
+  return handle(req, actor);
+}
+
+function handle(req: Request, actor: Actor | undefined): Promise<Response> {
   const run = () =>
     fetchRequestHandler({
       endpoint: TRPC_ENDPOINT,
@@ -64,6 +79,35 @@ export async function handleTrpcFetch(request: Request): Promise<Response> {
     });
   const key = req.headers.get("idempotency-key");
   return key === null || req.method !== "POST" || !actor ? run() : runWithIdempotencyKey(req, actor, key, run);
+}
+
+/** Whether the path names one subscription (tRPC refuses subscriptions in a batch). */
+function isSubscription(pathname: string): boolean {
+  const name = safeDecode(pathname.slice(TRPC_ENDPOINT.length + 1)) ?? "";
+  const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>;
+  return Object.hasOwn(procedures, name) && procedures[name]?._def.type === "subscription";
+}
+
+/** A place among the caller's open live feeds; the product itself is not limited. */
+function takeFeedPlace(actor: Actor): () => void {
+  const subject = budgetSubject(actor);
+  return subject ? takeLiveFeedPlace(subject) : () => {};
+}
+
+/** The response, giving back `release` when its body ends, is cancelled, or the request goes away. */
+function releasedWhenDone(response: Response, signal: AbortSignal, release: () => void): Response {
+  signal.addEventListener("abort", release, { once: true });
+  if (!response.body) {
+    release();
+    return response;
+  }
+  const body = response.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      flush: release,
+      cancel: release,
+    } as Transformer<Uint8Array, Uint8Array>),
+  );
+  return new Response(body, { status: response.status, headers: response.headers });
 }
 
 /**
@@ -186,8 +230,13 @@ export function createTrpcNodeHandler(): (req: IncomingMessage, res: ServerRespo
       basePath: `${TRPC_ENDPOINT}/`,
       maxBatchSize: MAX_BATCH_CALLS,
       maxBodySize,
-      createContext: ({ req }) =>
-        createContext({ headers: headersOf(req), requestOrigin: originOf(req), actor: preauthenticated.get(req) }),
+      createContext: ({ req, res }) =>
+        createContext({
+          headers: headersOf(req),
+          requestOrigin: originOf(req),
+          actor: preauthenticated.get(req),
+          endConnection: () => res.destroy(),
+        }),
       responseMeta,
     });
   const regular = make(MAX_BODY_BYTES);
@@ -210,6 +259,16 @@ export function createTrpcNodeHandler(): (req: IncomingMessage, res: ServerRespo
     }
     const limit = bodyLimitOf(pathname);
     if (Number(req.headers["content-length"] ?? 0) > limit) return send(res, errorResponse(url, tooLarge(limit)));
+    const actor = preauthenticated.get(req);
+    if (actor && isSubscription(pathname)) {
+      try {
+        const release = takeFeedPlace(actor);
+        res.once("finish", release).once("close", release);
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        return send(res, errorResponse(url, error));
+      }
+    }
     (pathname === IMPORT_PATH ? importing : regular)(req, res);
   };
   return (req, res) =>

@@ -24,10 +24,18 @@ export type Context = {
    * Absent when nobody has looked yet (createCaller): the procedure does.
    */
   actor?: Actor | null;
+  /** Ends the request's connection at once (a live feed whose client stopped reading), where the transport can. */
+  endConnection?: () => void;
 };
 
-export function createContext(opts: { headers: Headers; requestOrigin?: string; actor?: Actor | null }): Context {
-  return { db: db(), provider: provider(), headers: opts.headers, requestOrigin: opts.requestOrigin, actor: opts.actor };
+export function createContext(opts: {
+  headers: Headers;
+  requestOrigin?: string;
+  actor?: Actor | null;
+  endConnection?: () => void;
+}): Context {
+  const { headers, requestOrigin, actor, endConnection } = opts;
+  return { db: db(), provider: provider(), headers, requestOrigin, actor, endConnection };
 }
 
 function fieldOf(error: unknown): string | undefined {

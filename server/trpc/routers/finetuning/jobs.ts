@@ -97,14 +97,18 @@ export const jobsRouter = router({
    * Live job changes (server-sent events), read from the event log: each is
    * tracked by its event id, so a (re)subscription with `lastEventId` first
    * gets every change since. Connections end every LIVE_FEED_MAX_DURATION_MS
-   * and the client reconnects, which authenticates the caller again.
+   * and the client reconnects, which authenticates the caller again. Asked to
+   * start more than MAX_REPLAY_EVENTS behind, the feed starts at the newest
+   * change, sent with `refetch: true`: read the page again. A client that
+   * stops reading is disconnected.
    */
   onChange: viewerProcedure
     .input(z.object({ db_connection_id: idSchema.optional(), lastEventId: z.string().nullish() }).prefault({}))
-    .subscription(async function* ({ input, signal }) {
-      for await (const { eventId, change } of jobChanges({ lastEventId: input.lastEventId, signal })) {
-        if (input.db_connection_id && change.db_connection_id !== input.db_connection_id) continue;
-        yield tracked(String(eventId), change);
+    .subscription(async function* ({ ctx, input, signal }) {
+      for await (const { eventId, change, refetch } of jobChanges({ lastEventId: input.lastEventId, signal, onSlow: ctx.endConnection })) {
+        // A refetch mark is for every subscriber, whatever its filter: its page must be read again.
+        if (refetch) yield tracked(String(eventId), { ...change, refetch });
+        else if (!input.db_connection_id || change.db_connection_id === input.db_connection_id) yield tracked(String(eventId), change);
       }
     }),
 
