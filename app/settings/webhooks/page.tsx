@@ -17,8 +17,8 @@ export default async function WebhooksPage() {
             Webhooks
           </h2>
           <p className="mt-1 text-sm text-slate-500">
-            Signed notifications (Standard Webhooks) of job changes, each carrying the whole job. Failed deliveries are retried for a day;
-            an endpoint failing that long is disabled.
+            Notifications of job changes: signed JSON (Standard Webhooks) carrying the whole job, or Slack messages for guardrail trips,
+            failures and cancels. Failed deliveries are retried for a day; an endpoint failing that long is disabled.
           </p>
         </div>
         <CreateEndpointDialog />

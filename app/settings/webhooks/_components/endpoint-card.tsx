@@ -16,6 +16,7 @@ import { SecretShownOnce } from "@/app/_components/secret-shown-once";
 import { trpc } from "@/app/_trpc/client";
 import type { WebhookEndpoint } from "@/server/webhooks/schema";
 import { DeliveryLog } from "./delivery-log";
+import { FORMAT_LABELS } from "./format-choice";
 
 /** One endpoint: what it receives, its state (flagged when the worker disabled it), its actions and its delivery log. */
 export function EndpointCard({ endpoint }: { endpoint: WebhookEndpoint }) {
@@ -31,6 +32,7 @@ export function EndpointCard({ endpoint }: { endpoint: WebhookEndpoint }) {
       <div className="flex flex-wrap items-start justify-between gap-3">
         <div className="min-w-0">
           <div className="font-mono text-sm break-all text-slate-900">{endpoint.url}</div>
+          <div className="mt-0.5 text-xs text-slate-500">{FORMAT_LABELS[endpoint.format].name}</div>
           {endpoint.description ? <div className="mt-0.5 text-sm text-slate-500">{endpoint.description}</div> : null}
           <div className="mt-2 flex flex-wrap gap-1">
             {endpoint.event_types.map((t) => (
@@ -65,9 +67,11 @@ export function EndpointCard({ endpoint }: { endpoint: WebhookEndpoint }) {
         >
           {endpoint.enabled ? "Disable" : "Enable"}
         </Button>
-        <Button size="sm" onClick={() => rotate.mutate({ endpoint_id: endpoint.id })} disabled={rotate.isPending}>
-          Rotate secret
-        </Button>
+        {endpoint.format === "standard" ? (
+          <Button size="sm" onClick={() => rotate.mutate({ endpoint_id: endpoint.id })} disabled={rotate.isPending}>
+            Rotate secret
+          </Button>
+        ) : null}
         <Button size="sm" variant="ghost" aria-expanded={showLog} onClick={() => setShowLog(!showLog)}>
           {showLog ? "Hide deliveries" : "Deliveries"}
         </Button>

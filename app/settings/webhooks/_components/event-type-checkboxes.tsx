@@ -1,13 +1,21 @@
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "@/server/webhooks/schema";
 
-/** One checkbox per event type, in a fieldset named by its legend. */
-export function EventTypeCheckboxes({ value, onChange }: { value: WebhookEventType[]; onChange: (next: WebhookEventType[]) => void }) {
+/** One checkbox per event type offered (every type unless told), in a fieldset named by its legend. */
+export function EventTypeCheckboxes({
+  value,
+  onChange,
+  offered = WEBHOOK_EVENT_TYPES,
+}: {
+  value: WebhookEventType[];
+  onChange: (next: WebhookEventType[]) => void;
+  offered?: readonly WebhookEventType[];
+}) {
   const toggle = (type: WebhookEventType, on: boolean) => onChange(on ? [...value, type] : value.filter((t) => t !== type));
   return (
     <fieldset>
       <legend className="text-sm font-medium text-slate-800">Events</legend>
       <div className="mt-2 grid grid-cols-1 gap-1.5 sm:grid-cols-2">
-        {WEBHOOK_EVENT_TYPES.map((type) => (
+        {offered.map((type) => (
           <label key={type} className="flex items-center gap-2 text-sm text-slate-700">
             <input
               type="checkbox"
