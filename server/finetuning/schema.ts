@@ -2,6 +2,9 @@ import { z } from "zod";
 import { guardrailsSchema, guardrailTripSchema } from "../guardrails/schema";
 import { PROVIDER_CAPABILITIES, PROVIDER_NAMES } from "../provider/capabilities";
 
+// What each provider can do is part of the contract the UI reads (it offers only that).
+export { cannotReason, capabilitiesOf, PROVIDER_CAPABILITIES, PROVIDER_NAMES, type ProviderName } from "../provider/capabilities";
+
 // The wire contract (docs/CONTRACT.md). tRPC, REST, OpenAPI, the UI and
 // the worker all use these schemas; nothing else defines a job's shape.
 

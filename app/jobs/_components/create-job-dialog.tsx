@@ -8,9 +8,9 @@ import { DialogActions, DialogContent, DialogRoot, NewThingTrigger } from "@/app
 import { Field, fieldAria, inputClasses } from "@/app/_components/form-field";
 import { ErrorCallout } from "@/app/_components/states";
 import { trpc } from "@/app/_trpc/client";
-import { FINE_TUNABLE_MODELS } from "@/server/finetuning/schema";
+import { PROVIDER_CAPABILITIES, PROVIDER_NAMES } from "@/server/finetuning/schema";
 import { GoldenRecordsChoice } from "./create-job-golden-records";
-import { checkJobForm, EMPTY_JOB_FORM, type JobForm, type JobFormErrors, type JobFormField } from "./create-job-form";
+import { checkJobForm, EMPTY_JOB_FORM, withProvider, type JobForm, type JobFormErrors, type JobFormField } from "./create-job-form";
 import { MetadataRows } from "./create-job-metadata";
 import { GuardrailsFields } from "./guardrails-fields";
 import type { Guardrails } from "@/server/guardrails/schema";
@@ -30,7 +30,15 @@ export function CreateJobDialog() {
   const [submitted, setSubmitted] = useState(false);
   // null: the connection's default guardrails.
   const [guardrails, setGuardrails] = useState<Guardrails | null>(null);
-  const ids = { connection: useId(), alias: useId(), model: useId(), epochs: useId(), batchSize: useId(), learningRate: useId() };
+  const ids = {
+    connection: useId(),
+    alias: useId(),
+    provider: useId(),
+    model: useId(),
+    epochs: useId(),
+    batchSize: useId(),
+    learningRate: useId(),
+  };
   const utils = trpc.useUtils();
   const connections = trpc.dbConnection.list.useQuery(undefined, { enabled: open });
   const connection = connections.data?.find((c) => c.id === form.connectionId);
@@ -103,9 +111,23 @@ export function CreateJobDialog() {
               />
             </Field>
           </div>
+          <Field id={ids.provider} label="Provider">
+            <NativeSelect
+              id={ids.provider}
+              value={form.provider}
+              onChange={(v) => setForm((f) => withProvider(f, PROVIDER_NAMES.find((p) => p === v) ?? "openai"))}
+            >
+              {PROVIDER_NAMES.map((p) => (
+                <option key={p} value={p}>
+                  {PROVIDER_CAPABILITIES[p].label}
+                  {PROVIDER_CAPABILITIES[p].pauseResume ? "" : " (no pause)"}
+                </option>
+              ))}
+            </NativeSelect>
+          </Field>
           <Field id={ids.model} label="Base model" error={errors.model}>
             <NativeSelect id={ids.model} value={form.model} onChange={(v) => change({ model: v })} error={errors.model}>
-              {FINE_TUNABLE_MODELS.map((m) => (
+              {PROVIDER_CAPABILITIES[form.provider].models.map((m) => (
                 <option key={m} value={m}>
                   {m}
                 </option>
@@ -135,14 +157,20 @@ export function CreateJobDialog() {
               />
               <NumberField
                 id={ids.learningRate}
-                label="Learning rate multiplier"
-                placeholder="auto"
+                label={form.provider === "together" ? "Learning rate" : "Learning rate multiplier"}
+                placeholder={form.provider === "together" ? "0.00001" : "auto"}
                 decimal
                 value={form.learningRate}
                 onChange={(v) => change({ learningRate: v })}
                 error={errors.learningRate}
               />
             </div>
+            {form.provider === "together" ? (
+              <label className="flex items-center gap-2 text-sm text-slate-800">
+                <input type="checkbox" checked={form.lora} onChange={(e) => change({ lora: e.target.checked })} />
+                LoRA (off: full training)
+              </label>
+            ) : null}
           </fieldset>
           <GoldenRecordsChoice
             connection={connection}

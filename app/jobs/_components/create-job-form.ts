@@ -6,8 +6,10 @@ import {
   METADATA_MAX_KEYS,
   METADATA_MAX_VALUE_BYTES,
   MIN_GOLDEN_RECORDS,
+  PROVIDER_CAPABILITIES,
   type CreateJobInput,
   type ModelParameters,
+  type ProviderName,
 } from "@/server/finetuning/schema";
 
 // The "New job" form as plain data, and its checks with messages a person can act on.
@@ -18,10 +20,15 @@ export type MetadataRow = { rowId: number; key: string; value: string };
 export type JobForm = {
   connectionId: string;
   alias: string;
+  /** Which provider trains it: the models and parameters offered follow from it. */
+  provider: ProviderName;
   model: string;
   epochs: string;
   batchSize: string;
+  /** OpenAI: the learning-rate multiplier; Together: the learning rate itself. */
   learningRate: string;
+  /** Together only: LoRA (true) or full training. */
+  lora: boolean;
   recordsMode: "all" | "chosen";
   chosen: string[];
   metadata: MetadataRow[];
@@ -33,10 +40,12 @@ export type JobFormErrors = Partial<Record<JobFormField, string>>;
 export const EMPTY_JOB_FORM: JobForm = {
   connectionId: "",
   alias: "",
+  provider: "openai",
   model: DEFAULT_MODEL,
   epochs: "",
   batchSize: "",
   learningRate: "",
+  lora: true,
   recordsMode: "all",
   chosen: [],
   metadata: [],
@@ -57,6 +66,19 @@ function parseMultiplier(raw: string): number | undefined | string {
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0 || value > 10) return "A number above 0 and at most 10, or blank for auto.";
   return value;
+}
+
+function parseLearningRate(raw: string): number | undefined | string {
+  const text = raw.trim();
+  if (!text) return undefined;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0 || value > 1) return "A number above 0 and at most 1 (e.g. 0.00001), or blank for the default.";
+  return value;
+}
+
+/** The form switched to another provider: its first model, and the learning rate cleared (its meaning changed). */
+export function withProvider(form: JobForm, provider: ProviderName): JobForm {
+  return { ...form, provider, model: PROVIDER_CAPABILITIES[provider].models[0], learningRate: "" };
 }
 
 function checkMetadata(rows: MetadataRow[]): Record<string, string> | string {
@@ -96,7 +118,8 @@ export function checkJobForm(form: JobForm, connection: DbConnection | undefined
 
   const epochs = parseWhole(form.epochs, 50);
   const batchSize = parseWhole(form.batchSize, 256);
-  const learningRate = parseMultiplier(form.learningRate);
+  const together = form.provider === "together";
+  const learningRate = together ? parseLearningRate(form.learningRate) : parseMultiplier(form.learningRate);
   if (typeof epochs === "string") errors.epochs = epochs;
   if (typeof batchSize === "string") errors.batchSize = batchSize;
   if (typeof learningRate === "string") errors.learningRate = learningRate;
@@ -110,13 +133,18 @@ export function checkJobForm(form: JobForm, connection: DbConnection | undefined
   const parameters: ModelParameters = {};
   if (typeof epochs === "number") parameters.n_epochs = epochs;
   if (typeof batchSize === "number") parameters.batch_size = batchSize;
-  if (typeof learningRate === "number") parameters.learning_rate_multiplier = learningRate;
+  if (typeof learningRate === "number") parameters[together ? "learning_rate" : "learning_rate_multiplier"] = learningRate;
+  if (together) parameters.lora = form.lora;
   return {
     errors,
     input: {
       db_connection_id: connection.id,
       alias: alias || null,
-      base_llm: { model_provider: "openai", model_name: form.model, model_parameters: Object.keys(parameters).length ? parameters : null },
+      base_llm: {
+        model_provider: form.provider,
+        model_name: form.model,
+        model_parameters: Object.keys(parameters).length ? parameters : null,
+      },
       golden_records: form.recordsMode === "chosen" ? form.chosen : null,
       metadata: Object.keys(metadata).length ? metadata : null,
     },

@@ -1,7 +1,7 @@
 import type { InfiniteData, QueryClient } from "@tanstack/react-query";
 import { getMutationKey, getQueryKey } from "@trpc/react-query";
 import { trpc } from "@/app/_trpc/client";
-import { CANCELLED_BY_USER_ERROR, type FinetuningJob, type JobPage } from "@/server/finetuning/schema";
+import { CANCELLED_BY_USER_ERROR, capabilitiesOf, type FinetuningJob, type JobPage } from "@/server/finetuning/schema";
 
 // The jobs list lives in the cache as the pages of an infinite query (the
 // "Load more" table), one per filter; they share a key prefix, so one updater
@@ -58,6 +58,10 @@ export function findListedJob(snapshot: JobListSnapshot, id: string): Finetuning
 /** What a job looks like the moment the operator confirms its cancel. */
 export function asCancelled(job: FinetuningJob): FinetuningJob {
   const now = new Date().toISOString();
+  // A provider that confirms later (Together) leaves the job cancelling until it does; a job it never started is cancelled at once.
+  if (capabilitiesOf(job.base_llm.model_provider).asyncCancel && job.finetuning_job_id && job.status !== "cancelled") {
+    return { ...job, status: "cancelling", error: CANCELLED_BY_USER_ERROR, updated_at: now };
+  }
   return {
     ...job,
     status: "cancelled",

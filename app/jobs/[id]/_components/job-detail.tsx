@@ -9,6 +9,7 @@ import { isActive, type FinetuningJob, type JobEvent } from "@/server/finetuning
 import { CancelJobButton } from "../../_components/cancel-job-button";
 import { isTraining, TRAINING_POLL_MS } from "../../_components/job-progress";
 import { PauseResumeButton } from "../../_components/pause-resume-button";
+import { CancelStuckFlag } from "../../_components/provider-marks";
 import { LiveIndicator } from "../../_components/live-indicator";
 import { jobName } from "../../_hooks/job-cache";
 import { useJobChanges } from "../../_hooks/use-job-changes";
@@ -75,6 +76,7 @@ export function JobDetail({ initialJob, initialEvents, initialTraining, connecti
             </h1>
             <JobStatusBadge status={job.status} />
             <GuardrailFlag job={job} />
+            <CancelStuckFlag job={job} />
           </div>
           <p className="font-mono text-xs text-slate-500">{job.id}</p>
           <Lineage job={job} />

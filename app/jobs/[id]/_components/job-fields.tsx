@@ -4,6 +4,7 @@ import { CopyButton } from "@/app/_components/copy-button";
 import { DateTime } from "@/app/_components/date-time";
 import { STATUS_LABELS } from "@/app/_components/job-status-badge";
 import type { FinetuningJob } from "@/server/finetuning/schema";
+import { ProviderTag } from "../../_components/provider-marks";
 
 export function Panel({ title, children, className }: { title: string; children: ReactNode; className?: string }) {
   const id = `panel-${title.toLowerCase().replace(/\W+/g, "-")}`;
@@ -17,7 +18,7 @@ export function Panel({ title, children, className }: { title: string; children:
   );
 }
 
-const none = <span className="text-slate-400">—</span>;
+const none = <span className="text-slate-500">—</span>;
 
 function Field({ label, children, mono, wide }: { label: string; children: ReactNode; mono?: boolean; wide?: boolean }) {
   return (
@@ -64,6 +65,10 @@ export function JobFields({ job, connectionAlias }: { job: FinetuningJob; connec
         <dl className="grid gap-x-6 gap-y-4 sm:grid-cols-3">
           <Field label="Base model" mono wide>
             {job.base_llm.model_provider}/{job.base_llm.model_name}
+          </Field>
+          <Field label="Provider">
+            <ProviderTag job={job} />
+            {job.provider_status ? <span className="ml-2 font-mono text-xs text-slate-500">{job.provider_status}</span> : null}
           </Field>
           <Field label="Golden records">{job.golden_records.length.toLocaleString("en-US")}</Field>
           <Field label="Epochs">
