@@ -1,4 +1,6 @@
+import { createHash } from "node:crypto";
 import { Tiktoken } from "js-tiktoken/lite";
+import { LRUCache } from "lru-cache";
 import cl100k_base from "js-tiktoken/ranks/cl100k_base";
 import o200k_base from "js-tiktoken/ranks/o200k_base";
 
@@ -23,26 +25,45 @@ export function encodingFor(model: string): Tiktoken {
 
 type Message = { role?: unknown; content?: unknown; name?: unknown };
 
-/** Tokens of one chat example ({ messages: [...] }). */
-export function countExampleTokens(example: { messages?: Message[] }, encoding: Tiktoken): number {
+/** Tokens of one chat example ({ messages: [...] }); `lengthOf` counts one text's tokens. */
+export function countExampleTokens(
+  example: { messages?: Message[] },
+  encoding: Tiktoken,
+  lengthOf = (text: string) => encoding.encode(text).length,
+): number {
   let tokens = TOKENS_PER_EXAMPLE;
   for (const message of example.messages ?? []) {
     tokens += TOKENS_PER_MESSAGE;
     for (const value of [message.role, message.content, message.name]) {
-      if (typeof value === "string") tokens += encoding.encode(value).length;
+      if (typeof value === "string") tokens += lengthOf(value);
     }
     if (typeof message.name === "string") tokens += TOKENS_PER_NAME;
   }
   return tokens;
 }
 
+// Jobs on the same golden records build the same file: its count is kept by
+// the file's hash and encoding, for a burst of jobs on one connection.
+const fileCounts = new LRUCache<string, number>({ max: 1_000 });
+
 /** Tokens of a JSONL training file: one epoch's worth of billed training tokens. */
 export function countTrainingFileTokens(jsonl: string, model: string): number {
   const encoding = encodingFor(model);
+  const key = `${encoding === cl100k ? "cl100k" : "o200k"}:${createHash("sha256").update(jsonl).digest("hex")}`;
+  const known = fileCounts.get(key);
+  if (known !== undefined) return known;
+  // Every example repeats the schema as its system prompt: each distinct text is encoded once.
+  const lengths = new Map<string, number>();
+  const lengthOf = (text: string) => {
+    let length = lengths.get(text);
+    if (length === undefined) lengths.set(text, (length = encoding.encode(text).length));
+    return length;
+  };
   let total = 0;
   for (const line of jsonl.split("\n")) {
     if (line.trim() === "") continue;
-    total += countExampleTokens(JSON.parse(line) as { messages?: Message[] }, encoding);
+    total += countExampleTokens(JSON.parse(line) as { messages?: Message[] }, encoding, lengthOf);
   }
+  fileCounts.set(key, total);
   return total;
 }
