@@ -57,6 +57,7 @@ import {
 import { freePort, round, rssOf, sleep } from "./lib";
 import { measureList } from "./list";
 import { measureMetrics } from "./training-curves";
+import { measureSweepDecisions } from "./sweeps";
 import { printTable, verdicts } from "./report";
 import { measureUi } from "./ui";
 import { startCommandArgs } from "../helpers/start-command";
@@ -169,6 +170,7 @@ async function main(): Promise<void> {
     const { listServer, listHttp, listStatements } = await measureList(ctx);
     const ui = await measureUi(ctx);
     const metrics = await measureMetrics(ctx);
+    const sweeps = await measureSweepDecisions(ctx);
     const { cases, loadMemory } = await measureCancelUnderLoad(ctx);
     const { cancelStatements, inProcess } = await measureCancelBreakdown(ctx);
     log(`SQL statements per tRPC cancel: ${cancelStatements.perCall}; per list call: ${listStatements.perCall}`);
@@ -209,6 +211,7 @@ async function main(): Promise<void> {
       ratios,
       list: { serverSide: listServer, http: listHttp, statementsPerCall: listStatements },
       metrics,
+      sweeps,
       ui,
       memory: { idle: rssIdle, underCancelLoad: { ...loadMemory, peakRssMb: peakRss }, atEnd: rssEnd },
       coldStart: cold,
