@@ -7,7 +7,7 @@ import {
   type FinetuningProvider,
 } from "../../server/provider/types";
 import { createTogetherProvider } from "../../server/provider/together";
-import { sandboxControl, togetherSandboxProvider } from "../helpers/provider";
+import { dropSandboxSchema, durableSandboxOptions, sandboxControl, togetherSandboxProvider } from "../helpers/provider";
 import { waitFor } from "../helpers/worker";
 
 // The Together provider module (the real together-ai SDK) over HTTP against
@@ -121,5 +121,40 @@ describe("the Together provider over the together-ai SDK", () => {
     }
     const stranger = createTogetherProvider({ apiKey: "not-the-key", baseURL: sandbox.url, timeoutMs: 2_000, deadlineMs: 1_000 });
     await expect(stranger.findJobFor(crypto.randomUUID())).rejects.toBeInstanceOf(ProviderRejectedError);
+  });
+});
+
+describe("the Together sandbox in Postgres", () => {
+  it("carries a job on across a restart of its front (the state is in the database, not the process)", async () => {
+    const options = durableSandboxOptions();
+    try {
+      const first = await togetherSandboxProvider(
+        { fileProcessingMs: 50, validatingMs: 100, queuedMs: 100, runningMs: 60_000 },
+        {},
+        options,
+      );
+      const { fileId } = await first.provider.uploadTrainingFile({ jobId: crypto.randomUUID(), jsonl });
+      await waitFor(
+        () => first.provider.fileState(fileId),
+        (s) => s.status === "processed",
+      );
+      const job = await first.provider.createJob({ jobId: crypto.randomUUID(), fileId, model: MODEL, parameters: null, suffix: null });
+      await waitFor(
+        () => first.provider.retrieveJob(job.id),
+        (j) => j.status === "running",
+      );
+      await first.sandbox.close();
+
+      const second = await togetherSandboxProvider({}, {}, options);
+      try {
+        expect((await second.provider.retrieveJob(job.id)).status).toBe("running");
+        await second.sandbox.completeJob(job.id);
+        expect((await second.provider.retrieveJob(job.id)).providerStatus).toBe("completed");
+      } finally {
+        await second.sandbox.close();
+      }
+    } finally {
+      await dropSandboxSchema(options.schema);
+    }
   });
 });
