@@ -78,13 +78,14 @@ function expandBraces(p: string): string[] {
   return match[1]!.split(",").flatMap((part) => expandBraces(p.slice(0, match.index) + part + p.slice(match.index + match[0].length)));
 }
 
+/** `*` is any name, `**` any depth of folders. */
 function globExists(pattern: string): boolean {
+  const escape = (part: string) => part.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*");
   const re = new RegExp(
     `^${pattern
-      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-      .replace(/\*\*\/?/g, "\u0000")
-      .replace(/\*/g, "[^/]*")
-      .replace(/\u0000/g, "(?:.*/)?")}`,
+      .split(/\*\*\/?/)
+      .map(escape)
+      .join("(?:.*/)?")}`,
   );
   return FILES.some((file) => re.test(file));
 }
@@ -178,12 +179,13 @@ describe("what counts as a path", () => {
     expect(names("// see ../../../shared/CONTRACT.md")).toEqual(["../../../shared/CONTRACT.md (outside the repository)"]);
     expect(names("[the contract](../shared/CONTRACT.md)", "README.md")).toEqual(["../shared/CONTRACT.md (outside the repository)"]);
     expect(names("tests/e2e/*.nope.ts")).toEqual(["tests/e2e/*.nope.ts"]);
+    expect(names("tests/**/*.nope.ts")).toEqual(["tests/**/*.nope.ts"]);
   });
 
   it("accepts what exists, and leaves URLs, packages and generated output alone", () => {
     expect(names("server/errors.ts, server/finetuning/schema and server/guardrails/.")).toEqual([]);
     expect(names("app/api/v1/[...path]/route.ts and server/trpc/routers/finetuning/{index,jobs}.ts")).toEqual([]);
-    expect(names("// (./sync.ts) ../errors tests/e2e/*.spec.ts")).toEqual([]);
+    expect(names("// (./sync.ts) ../errors tests/e2e/*.spec.ts tests/**/cancel.test.ts")).toEqual([]);
     expect(names('import { defineConfig } from "prisma/config"; const glue = { "./no-such-wasm-glue.js": 1 };')).toEqual([]);
     expect(names("cd ../billing-svc && npm install ../client.tgz", "README.md")).toEqual([]);
     expect(names("expect(text).not.toMatch(/node_modules|prisma/i);")).toEqual([]);
