@@ -24,7 +24,7 @@ export async function AppHeader() {
           <span className="grid size-7 place-items-center rounded-md bg-slate-900 text-white">
             <Gauge aria-hidden className="size-4" />
           </span>
-          <span className="hidden sm:inline">Control room</span>
+          <span className="max-sm:sr-only">Control room</span>
         </Link>
         <NavLinks isAdmin={user.role === "admin"} />
         <div className="ml-auto flex min-w-0 items-center gap-1 sm:gap-3">

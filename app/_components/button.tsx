@@ -7,7 +7,8 @@ type Variant = "primary" | "secondary" | "danger" | "danger-outline" | "ghost";
 type Size = "sm" | "md";
 
 const VARIANTS: Record<Variant, string> = {
-  primary: "bg-slate-900 text-white shadow-sm hover:bg-slate-800 disabled:bg-slate-400",
+  // Disabled still reads at 4.5:1 (white on slate-500): the sign-in button is disabled until the page hydrates.
+  primary: "bg-slate-900 text-white shadow-sm hover:bg-slate-800 disabled:bg-slate-500",
   secondary: "border border-slate-300 bg-white text-slate-800 shadow-xs hover:bg-slate-50 disabled:text-slate-400",
   danger: "bg-red-600 text-white shadow-sm hover:bg-red-700 disabled:bg-red-300",
   "danger-outline": "border border-red-200 bg-white text-red-700 shadow-xs hover:border-red-300 hover:bg-red-50 disabled:text-red-300",

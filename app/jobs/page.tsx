@@ -23,7 +23,9 @@ export default async function JobsPage({ searchParams }: { searchParams: Promise
       <div className="mb-6 flex flex-wrap items-end justify-between gap-4">
         <div>
           <h1 className="text-xl font-semibold tracking-tight text-slate-900">Fine-tuning jobs</h1>
-          <p className="mt-1 text-sm text-slate-500">Every NL-to-SQL training run, newest first. Cancel the ones that should stop.</p>
+          <p className="mt-1 text-sm text-slate-500">
+            Every NL-to-SQL training run. Find one by name or id, and cancel the ones that should stop.
+          </p>
         </div>
         {canChange ? <CreateJobDialog /> : null}
       </div>

@@ -1,3 +1,4 @@
+import AxeBuilder from "@axe-core/playwright";
 import { test as base, expect, type Locator, type Page } from "@playwright/test";
 import { createTRPCClient, httpLink } from "@trpc/client";
 import type { AppRouter } from "../../server/trpc/root";
@@ -36,7 +37,8 @@ export async function signIn(page: Page, role: Role, { fresh = false } = {}): Pr
     await page.getByLabel("Password").fill(need(`E2E_${role.toUpperCase()}_PASSWORD`));
     await page.getByRole("button", { name: "Sign in" }).click();
     const limited = page.getByText(/Too many failed sign-ins/);
-    await expect(page.getByRole("heading", { level: 1, name: "Fine-tuning jobs" }).or(limited)).toBeVisible({ timeout: 15_000 });
+    // Generous: a shared test machine can take a while to render the jobs page.
+    await expect(page.getByRole("heading", { level: 1, name: "Fine-tuning jobs" }).or(limited)).toBeVisible({ timeout: 45_000 });
     if (!(await limited.isVisible())) break;
     if (attempt === 4) throw new Error(`signing in as ${role} stayed rate-limited`);
     await page.waitForTimeout(20_000); // part of the limiter's one-minute window
@@ -100,4 +102,22 @@ export { expect };
 export async function saveScreenshot(page: Page, name: string): Promise<void> {
   const dir = process.env.E2E_SCREENSHOTS === "1" ? "docs/screenshots" : "test-results/screenshots";
   await page.screenshot({ path: `${dir}/${name}.png` });
+}
+
+/** WCAG 2.0, 2.1 and 2.2, levels A and AA: the rules axe tags for 2.2 AA. */
+const WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
+
+/**
+ * Runs axe-core on the page as it is now and fails on any serious or critical
+ * violation, naming the rule and the elements. `within`: only that part (an
+ * open dialog, the page behind it being inert and checked already).
+ */
+export async function expectAccessible(page: Page, screen: string, within?: string): Promise<void> {
+  // Legacy mode: axe runs in the page itself (no blank page opened to merge frames' results; the app has no iframes).
+  const axe = new AxeBuilder({ page }).withTags(WCAG_22_AA).setLegacyMode(true);
+  const { violations } = await (within ? axe.include(within) : axe).analyze();
+  const blocking = violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.impact} ${v.id} (${v.help}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  expect(blocking, `axe on ${screen}`).toEqual([]);
 }

@@ -255,6 +255,7 @@ test.describe("the jobs table", () => {
   });
 
   test("search and sort live in the URL: a reload shows the same view, in the server's order", async ({ page }) => {
+    test.setTimeout(180_000); // several reloads; a shared machine renders slowly
     await signIn(page, "operator");
     const names = async () => (await jobsTable(page).getByRole("row").getByRole("link").allInnerTexts()).map((n) => n.trim());
     const search = page.getByRole("searchbox", { name: "Search jobs" });

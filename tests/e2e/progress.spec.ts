@@ -1,6 +1,6 @@
 import type { Page } from "@playwright/test";
-import { formatUsd } from "../../app/jobs/_components/job-money";
-import { apiAs, expect, makeRunningJob, sandboxControlHeaders, sandboxOrigin, signIn, test } from "./fixtures";
+import { formatEstimate } from "../../app/jobs/_components/job-money";
+import { apiAs, expect, makeRunningJob, sandboxControlHeaders, sandboxOrigin, saveScreenshot, signIn, test } from "./fixtures";
 
 // Deciding when to cancel: the live loss chart and progress, pause
 // and resume with their optimistic badge (and its roll-back on a refusal),
@@ -51,6 +51,8 @@ function badge(page: Page) {
 const serverStatus = async (id: string) => (await apiAs("viewer").finetuning.get.query({ finetuning_id: id })).status;
 
 test("the table shows a training job's progress, and its page draws the loss curve growing live", async ({ page }) => {
+  // The first checkpoint comes a third of the way through (one per epoch): the page is shown with one.
+  test.setTimeout(150_000);
   const job = await makeRunningJob(`e2e-curve-${Date.now().toString(36)}`);
   const name = job.alias ?? job.id;
   await signIn(page, "operator");
@@ -59,7 +61,8 @@ test("the table shows a training job's progress, and its page draws the loss cur
     .getByRole("row")
     .filter({ has: page.getByRole("link", { name, exact: true }) });
   await expect(row.getByRole("progressbar", { name: `Training progress of ${name}` })).toBeVisible({ timeout: 15_000 });
-  await expect(row).toContainText(/so far/);
+  // Spent so far of the estimate, as people write it: "$0.06 of ~$0.19".
+  await expect(row).toContainText(/(\$\d+\.\d\d|< \$0\.01) of (~\$[\d,]+(\.\d\d)?|< \$0\.01)/);
 
   await page.goto(`/jobs/${job.id}`);
   const chart = page.getByRole("figure", { name: "Loss chart" });
@@ -72,6 +75,12 @@ test("the table shows a training job's progress, and its page draws the loss cur
   await expect.poll(points, { timeout: 20_000 }).toBeGreaterThan(before);
   const bar = page.getByRole("progressbar", { name: "Training progress" });
   await expect.poll(async () => Number(await bar.getAttribute("aria-valuenow")), { timeout: 10_000 }).toBeGreaterThan(0);
+
+  await expect(page.getByRole("list", { name: "Checkpoints" }).getByRole("listitem").first()).toBeVisible({ timeout: 60_000 });
+  // Tall enough for the progress, the curve and the checkpoints in one picture.
+  await page.setViewportSize({ width: 1280, height: 1000 });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await saveScreenshot(page, "job-detail");
 });
 
 test("pause then resume flip the badge before the server answers; a refused pause rolls back and says why", async ({ page }) => {
@@ -123,10 +132,10 @@ test("the Cancel dialog says what has been spent of the estimate", async ({ page
   await page.goto(`/jobs/${job.id}`);
   await page.getByRole("button", { name: "Cancel", exact: true }).click();
   const dialog = page.getByRole("alertdialog");
-  await expect(dialog).toContainText(/Spent so far ≈ (< )?\$\d+\.\d\d of ≈ (< )?\$\d+\.\d\d\./);
+  await expect(dialog).toContainText(/Spent so far: (\$\d+\.\d\d|< \$0\.01) of (~\$[\d,]+(\.\d\d)?|< \$0\.01)\./);
   const { cost } = await apiAs("viewer").finetuning.get.query({ finetuning_id: job.id });
   expect(cost.estimated_total_usd).not.toBeNull();
-  await expect(dialog).toContainText(`of ≈ ${formatUsd(cost.estimated_total_usd ?? 0)}.`);
+  await expect(dialog).toContainText(`of ${formatEstimate(cost.estimated_total_usd ?? 0)}.`);
   await dialog.getByRole("button", { name: "Keep job" }).click();
   await expect(dialog).toBeHidden();
   expect(await serverStatus(job.id)).toBe("running");

@@ -90,10 +90,8 @@ describe("cost formulas, against hand-computed values", () => {
 describe("what the Cancel dialog says", () => {
   const llm = { model_provider: "openai" as const, model_name: "acme-llm-7b", model_parameters: null };
   it("spent of the estimate, the price unknown, or nothing spent yet", () => {
-    expect(spentSentence({ base_llm: llm, cost: jobCost({ ...base, step: 30, totalSteps: 90 }) })).toBe("Spent so far ≈ $0.06 of ≈ $0.19.");
-    expect(spentSentence({ base_llm: llm, cost: jobCost({ ...base, step: 1, totalSteps: 90 }) })).toBe(
-      "Spent so far ≈ < $0.01 of ≈ $0.19.",
-    );
+    expect(spentSentence({ base_llm: llm, cost: jobCost({ ...base, step: 30, totalSteps: 90 }) })).toBe("Spent so far: $0.06 of ~$0.19.");
+    expect(spentSentence({ base_llm: llm, cost: jobCost({ ...base, step: 1, totalSteps: 90 }) })).toBe("Spent so far: < $0.01 of ~$0.19.");
     expect(spentSentence({ base_llm: llm, cost: jobCost({ ...base, modelName: "acme-llm-7b" }) })).toBe(
       "The price of acme-llm-7b is unknown, so what it has cost so far cannot be estimated.",
     );

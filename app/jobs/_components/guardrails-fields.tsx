@@ -1,9 +1,12 @@
 "use client";
 
+import { useId } from "react";
 import { GUARDRAIL_ACTIONS, type GuardrailAction, type Guardrails } from "@/server/guardrails/schema";
 
 // The guardrails as form fields: an empty limit is no guardrail. Times are
-// entered in minutes and stored in seconds (the API's unit).
+// entered in minutes and stored in seconds (the API's unit). Laid out as a
+// form: labels in one column, each input with its unit and action beside it
+// (a phone stacks the label above them).
 
 type LimitKey = "max_cost_usd" | "max_runtime_seconds" | "max_queue_time_seconds" | "stall_after_seconds";
 const LIMITS: { key: LimitKey; label: string; unit: string; scale: number; step: string }[] = [
@@ -17,7 +20,7 @@ function ActionSelect({ label, value, onChange }: { label: string; value: Guardr
   return (
     <select
       aria-label={`${label}: action`}
-      className="h-8 rounded-md border border-slate-300 bg-white px-2 text-sm"
+      className="h-8 rounded-md border border-slate-300 bg-white px-2 text-sm disabled:bg-slate-50 disabled:text-slate-500"
       value={value}
       onChange={(e) => onChange(e.target.value as GuardrailAction)}
     >
@@ -41,21 +44,28 @@ export function GuardrailsFields({
   onChange: (g: Guardrails) => void;
   disabled?: boolean;
 }) {
+  const id = useId();
+  const input = "h-8 rounded-md border border-slate-300 px-2 text-sm tabular-nums disabled:bg-slate-50 disabled:text-slate-500";
   return (
-    <fieldset disabled={disabled} className="space-y-2">
+    <fieldset
+      disabled={disabled}
+      className="grid grid-cols-1 items-center gap-x-4 gap-y-1 text-sm sm:grid-cols-[minmax(0,15rem)_1fr] sm:gap-y-2"
+    >
       {LIMITS.map(({ key, label, unit, scale, step }) => {
         const rule = value[key];
         const shown = rule ? String(Math.round((rule.limit / scale) * 100) / 100) : "";
         return (
-          <div key={key} className="flex flex-wrap items-center gap-2 text-sm">
-            <label className="w-56 text-slate-700">
+          <div key={key} className="contents">
+            <label htmlFor={`${id}-${key}`} className="pt-2 text-slate-700 sm:pt-0">
               {label}
+            </label>
+            <div className="flex items-center gap-2">
               <input
-                aria-label={label}
+                id={`${id}-${key}`}
                 type="number"
                 min="0"
                 step={step}
-                className="ml-2 h-8 w-24 rounded-md border border-slate-300 px-2"
+                className={`${input} w-24`}
                 defaultValue={shown}
                 onChange={(e) => {
                   const n = toNumber(e.target.value);
@@ -63,43 +73,60 @@ export function GuardrailsFields({
                   onChange({ ...value, [key]: limit === null ? null : { limit, action: rule?.action ?? "cancel" } });
                 }}
               />
-            </label>
-            <span className="w-8 text-xs text-slate-500">{unit}</span>
-            {rule ? (
-              <ActionSelect label={label} value={rule.action} onChange={(action) => onChange({ ...value, [key]: { ...rule, action } })} />
-            ) : null}
+              <span className="w-8 text-xs text-slate-500">{unit}</span>
+              {rule ? (
+                <ActionSelect label={label} value={rule.action} onChange={(action) => onChange({ ...value, [key]: { ...rule, action } })} />
+              ) : null}
+            </div>
           </div>
         );
       })}
-      <div className="flex flex-wrap items-center gap-2 text-sm">
-        <label className="flex items-center gap-2 text-slate-700">
-          <input
-            type="checkbox"
-            checked={Boolean(value.divergence)}
-            onChange={(e) => onChange({ ...value, divergence: e.target.checked ? { factor: 2, window: 20, action: "cancel" } : null })}
-          />
-          Divergence (NaN, or loss above factor × its minimum for a window of steps)
-        </label>
-        {value.divergence ? (
-          <>
+      <label className="flex items-start gap-2 pt-2 text-slate-700 sm:col-span-2">
+        <input
+          type="checkbox"
+          className="mt-0.5 size-4 shrink-0"
+          checked={Boolean(value.divergence)}
+          onChange={(e) => onChange({ ...value, divergence: e.target.checked ? { factor: 2, window: 20, action: "cancel" } : null })}
+        />
+        Divergence (NaN, or loss above factor × its minimum for a window of steps)
+      </label>
+      {value.divergence ? (
+        <>
+          <label htmlFor={`${id}-factor`} className="pt-2 text-slate-700 sm:pt-0 sm:pl-6">
+            Factor
+          </label>
+          <div className="flex items-center gap-2">
             <input
+              id={`${id}-factor`}
               aria-label="Divergence factor"
               type="number"
               min="1.01"
               step="0.1"
-              className="h-8 w-20 rounded-md border border-slate-300 px-2"
+              className={`${input} w-24`}
               defaultValue={value.divergence.factor}
               onChange={(e) => {
                 const n = toNumber(e.target.value);
                 if (n !== null && n > 1 && value.divergence) onChange({ ...value, divergence: { ...value.divergence, factor: n } });
               }}
             />
+            <span className="w-8 text-xs text-slate-500">×</span>
+            <ActionSelect
+              label="Divergence"
+              value={value.divergence.action}
+              onChange={(action) => value.divergence && onChange({ ...value, divergence: { ...value.divergence, action } })}
+            />
+          </div>
+          <label htmlFor={`${id}-window`} className="pt-2 text-slate-700 sm:pt-0 sm:pl-6">
+            Window
+          </label>
+          <div className="flex items-center gap-2">
             <input
+              id={`${id}-window`}
               aria-label="Divergence window (steps)"
               type="number"
               min="1"
               step="1"
-              className="h-8 w-20 rounded-md border border-slate-300 px-2"
+              className={`${input} w-24`}
               defaultValue={value.divergence.window}
               onChange={(e) => {
                 const n = toNumber(e.target.value);
@@ -107,14 +134,10 @@ export function GuardrailsFields({
                   onChange({ ...value, divergence: { ...value.divergence, window: n } });
               }}
             />
-            <ActionSelect
-              label="Divergence"
-              value={value.divergence.action}
-              onChange={(action) => value.divergence && onChange({ ...value, divergence: { ...value.divergence, action } })}
-            />
-          </>
-        ) : null}
-      </div>
+            <span className="text-xs text-slate-500">steps</span>
+          </div>
+        </>
+      ) : null}
     </fieldset>
   );
 }

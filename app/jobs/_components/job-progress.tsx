@@ -4,7 +4,7 @@ import { useSyncExternalStore } from "react";
 import { Line, LineChart, YAxis } from "recharts";
 import { trpc } from "@/app/_trpc/client";
 import type { FinetuningJob } from "@/server/finetuning/schema";
-import { costSoFar, untilText } from "./job-money";
+import { costText, untilText } from "./job-money";
 
 /** How often a training job's progress and curve are read again (metrics events are not announced as job changes). */
 export const TRAINING_POLL_MS = 3_000;
@@ -54,9 +54,9 @@ export function ProgressBar({ progress, label }: { progress: NonNullable<Finetun
 
 /** The jobs table's progress cell: bar, ETA, cost so far and a loss sparkline. */
 export function JobProgressCell({ job }: { job: FinetuningJob }) {
-  const cost = costSoFar(job);
+  const cost = costText(job);
   if (!job.progress) {
-    return cost ? <span className="text-xs text-slate-600 tabular-nums">{cost}</span> : <span className="text-slate-400">—</span>;
+    return cost ? <span className="text-xs text-slate-600 tabular-nums">{cost}</span> : <span className="text-slate-500">—</span>;
   }
   return (
     <div className="flex items-center gap-3">
@@ -67,7 +67,7 @@ export function JobProgressCell({ job }: { job: FinetuningJob }) {
             <Eta iso={job.estimated_finish} />
           </p>
         ) : null}
-        <p>{cost ? `${cost} so far` : "price unknown"}</p>
+        <p>{cost ?? "price unknown"}</p>
       </div>
       {isTraining(job) || job.status === "paused" ? <LossSparkline job={job} /> : null}
     </div>

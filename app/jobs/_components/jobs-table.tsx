@@ -9,10 +9,11 @@ import { STATUS_LABELS } from "@/app/_components/job-status-badge";
 import { EmptyState, RefreshFailed } from "@/app/_components/states";
 import { trpc } from "@/app/_trpc/client";
 import type { DbConnection } from "@/server/connections/schema";
-import { JOB_STATUSES, type JobPage } from "@/server/finetuning/schema";
+import { JOB_SORTS, JOB_STATUSES, type JobPage, type JobSort } from "@/server/finetuning/schema";
 import { useJobChanges } from "../_hooks/use-job-changes";
 import { FilterSelect } from "./filter-select";
-import { jobFiltersQuery, listInput, type JobFilters } from "./job-filters";
+import { isFiltered, jobFiltersQuery, listInput, SORT_LABELS, type JobFilters } from "./job-filters";
+import { JobSearch } from "./job-search";
 import { isTraining, TRAINING_POLL_MS } from "./job-progress";
 import { BulkCancelDialog } from "./bulk-cancel";
 import { JobRow } from "./job-row";
@@ -21,12 +22,12 @@ import { LiveIndicator } from "./live-indicator";
 // since: the live feed position read before initialPage (so no change after it is missed).
 type Props = { filters: JobFilters; initialPage: JobPage; connections: DbConnection[]; canCancel: boolean; since?: string };
 
-/** The jobs table: server-rendered first page, then live, filterable and paged here. */
+/** The jobs table: server-rendered first page, then live, searchable, filterable, sortable and paged here. */
 export function JobsTable({ filters, initialPage, connections: initialConnections, canCancel, since }: Props) {
   const router = useRouter();
   const pathname = usePathname();
   const [navigating, startTransition] = useTransition();
-  const ids = { status: useId(), connection: useId(), stopped: useId() };
+  const ids = { status: useId(), connection: useId(), stopped: useId(), sort: useId() };
   // Bulk selection: ids picked on screen, or every job matching the filter.
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [allMatching, setAllMatching] = useState(false);
@@ -65,12 +66,14 @@ export function JobsTable({ filters, initialPage, connections: initialConnection
     clearSelection();
     startTransition(() => router.replace(`${pathname}${jobFiltersQuery({ ...filters, ...next })}`, { scroll: false }));
   };
-  const filtered = Boolean(filters.status ?? filters.connection ?? filters.guardrail);
+  const filtered = isFiltered(filters);
+  const clearFilters = () => setFilters({ status: undefined, connection: undefined, guardrail: undefined, q: undefined });
   const pageAllSelected = rows.length > 0 && rows.every((job) => selected.has(job.id));
 
   return (
     <section aria-label="Jobs" className="space-y-3">
       <div className="flex flex-wrap items-center gap-x-4 gap-y-2">
+        <JobSearch value={filters.q} onSearch={(q) => setFilters({ q })} />
         <FilterSelect
           id={ids.status}
           label="Status"
@@ -107,11 +110,18 @@ export function JobsTable({ filters, initialPage, connections: initialConnection
           <option value="guardrail">A guardrail</option>
         </FilterSelect>
         {filtered ? (
-          <Button variant="ghost" size="sm" onClick={() => setFilters({ status: undefined, connection: undefined, guardrail: undefined })}>
+          <Button variant="ghost" size="sm" onClick={clearFilters}>
             <X aria-hidden className="size-3.5" />
             Clear filters
           </Button>
         ) : null}
+        <FilterSelect id={ids.sort} label="Sort" value={filters.sort} onChange={(v) => setFilters({ sort: v as JobSort })}>
+          {JOB_SORTS.map((sort) => (
+            <option key={sort} value={sort}>
+              {SORT_LABELS[sort]}
+            </option>
+          ))}
+        </FilterSelect>
         {navigating ? <LoaderCircle aria-label="Loading" className="size-4 animate-spin text-slate-400" /> : null}
         <div className="ml-auto">
           <LiveIndicator feed={feed} />
@@ -125,7 +135,8 @@ export function JobsTable({ filters, initialPage, connections: initialConnection
           className="flex flex-wrap items-center gap-3 rounded-lg border border-blue-200 bg-blue-50 px-4 py-2 text-sm text-slate-700"
         >
           <span>{allMatching ? "All jobs matching this filter selected" : `${selected.size} selected`}</span>
-          {!allMatching && pageAllSelected && jobs.hasNextPage ? (
+          {/* Bulk cancel's filter has no search: with one set, only the jobs picked on screen. */}
+          {!allMatching && pageAllSelected && jobs.hasNextPage && !filters.q ? (
             <Button variant="ghost" size="sm" onClick={() => setAllMatching(true)}>
               Select all matching this filter
             </Button>
@@ -154,21 +165,23 @@ export function JobsTable({ filters, initialPage, connections: initialConnection
             <EmptyState
               title="No jobs match these filters"
               action={
-                <Button size="sm" onClick={() => setFilters({ status: undefined, connection: undefined })}>
+                <Button size="sm" onClick={clearFilters}>
                   Clear filters
                 </Button>
               }
             >
-              Try another status or database.
+              Try another search, status or database.
             </EmptyState>
           ) : (
             <EmptyState title="No fine-tuning jobs yet">Start one with “New job”; it will appear here and update as it trains.</EmptyState>
           )
         ) : (
+          // The table scrolls inside its box when the columns cannot give way any further; the actions column stays in view.
           <div className="overflow-x-auto">
-            <table className="w-full text-left text-sm">
-              <caption className="sr-only">Fine-tuning jobs, newest first</caption>
-              <thead className="border-b border-slate-200 bg-slate-50/80 text-xs font-medium text-slate-500">
+            <table className="w-full text-left text-sm max-md:block">
+              <caption className="sr-only">Fine-tuning jobs, {SORT_LABELS[filters.sort].toLowerCase()}</caption>
+              {/* On a phone each row is a card, and the headers are not shown. */}
+              <thead className="border-b border-slate-200 bg-slate-50 text-xs font-medium text-slate-500 max-md:hidden">
                 <tr>
                   {/* The selection checkboxes sit in the Name column, so the columns stay as they are. */}
                   <th scope="col" className="px-4 py-2.5 font-medium">
@@ -186,27 +199,27 @@ export function JobsTable({ filters, initialPage, connections: initialConnection
                     ) : null}
                     Name
                   </th>
-                  <th scope="col" className="hidden px-4 py-2.5 font-medium md:table-cell">
+                  <th scope="col" className="hidden px-4 py-2.5 font-medium lg:table-cell">
                     Database
                   </th>
-                  <th scope="col" className="hidden px-4 py-2.5 font-medium lg:table-cell">
+                  <th scope="col" className="hidden px-4 py-2.5 font-medium 2xl:table-cell">
                     Model
                   </th>
                   <th scope="col" className="px-4 py-2.5 font-medium">
                     Status
                   </th>
-                  <th scope="col" className="hidden px-4 py-2.5 font-medium md:table-cell">
+                  <th scope="col" className="px-4 py-2.5 font-medium">
                     Progress
                   </th>
-                  <th scope="col" className="hidden px-4 py-2.5 font-medium sm:table-cell">
+                  <th scope="col" className="hidden px-4 py-2.5 font-medium lg:table-cell">
                     Created
                   </th>
-                  <th scope="col" className="px-4 py-2.5">
+                  <th scope="col" className="sticky right-0 bg-slate-50 px-4 py-2.5 shadow-[inset_1px_0_0_var(--color-slate-100)]">
                     <span className="sr-only">Actions</span>
                   </th>
                 </tr>
               </thead>
-              <tbody className="divide-y divide-slate-100">
+              <tbody className="divide-y divide-slate-100 max-md:block">
                 {rows.map((job) => (
                   <JobRow
                     key={job.id}

@@ -3,7 +3,7 @@
 import { trpc } from "@/app/_trpc/client";
 import type { Checkpoint, JobMetrics } from "@/server/finetuning/training-curves-schema";
 import type { FinetuningJob } from "@/server/finetuning/schema";
-import { formatUsd } from "../../_components/job-money";
+import { formatUsd, spentOfEstimate } from "../../_components/job-money";
 import { Eta, isTraining, ProgressBar, TRAINING_POLL_MS } from "../../_components/job-progress";
 import { CheckpointList } from "./checkpoint-list";
 import { LossChart } from "./loss-chart";
@@ -16,15 +16,15 @@ function CostSummary({ job }: { job: FinetuningJob }) {
   if (cost.final_usd !== null)
     return (
       <p>
-        Cost ≈ {formatUsd(cost.final_usd)} ({job.trained_tokens?.toLocaleString("en-US")} trained tokens {rate})
+        Cost {formatUsd(cost.final_usd)} ({job.trained_tokens?.toLocaleString("en-US")} trained tokens {rate})
       </p>
     );
   if (cost.estimated_total_usd === null || cost.so_far_usd === null)
     return <p>Not estimated yet: the training file is being prepared ({rate}).</p>;
   return (
     <p>
-      Spent so far ≈ {formatUsd(cost.so_far_usd)} of ≈ {formatUsd(cost.estimated_total_usd)} (
-      {cost.training_file_tokens?.toLocaleString("en-US")} tokens × {cost.n_epochs} epochs {rate})
+      Spent so far: {spentOfEstimate(cost.so_far_usd, cost.estimated_total_usd)} ({cost.training_file_tokens?.toLocaleString("en-US")}{" "}
+      tokens × {cost.n_epochs} epochs {rate})
     </p>
   );
 }
