@@ -62,12 +62,17 @@ export async function handleTrpcFetch(request: Request): Promise<Response> {
       if (!(error instanceof AppError)) throw error;
       return errorResponse(req.url, error);
     }
-    return releasedWhenDone(await handle(req, actor), req.signal, release);
+    try {
+      return releasedWhenDone(await runTrpc(req, actor), req.signal, release);
+    } catch (error) {
+      release();
+      throw error;
+    }
   }
-  return handle(req, actor);
+  return runTrpc(req, actor);
 }
 
-function handle(req: Request, actor: Actor | undefined): Promise<Response> {
+function runTrpc(req: Request, actor: Actor | undefined): Promise<Response> {
   const run = () =>
     fetchRequestHandler({
       endpoint: TRPC_ENDPOINT,
