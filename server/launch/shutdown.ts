@@ -4,6 +4,7 @@
 // server) is abandoned: the embedded Postgres is stopped, fast then
 // immediately, and the process exits saying it was cut short. On every
 // exit, child processes still running (Next's bundler helpers) are ended.
+import { Worker } from "node:worker_threads";
 import { endChildProcesses } from "./child-processes";
 
 /** What a launcher's exit code means (docs/DEPLOY.md lists them). */
@@ -23,6 +24,9 @@ export const DEADLINE_MARGIN_MS = 1_500;
 /** At the deadline: how long Postgres gets for its fast shutdown before an immediate one, then for that. */
 export const CUT_FAST_MS = 1_000;
 export const CUT_IMMEDIATE_MS = 1_000;
+/** The watchdog thread's SIGQUIT to Postgres and SIGKILL to the process: this long after the deadline if the main thread did not reach it, else after the cut's own bound. */
+const WATCHDOG_AFTER_DEADLINE_MS = 500;
+const WATCHDOG_AFTER_CUT_MS = CUT_FAST_MS + CUT_IMMEDIATE_MS + 1_000;
 
 /** One step of a shutdown; `remainingMs` is what is left of SHUTDOWN_TIMEOUT_MS when it starts. */
 export type ShutdownStage = { name: string; run(remainingMs: number): Promise<void> };
@@ -50,7 +54,9 @@ export function planShutdown(opts: {
   let running: Promise<void> | undefined;
   let current = "starting to stop";
 
+  const watchdog = startWatchdog();
   const cut = async () => {
+    watchdog?.postMessage({ cuttingMs: WATCHDOG_AFTER_CUT_MS });
     log(
       `shutdown: not finished ${opts.timeoutMs + DEADLINE_MARGIN_MS} ms after the signal (still: ${current}); stopping Postgres and exiting`,
     );
@@ -61,7 +67,9 @@ export function planShutdown(opts: {
   const run = async (code: number) => {
     const deadline = Date.now() + opts.timeoutMs;
     // Not unref'd: it must fire even if a hung stage holds nothing else open.
-    setTimeout(() => void cut(), opts.timeoutMs + DEADLINE_MARGIN_MS);
+    const deadlineMs = opts.timeoutMs + DEADLINE_MARGIN_MS;
+    setTimeout(() => void cut(), deadlineMs);
+    watchdog?.postMessage({ afterMs: deadlineMs + WATCHDOG_AFTER_DEADLINE_MS });
     let exitCode = code;
     for (const stage of opts.stages()) {
       current = stage.name;
@@ -84,6 +92,19 @@ export function planShutdown(opts: {
       return running !== undefined;
     },
   };
+}
+
+/** For a main thread too busy to run its own deadline (a stage that blocks the event loop): ./watchdog-thread.mjs, started idle. */
+function startWatchdog(): Worker | null {
+  try {
+    // Plain JavaScript: without the launcher's loader (tsx) it starts at once.
+    const watchdog = new Worker(new URL("./watchdog-thread.mjs", import.meta.url), { execArgv: [] });
+    watchdog.on("error", () => {});
+    watchdog.unref();
+    return watchdog;
+  } catch {
+    return null; // No worker threads here: the deadline timer alone stands.
+  }
 }
 
 function sleep(ms: number): Promise<void> {
