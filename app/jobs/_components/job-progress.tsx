@@ -90,7 +90,8 @@ export function LossSparkline({ job }: { job: FinetuningJob }) {
       role="img"
       aria-label={`Training loss sparkline, latest ${last?.value.toFixed(3) ?? "unknown"}`}
       data-points={points.length}
-      className="shrink-0"
+      // A phone's card has no room for it beside the bar and the cost.
+      className="shrink-0 max-md:hidden"
     >
       <LineChart width={84} height={28} data={points} margin={{ top: 2, right: 2, bottom: 2, left: 2 }}>
         <YAxis hide domain={["dataMin", "dataMax"]} />
