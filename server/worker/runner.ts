@@ -32,7 +32,7 @@ export type RunningWorker = { stop(opts?: { timeoutMs?: number }): Promise<void>
 export async function startWorker({
   db,
   provider,
-  concurrency = 16,
+  concurrency = 4,
   pollMs = 1_000,
   reconcileMs = 5_000,
 }: WorkerOptions): Promise<RunningWorker> {
