@@ -4,7 +4,7 @@ export const FORMAT_LABELS: Record<WebhookFormat, { name: string; hint: string }
   standard: { name: "Signed JSON", hint: "Every event type, with the whole job, signed per Standard Webhooks: for your own receiver." },
   slack: {
     name: "Slack message",
-    hint: "A message for people on call (the job, what happened, why, the cost, a link): paste a Slack incoming-webhook URL.",
+    hint: "A message for people on call (the job, what happened, why, the cost, a link), to the address of a Slack incoming webhook.",
   },
 };
 
