@@ -14,7 +14,7 @@ export function EventTypeCheckboxes({
   return (
     <fieldset>
       <legend className="text-sm font-medium text-slate-800">Events</legend>
-      <div className="mt-2 grid grid-cols-1 gap-1.5 sm:grid-cols-2">
+      <div className="mt-2 grid grid-cols-1 gap-x-4 gap-y-3 sm:grid-cols-2">
         {offered.map((type) => (
           <label key={type} className="flex items-center gap-2 text-sm text-slate-700">
             <input
