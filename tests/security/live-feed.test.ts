@@ -15,6 +15,8 @@ let viewerKey = "";
 beforeAll(async () => {
   await useIsolatedDatabase();
   const { startSecureApp, keyFor } = await import("./app");
+  // The registry counts subscribers from when it is made: before the first feed.
+  (await import("../../server/telemetry/registry")).metrics();
   app = await startSecureApp();
   viewerKey = (await keyFor("viewer")).key;
 });
