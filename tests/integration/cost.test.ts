@@ -35,6 +35,7 @@ describe("cost formulas, against hand-computed values", () => {
       usd_per_1m_training_tokens: 3,
       training_file_tokens: 21_000,
       n_epochs: 3,
+      source: "price_table",
     });
     expect(jobCost({ ...base, step: 30, totalSteps: 90 })).toMatchObject({ so_far_usd: 0.063, estimated_total_usd: 0.189 });
   });
@@ -65,6 +66,7 @@ describe("cost formulas, against hand-computed values", () => {
       usd_per_1m_training_tokens: null,
       training_file_tokens: 21_000,
       n_epochs: 3,
+      source: "price_table",
     });
   });
 
