@@ -11,7 +11,8 @@ import { pauseJobMutationKey, resumeJobMutationKey } from "./use-pause-job";
 export const FALLBACK_POLL_MS = 5_000;
 const COALESCE_MS = 150;
 
-type JobChange = { id: string; status: FinetuningJob["status"]; deleted: boolean; updated_at: string };
+/** `refetch`: the feed skipped ahead of changes this page never saw, so everything it shows is read again. */
+type JobChange = { id: string; status: FinetuningJob["status"]; deleted: boolean; updated_at: string; refetch?: boolean };
 
 // Cancels, pauses and resumes awaiting their answer own their job's optimistic status until they settle.
 const optimisticMutationKeys = () => [cancelJobMutationKey(), pauseJobMutationKey(), resumeJobMutationKey()];
@@ -70,6 +71,10 @@ export function useJobChanges(since?: string): { feed: LiveFeed; refetchInterval
 
   const applyChange = useCallback(
     (change: JobChange) => {
+      if (change.refetch) {
+        void utils.finetuning.invalidate();
+        return;
+      }
       changedIds.current.add(change.id);
       if (change.deleted) {
         removeListedJob(queryClient, change.id);
