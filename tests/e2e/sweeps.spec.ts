@@ -1,4 +1,4 @@
-import { expect, hydrated, sandboxControlHeaders, sandboxOrigin, signIn, test } from "./fixtures";
+import { expect, hydrated, sandboxControlHeaders, sandboxOrigin, saveScreenshot, signIn, test } from "./fixtures";
 
 // A sweep from the UI: create it, watch it stop its losing runs, read the
 // compare chart, and continue the winner from its best checkpoint.
@@ -44,6 +44,7 @@ test("create a sweep, watch runs stop, compare them, continue the winner", async
 
   // It ends when every run has, naming its winner; one click continues from the winner's best checkpoint.
   await expect(page.getByRole("status", { name: "Sweep status" })).toContainText("completed", { timeout: 180_000 });
+  await saveScreenshot(page, "sweep-compare");
   await page.getByRole("button", { name: "Continue from best checkpoint" }).click();
   await expect(page).toHaveURL(/\/jobs\/[0-9a-f-]{36}$/, { timeout: 30_000 });
   await expect(page.getByRole("region", { name: "Lineage" })).toContainText(/Continued from .* at step \d+/);
