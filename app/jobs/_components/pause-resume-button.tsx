@@ -28,7 +28,7 @@ export function PauseResumeButton({
     if (job.status !== "running") return null;
     const reason = cannotReason(provider, "pause fine-tuning jobs");
     return (
-      <span title={reason} aria-label={`Pause unavailable: ${reason}`} className="cursor-help text-xs text-slate-400" data-no-pause>
+      <span title={reason} aria-label={`Pause unavailable: ${reason}`} className="cursor-help text-xs text-slate-600" data-no-pause>
         No pause
       </span>
     );

@@ -66,7 +66,7 @@ export function CompareTable({ runs, winnerId }: { runs: TableRun[]; winnerId: s
       </thead>
       <tbody className="divide-y divide-slate-100">
         {sorted.map((run) => (
-          <tr key={run.label} className={run.stoppedAtStep !== null ? "text-slate-400" : ""}>
+          <tr key={run.label} className={run.stoppedAtStep !== null ? "text-slate-500" : ""}>
             <td className="py-2 pr-3">
               <span aria-hidden className="mr-2 inline-block size-2.5 rounded-full" style={{ background: colours.get(run.label) }} />
               {run.id ? (
