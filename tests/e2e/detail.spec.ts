@@ -41,7 +41,8 @@ test("a running job finishes live on its page; every field, the timeline and Cop
     headers: sandboxControlHeaders(),
   });
   expect(done.status).toBe(200);
-  await expect(summary(page).getByRole("status")).toHaveText("Succeeded", { timeout: 5_000 });
+  // A watched job is read again within a few of the worker's poll units (server/worker/poll-plan.ts).
+  await expect(summary(page).getByRole("status")).toHaveText("Succeeded", { timeout: 15_000 });
   const final = await apiAs("viewer").finetuning.get.query({ finetuning_id: job.id });
   expect(final.model_id).toBeTruthy();
   await expect(field(page, "Model ID")).toContainText(final.model_id ?? "");
