@@ -94,6 +94,11 @@ async function main(): Promise<number> {
       // The sandbox control API answers only this run's token, which the launcher and the specs share.
       SANDBOX_CONTROL_TOKEN: randomBytes(24).toString("base64url"),
       SANDBOX_TIMINGS: JSON.stringify({ fileProcessingMs: 200, validatingMs: 1_000, queuedMs: 1_000, runningMs: 1e12 }),
+      // The poll plan in 0.3 s units (a new job read every 1.5 s, a watched one every 0.9 s), and a
+      // request budget the local sandboxes can take: the specs watch changes arrive within seconds.
+      WORKER_POLL_MS: "300",
+      PROVIDER_MAX_RPS_OPENAI: "200",
+      PROVIDER_MAX_RPS_TOGETHER: "200",
       NEXT_TELEMETRY_DISABLED: "1",
       // The webhooks spec's receiver listens on loopback.
       WEBHOOK_ALLOW_PRIVATE: "1",
