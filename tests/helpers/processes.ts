@@ -25,6 +25,9 @@ export function localSandboxEnv({
     DATABASE_URL: databaseUrl,
     SANDBOX_TIMINGS: JSON.stringify(timings),
     WORKER_POLL_MS: String(pollMs),
+    // A budget the local sandbox can take: these tests are about failures, not the provider's rate.
+    PROVIDER_MAX_RPS_OPENAI: "200",
+    PROVIDER_MAX_RPS_TOGETHER: "200",
     OPENAI_API_KEY: undefined,
     OPENAI_BASE_URL: undefined,
     METRICS_PORT: undefined,
