@@ -66,12 +66,13 @@ async function cancelJobOnce(args: CancelJobArgs): Promise<FinetuningJob> {
     if (args.onlyFrom && !args.onlyFrom.includes(job.status))
       throw new AppError("CONFLICT", `Fine-tuning job ${id} is ${job.status}; left as it is.`);
 
+    let providerStatus: string | null = null;
     if (job.finetuningJobId) {
       const at = providerFor(provider, job.modelProvider);
       const outcome = await cancelAtProvider({ db, provider: at, job, providerJobId: job.finetuningJobId });
-      if (outcome === "retry") continue;
-      if (outcome !== "cancelled_there") {
-        const row = await markCancelling({ ...args, providerJobId: job.finetuningJobId, providerJob: outcome });
+      if (outcome.kind === "retry") continue;
+      if (outcome.kind === "accepted") {
+        const row = await markCancelling({ ...args, providerJobId: job.finetuningJobId, providerJob: outcome.providerJob });
         if (row) {
           await enqueueAdvance(row.id, planOtherStep("cancelling", 0)).catch(() => undefined); // the worker's poll confirms it; its sweep would too
           return toWireJob(row);
@@ -79,9 +80,10 @@ async function cancelJobOnce(args: CancelJobArgs): Promise<FinetuningJob> {
         await releaseClaim(db, id);
         continue;
       }
+      providerStatus = outcome.providerStatus;
     }
 
-    const row = await cancelLocally({ ...args, providerJobId: job.finetuningJobId });
+    const row = await cancelLocally({ ...args, providerJobId: job.finetuningJobId, providerStatus });
     if (row) return finish(row);
     // Lost a race (another cancel, the worker, or a provider job appeared): look again.
   }
@@ -114,8 +116,14 @@ function markCancelling(
   });
 }
 
-/** The guarded transition to cancelled; null when the job is not active with that provider job. */
-function cancelLocally(args: Omit<CancelJobArgs, "provider"> & { providerJobId: string | null }): Promise<JobRow | null> {
+/**
+ * The guarded transition to cancelled; null when the job is not active with
+ * that provider job. `providerStatus`: the provider's word from its cancel
+ * answer, so the row no longer shows the status last polled before it.
+ */
+function cancelLocally(
+  args: Omit<CancelJobArgs, "provider"> & { providerJobId: string | null; providerStatus?: string | null },
+): Promise<JobRow | null> {
   const { metadata } = args;
   return transitionJob({
     db: args.db,
@@ -127,7 +135,12 @@ function cancelLocally(args: Omit<CancelJobArgs, "provider"> & { providerJobId: 
     actor: actorLabel(args.actor),
     reason: args.reason ?? (metadata && Object.keys(metadata).length > 0 ? JSON.stringify(metadata) : "cancelled"),
     eventMetadata: metadata ?? null,
-    patch: { error: args.error ?? CANCELLED_BY_USER_ERROR, mergeMetadata: metadata ?? null, clearCancelClaim: true },
+    patch: {
+      error: args.error ?? CANCELLED_BY_USER_ERROR,
+      mergeMetadata: metadata ?? null,
+      clearCancelClaim: true,
+      ...(args.providerStatus ? { providerStatus: args.providerStatus } : {}),
+    },
   });
 }
 
@@ -148,8 +161,13 @@ export async function requestProviderCleanup(row: Pick<JobRow, "id" | "finetunin
   });
 }
 
-/** Cancelled there; accepted there but not yet confirmed (the provider job as it answered); or look again. */
-type ProviderOutcome = "cancelled_there" | "retry" | ProviderJob;
+/**
+ * Cancelled there (with the provider's word for it; null when the provider no
+ * longer knows the job); accepted there but not yet confirmed (the provider
+ * job as it answered); or look again.
+ */
+type ProviderOutcome =
+  { kind: "cancelled_there"; providerStatus: string | null } | { kind: "accepted"; providerJob: ProviderJob } | { kind: "retry" };
 
 async function cancelAtProvider(args: {
   db: Db;
@@ -161,14 +179,14 @@ async function cancelAtProvider(args: {
   const claimed = await claimCancel(db, job.id);
   if (!claimed) {
     await waitForOtherCancel(db, job.id);
-    return "retry";
+    return { kind: "retry" };
   }
   let providerJob;
   try {
     providerJob = await provider.cancelJob(providerJobId);
   } catch (error) {
     // Gone at the provider: nothing runs there, so cancelling here is enough.
-    if (error instanceof ProviderNotFoundError) return "cancelled_there";
+    if (error instanceof ProviderNotFoundError) return { kind: "cancelled_there", providerStatus: null };
     await releaseClaim(db, job.id);
     if (error instanceof ProviderUnavailableError) {
       throw new AppError("BAD_GATEWAY", `The provider could not be reached to cancel job ${job.id}; nothing was changed. Retry.`, {
@@ -193,7 +211,9 @@ async function cancelAtProvider(args: {
     const now = await findJobRow(db, job.id);
     throw statusConflict(now ?? { ...job, status: providerJob.status });
   }
-  return isProviderTerminal(providerJob.status) ? "cancelled_there" : providerJob;
+  return isProviderTerminal(providerJob.status)
+    ? { kind: "cancelled_there", providerStatus: providerJob.providerStatus }
+    : { kind: "accepted", providerJob };
 }
 
 async function claimCancel(db: Db, id: string): Promise<boolean> {

@@ -64,6 +64,23 @@ describe("finetuning.cancel: the contract's table", () => {
     expect(after.status).toBe(status);
   });
 
+  it("a cancel OpenAI confirms at once records its status word, not the last one polled", async () => {
+    const file = await uploadProcessedFile(provider);
+    const providerJob = await provider.createJob({
+      jobId: crypto.randomUUID(),
+      fileId: file,
+      model: "gpt-4o-mini-2024-07-18",
+      parameters: null,
+      suffix: null,
+    });
+    const job = await makeJob(db(), { status: "running", finetuningJobId: providerJob.id });
+    await db().finetuningJob.update({ where: { id: job.id }, data: { providerStatus: "running" } }); // as the worker last saw it
+    const caller = await callerAs("operator", provider);
+    const result = await caller.finetuning.cancel({ finetuning_id: job.id });
+    expect(result).toMatchObject({ status: "cancelled", provider_status: "cancelled" });
+    expect((await caller.finetuning.get({ finetuning_id: job.id })).provider_status).toBe("cancelled");
+  });
+
   it("answers BAD_GATEWAY and changes nothing when the provider is unreachable", async () => {
     const job = await makeJob(db(), { status: "running", finetuningJobId: `ftjob-unreachable-${Date.now()}` });
     const before = await db().finetuningJob.findUniqueOrThrow({ where: { id: job.id } });

@@ -146,6 +146,7 @@ describe("Together jobs", () => {
       const done = await stepUntil(job.id, (r) => r.status === "cancelled");
       expect(done.providerStatus).toBe("cancelled");
       expect(done.error).toBe("Fine tuning cancelled by the user");
+      expect(await operator.finetuning.get({ finetuning_id: job.id })).toMatchObject({ status: "cancelled", provider_status: "cancelled" });
       const moves = (await eventsOf(db(), job.id)).filter((e) => e.kind === "status_change").map((e) => `${e.fromStatus}>${e.toStatus}`);
       expect(moves.slice(-2)).toEqual(["running>cancelling", "cancelling>cancelled"]);
       // Then the worker cleans up: the training file is deleted at Together.
