@@ -29,7 +29,9 @@ export function currentReadiness(): Promise<ReadinessDetail> {
   const cached = globalForReady.controlRoomReadiness;
   if (cached && Date.now() - cached.at < READY_CACHE_MS) return cached.result;
   const at = Date.now();
-  const result = readiness({ db: db(), provider: provider(), providerBaseUrl: env().OPENAI_BASE_URL }).then((r): ReadinessDetail => ({
+  const { OPENAI_BASE_URL, TOGETHER_BASE_URL } = env();
+  const providerBaseUrls = { openai: OPENAI_BASE_URL, together: TOGETHER_BASE_URL };
+  const result = readiness({ db: db(), provider: provider(), providerBaseUrls }).then((r): ReadinessDetail => ({
     ...r,
     checked_at: new Date(at).toISOString(),
   }));

@@ -1,6 +1,6 @@
 import type { Db } from "../db";
 import { migrationNames, MIGRATIONS_DIR } from "../db/migrations-dir";
-import { PROVIDER_NAMES } from "../provider/capabilities";
+import { PROVIDER_NAMES, type ProviderName } from "../provider/capabilities";
 import { providerFor, type FinetuningProvider, type ProviderSource } from "../provider/types";
 
 // GET /api/ready: can this instance do its work? Every check says ok or not
@@ -67,44 +67,44 @@ async function checkWorker(db: Db): Promise<Check> {
 type ProviderState = { checkedAt: number; result: Promise<Check> };
 const providerChecks = new WeakMap<FinetuningProvider, ProviderState>();
 
-export function providerMode(baseUrl: string | undefined): "sandbox" | "openai" {
-  if (!baseUrl) return "openai";
+/** The provider's base URL per provider (OPENAI_BASE_URL, TOGETHER_BASE_URL); unset: the provider's own. */
+export type ProviderBaseUrls = Partial<Record<ProviderName, string | undefined>>;
+
+/** A local sandbox (a loopback base URL) or the real provider (its own API, or another endpoint). */
+export function providerMode(baseUrl: string | undefined): "sandbox" | "real" {
+  if (!baseUrl) return "real";
   const host = new URL(baseUrl).hostname;
-  return host === "localhost" || host === "127.0.0.1" || host === "[::1]" ? "sandbox" : "openai";
+  return host === "localhost" || host === "127.0.0.1" || host === "[::1]" ? "sandbox" : "real";
 }
 
+/** "openai: sandbox, reachable", or "together: real, " and why not. */
 function checkProvider(provider: FinetuningProvider, baseUrl: string | undefined): Promise<Check> {
   const cached = providerChecks.get(provider);
   if (cached && Date.now() - cached.checkedAt < PROVIDER_CHECK_EVERY_MS) return cached.result;
-  const mode = providerMode(baseUrl);
+  const named = `${provider.name}: ${providerMode(baseUrl)}`;
   // A lookup of a job that does not exist: cheap, read-only, and it needs a working key.
-  const result = withTimeout(provider.findJobFor("00000000-0000-4000-8000-000000000000"), `the provider (${mode})`).then(
-    (): Check => ({ ok: true, detail: `${mode}, reachable` }),
-    (error: unknown) => failed(error),
+  const result = withTimeout(provider.findJobFor("00000000-0000-4000-8000-000000000000"), "the provider").then(
+    (): Check => ({ ok: true, detail: `${named}, reachable` }),
+    (error: unknown): Check => ({ ok: false, detail: `${named}, ${failed(error).detail}` }),
   );
   providerChecks.set(provider, { checkedAt: Date.now(), result });
   return result;
 }
 
-/** Every configured provider must answer; the detail names each. */
-async function checkProviders(source: ProviderSource, baseUrl: string | undefined): Promise<Check> {
+/** Every configured provider must answer; the detail names each, with its mode. */
+async function checkProviders(source: ProviderSource, baseUrls: ProviderBaseUrls): Promise<Check> {
   const configured = "createJob" in source ? [source] : PROVIDER_NAMES.flatMap((name) => (source[name] ? [providerFor(source, name)] : []));
-  const checks = await Promise.all(
-    configured.map(async (p) => {
-      const check = await checkProvider(p, p.name === "openai" ? baseUrl : undefined).catch(failed);
-      return { ...check, detail: configured.length > 1 ? `${p.name}: ${check.detail}` : check.detail };
-    }),
-  );
+  const checks = await Promise.all(configured.map((p) => checkProvider(p, baseUrls[p.name]).catch(failed)));
   return { ok: checks.every((c) => c.ok), detail: checks.map((c) => c.detail).join("; ") };
 }
 
-export async function readiness(args: { db: Db; provider: ProviderSource; providerBaseUrl: string | undefined }): Promise<Readiness> {
+export async function readiness(args: { db: Db; provider: ProviderSource; providerBaseUrls: ProviderBaseUrls }): Promise<Readiness> {
   const settle = (check: () => Promise<Check>) => check().catch(failed);
   const [database, migrations, worker, provider] = await Promise.all([
     settle(() => checkDatabase(args.db)),
     settle(() => checkMigrations(args.db)),
     settle(() => checkWorker(args.db)),
-    settle(() => checkProviders(args.provider, args.providerBaseUrl)),
+    settle(() => checkProviders(args.provider, args.providerBaseUrls)),
   ]);
   const checks = { database, migrations, worker, provider };
   return { status: Object.values(checks).every((check) => check.ok) ? "ready" : "not_ready", checks };

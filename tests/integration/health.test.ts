@@ -2,18 +2,20 @@ import "../helpers/env";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Sandbox } from "../../server/provider/sandbox";
 import type { Heartbeat } from "../../server/worker/heartbeat";
 import { useIsolatedDatabase } from "../helpers/isolated-db";
-import { sandboxProvider } from "../helpers/provider";
+import { sandboxProvider, togetherSandboxProvider } from "../helpers/provider";
 
 // GET /api/health and /api/ready, answered by the product's handler on a
 // loopback port, against a database of this file's own (so no other test's
-// worker heartbeat makes it ready) and a real sandbox.
+// worker heartbeat makes it ready) and real sandboxes of both providers.
 
 let server: Server;
 let origin = "";
 let draining = false;
 let databaseUrl = "";
+let together: Sandbox;
 let closeSandbox = async () => {};
 let adminKey = "";
 let sandboxKey = "";
@@ -21,10 +23,16 @@ let sandboxKey = "";
 beforeAll(async () => {
   databaseUrl = await useIsolatedDatabase();
   const { sandbox } = await sandboxProvider();
-  closeSandbox = () => sandbox.close();
+  ({ sandbox: together } = await togetherSandboxProvider());
+  closeSandbox = async () => {
+    await sandbox.close();
+    await together.close();
+  };
   sandboxKey = sandbox.apiKey;
   process.env.OPENAI_API_KEY = sandbox.apiKey;
   process.env.OPENAI_BASE_URL = sandbox.url;
+  process.env.TOGETHER_API_KEY = together.apiKey;
+  process.env.TOGETHER_BASE_URL = together.url;
   const { createHealthHandler } = await import("../../server/health/handler");
   const { createApiKey } = await import("../../server/auth/admin");
   adminKey = (await createApiKey({ name: "health-admin", role: "admin" })).key;
@@ -71,7 +79,8 @@ describe("health and readiness", () => {
     expect(before.body.checks.worker?.ok).toBe(false);
     expect(before.body.checks.database).toMatchObject({ ok: true });
     expect(before.body.checks.migrations).toMatchObject({ ok: true });
-    expect(before.body.checks.provider).toMatchObject({ ok: true, detail: expect.stringContaining("sandbox") as unknown });
+    // Each provider by its own name and mode.
+    expect(before.body.checks.provider).toEqual({ ok: true, detail: "openai: sandbox, reachable; together: sandbox, reachable" });
 
     const heartbeat = await startBeating();
     const after = await ready();
@@ -98,19 +107,32 @@ describe("health and readiness", () => {
       const password = new URL(databaseUrl).password;
       if (password) expect(text).not.toContain(password);
       expect(text).not.toContain(sandboxKey);
+      expect(text).not.toContain(together.apiKey);
     } finally {
       await db().$executeRaw`UPDATE _prisma_migrations SET rolled_back_at = NULL WHERE id = ${last.id}`;
       await heartbeat.stop();
     }
   });
 
-  it("an unreachable provider makes the instance not ready", async () => {
+  it("an unreachable provider makes the instance not ready, the check naming which one and its mode", async () => {
     const { db } = await import("../../server/db");
     const { readiness } = await import("../../server/health/readiness");
-    const { unreachableProvider } = await import("../helpers/provider");
-    const result = await readiness({ db: db(), provider: unreachableProvider(), providerBaseUrl: "https://api.openai.com/v1" });
+    const { togetherProviderFor, unreachableProvider } = await import("../helpers/provider");
+    const result = await readiness({
+      db: db(),
+      provider: { openai: unreachableProvider(), together: togetherProviderFor(together) },
+      providerBaseUrls: { openai: "https://api.openai.com/v1", together: together.url },
+    });
     expect(result.status).toBe("not_ready");
-    expect(result.checks.provider).toMatchObject({ ok: false });
+    expect(result.checks.provider.ok).toBe(false);
+    expect(result.checks.provider.detail).toMatch(/^openai: real, .+; together: sandbox, reachable$/);
+  });
+
+  it("a provider with no base URL is the real one, named as such", async () => {
+    const { providerMode } = await import("../../server/health/readiness");
+    expect(providerMode(undefined)).toBe("real");
+    expect(providerMode("https://api.together.ai/v1")).toBe("real");
+    expect(providerMode(together.url)).toBe("sandbox");
   });
 
   it("while shutting down, /api/ready is 503 so the load balancer stops sending, and /api/health still answers", async () => {
