@@ -14,7 +14,8 @@ export const FIRST_ADMIN_EMAIL = "admin@localhost.test";
  */
 export async function firstStart({ seed }: { seed: boolean }): Promise<void> {
   if (!seed) return;
-  if (await seedDemoData({ db: db() })) console.log("Seeded demo data: one database connection, 28 golden records, 7 jobs.");
+  if (await seedDemoData({ db: db() }))
+    console.log("Seeded demo data: one database connection, 28 golden records, 8 jobs (4 queued: 3 at OpenAI, 1 at Together AI).");
   else {
     const queued = await topUpDemoJobs({ db: db() });
     if (queued) console.log(`Every demo job had ended, so ${queued} more are queued to watch and cancel.`);
