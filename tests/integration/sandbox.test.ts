@@ -80,8 +80,26 @@ describe.each([
       expect(await sandbox.files()).toEqual([expect.objectContaining({ id: file.id, deleted: true })]);
     });
 
+    it("processes a file with too few examples to train on: a job may validate on it, not train on it", async () => {
+      const small = await upload(trainingJsonl(5));
+      const done = await waitFor(
+        () => client.files.retrieve(small.id),
+        (f) => f.status !== "uploaded",
+      );
+      expect(done.status).toBe("processed");
+      const error = await caught(client.fineTuning.jobs.create({ model: "gpt-4o-mini", training_file: small.id }));
+      expect(error).toBeInstanceOf(BadRequestError);
+      expect(error).toMatchObject({ param: "training_file" });
+      expect((error as BadRequestError).message).toMatch(/has 5 example\(s\), but must have at least 10 examples/);
+      const job = await client.fineTuning.jobs.create({
+        model: "gpt-4o-mini",
+        training_file: await processedFile(),
+        validation_file: small.id,
+      });
+      expect(job.validation_file).toBe(small.id);
+    });
+
     it.each([
-      ["too few examples", trainingJsonl(5), /has 5 example\(s\), but must have at least 10 examples/],
       ["a line that is not JSON", trainingJsonl(12) + "{oops\n", /Line 13 is not valid JSON/],
       ["no assistant message", trainingJsonl(11) + JSON.stringify({ messages: [{ role: "user", content: "hi" }] }), /assistant/],
     ])("ends in error for %s, and a job cannot use it", async (_name, text, details) => {

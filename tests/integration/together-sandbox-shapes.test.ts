@@ -128,6 +128,47 @@ describe("the Together sandbox answers in the shapes of Together's document", ()
     await expect(call("DELETE", "/fine-tunes/{id}", { id: "ft-unknown" })).resolves.toMatchObject({ error: expect.anything() as unknown });
   });
 
+  it("a job validated n_evals times that continues another's checkpoint (from_checkpoint), and an unknown checkpoint in ErrorData's shape", async () => {
+    const fileId = await upload();
+    const validationFile = await upload(line); // one example: enough to validate on
+    const parent = String(
+      (await call("POST", "/fine-tunes", {}, { json: { model: MODEL, training_file: fileId, n_epochs: 2, batch_size: 4 } }))["id"],
+    );
+    await waitFor(
+      () => status(parent),
+      (s) => s === "completed",
+      15_000,
+    );
+    const body = { model: MODEL, training_file: fileId, validation_file: validationFile, n_evals: 3, n_epochs: 1, batch_size: 4 };
+    const child = await call("POST", "/fine-tunes", {}, { json: { ...body, from_checkpoint: `${parent}:3` } });
+    expect(child).toMatchObject({ from_checkpoint: `${parent}:3`, validation_file: validationFile, n_evals: 3 });
+    const id = String(child["id"]);
+    await waitFor(
+      () => status(id),
+      (s) => s === "completed",
+      15_000,
+    );
+    expect(await call("GET", "/fine-tunes/{id}", { id })).toMatchObject({ from_checkpoint: `${parent}:3`, n_evals: 3 });
+    const metrics = (await call("GET", "/fine-tunes/{id}/metrics", { id }))["metrics"] as Array<Record<string, number>>;
+    expect(metrics.filter((m) => "eval/loss" in m)).toHaveLength(3);
+
+    // An unknown job or step: a 400 naming from_checkpoint, in the document's error shape.
+    const errorData = z.fromJSONSchema(
+      { ...(rewritten.components.schemas["ErrorData"] as object), definitions: rewritten.components.schemas },
+      { defaultTarget: "openapi-3.0" },
+    );
+    for (const ref of [`${parent}:2`, "ft-unknown:3", "ft-unknown"]) {
+      const res = await fetch(`${sandbox.url}/fine-tunes`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${sandbox.apiKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ ...body, from_checkpoint: ref }),
+      });
+      expect(res.status).toBe(400);
+      const error = errorData.parse(await res.json());
+      expect(error).toMatchObject({ error: { type: "invalid_request_error", param: "from_checkpoint" } });
+    }
+  });
+
   it("a failed job is error; supported models are listed", async () => {
     const fileId = await upload();
     const id = String((await call("POST", "/fine-tunes", {}, { json: { model: MODEL, training_file: fileId } }))["id"]);

@@ -4,17 +4,22 @@ import { compileRoute, FaultBook, parseRule } from "@/server/provider/sandbox/fa
 import { trainingJsonl } from "@/server/provider/sandbox/fixtures";
 import { parseJobSpec } from "@/server/provider/sandbox/job-params";
 import { parseTimings } from "@/server/provider/sandbox/timings";
-import { checkTrainingFile } from "@/server/provider/sandbox/validate";
+import { checkFineTuneFile, tooFewToTrain } from "@/server/provider/sandbox/validate";
 
-describe("checkTrainingFile", () => {
-  it("accepts 10+ chat examples, tolerating blank lines and CRLF", () => {
+describe("checkFineTuneFile", () => {
+  it("accepts chat examples, tolerating blank lines and CRLF", () => {
     const text = trainingJsonl(10).replaceAll("\n", "\r\n") + "\r\n\r\n";
-    expect(checkTrainingFile(text)).toMatchObject({ ok: true, examples: 10 });
+    expect(checkFineTuneFile(text)).toMatchObject({ ok: true, examples: 10 });
+  });
+
+  it("accepts fewer than 10 examples (a validation file may be small); only training needs 10", () => {
+    expect(checkFineTuneFile(trainingJsonl(1))).toMatchObject({ ok: true, examples: 1 });
+    expect(tooFewToTrain(9)).toMatch(/has 9 example\(s\), but must have at least 10 examples/);
+    expect(tooFewToTrain(10)).toBeNull();
   });
 
   it.each([
     ["an empty file", "", /has 0 example\(s\)/],
-    ["9 examples", trainingJsonl(9), /has 9 example\(s\), but must have at least 10 examples/],
     ["a non-object line", "[1,2]\n", /Line 1: expected a JSON object/],
     ["empty messages", `${trainingJsonl(3)}{"messages": []}\n`, /Line 4, key "messages"/],
     ["an unknown role", '{"messages":[{"role":"wizard","content":"x"}]}', /unrecognized role "wizard"/],
@@ -25,7 +30,7 @@ describe("checkTrainingFile", () => {
       /at least one "user" and one "assistant"/,
     ],
   ])("rejects %s", (_name, text, message) => {
-    const result = checkTrainingFile(text);
+    const result = checkFineTuneFile(text);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.message).toMatch(message);
   });

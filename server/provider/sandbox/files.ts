@@ -5,7 +5,7 @@ import { ApiError, newId, nowSeconds } from "./http";
 import { view, type Core, type View } from "./view";
 import type { FileRecord } from "./state";
 import type { FileJson, SandboxFile } from "./types";
-import { checkTrainingFile } from "./validate";
+import { checkFineTuneFile, tooFewToTrain } from "./validate";
 
 export const PURPOSES = new Set(["assistants", "batch", "fine-tune", "vision", "user_data", "evals"]);
 
@@ -41,7 +41,7 @@ export async function uploadFile(core: Core, filename: string, purpose: string, 
     );
   }
   // Only fine-tune files are checked; other purposes are just stored.
-  const verdict = purpose === "fine-tune" ? checkTrainingFile(content.toString("utf8")) : { ok: true as const, examples: 0, tokens: 0 };
+  const verdict = purpose === "fine-tune" ? checkFineTuneFile(content.toString("utf8")) : { ok: true as const, examples: 0, tokens: 0 };
   const at = await view(core);
   const file: FileRecord = {
     id: newId("file"),
@@ -105,7 +105,7 @@ export async function listFiles(
   };
 }
 
-/** A file a job may train on, or OpenAI's 400 (missing, wrong purpose, not ready, invalid). */
+/** A file a job may train (or validate) on, or OpenAI's 400 (missing, wrong purpose, not ready, invalid, too few examples to train on). */
 export async function usableTrainingFile(core: Core, id: string, param: string): Promise<{ examples: number; tokens: number }> {
   const file = await core.store.getFile(id);
   if (!file || file.deleted) throw new ApiError(400, `invalid ${param}: ${id}`, "invalid_request_error", param, "invalid_file");
@@ -127,14 +127,10 @@ export async function usableTrainingFile(core: Core, id: string, param: string):
       "file_not_ready",
     );
   }
-  if (!file.verdict.ok) {
-    throw new ApiError(
-      400,
-      `File ${id} cannot be used for fine-tuning: ${file.verdict.message}`,
-      "invalid_request_error",
-      param,
-      "invalid_file",
-    );
-  }
+  const unusable = (why: string) =>
+    new ApiError(400, `File ${id} cannot be used for fine-tuning: ${why}`, "invalid_request_error", param, "invalid_file");
+  if (!file.verdict.ok) throw unusable(file.verdict.message);
+  const tooFew = param === "training_file" ? tooFewToTrain(file.verdict.examples) : null;
+  if (tooFew !== null) throw unusable(tooFew);
   return { examples: file.verdict.examples, tokens: file.verdict.tokens };
 }

@@ -85,10 +85,16 @@ export function lossAt(job: JobRecord, step: number, salt = 1): number {
 
 const round = (n: number) => (Number.isNaN(n) ? n : Number(n.toFixed(4)));
 
-/** Validation runs on the first step, every VALID_EVERY steps and at each epoch's end. */
+/** Validation runs on the first step, every VALID_EVERY steps and at each epoch's end (OpenAI). */
 export const VALID_EVERY = 5;
 
+/** Together evaluates n_evals times, evenly spaced over the run: at the first step past each k/n_evals of it. */
 function validates(job: JobRecord, step: number): boolean {
+  if (job.together) {
+    const n = job.together.nEvals ?? 0;
+    const total = totalSteps(job);
+    return n > 0 && Math.floor((step * n) / total) > Math.floor(((step - 1) * n) / total);
+  }
   return step === 1 || step % VALID_EVERY === 0 || step % stepsPerEpoch(job) === 0;
 }
 

@@ -50,7 +50,14 @@ export type JobRecord = JobSpec & {
   /** Deleted through Together's DELETE /fine-tunes/{id}: then unknown to its API. */
   deleted?: boolean;
   /** Together's own settings of the job (the Together front only). */
-  together?: { learningRate: number; lora: boolean };
+  together?: {
+    learningRate: number;
+    lora: boolean;
+    /** Evaluations on the validation file over the whole run, evenly spaced (0: none, Together's default). */
+    nEvals?: number;
+    /** The from_checkpoint it was created with, as asked. */
+    fromCheckpoint?: string | null;
+  };
 };
 
 export const TERMINAL: ReadonlySet<JobStatus> = new Set(["succeeded", "failed", "cancelled"]);

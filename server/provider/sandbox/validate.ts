@@ -41,7 +41,12 @@ function checkExample(value: unknown, line: number): string | null {
   return null;
 }
 
-export function checkTrainingFile(text: string): TrainingFileCheck {
+/**
+ * Checks a fine-tuning file at upload, whatever it will be used for: chat
+ * format, at least one example. The minimum a job trains on is checked when a
+ * job is created on it (`tooFewToTrain`): a validation file may be smaller.
+ */
+export function checkFineTuneFile(text: string): TrainingFileCheck {
   let examples = 0;
   const lines = text.split(/\r?\n/);
   for (const [index, raw] of lines.entries()) {
@@ -56,12 +61,12 @@ export function checkTrainingFile(text: string): TrainingFileCheck {
     if (problem) return { ok: false, message: problem };
     examples += 1;
   }
-  if (examples < MIN_EXAMPLES) {
-    return {
-      ok: false,
-      message: `Training file has ${examples} example(s), but must have at least ${MIN_EXAMPLES} examples`,
-    };
-  }
+  if (examples === 0) return { ok: false, message: "The file has 0 example(s), but must have at least 1 example" };
   // A rough size for the file check; jobs count real tokens for their model (tokens.ts).
   return { ok: true, examples, tokens: Math.max(1, Math.ceil(text.length / 4)) };
+}
+
+/** Why a file of `examples` examples cannot be trained on, or null when it can. */
+export function tooFewToTrain(examples: number): string | null {
+  return examples < MIN_EXAMPLES ? `Training file has ${examples} example(s), but must have at least ${MIN_EXAMPLES} examples` : null;
 }

@@ -2,7 +2,8 @@
 // OpenAPI document has them, over the same store, clock and lifecycle as the
 // OpenAI front. Differences in behaviour: cancel only requests
 // (cancel_requested, confirmed after `cancelConfirmMs`), there is no pause,
-// and the job reports its own price.
+// the job reports its own price, validation runs `n_evals` times over the run,
+// and a job continues another's checkpoint through `from_checkpoint`.
 import { randomUUID } from "node:crypto";
 import { PROVIDER_CAPABILITIES } from "../../capabilities";
 import { usableTrainingFile } from "../files";
@@ -13,9 +14,9 @@ import type { Ctx, Route } from "../router";
 import { TERMINAL, type FileRecord, type JobRecord } from "../state";
 import { trainingTokens } from "../tokens";
 import type { EventJson } from "../types";
-import { checkTrainingFile } from "../validate";
+import { checkFineTuneFile } from "../validate";
 import { view, type Core } from "../view";
-import { fullJob, metricSnapshots, togetherCheckpoint, togetherEvent, togetherFile, truncatedJob } from "./wire";
+import { fullJob, metricSnapshots, outputName, togetherCheckpoint, togetherEvent, togetherFile, truncatedJob } from "./wire";
 
 /** The models the sandbox fine-tunes (GET /fine-tunes/models/supported). */
 export const SUPPORTED_MODELS: readonly string[] = PROVIDER_CAPABILITIES.together.models;
@@ -55,7 +56,7 @@ async function uploadFile(ctx: Ctx): Promise<Reply> {
   if (typeof fileType !== "string" || !FILE_TYPES.has(fileType)) throw bad("Invalid file_type: csv, jsonl or parquet.", "file_type");
   if (file === null || typeof file === "string") throw bad("Missing required field: file.", "file");
   const content = Buffer.from(await file.arrayBuffer());
-  const verdict = purpose === "fine-tune" ? checkTrainingFile(content.toString("utf8")) : { ok: true as const, examples: 0, tokens: 0 };
+  const verdict = purpose === "fine-tune" ? checkFineTuneFile(content.toString("utf8")) : { ok: true as const, examples: 0, tokens: 0 };
   const at = await view(ctx.core);
   const record: FileRecord = {
     id: `file-${randomUUID()}`,
@@ -92,6 +93,34 @@ function optionalText(body: Record<string, unknown>, key: string): string | null
   return value;
 }
 
+function evaluations(body: Record<string, unknown>): number {
+  const value = body["n_evals"];
+  if (value === undefined || value === null) return 0;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 1_000)
+    throw bad("Invalid n_evals: an integer from 0 to 1000.", "n_evals");
+  return value;
+}
+
+/**
+ * The checkpoint a job continues from, in any of the document's forms: a job
+ * id or output model name, optionally followed by `:{step}` (without it, the
+ * job's last checkpoint). The new job's loss starts where the parent's was
+ * there. An unknown job or step is a 400 naming from_checkpoint.
+ */
+async function continuedFrom(core: Core, ref: string): Promise<NonNullable<JobRecord["continuedFrom"]>> {
+  const match = /^(.+):(\d+)$/.exec(ref);
+  const name = match ? match[1]! : ref;
+  const unknown = () =>
+    bad(`Checkpoint ${ref} not found: from_checkpoint must name a checkpoint of one of your fine-tuning jobs.`, "from_checkpoint");
+  const byId = await core.store.getJob(name);
+  const parent = byId?.value ?? (await core.store.listJobs([])).find((j) => outputName(j.value) === name)?.value;
+  if (!parent || parent.deleted) throw unknown();
+  const checkpoints = await core.store.listCheckpoints(parent.id);
+  const checkpoint = match ? checkpoints.find((c) => c.step_number === Number(match[2])) : checkpoints.at(-1);
+  if (!checkpoint) throw unknown();
+  return { jobId: parent.id, step: checkpoint.step_number, loss: life.lossAt(parent, checkpoint.step_number) };
+}
+
 async function createJob(ctx: Ctx): Promise<Reply> {
   const body = parseJsonBody(ctx.body);
   const model = optionalText(body, "model");
@@ -111,9 +140,12 @@ async function createJob(ctx: Ctx): Promise<Reply> {
   const suffix = optionalText(body, "suffix");
   if (suffix !== null && suffix.length > 64) throw bad("Invalid suffix: at most 64 characters.", "suffix");
   const validationFile = optionalText(body, "validation_file");
+  const nEvals = evaluations(body);
+  const fromCheckpoint = optionalText(body, "from_checkpoint");
 
   const { examples } = await usableTrainingFile(ctx.core, trainingFile, "training_file");
   if (validationFile !== null) await usableTrainingFile(ctx.core, validationFile, "validation_file");
+  const parent = fromCheckpoint === null ? null : await continuedFrom(ctx.core, fromCheckpoint);
   const content = (await ctx.core.store.fileContent(trainingFile)) ?? Buffer.alloc(0);
   const at = await view(ctx.core);
   const job: JobRecord = {
@@ -139,7 +171,8 @@ async function createJob(ctx: Ctx): Promise<Reply> {
     fineTunedModel: null,
     trainedTokens: null,
     error: null,
-    together: { learningRate, lora },
+    continuedFrom: parent,
+    together: { learningRate, lora, nEvals, fromCheckpoint },
   };
   const created = (message: string, n: number): EventJson => ({
     id: `${job.id}-created-${n}`,

@@ -71,7 +71,7 @@ function common(job: JobRecord, at: View) {
     model_output_name: outputName(job),
     n_epochs: epochs(job),
     n_checkpoints: epochs(job),
-    n_evals: 0,
+    n_evals: job.together?.nEvals ?? 0,
     batch_size: batch,
     learning_rate: job.together?.learningRate ?? 0.00001,
     warmup_ratio: 0,
@@ -85,6 +85,7 @@ function common(job: JobRecord, at: View) {
   };
   if (job.validationFile !== null) out["validation_file"] = job.validationFile;
   if (job.suffix !== null) out["suffix"] = job.suffix;
+  if (job.together?.fromCheckpoint) out["from_checkpoint"] = job.together.fromCheckpoint;
   return out;
 }
 
