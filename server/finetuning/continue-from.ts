@@ -7,13 +7,19 @@ import type { ContinueFromInput } from "./lineage-schema";
 import { createJob, type JobLinks } from "./service";
 import type { FinetuningJob, ModelParameters } from "./schema";
 
+type Checkpoint = { providerCheckpointId: string; model: string };
+
 /**
  * How a provider trains on from a checkpoint: OpenAI fine-tunes the
- * checkpoint's model (`fine_tuned_model_checkpoint`) as the new base. A
- * provider without a row here cannot continue from a checkpoint through us yet.
+ * checkpoint's model (`fine_tuned_model_checkpoint`) as the new base;
+ * Together keeps the base model and starts `from_checkpoint`, whose
+ * `{job id}:{step}` form is the id its checkpoints are listed under
+ * (server/provider/together.ts). A provider without a row here cannot
+ * continue from a checkpoint through us.
  */
-const CONTINUES_BY: Partial<Record<ProviderName, (checkpoint: { model: string }) => Pick<JobLinks, "modelName">>> = {
+const CONTINUES_BY: Partial<Record<ProviderName, (checkpoint: Checkpoint) => Pick<JobLinks, "modelName" | "fromCheckpoint">>> = {
   openai: (checkpoint) => ({ modelName: checkpoint.model }),
+  together: (checkpoint) => ({ fromCheckpoint: checkpoint.providerCheckpointId }),
 };
 
 /**

@@ -1,4 +1,5 @@
 import { priceOf, type PriceTable } from "./prices";
+import { trainingExampleCount } from "./validation-split";
 import type { JobCost } from "./schema";
 
 // A job's cost in training tokens (docs/CONTRACT.md, "Cost"):
@@ -14,6 +15,7 @@ export type CostInput = {
   finished?: boolean;
   modelName: string;
   modelParameters: unknown;
+  /** The job's golden records; a share of them is held out of training (validation-split.ts). */
   goldenRecordCount: number;
   trainingFileTokens: number | null;
   step: number | null;
@@ -49,7 +51,7 @@ export function epochsFor(modelParameters: unknown, examples: number): number {
 const toUsd = (tokens: number, usdPerMillion: number) => Math.round((tokens * usdPerMillion) / 100) / 10_000;
 
 export function jobCost(input: CostInput, table?: PriceTable): JobCost {
-  const epochs = epochsFor(input.modelParameters, input.goldenRecordCount);
+  const epochs = epochsFor(input.modelParameters, trainingExampleCount(input.goldenRecordCount));
   const price = priceOf(input.modelName, table);
   const unknown: JobCost = {
     so_far_usd: null,

@@ -9,6 +9,7 @@ import { checkModelFor } from "./provider-input";
 import { actorLabel, type Actor } from "../auth/actor";
 import { announceJobChange } from "./announce";
 import { epochsFor } from "./cost";
+import { trainingExampleCount } from "./validation-split";
 import { priceOf } from "./prices";
 import { cancelJob, requestProviderCleanup } from "./cancel";
 import { decodeCursor, encodeCursor, sortKeyOf } from "./cursor";
@@ -34,6 +35,8 @@ export type JobLinks = {
   sweepId?: string;
   /** The model to train from instead of base_llm's (a checkpoint's model). */
   modelName?: string;
+  /** The provider's checkpoint to train on from, where it continues that way (Together's from_checkpoint). */
+  fromCheckpoint?: string;
   /** Runs inside the create's transaction (a sweep claims its slot there); throwing undoes the create. */
   attach?: (tx: TxClient, jobId: string) => Promise<void>;
 };
@@ -63,13 +66,14 @@ export async function createJob(args: { db: Db; actor: Actor; input: CreateJobIn
         goldenRecordIds,
         // The price and epochs the list's cost order is worked out from, in the database.
         usdPer1mTrainingTokens: priceOf(modelName)?.usd_per_1m_training_tokens ?? null,
-        billedEpochs: epochsFor(baseLlm?.model_parameters, goldenRecordIds.length),
+        billedEpochs: epochsFor(baseLlm?.model_parameters, trainingExampleCount(goldenRecordIds.length)),
         metadata: input.metadata ?? undefined,
         guardrails,
         createdBy: actorLabel(actor),
         parentJobId: links?.parent?.jobId ?? null,
         parentCheckpointId: links?.parent?.checkpointId ?? null,
         parentStep: links?.parent?.step ?? null,
+        fromCheckpoint: links?.fromCheckpoint ?? null,
         sweepId: links?.sweepId ?? null,
         events: { create: { kind: "status_change", toStatus: "queued", actor: actorLabel(actor), reason: "created" } },
       },

@@ -10,6 +10,8 @@ export type TransitionPatch = {
   /** The error only when the job has none yet (a confirmed cancel keeps the canceller's). */
   defaultError?: string;
   finetuningFileId?: string;
+  /** The held-out records' file, uploaded with the training file. */
+  validationFileId?: string;
   finetuningJobId?: string;
   modelId?: string;
   /** Tokens in the training file, counted when it was built (the cost estimate's base). */
@@ -67,6 +69,7 @@ export async function transitionJob(args: TransitionArgs): Promise<JobRow | null
         updated_at = now(),
         error = CASE WHEN ${setError} THEN ${patch.error ?? null} ELSE COALESCE(t.error, ${patch.defaultError ?? null}) END,
         finetuning_file_id = COALESCE(${patch.finetuningFileId ?? null}, t.finetuning_file_id),
+        validation_file_id = COALESCE(${patch.validationFileId ?? null}, t.validation_file_id),
         finetuning_job_id = COALESCE(${patch.finetuningJobId ?? null}, t.finetuning_job_id),
         model_id = COALESCE(${patch.modelId ?? null}, t.model_id),
         training_file_tokens = COALESCE(${patch.trainingFileTokens ?? null}::int, t.training_file_tokens),

@@ -6,6 +6,7 @@ import { asProviderError, withRetries } from "./retry";
 import { PROVIDER_CAPABILITIES } from "./capabilities";
 import { mapProviderStatus } from "./statuses";
 import {
+  fileNameFor,
   ProviderNotFoundError,
   type CreateProviderJobArgs,
   type FileState,
@@ -140,11 +141,11 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Finetuning
     name: "openai",
     capabilities: PROVIDER_CAPABILITIES.openai,
 
-    uploadTrainingFile({ jobId, jsonl }) {
+    uploadTrainingFile({ jobId, jsonl, role = "training" }) {
       return observeProviderCall("upload training file", async () => {
         try {
           const file = await client.files.create({
-            file: await toFile(Buffer.from(jsonl), `controlroom-${jobId}.jsonl`),
+            file: await toFile(Buffer.from(jsonl), fileNameFor(jobId, role)),
             purpose: "fine-tune",
           });
           return { fileId: file.id };
@@ -178,6 +179,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Finetuning
         const job = await client.fineTuning.jobs.create({
           model: args.model,
           training_file: args.fileId,
+          validation_file: args.validationFileId ?? undefined,
           suffix: args.suffix ?? undefined,
           metadata: { [JOB_ID_METADATA_KEY]: args.jobId },
           method: { type: "supervised", supervised: { hyperparameters: hyperparameters(args) } },

@@ -12,6 +12,7 @@ import { PROVIDER_CAPABILITIES } from "./capabilities";
 import { asProviderError, withRetries } from "./retry";
 import { mapProviderStatus } from "./statuses";
 import {
+  fileNameFor,
   ProviderNotFoundError,
   ProviderRejectedError,
   type CreateProviderJobArgs,
@@ -119,12 +120,23 @@ function toTogetherCheckpoint(providerJobId: string, c: FineTuningListCheckpoint
   };
 }
 
+/**
+ * Evaluations on the validation file per epoch (Together's n_evals counts them
+ * over the whole run and defaults to none): often enough that a sweep's
+ * early milestones have a recent validation loss, few enough that evaluating
+ * a tenth of the data costs well under an epoch of training.
+ */
+export const TOGETHER_EVALS_PER_EPOCH = 4;
+
 function createParams(args: CreateProviderJobArgs): FineTuningCreateParams {
   const p = args.parameters ?? {};
   const int = (v: number | string | undefined) => (v === undefined || Number.isNaN(Number(v)) ? undefined : Number(v));
+  const epochs = int(p.n_epochs) ?? 1; // Together's default
   return {
     model: args.model,
     training_file: args.fileId,
+    ...(args.validationFileId ? { validation_file: args.validationFileId, n_evals: TOGETHER_EVALS_PER_EPOCH * epochs } : {}),
+    ...(args.fromCheckpoint ? { from_checkpoint: args.fromCheckpoint } : {}),
     suffix: suffixFor(args.jobId),
     n_epochs: int(p.n_epochs),
     batch_size: int(p.batch_size),
@@ -159,15 +171,16 @@ export function createTogetherProvider(options: TogetherProviderOptions): Finetu
     name: "together",
     capabilities: PROVIDER_CAPABILITIES.together,
 
-    uploadTrainingFile({ jobId, jsonl }) {
+    uploadTrainingFile({ jobId, jsonl, role = "training" }) {
       return observeProviderCall("upload training file", async () => {
         // POST /files/upload (multipart), as Together's document has it; the SDK's
         // own upload helper reads a path from disk, so the body is built here.
+        const name = fileNameFor(jobId, role);
         const form = new FormData();
         form.set("purpose", "fine-tune");
-        form.set("file_name", `controlroom-${jobId}.jsonl`);
+        form.set("file_name", name);
         form.set("file_type", "jsonl");
-        form.set("file", new Blob([jsonl], { type: "application/jsonl" }), `controlroom-${jobId}.jsonl`);
+        form.set("file", new Blob([jsonl], { type: "application/jsonl" }), name);
         try {
           const file = await client.post<FileResponse>("/files/upload", { body: form });
           return { fileId: file.id };

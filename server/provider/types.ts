@@ -67,17 +67,30 @@ export type ProviderCheckpoint = {
 export type CreateProviderJobArgs = {
   jobId: string;
   fileId: string;
+  /** The held-out examples the provider reports validation loss on; none without one. */
+  validationFileId?: string | null;
   model: string;
   parameters: ModelParameters | null;
   suffix: string | null;
+  /** The provider's own checkpoint reference to train on from (Together's from_checkpoint); none: from `model`. */
+  fromCheckpoint?: string | null;
 };
+
+/** What an uploaded file is for: the examples trained on, or those held out to validate on. */
+export type FileRole = "training" | "validation";
+
+/** The name a job's file goes by at the provider: our job id in it, so a file left behind can be traced to its job. */
+export function fileNameFor(jobId: string, role: FileRole = "training"): string {
+  return role === "training" ? `controlroom-${jobId}.jsonl` : `controlroom-${jobId}-${role}.jsonl`;
+}
 
 export type FileState = { status: "processing" } | { status: "processed" } | { status: "error"; message: string };
 
 export type FinetuningProvider = {
   readonly name: ProviderName;
   readonly capabilities: ProviderCapabilities;
-  uploadTrainingFile(args: { jobId: string; jsonl: string }): Promise<{ fileId: string }>;
+  /** Uploads a fine-tuning file (`role` names it; training by default). */
+  uploadTrainingFile(args: { jobId: string; jsonl: string; role?: FileRole }): Promise<{ fileId: string }>;
   fileState(fileId: string): Promise<FileState>;
   deleteFile(fileId: string): Promise<void>;
   /** Creates the provider job at most once per our job id (looked up by metadata after an unclear outcome). */

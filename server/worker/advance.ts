@@ -17,7 +17,7 @@ import {
 import { followCancel } from "./confirm-cancel";
 import { mirrorProviderEvents } from "./events";
 import { recordProviderProgress } from "./provider-progress";
-import { buildTrainingJsonl } from "./training-file";
+import { buildTrainingFiles } from "./training-file";
 
 /** `polled`: the step read the job's state at its provider (the poll plan decides when it is read again). */
 export type StepResult = { next: "now" } | { next: "later"; seconds: number; polled?: true } | { next: "done" };
@@ -64,6 +64,8 @@ export async function advanceJob(stepArgs: StepArgs): Promise<StepResult> {
       lastProviderEventId: true,
       cancelSentAt: true,
       cancelSends: true,
+      validationFileId: true,
+      fromCheckpoint: true,
     },
   });
   if (!job) return DONE;
@@ -115,37 +117,47 @@ async function uploadTrainingFile(args: JobStep, job: JobRow): Promise<StepResul
       `Fine-tuning needs at least ${MIN_GOLDEN_RECORDS} golden records; this job has ${job.goldenRecordIds.length}.`,
     );
   }
-  const jsonl = await buildTrainingJsonl({ db, jobId });
-  let fileId: string;
+  const files = await buildTrainingFiles({ db, jobId });
+  const uploaded: string[] = [];
   try {
-    ({ fileId } = await provider.uploadTrainingFile({ jobId, jsonl }));
+    uploaded.push((await provider.uploadTrainingFile({ jobId, jsonl: files.training })).fileId);
+    if (files.validation !== null) {
+      uploaded.push((await provider.uploadTrainingFile({ jobId, jsonl: files.validation, role: "validation" })).fileId);
+    }
   } catch (error) {
+    // The job will not know of a file uploaded before the failure: it must not outlive this step.
+    await Promise.all(uploaded.map((id) => provider.deleteFile(id).catch(() => undefined)));
     if (error instanceof ProviderRejectedError)
       return failJob(args, ["validating_files"], `The provider rejected the training file: ${error.message}`);
     throw error;
   }
-  const trainingFileTokens = countTrainingFileTokens(jsonl, job.modelName);
+  const [fileId, validationFileId] = uploaded as [string, string | undefined];
+  const trainingFileTokens = countTrainingFileTokens(files.training, job.modelName);
   const recorded = await transitionJob({
     db,
     id: jobId,
     from: ["validating_files"],
     to: "validating_files",
     actor: worker,
-    patch: { finetuningFileId: fileId, trainingFileTokens },
+    patch: { finetuningFileId: fileId, validationFileId, trainingFileTokens },
   });
-  if (!recorded) await provider.deleteFile(fileId); // cancelled while uploading
+  if (!recorded) for (const id of uploaded) await provider.deleteFile(id); // cancelled while uploading
   return NOW;
 }
 
-async function createProviderJob(
-  args: JobStep,
-  job: JobRow & { providerCreateAttemptedAt: Date | null },
-  fileId: string,
-): Promise<StepResult> {
+type CreateInput = JobRow & { providerCreateAttemptedAt: Date | null; validationFileId: string | null; fromCheckpoint: string | null };
+
+async function createProviderJob(args: JobStep, job: CreateInput, fileId: string): Promise<StepResult> {
   const { db, provider, jobId } = args;
-  const file = await provider.fileState(fileId);
-  if (file.status === "processing") return { next: "later", seconds: 1 };
-  if (file.status === "error") return failJob(args, PREPARING, `The provider rejected the training file: ${file.message}`);
+  for (const [id, what] of [
+    [fileId, "training"],
+    [job.validationFileId, "validation"],
+  ] as const) {
+    if (id === null) continue;
+    const file = await provider.fileState(id);
+    if (file.status === "processing") return { next: "later", seconds: 1 };
+    if (file.status === "error") return failJob(args, PREPARING, `The provider rejected the ${what} file: ${file.message}`);
+  }
 
   const providerJob = await createOnce(args, job, fileId);
   if (providerJob === "wait") return { next: "later", seconds: 1 };
@@ -173,11 +185,7 @@ async function createProviderJob(
  * never came (a timeout, a dropped connection) may still take effect: within
  * the settle window the job is only looked up, so it is never created twice.
  */
-async function createOnce(
-  args: JobStep,
-  job: JobRow & { providerCreateAttemptedAt: Date | null },
-  fileId: string,
-): Promise<ProviderJob | "wait" | ProviderRejectedError> {
+async function createOnce(args: JobStep, job: CreateInput, fileId: string): Promise<ProviderJob | "wait" | ProviderRejectedError> {
   const { db, provider, jobId } = args;
   const attempted = job.providerCreateAttemptedAt;
   if (attempted && Date.now() - attempted.getTime() < (args.createSettleMs ?? DEFAULT_CREATE_SETTLE_MS)) {
@@ -188,6 +196,8 @@ async function createOnce(
     return await provider.createJob({
       jobId,
       fileId,
+      validationFileId: job.validationFileId,
+      fromCheckpoint: job.fromCheckpoint,
       model: job.modelName,
       parameters: job.modelParameters as Parameters<FinetuningProvider["createJob"]>[0]["parameters"],
       suffix: job.alias ? job.alias.replace(/[^a-zA-Z0-9-]/g, "-").slice(0, 18) : null,
@@ -227,14 +237,22 @@ async function followProviderJob(
 
 /**
  * After a job ended (cancelled, failed or deleted): make sure no provider job
- * for it keeps running and delete its training file. Idempotent, and
+ * for it keeps running and delete its training and validation files. Idempotent, and
  * bookkept in provider_cleaned_at, so the sweep can find what is left.
  */
 export async function cleanUpProviderSide(args: { db: Db; provider: ProviderSource; id: string }): Promise<void> {
   const { db, id } = args;
   const job = await db.finetuningJob.findUnique({
     where: { id },
-    select: { status: true, modelProvider: true, finetuningFileId: true, finetuningJobId: true, providerCleanedAt: true, deletedAt: true },
+    select: {
+      status: true,
+      modelProvider: true,
+      finetuningFileId: true,
+      validationFileId: true,
+      finetuningJobId: true,
+      providerCleanedAt: true,
+      deletedAt: true,
+    },
   });
   if (!job || job.providerCleanedAt || (!job.finetuningFileId && !job.finetuningJobId)) return;
   // An active job is the worker's; a succeeded one keeps its file until it is deleted.
@@ -249,6 +267,7 @@ export async function cleanUpProviderSide(args: { db: Db; provider: ProviderSour
     if (there && !isProviderTerminal(there.status)) await provider.cancelJob(job.finetuningJobId);
   }
   if (job.finetuningFileId) await provider.deleteFile(job.finetuningFileId);
+  if (job.validationFileId) await provider.deleteFile(job.validationFileId);
   // Bookkeeping, not a change of the job: updated_at stays as it was.
   await db.$executeRaw`UPDATE finetuning_jobs SET provider_cleaned_at = now() WHERE id = ${id}::uuid AND provider_cleaned_at IS NULL`;
 }

@@ -158,20 +158,20 @@ describe("training metrics ingestion", () => {
 
     const done = await row(job.id);
     expect(done.status).toBe("succeeded");
-    expect(done.totalSteps).toBe(24); // 12 examples, batch 1, 2 epochs
-    expect(done.step).toBe(24);
-    expect(await metricCount(job.id)).toBe(24);
+    expect(done.totalSteps).toBe(22); // 12 golden records, 1 held out to validate on: 11 examples, batch 1, 2 epochs
+    expect(done.step).toBe(22);
+    expect(await metricCount(job.id)).toBe(22);
     expect(done.trainedTokens).toBeGreaterThan(0);
     expect(done.trainingFileTokens).toBeGreaterThan(0);
 
     const caller = await callerAs("viewer", provider);
     const checkpoints = await caller.finetuning.checkpoints({ finetuning_id: job.id });
-    expect(checkpoints.map((c) => c.step_number)).toEqual([12, 24]);
-    expect(checkpoints[0]?.fine_tuned_model_checkpoint).toMatch(/^ft:gpt-4o-mini-2024-07-18:.*:ckpt-step-12$/);
+    expect(checkpoints.map((c) => c.step_number)).toEqual([11, 22]);
+    expect(checkpoints[0]?.fine_tuned_model_checkpoint).toMatch(/^ft:gpt-4o-mini-2024-07-18:.*:ckpt-step-11$/);
     expect(checkpoints[0]?.metrics.train_loss).toEqual(expect.any(Number));
 
     const wire = await caller.finetuning.get({ finetuning_id: job.id });
-    expect(wire.progress).toMatchObject({ step: 24, total_steps: 24, percent: 100 });
+    expect(wire.progress).toMatchObject({ step: 22, total_steps: 22, percent: 100 });
     expect(wire.trained_tokens).toBe(done.trainedTokens);
     // gpt-4o-mini trains at $3 per 1M tokens; amounts in steps of $0.0001.
     expect(wire.cost.final_usd).toBe(Math.round(((done.trainedTokens ?? 0) * 3) / 100) / 10_000);
@@ -179,7 +179,7 @@ describe("training metrics ingestion", () => {
     const key = await apiKey("viewer", "metrics-viewer");
     const metricsCall = await rest(api.origin, "GET", `/api/v1/finetunings/${job.id}/metrics?max_points=10`, { key });
     expect(metricsCall.status).toBe(200);
-    expect(metricsCall.body).toMatchObject({ finetuning_id: job.id, raw_count: 24, total_steps: 24 });
+    expect(metricsCall.body).toMatchObject({ finetuning_id: job.id, raw_count: 22, total_steps: 22 });
     expect(metricsCall.body.series.train_loss).toHaveLength(10);
     const checkpointsCall = await rest(api.origin, "GET", `/api/v1/finetunings/${job.id}/checkpoints`, { key });
     expect(checkpointsCall.status).toBe(200);

@@ -100,7 +100,8 @@ describe("cancel at every stage (guarantees 1 and 2)", () => {
     await driveJob({ db: db(), provider, jobId: job.id });
     expect(await providerJobsFor(job.id)).toHaveLength(0);
     await expectNothingLeftAtProvider(job.id);
-    expect((await sandbox.files()).filter((f) => f.filename.includes(job.id))).toHaveLength(1);
+    // The training file and the held-out validation file (12 golden records: 11 and 1), both deleted.
+    expect((await sandbox.files()).filter((f) => f.filename.includes(job.id))).toHaveLength(2);
   });
 
   it("while the file is being validated", async () => {

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "finetuning_jobs" ADD COLUMN     "from_checkpoint" TEXT,
+ADD COLUMN     "validation_file_id" TEXT;
