@@ -30,7 +30,7 @@ const schema = z.object({
   WORKER_POLL_MS: z.coerce.number().int().min(100).default(1_000),
   // Operations: the in-process worker, live feeds, metrics, shutdown, the local sandbox (docs/DEPLOY.md).
   WORKER: z.enum(["on", "off"]).default("on"),
-  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16),
   LIVE_FEED_MAX_DURATION_MS: z.coerce.number().int().min(1_000).max(300_000).default(240_000),
   // Live feeds one user may hold open at once on one app instance (each tab holds one).
   LIVE_FEED_MAX_PER_USER: z.coerce.number().int().min(1).max(10_000).default(20),

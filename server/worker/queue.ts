@@ -16,7 +16,7 @@ async function startBoss(connectionString: string): Promise<PgBoss> {
   // process), so they are retried within seconds instead of hanging.
   const boss = new PgBoss({
     connectionString,
-    max: 4,
+    max: 8,
     supervise: true,
     superviseIntervalSeconds: 5,
     monitorIntervalSeconds: 5,

@@ -7,6 +7,7 @@ import { withCallPriority } from "../provider/budget";
 import { advanceJob, cleanUpProviderSide } from "./advance";
 import { planAfterPoll, planAfterStep } from "./next-poll";
 import { QUIET_MAX_SECONDS, stepNow } from "./poll-plan";
+import type { Job, JobResult } from "pg-boss";
 import { ADVANCE_QUEUE, enqueueAdvance, queue, type AdvanceMessage } from "./queue";
 import { startHeartbeat } from "./heartbeat";
 import { sweepGuardrails } from "../guardrails/sweep";
@@ -32,7 +33,7 @@ export type RunningWorker = { stop(opts?: { timeoutMs?: number }): Promise<void>
 export async function startWorker({
   db,
   provider,
-  concurrency = 4,
+  concurrency = 16,
   pollMs = 1_000,
   reconcileMs = 5_000,
 }: WorkerOptions): Promise<RunningWorker> {
@@ -43,41 +44,60 @@ export async function startWorker({
   // A create that timed out may still land; wait well past one call's timeout before asking again.
   const createSettleMs = 2 * env().PROVIDER_TIMEOUT_MS + 5_000;
   const active = new Set<string>(); // the queue ids of the steps in hand
-  const workerId = await boss.work<AdvanceMessage>(
-    ADVANCE_QUEUE,
-    { localConcurrency: concurrency, batchSize: 1, pollingIntervalSeconds: 0.5 },
-    async ([message]) => {
-      if (!message) return;
-      const { jobId, urgent = false } = message.data;
-      active.add(message.id);
-      const endStep = startWorkerStep();
-      try {
-        let result = await withCallPriority(urgent ? "urgent" : "routine", () =>
-          advanceJob({ db, provider, jobId, pollSeconds, createSettleMs }),
-        );
-        // Guardrails are checked as each step brings the metrics in; one that
-        // stopped the job has its clean-up step taken at once. A failed check
-        // does not fail the step: the sweep checks again.
-        if (result.next === "later" && (await evaluateGuardrails({ db, provider, jobId }).catch(logGuardrailError(jobId)))) {
-          const after = await db.finetuningJob.findUnique({ where: { id: jobId }, select: { status: true } });
-          if (after && !GUARDED.has(after.status)) result = { next: "now" };
-        }
-        if (result.next === "now") await enqueueAdvance(jobId, stepNow(urgent));
-        if (result.next === "later") {
-          // Polling follows need: how soon, and how urgently, this job is read again.
-          const plan = result.polled
-            ? await planAfterPoll({ db, jobId })
-            : await planAfterStep({ db, jobId, seconds: result.seconds / pollUnit });
-          await enqueueAdvance(jobId, plan ? { ...plan, seconds: round(plan.seconds * pollUnit) } : { seconds: result.seconds });
-        }
-        endStep("ok");
-      } catch (error) {
-        endStep("error");
-        throw error;
-      } finally {
-        active.delete(message.id);
+
+  const takeStep = async ({ jobId, urgent = false }: AdvanceMessage): Promise<void> => {
+    const endStep = startWorkerStep();
+    try {
+      let result = await withCallPriority(urgent ? "urgent" : "routine", () =>
+        advanceJob({ db, provider, jobId, pollSeconds, createSettleMs }),
+      );
+      // Guardrails are checked as each step brings the metrics in; one that
+      // stopped the job has its clean-up step taken at once. A failed check
+      // does not fail the step: the periodic check tries again.
+      if (result.next === "later" && (await evaluateGuardrails({ db, provider, jobId }).catch(logGuardrailError(jobId)))) {
+        const after = await db.finetuningJob.findUnique({ where: { id: jobId }, select: { status: true } });
+        if (after && !GUARDED.has(after.status)) result = { next: "now" };
       }
-    },
+      if (result.next === "now") await enqueueAdvance(jobId, stepNow(urgent));
+      if (result.next === "later") {
+        // Polling follows need: how soon, and how urgently, this job is read again.
+        const plan = result.polled
+          ? await planAfterPoll({ db, jobId })
+          : await planAfterStep({ db, jobId, seconds: result.seconds / pollUnit });
+        await enqueueAdvance(jobId, plan ? { ...plan, seconds: round(plan.seconds * pollUnit) } : { seconds: result.seconds });
+      }
+      endStep("ok");
+    } catch (error) {
+      endStep("error");
+      throw error;
+    }
+  };
+
+  // Steps are fetched in batches, several lanes at once, and each batch's
+  // steps run side by side. pg-boss waits its polling interval after every
+  // fetch that came back short, so one step a fetch would cap a lane at two
+  // steps a second whatever the machine could do; a full batch fetches the
+  // next at once. Each step settles on its own: one that fails is retried
+  // without the rest of its batch.
+  const { lanes, batchSize } = lanesFor(concurrency);
+  const workerId = await boss.work(
+    ADVANCE_QUEUE,
+    { localConcurrency: lanes, batchSize, pollingIntervalSeconds: 0.5, burstWhenBatchFull: true, perJobResults: true },
+    (messages: Job<AdvanceMessage>[]) =>
+      Promise.all(
+        messages.map(async (message): Promise<JobResult> => {
+          active.add(message.id);
+          try {
+            await takeStep(message.data);
+            return { id: message.id, status: "completed" };
+          } catch (error) {
+            console.error(`step of job ${message.data.jobId} failed; it is retried`, error);
+            return { id: message.id, status: "failed", output: { message: error instanceof Error ? error.message : String(error) } };
+          } finally {
+            active.delete(message.id);
+          }
+        }),
+      ),
   );
   const heartbeat = await startHeartbeat(db);
 
@@ -151,3 +171,14 @@ export async function startWorker({
 }
 
 const round = (seconds: number) => Math.round(seconds * 10) / 10;
+
+/**
+ * How `concurrency` steps in flight are fetched: up to four lanes, each
+ * taking batches of at least four where the concurrency allows, so a busy
+ * queue is drained in bursts (a full batch fetches the next at once) rather
+ * than one step a lane every polling interval.
+ */
+export function lanesFor(concurrency: number): { lanes: number; batchSize: number } {
+  const lanes = Math.max(1, Math.min(4, Math.floor(concurrency / 4)));
+  return { lanes, batchSize: Math.ceil(concurrency / lanes) };
+}
