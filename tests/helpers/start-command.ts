@@ -28,6 +28,8 @@ export type LauncherOptions = {
   dataDir: string;
   port: number;
   shutdownTimeoutMs: number;
+  /** Over the helper's SANDBOX_TIMINGS (e.g. a short runningMs): the last launcher to start sets both sandboxes' timings. */
+  sandboxTimings?: Record<string, number>;
   /**
    * Its stdout and stderr go through a reader process (`npm start | cat`)
    * whose output this process collects; `reader` can then be killed first, as
@@ -50,8 +52,8 @@ export type Launcher = {
 
 /**
  * `npm start --dev` (`npm run dev`: no web build needed) in a process group of
- * its own, on the embedded Postgres in `dataDir`, with the local sandbox's
- * jobs moving within seconds.
+ * its own, on the embedded Postgres in `dataDir`, with the local sandboxes'
+ * (OpenAI's and Together's) jobs moving within seconds.
  */
 export function startLauncher(opts: LauncherOptions): Launcher {
   const env: NodeJS.ProcessEnv = {
@@ -62,8 +64,17 @@ export function startLauncher(opts: LauncherOptions): Launcher {
     PORT: String(opts.port),
     METRICS_PORT: "off",
     SHUTDOWN_TIMEOUT_MS: String(opts.shutdownTimeoutMs),
-    SANDBOX_TIMINGS: JSON.stringify({ fileProcessingMs: 200, validatingMs: 1_000, queuedMs: 1_000, runningMs: 600_000 }),
+    SANDBOX_TIMINGS: JSON.stringify({
+      fileProcessingMs: 200,
+      validatingMs: 1_000,
+      queuedMs: 1_000,
+      runningMs: 600_000,
+      ...opts.sandboxTimings,
+    }),
     WORKER_POLL_MS: "300",
+    // A budget the local sandboxes can take: these tests are about starting and stopping, not the provider's rate.
+    PROVIDER_MAX_RPS_OPENAI: "200",
+    PROVIDER_MAX_RPS_TOGETHER: "200",
   };
   for (const name of [
     "DATABASE_URL",
@@ -71,6 +82,8 @@ export function startLauncher(opts: LauncherOptions): Launcher {
     "BETTER_AUTH_SECRET",
     "OPENAI_API_KEY",
     "OPENAI_BASE_URL",
+    "TOGETHER_API_KEY",
+    "TOGETHER_BASE_URL",
     "SANDBOX_CONTROL_TOKEN",
     "SANDBOX_PORT",
   ])
