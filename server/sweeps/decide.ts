@@ -1,96 +1,122 @@
 import type { Db, TxClient } from "../db";
-import { judge, milestonesFor, stopReason } from "./policies";
-import { earlyStoppingSchema, type EarlyStopping, type SweepMetric } from "./schema";
+import { judgeNewSteps, milestonesCrossed, type Decision, type RecordedValue, type RunProgress, type RunSteps } from "./judging";
+import { earlyStoppingSchema } from "./schema";
 
-// The early-stopping decisions. Work follows new metric steps: a pass reads
-// only the runs whose job has more metric rows than the run has seen, and for
-// each milestone one of them crossed, one indexed read of its value and the
-// values recorded there before. Each decision is a row, unique per (sweep,
-// run, milestone), written while holding the sweep's row: so no decision is
-// made twice, concurrent workers never judge against each other's half-state,
-// and a restart resumes from the rows (a stop not yet carried out is carried
-// out by the next pass: see stop.ts).
+// The early-stopping decisions. Work follows new metric steps: a run's new
+// steps bump its sweep's metrics_version (a trigger on job_metrics), so a pass
+// finds the sweeps to judge in an index of just those; for each, one statement
+// reads every live run's steps after the step it was read up to, and, when a
+// milestone was crossed, one reads the values recorded there before; the
+// judging is arithmetic in memory (judging.ts); one statement writes the
+// decisions, where each run's reading stands, and the version judged. Each
+// decision is a row, unique per (sweep, run, milestone), written while holding
+// the sweep's row: so no decision is made twice, concurrent workers never
+// judge against each other's half-state, and a restart resumes from the rows
+// (a stop not yet carried out is carried out by the next pass: see stop.ts).
 
 type Pending = { sweepId: string };
 
-/** The sweeps with a run that has metric rows not yet read. */
+/** The sweeps with metric steps not yet judged. */
 export async function sweepsWithNewMetrics(db: Db): Promise<Pending[]> {
   return db.$queryRaw<Pending[]>`
-    SELECT DISTINCT r.sweep_id::text AS "sweepId"
-    FROM sweeps s
-    JOIN sweep_runs r ON r.sweep_id = s.id
-    JOIN finetuning_jobs j ON j.id = r.job_id
-    WHERE s.status IN ('running', 'paused') AND r.stopped_at_step IS NULL AND j.metrics_count > r.seen_metrics`;
+    SELECT id::text AS "sweepId" FROM sweeps
+    WHERE metrics_version > decided_version AND status IN ('running', 'paused')`;
 }
 
-type RunToRead = { position: number; jobId: string; seenStep: number; metricsCount: number };
+type StepRow = {
+  position: number;
+  jobId: string;
+  seenStep: number;
+  lastValid: number | null;
+  lastTrain: number | null;
+  step: number;
+  valid: number | null;
+  train: number | null;
+};
 
-/** The value of the sweep's metric at a milestone: its last report at or before it (NaN, a diverged run, reads as +∞). */
-async function valueAt(
-  tx: TxClient,
-  jobId: string,
-  step: number,
-  wanted: SweepMetric,
-): Promise<{ name: SweepMetric; value: number } | null> {
-  const [row] = await tx.$queryRaw<Array<{ valid: number | null; train: number | null }>>`
-    SELECT
-      (SELECT valid_loss FROM job_metrics WHERE job_id = ${jobId}::uuid AND step <= ${step} AND valid_loss IS NOT NULL ORDER BY step DESC LIMIT 1) AS valid,
-      (SELECT train_loss FROM job_metrics WHERE job_id = ${jobId}::uuid AND step <= ${step} AND train_loss IS NOT NULL ORDER BY step DESC LIMIT 1) AS train`;
-  const finite = (v: number) => (Number.isNaN(v) ? Number.POSITIVE_INFINITY : v);
-  if (wanted === "valid_loss" && row?.valid !== null && row?.valid !== undefined) return { name: "valid_loss", value: finite(row.valid) };
-  if (row?.train !== null && row?.train !== undefined) return { name: "train_loss", value: finite(row.train) };
-  return null;
-}
-
-async function decideRun(tx: TxClient, sweep: { id: string; name: string; rule: EarlyStopping }, run: RunToRead): Promise<void> {
-  const [top] = await tx.$queryRaw<Array<{ step: number | null }>>`
-    SELECT max(step) AS step FROM job_metrics WHERE job_id = ${run.jobId}::uuid`;
-  const reached = top?.step ?? 0;
-  for (const milestone of milestonesFor(sweep.rule, reached)) {
-    if (milestone <= run.seenStep) continue;
-    const at = await valueAt(tx, run.jobId, milestone, sweep.rule.metric);
-    if (!at) continue;
-    const earlier = await tx.$queryRaw<Array<{ metric: number }>>`
-      SELECT metric FROM sweep_decisions
-      WHERE sweep_id = ${sweep.id}::uuid AND milestone = ${milestone} AND metric_name = ${at.name} AND job_id <> ${run.jobId}::uuid
-      ORDER BY id`;
-    const verdict = judge(
-      sweep.rule,
-      at.value,
-      earlier.map((e) => e.metric),
-    );
-    const reason = verdict.stop
-      ? stopReason({ sweep: sweep.name, rule: sweep.rule, metric: at.name, step: milestone, value: at.value, verdict })
-      : `went on at step ${milestone}`;
-    await tx.$executeRaw`
-      INSERT INTO sweep_decisions (sweep_id, job_id, milestone, stop, metric_name, metric, threshold, peers, reason)
-      VALUES (${sweep.id}::uuid, ${run.jobId}::uuid, ${milestone}, ${verdict.stop}, ${at.name}, ${at.value}, ${verdict.threshold}, ${verdict.peers}, ${reason})
-      ON CONFLICT (sweep_id, job_id, milestone) DO NOTHING`;
-    if (verdict.stop) break;
+/**
+ * Each live run (not stopped) with the steps it reported after the one it was
+ * read up to, oldest first. The live runs are settled first (MATERIALIZED): a
+ * run stopped but not yet carried out trains on, and its steps are not read.
+ */
+async function readNewSteps(tx: TxClient, sweepId: string): Promise<RunSteps[]> {
+  const rows = await tx.$queryRaw<StepRow[]>`
+    WITH live AS MATERIALIZED (
+      SELECT r.position, r.job_id, r.seen_step, r.last_valid_loss, r.last_train_loss FROM sweep_runs r
+      WHERE r.sweep_id = ${sweepId}::uuid AND r.job_id IS NOT NULL AND r.stopped_at_step IS NULL
+        AND NOT EXISTS (SELECT 1 FROM sweep_decisions d WHERE d.sweep_id = r.sweep_id AND d.job_id = r.job_id AND d.stop)
+    )
+    SELECT l.position, l.job_id::text AS "jobId", l.seen_step AS "seenStep",
+      l.last_valid_loss AS "lastValid", l.last_train_loss AS "lastTrain", m.step, m.valid_loss AS valid, m.train_loss AS train
+    FROM live l
+    CROSS JOIN LATERAL (
+      SELECT step, valid_loss, train_loss FROM job_metrics WHERE job_id = l.job_id AND step > l.seen_step ORDER BY step
+    ) m
+    ORDER BY l.position, m.step`;
+  const runs: RunSteps[] = [];
+  for (const row of rows) {
+    let run = runs.at(-1);
+    if (run?.position !== row.position) {
+      run = {
+        position: row.position,
+        jobId: row.jobId,
+        seenStep: row.seenStep,
+        carried: { valid: row.lastValid, train: row.lastTrain },
+        steps: [],
+      };
+      runs.push(run);
+    }
+    run.steps.push({ step: row.step, valid: row.valid, train: row.train });
   }
+  return runs;
+}
+
+async function readRecorded(tx: TxClient, sweepId: string, milestones: number[]): Promise<RecordedValue[]> {
+  if (milestones.length === 0) return [];
+  return tx.$queryRaw<RecordedValue[]>`
+    SELECT job_id::text AS "jobId", milestone, metric_name AS "metricName", metric
+    FROM sweep_decisions WHERE sweep_id = ${sweepId}::uuid AND milestone = ANY(${milestones}::int[])
+    ORDER BY id`;
+}
+
+/** The decisions, where each run's reading stands, and the version judged: one statement. */
+async function writePass(tx: TxClient, sweepId: string, version: bigint, decisions: Decision[], progress: RunProgress[]): Promise<void> {
+  const column = <K extends keyof Decision>(k: K) => decisions.map((d) => d[k]);
   await tx.$executeRaw`
-    UPDATE sweep_runs SET seen_metrics = GREATEST(seen_metrics, ${run.metricsCount}), seen_step = GREATEST(seen_step, ${reached})
-    WHERE sweep_id = ${sweep.id}::uuid AND position = ${run.position}`;
+    WITH decided AS (
+      INSERT INTO sweep_decisions (sweep_id, job_id, milestone, stop, metric_name, metric, threshold, peers, reason)
+      SELECT ${sweepId}::uuid, d.* FROM unnest(
+        ${column("jobId")}::uuid[], ${column("milestone")}::int[], ${column("stop")}::boolean[], ${column("metricName")}::text[],
+        ${column("metric").map(String)}::float8[], ${column("threshold").map((t) => (t === null ? null : String(t)))}::float8[],
+        ${column("peers")}::int[], ${column("reason")}::text[]) AS d
+      ON CONFLICT (sweep_id, job_id, milestone) DO NOTHING
+    ), read AS (
+      UPDATE sweep_runs r SET seen_step = GREATEST(r.seen_step, p.step), last_valid_loss = p.valid, last_train_loss = p.train
+      FROM unnest(
+        ${progress.map((p) => p.position)}::int[], ${progress.map((p) => p.seenStep)}::int[],
+        ${progress.map((p) => (p.valid === null ? null : String(p.valid)))}::float8[],
+        ${progress.map((p) => (p.train === null ? null : String(p.train)))}::float8[]) AS p(position, step, valid, train)
+      WHERE r.sweep_id = ${sweepId}::uuid AND r.position = p.position
+    )
+    UPDATE sweeps SET decided_version = GREATEST(decided_version, ${version}) WHERE id = ${sweepId}::uuid`;
 }
 
 /**
- * Judges the runs of one sweep that reached new milestones. Holds the
- * sweep's row for the whole pass; another worker holding it is left to it
- * (SKIP LOCKED), and what it did not read stays unread for the next pass.
+ * Judges the runs of one sweep that reported new steps. Holds the sweep's row
+ * for the whole pass; another worker holding it is left to it (SKIP LOCKED),
+ * and the sweep stays marked for the next pass. The steps are read after the
+ * row is held, so every step whose bump is in the version read is seen.
  */
 export async function decideSweep({ db, sweepId }: { db: Db; sweepId: string }): Promise<void> {
   await db.$transaction(async (tx) => {
-    const [sweep] = await tx.$queryRaw<Array<{ id: string; name: string; rule: unknown }>>`
-      SELECT id::text, name, early_stopping AS rule FROM sweeps
+    const [sweep] = await tx.$queryRaw<Array<{ name: string; rule: unknown; version: bigint; decided: bigint }>>`
+      SELECT name, early_stopping AS rule, metrics_version AS version, decided_version AS decided FROM sweeps
       WHERE id = ${sweepId}::uuid AND status IN ('running', 'paused') FOR NO KEY UPDATE SKIP LOCKED`;
-    if (!sweep) return;
+    if (!sweep || sweep.version <= sweep.decided) return;
     const rule = earlyStoppingSchema.parse(sweep.rule);
-    const runs = await tx.$queryRaw<RunToRead[]>`
-      SELECT r.position, r.job_id::text AS "jobId", r.seen_step AS "seenStep", j.metrics_count AS "metricsCount"
-      FROM sweep_runs r JOIN finetuning_jobs j ON j.id = r.job_id
-      WHERE r.sweep_id = ${sweepId}::uuid AND r.stopped_at_step IS NULL AND j.metrics_count > r.seen_metrics
-        AND NOT EXISTS (SELECT 1 FROM sweep_decisions d WHERE d.sweep_id = r.sweep_id AND d.job_id = r.job_id AND d.stop)
-      ORDER BY r.position`;
-    for (const run of runs) await decideRun(tx, { id: sweep.id, name: sweep.name, rule }, run);
+    const runs = await readNewSteps(tx, sweepId);
+    const recorded = await readRecorded(tx, sweepId, milestonesCrossed(rule, runs));
+    const { decisions, progress } = judgeNewSteps({ sweep: { name: sweep.name, rule }, runs, recorded });
+    await writePass(tx, sweepId, sweep.version, decisions, progress);
   });
 }

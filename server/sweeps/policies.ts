@@ -20,6 +20,18 @@ export function milestonesFor(rule: EarlyStopping, maxStep: number): number[] {
   return out;
 }
 
+/** The milestones after step `after`, up to `upTo`: those a run crosses between two passes. */
+export function milestonesBetween(rule: EarlyStopping, after: number, upTo: number): number[] {
+  if (upTo <= after) return [];
+  if (rule.policy === "median") {
+    const out: number[] = [];
+    const last = Math.min(Math.floor(upTo / rule.min_steps), 10_000);
+    for (let k = Math.floor(after / rule.min_steps) + 1; k <= last; k++) out.push(k * rule.min_steps);
+    return out;
+  }
+  return milestonesFor(rule, upTo).filter((m) => m > after);
+}
+
 /** Linear-interpolated quantile (q in [0, 1]) of a non-empty list. */
 export function quantile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);

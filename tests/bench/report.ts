@@ -4,10 +4,25 @@ import type { CaseResult } from "./cases";
 import type { CancelCases } from "./cancel-load";
 import { DEEP_PAGE, JOBS } from "./context";
 import { round, type Stats } from "./lib";
+import type { SweepBenchResult } from "./sweeps";
 import type { MetricsResult } from "./training-curves";
 import type { UiResult } from "./ui";
 
 export type Target = { name: string; target: string; measured: number | null; unit: string; pass: boolean | null; gap: string };
+
+/**
+ * A sweep's early-stopping decision, per new metric step at 32 runs: the worse
+ * of the two cases (every run reports a step between passes, or one run does,
+ * where the whole pass is that one step's cost), against SWEEP_TARGET_MS_PER_STEP.
+ */
+export function sweepsTarget(sweeps: SweepBenchResult): Target {
+  const goal = sweeps.targetMsPerStep;
+  const measured = Math.max(sweeps.perStepAllRuns.p50, sweeps.perStepOneRun.p50);
+  const name = `sweep decision per new metric step, ${sweeps.runs} runs, p50 (worse of all runs / one run reporting)`;
+  if (!Number.isFinite(measured)) return { name, target: `≤ ${goal} ms`, measured: null, unit: "ms", pass: null, gap: "not measured" };
+  const gap = `${measured - goal >= 0 ? "+" : ""}${(measured - goal).toFixed(2)} ms (${(measured / goal).toFixed(2)}× the target)`;
+  return { name, target: `≤ ${goal} ms`, measured: round(measured, 3), unit: "ms", pass: measured <= goal, gap };
+}
 
 export function verdicts({
   cases,
@@ -15,12 +30,14 @@ export function verdicts({
   ui,
   loadMemory,
   metrics,
+  sweeps,
 }: {
   cases: CancelCases;
   listServer: { first: Stats; deep: Stats };
   ui: UiResult;
   loadMemory: { peakRssMb: number };
   metrics: MetricsResult;
+  sweeps: SweepBenchResult;
 }) {
   const c = (k: string): CaseResult | null => {
     const r = cases[k];
@@ -157,6 +174,7 @@ export function verdicts({
       atMost(5),
       (v) => `${v - 5 >= 0 ? "+" : ""}${(v - 5).toFixed(2)} ms`,
     ),
+    sweepsTarget(sweeps),
   ];
   return { floorRps, floorP50c16, ratios, peakRss, targets };
 }

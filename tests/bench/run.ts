@@ -8,6 +8,7 @@
 //   list.ts         the list, in-process and over HTTP
 //   ui.ts           the optimistic cancel in Chromium
 //   metrics.ts      a job's training curves at 10,000 steps, and the detail page's loss chart
+//   sweeps.ts       a sweep's early-stopping decision per new metric step at 32 runs (alone: run-sweeps.ts)
 //   cancel-load.ts  cancel under load against the floor, and where its time goes
 //   cold-start.ts   a cold `npm start`
 //   report.ts       the verdicts against the floor and the targets, and the table
@@ -182,7 +183,7 @@ async function main(): Promise<void> {
     await stopChild(floor);
     const cold = await measureColdStart(ctx, embeddedStartMs);
 
-    const { floorRps, floorP50c16, ratios, peakRss, targets } = verdicts({ cases, listServer, ui, loadMemory, metrics });
+    const { floorRps, floorP50c16, ratios, peakRss, targets } = verdicts({ cases, listServer, ui, loadMemory, metrics, sweeps });
     Object.assign(results, {
       startedAt: started.toISOString(),
       command: "npx tsx tests/bench/run.ts",

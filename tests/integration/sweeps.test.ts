@@ -79,12 +79,15 @@ describe("sweeps", () => {
     expect(sweep.best?.checkpoint_id).toMatch(/^ftckpt-/);
     expect(sweep.milestones).toEqual([4, 8, 16]);
     expect(await maxOverlap(db, sweep)).toBeLessThanOrEqual(3);
+    // Judged on validation loss, not the train-loss fallback: each run holds out 1 of its 12 golden records to validate on.
+    const judgedOn = await db.sweepDecision.groupBy({ by: ["metricName"], where: { sweepId: sweep.id } });
+    expect(judgedOn.map((d) => d.metricName)).toEqual(["valid_loss"]);
 
     // A stop says why in the job's log, as the sweep, and went out as sweep.run_stopped.
     const events = await db.jobEvent.findMany({ where: { jobId: stopped[0]!, actor: "sweep" }, orderBy: { id: "asc" } });
     expect(events.map((e) => e.kind)).toEqual(expect.arrayContaining(["status_change", "sweep_run_stopped"]));
     expect(events.find((e) => e.kind === "sweep_run_stopped")?.reason).toMatch(
-      /^stopped early by sweep lr-asha: (valid|train) loss [\d.]+ at step \d+ > [\d.]+, the top 1\/2 cut at rung \d+ after \d+ runs?$/,
+      /^stopped early by sweep lr-asha: valid loss [\d.]+ at step \d+ > [\d.]+, the top 1\/2 cut at rung \d+ after \d+ runs?$/,
     );
     const [types] = await db.$queryRaw<Array<{ t: string[] }>>`SELECT webhook_event_types('sweep_run_stopped', NULL, NULL) AS t`;
     expect(types?.t).toEqual(["sweep.run_stopped"]);
