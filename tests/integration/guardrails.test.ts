@@ -2,7 +2,7 @@ import "../helpers/env";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../../server/db";
 import { evaluateGuardrails } from "../../server/guardrails/evaluate";
-import { sweepGuardrails } from "../../server/guardrails/sweep";
+import { recheckGuardrails } from "../../server/guardrails/recheck";
 import { crossedGuardrails, type JobFacts } from "../../server/guardrails/rules";
 import type { Guardrails } from "../../server/guardrails/schema";
 import type { LossShape, Sandbox } from "../../server/provider/sandbox";
@@ -63,9 +63,9 @@ describe("guardrails driven by the sandbox's fault shapes", () => {
     expect(cancelled.error).toMatch(/^Cancelled by guardrail divergence: train loss [\d.]+ > 1.3 × min [\d.]+ for 3 steps$/);
     expect((await provider.retrieveJob(providerJobId)).status).toBe("cancelled");
 
-    // Later checks (the sweep, another worker) fire nothing again.
+    // Later checks (the periodic re-check, another worker) fire nothing again.
     await evaluateGuardrails({ db: db(), provider, jobId: id });
-    await sweepGuardrails({ db: db(), provider });
+    await recheckGuardrails({ db: db(), provider });
     const { trips, moves } = await kinds(id);
     expect(trips).toHaveLength(1);
     expect(trips[0]).toMatchObject({
@@ -99,16 +99,16 @@ describe("guardrails driven by the sandbox's fault shapes", () => {
     expect(moves[0]?.reason).toMatch(/^paused by guardrail divergence: train loss is NaN/);
   });
 
-  it("a stalled run (no new steps) is cancelled by one sweep", async () => {
+  it("a stalled run (no new steps) is cancelled by one re-check", async () => {
     const { id, providerJobId } = await guardedTrainingJob({ stall_after_seconds: { limit: 2, action: "cancel" } });
     await trainUntil(id, (r) => (r.step ?? 0) >= 2);
     await sandbox.setLossShape(providerJobId, "flat");
     await advanceJob({ db: db(), provider, jobId: id, pollSeconds: 0 });
     const { step } = await row(id);
-    await sleep(3_000); // the stall: nothing arrives, so only the sweep can see it
+    await sleep(3_000); // the stall: nothing arrives, so only the re-check can see it
     await advanceJob({ db: db(), provider, jobId: id, pollSeconds: 0 });
     expect((await row(id)).step).toBe(step); // really stalled
-    await sweepGuardrails({ db: db(), provider });
+    await recheckGuardrails({ db: db(), provider });
     const after = await row(id);
     expect(after.status).toBe("cancelled");
     expect(after.error).toMatch(/^Cancelled by guardrail stall_after: no new step for \d+s > 2s \(last step \d+\)$/);
@@ -126,7 +126,7 @@ describe("guardrails driven by the sandbox's fault shapes", () => {
     expect((await kinds(id)).trips).toHaveLength(1);
   });
 
-  it("a long queue at the provider is cancelled by one sweep, the provider job with it", async () => {
+  it("a long queue at the provider is cancelled by one re-check, the provider job with it", async () => {
     await sandbox.setTimings({ queuedMs: 600_000 });
     try {
       const fileId = await uploadProcessedFile(provider);
@@ -151,7 +151,7 @@ describe("guardrails driven by the sandbox's fault shapes", () => {
         where: { id: job.id },
         data: { guardrails: { max_queue_time_seconds: { limit: 60, action: "cancel" } } },
       });
-      await sweepGuardrails({ db: db(), provider });
+      await recheckGuardrails({ db: db(), provider });
       const after = await row(job.id);
       expect(after.status).toBe("cancelled");
       expect(after.error).toMatch(/^Cancelled by guardrail max_queue_time: not running after 10m( \d\ds)? > 1m$/);
@@ -164,8 +164,8 @@ describe("guardrails driven by the sandbox's fault shapes", () => {
   it("notify only records the event and flags the job; it fires once however often it is checked", async () => {
     const { id } = await guardedTrainingJob({ max_runtime_seconds: { limit: 1, action: "notify" } });
     await sleep(2_100);
-    await sweepGuardrails({ db: db(), provider });
-    await sweepGuardrails({ db: db(), provider });
+    await recheckGuardrails({ db: db(), provider });
+    await recheckGuardrails({ db: db(), provider });
     await evaluateGuardrails({ db: db(), provider, jobId: id });
     const after = await row(id);
     expect(after.status).toBe("running");
@@ -187,7 +187,7 @@ describe("guardrails driven by the sandbox's fault shapes", () => {
     const cancelled = await guardedTrainingJob({ max_runtime_seconds: { limit: 1, action: "cancel" } });
     await operator.finetuning.cancel({ finetuning_id: cancelled.id });
     await sleep(2_100);
-    await sweepGuardrails({ db: db(), provider });
+    await recheckGuardrails({ db: db(), provider });
     for (const { id } of [paused, cancelled]) {
       expect((await kinds(id)).trips).toHaveLength(0);
       const moves = (await kinds(id)).moves;

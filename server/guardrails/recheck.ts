@@ -5,11 +5,11 @@ import { evaluateGuardrails, GUARDED_STATUSES } from "./evaluate";
 const BATCH = 1_000;
 
 /**
- * Evaluates every guarded job's guardrails: the worker's step checks a job as
+ * Re-checks every guarded job's guardrails: the worker's step checks a job as
  * its metrics arrive, but a stalled or queued job sends nothing, so the
  * worker's periodic reconcile calls this too. Each job's failure is its own.
  */
-export async function sweepGuardrails(args: { db: Db; provider: ProviderSource; now?: Date }): Promise<void> {
+export async function recheckGuardrails(args: { db: Db; provider: ProviderSource; now?: Date }): Promise<void> {
   const { db } = args;
   const jobs = await db.$queryRaw<{ id: string }[]>`
     SELECT id::text AS id FROM finetuning_jobs
