@@ -19,7 +19,7 @@ import { syncProviderStatus } from "./sync";
 import { ACTIVE_STATUSES, CANCELLED_BY_USER_ERROR, isActive, type FinetuningJob, type JobStatus, type Metadata } from "./schema";
 import { transitionJob } from "./transitions";
 import { planOtherStep } from "../worker/poll-plan";
-import { enqueueAdvance } from "../worker/queue";
+import { hurryAdvance } from "../worker/queue";
 
 export type CancelJobArgs = {
   db: Db;
@@ -74,7 +74,7 @@ async function cancelJobOnce(args: CancelJobArgs): Promise<FinetuningJob> {
       if (outcome.kind === "accepted") {
         const row = await markCancelling({ ...args, providerJobId: job.finetuningJobId, providerJob: outcome.providerJob });
         if (row) {
-          await enqueueAdvance(row.id, planOtherStep("cancelling", 0)).catch(() => undefined); // the worker's poll confirms it; its sweep would too
+          await hurryAdvance(row.id, planOtherStep("cancelling", 0)).catch(() => undefined); // the worker's poll confirms it; its reconcile pass would too
           return toWireJob(row);
         }
         await releaseClaim(db, id);
@@ -156,7 +156,7 @@ async function finish(row: JobRow): Promise<FinetuningJob> {
  */
 export async function requestProviderCleanup(row: Pick<JobRow, "id" | "finetuningFileId" | "finetuningJobId">): Promise<void> {
   if (!row.finetuningFileId && !row.finetuningJobId) return;
-  await enqueueAdvance(row.id).catch((error: unknown) => {
+  await hurryAdvance(row.id).catch((error: unknown) => {
     console.error(`queueing the clean-up of ${row.id} failed; the worker's sweep does it`, error);
   });
 }

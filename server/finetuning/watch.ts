@@ -1,6 +1,8 @@
 import "server-only";
 import { LRUCache } from "lru-cache";
 import type { Db } from "../db";
+import { planOf } from "../worker/poll-plan";
+import { hurryAdvance } from "../worker/queue";
 
 // A person reading a job's training curves (its detail page refetches them
 // while it trains) is watching it: the worker polls a watched job first
@@ -16,7 +18,9 @@ export async function markWatched({ db, id }: { db: Db; id: string }): Promise<v
   const now = Date.now();
   if (now - (markedAt.get(key) ?? 0) < REMARK_AFTER_MS) return;
   markedAt.set(key, now);
-  await db.$executeRaw`
+  const marked = await db.$executeRaw`
     UPDATE finetuning_jobs SET watched_until = clock_timestamp() + make_interval(secs => ${WATCH_FOR_SECONDS})
     WHERE id = ${key}::uuid AND status IN ('running', 'cancelling', 'pausing')`;
+  // Its next poll may be minutes away (a quiet job in a busy fleet): it comes now.
+  if (marked > 0) await hurryAdvance(key, planOf("watched", 0)).catch(() => undefined);
 }

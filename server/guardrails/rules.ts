@@ -127,3 +127,27 @@ export function nearestLimitShare(g: Guardrails, f: { now: Date; runningSince: D
   if (g.max_runtime_seconds && f.runningSince) shares.push(seconds(f.now, f.runningSince) / g.max_runtime_seconds.limit);
   return Math.max(...shares);
 }
+
+/** A job whose cost is not yet known to grow is looked at again within this, so a cost limit is never left unwatched for long. */
+const UNKNOWN_PACE_SECONDS = 45;
+
+/**
+ * When, at its pace so far, a job's nearest growing limit comes `share` of the
+ * way (the share at which the worker polls it urgently), in seconds from now:
+ * 0 when it already has, Infinity when it has no such limit. Cost is assumed
+ * to grow at its average rate since training started.
+ */
+export function secondsUntilShare(
+  g: Guardrails,
+  f: { now: Date; runningSince: Date | null; costSoFarUsd: number | null },
+  share: number,
+): number {
+  const etas = [Number.POSITIVE_INFINITY];
+  const elapsed = f.runningSince ? (f.now.getTime() - f.runningSince.getTime()) / 1000 : 0;
+  if (g.max_runtime_seconds && f.runningSince) etas.push(share * g.max_runtime_seconds.limit - elapsed);
+  if (g.max_cost_usd) {
+    const cost = f.costSoFarUsd ?? 0;
+    etas.push(cost > 0 && elapsed > 0 ? elapsed * ((share * g.max_cost_usd.limit) / cost - 1) : UNKNOWN_PACE_SECONDS);
+  }
+  return Math.max(0, Math.min(...etas));
+}

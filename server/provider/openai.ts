@@ -220,6 +220,16 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Finetuning
       return toProviderJob(await retry("resume provider job", () => client.fineTuning.jobs.resume(providerJobId)));
     },
 
+    async *listJobs() {
+      let page = await retry("list provider jobs", () => client.fineTuning.jobs.list({ limit: 100 }));
+      for (;;) {
+        yield page.data.map(toProviderJob);
+        if (!page.hasNextPage()) return;
+        const current = page;
+        page = await retry("list provider jobs", () => current.getNextPage());
+      }
+    },
+
     async listCheckpoints(providerJobId) {
       const out: ProviderCheckpoint[] = [];
       let page = await retry("list provider checkpoints", () => client.fineTuning.jobs.checkpoints.list(providerJobId, { limit: 100 }));

@@ -245,6 +245,12 @@ export function createTogetherProvider(options: TogetherProviderOptions): Finetu
       return Promise.reject(new Error("Together AI cannot resume fine-tuning jobs (PROVIDER_CAPABILITIES.together)"));
     },
 
+    // Together lists every job in one answer.
+    async *listJobs() {
+      const list = await retry("list provider jobs", () => client.fineTuning.list());
+      yield list.data.map(toTogetherProviderJob);
+    },
+
     async listCheckpoints(providerJobId) {
       const list = await retry("list provider checkpoints", () => client.fineTuning.listCheckpoints(providerJobId));
       return list.data.map((c) => toTogetherCheckpoint(providerJobId, c)).sort((a, b) => a.step - b.step);

@@ -122,6 +122,12 @@ export type FinetuningProvider = {
    * events the provider still lists.
    */
   listEvents(providerJobId: string, options?: { afterEventId?: string | null }): Promise<ProviderEvent[]>;
+  /**
+   * Every job of the account, a page at a time, newest first: one request
+   * reads the status of many jobs (server/worker/fleet-read.ts). The caller
+   * stops iterating once it has seen the jobs it is looking for.
+   */
+  listJobs(): AsyncIterable<ProviderJob[]>;
 };
 
 /** The provider could not be reached (or kept failing) within the call's deadline. */

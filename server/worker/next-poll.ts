@@ -1,8 +1,10 @@
 import type { Db } from "../db";
-import { nearestLimitShare } from "../guardrails/rules";
+import { nearestLimitShare, secondsUntilShare } from "../guardrails/rules";
+import { env } from "../env";
+import { ACTIVE_STATUSES } from "../finetuning/schema";
 import { readGuardrails } from "../guardrails/schema";
 import { report } from "../observations";
-import { planNextPoll, planOtherStep, type PollPlan } from "./poll-plan";
+import { GUARDRAIL_NEAR_SHARE, planNextPoll, planOtherStep, pollFloorSeconds, type PollPlan } from "./poll-plan";
 
 type PolledRow = {
   status: string;
@@ -13,29 +15,58 @@ type PolledRow = {
   guardrails: unknown;
   sort_cost: number | null;
   polled_at: Date;
+  model_provider: string;
 };
+
+// How many jobs are active at each provider, read at most every few seconds
+// per process: the routine poll floor follows it (poll-plan.ts).
+const COUNT_EVERY_MS = 5_000;
+let activeCounts: { at: number; byProvider: Map<string, number> } | null = null;
+
+async function activeJobsAt(db: Db, provider: string): Promise<number> {
+  if (!activeCounts || Date.now() - activeCounts.at > COUNT_EVERY_MS) {
+    const rows = await db.finetuningJob.groupBy({
+      by: ["modelProvider"],
+      where: { status: { in: [...ACTIVE_STATUSES] }, deletedAt: null },
+      _count: true,
+    });
+    activeCounts = { at: Date.now(), byProvider: new Map(rows.map((r) => [r.modelProvider, r._count])) };
+  }
+  return activeCounts.byProvider.get(provider) ?? 0;
+}
+
+function budgetOf(provider: string): number {
+  const e = env();
+  return provider === "together" ? e.PROVIDER_MAX_RPS_TOGETHER : e.PROVIDER_MAX_RPS_OPENAI;
+}
 
 /**
  * After a step that read the job at its provider: records the read (one
  * statement, which also answers what the plan needs), reports how stale the
  * job had grown since the read before, and plans the next one.
  */
-export async function planAfterPoll({ db, jobId }: { db: Db; jobId: string }): Promise<PollPlan | null> {
+export async function planAfterPoll({ db, jobId, pollUnit = 1 }: { db: Db; jobId: string; pollUnit?: number }): Promise<PollPlan | null> {
   const [row] = await db.$queryRaw<PolledRow[]>`
     UPDATE finetuning_jobs SET provider_polled_at = clock_timestamp()
     WHERE id = ${jobId}::uuid
     RETURNING status::text AS status, old.provider_polled_at AS previous_poll, created_at, updated_at, watched_until,
-      guardrails, sort_cost, new.provider_polled_at AS polled_at`;
+      guardrails, sort_cost, new.provider_polled_at AS polled_at, model_provider`;
   if (!row) return null;
   const now = row.polled_at;
+  const guardrails = readGuardrails(row.guardrails);
+  const pace = { now, runningSince: row.created_at, costSoFarUsd: row.sort_cost };
+  // Both in real seconds; the plan counts in poll units (WORKER_POLL_MS).
+  const floor = pollFloorSeconds(await activeJobsAt(db, row.model_provider), budgetOf(row.model_provider));
   const plan = planNextPoll({
+    routineFloorSeconds: floor / pollUnit,
+    secondsUntilGuardrailNear: secondsUntilShare(guardrails, pace, GUARDRAIL_NEAR_SHARE) / pollUnit,
     now,
     status: row.status,
     // The job's age stands for its time at the provider: a little early, so a runtime limit is watched a little sooner.
     runningSince: row.created_at,
     lastChangeAt: row.updated_at,
     watchedUntil: row.watched_until,
-    guardrailShare: nearestLimitShare(readGuardrails(row.guardrails), { now, runningSince: row.created_at, costSoFarUsd: row.sort_cost }),
+    guardrailShare: nearestLimitShare(guardrails, pace),
   });
   if (row.previous_poll)
     report({ kind: "poll_staleness", jobId, need: plan.need, seconds: (now.getTime() - row.previous_poll.getTime()) / 1000 });

@@ -49,6 +49,16 @@ export type PollFacts = {
   watchedUntil: Date | null;
   /** How close its nearest guardrail is to its limit, as a share of the limit (0 when it has none). */
   guardrailShare: number;
+  /** When, at the pace so far, its nearest guardrail comes near its limit (GUARDRAIL_NEAR_SHARE), in seconds from now; none: never. */
+  secondsUntilGuardrailNear?: number;
+  /**
+   * The fewest seconds between two routine polls of one job that keep all
+   * routine polls at its provider within their share of the request budget
+   * (pollFloorSeconds); 0 when the budget is ample. A routine poll waits at
+   * least this long; the fleet read (server/worker/fleet-read.ts) keeps each
+   * job's status fresh meanwhile.
+   */
+  routineFloorSeconds?: number;
 };
 
 export function planNextPoll(facts: PollFacts): PollPlan {
@@ -57,18 +67,47 @@ export function planNextPoll(facts: PollFacts): PollPlan {
   if (facts.status === "cancelling") return plan("confirming_cancel");
   if (facts.guardrailShare >= GUARDRAIL_NEAR_SHARE) return plan("guardrail_near");
   if (facts.watchedUntil && facts.watchedUntil.getTime() > now) return plan("watched");
-  if (facts.runningSince && now - facts.runningSince.getTime() < STARTING_FOR_MS) return plan("starting");
+  return routine(facts, routineNeed(facts, now));
+}
+
+function routineNeed(facts: PollFacts, now: number): PollPlan {
+  if (facts.runningSince && now - facts.runningSince.getTime() < STARTING_FOR_MS) return planOf("starting");
   const quietForMs = facts.lastChangeAt ? now - facts.lastChangeAt.getTime() : Number.POSITIVE_INFINITY;
-  if (quietForMs < CHANGING_FOR_MS) return plan("changing");
+  if (quietForMs < CHANGING_FOR_MS) return planOf("changing");
   // Quiet: back off with how long it has been quiet, up to the bound.
   const seconds = Math.min(QUIET_MAX_SECONDS, Math.round(15 + (Number.isFinite(quietForMs) ? quietForMs / 1000 / 10 : QUIET_MAX_SECONDS)));
   return { need: "quiet", seconds, priority: 0, urgent: false };
 }
 
+/**
+ * A routine poll waits out the budget's floor, but never past the moment its
+ * guardrail is due to come near its limit: it is read again just before.
+ */
+function routine(facts: PollFacts, plan: PollPlan): PollPlan {
+  const seconds = Math.max(plan.seconds, facts.routineFloorSeconds ?? 0);
+  const near = facts.secondsUntilGuardrailNear ?? Number.POSITIVE_INFINITY;
+  if (near < seconds) return { ...planOf("guardrail_near"), seconds: Math.max(PLANS.guardrail_near.seconds, Math.floor(near)) };
+  return { ...plan, seconds };
+}
+
+/** The plan of one need, with its own interval unless `seconds` is given. */
+export function planOf(need: Exclude<PollNeed, "quiet">, seconds = PLANS[need].seconds): PollPlan {
+  return { need, ...PLANS[need], seconds };
+}
+
+/** Requests one routine poll of a running job makes: the job, and its new events. */
+export const CALLS_PER_POLL = 2;
+/** The share of a provider's budget routine polls plan to use; the rest is for urgent reads, fleet reads and new jobs. */
+export const ROUTINE_BUDGET_SHARE = 0.5;
+
+/** The routine poll floor for `activeJobs` jobs at a provider allowing `ratePerSecond` requests (PollFacts.routineFloorSeconds). */
+export function pollFloorSeconds(activeJobs: number, ratePerSecond: number): number {
+  return (activeJobs * CALLS_PER_POLL) / (ROUTINE_BUDGET_SHARE * ratePerSecond);
+}
+
 /** A step that did not read the job's state keeps its own delay; a cancel being confirmed stays urgent, the rest are a job starting. */
 export function planOtherStep(status: string, seconds: number): PollPlan {
-  const need = status === "cancelling" ? "confirming_cancel" : "starting";
-  return { need, ...PLANS[need], seconds };
+  return planOf(status === "cancelling" ? "confirming_cancel" : "starting", seconds);
 }
 
 /** A step to take at once: urgent when the step before it was. */

@@ -1,7 +1,8 @@
 import "server-only";
 import { fromPrisma, PgBoss } from "pg-boss";
 import { env } from "../env";
-import type { TxClient } from "../db";
+import type { Db, TxClient } from "../db";
+import { ACTIVE_STATUSES } from "../finetuning/schema";
 import type { PollPlan } from "./poll-plan";
 
 /** One message a job: "look at this job and take its next step". */
@@ -35,7 +36,36 @@ async function startBoss(connectionString: string): Promise<PgBoss> {
     expireInSeconds: 300,
     heartbeatSeconds: 10,
   });
+  // One read of each provider's job list at a time, and one waiting (fleet-read.ts).
+  await boss.createQueue(FLEET_READ_QUEUE, { policy: "stately", retryLimit: 3, retryDelay: 5, expireInSeconds: 300, heartbeatSeconds: 30 });
   return boss;
+}
+
+/**
+ * Active jobs with no step queued or running: those never read at their
+ * provider yet, and those whose chain of steps was lost (a step that failed
+ * past its retries). One indexed probe of the queue per job.
+ */
+export async function jobsWithoutStep(db: Db, limit: number): Promise<string[]> {
+  const rows = await db.$queryRaw<Array<{ id: string }>>`
+    SELECT f.id::text AS id FROM finetuning_jobs f
+    WHERE f.status::text = ANY(${[...ACTIVE_STATUSES]}::text[]) AND f.deleted_at IS NULL
+      AND (f.provider_polled_at IS NULL OR NOT EXISTS (
+        SELECT 1 FROM pgboss.job j
+        WHERE j.name = ${ADVANCE_QUEUE} AND j.state <= 'active' AND j.policy = 'stately' AND COALESCE(j.singleton_key, '') = f.id::text))
+    ORDER BY f.provider_polled_at ASC NULLS FIRST
+    LIMIT ${limit}`;
+  return rows.map((r) => r.id);
+}
+
+/** One message a provider: "list this provider's jobs". */
+export const FLEET_READ_QUEUE = "provider-fleet-read";
+export type FleetReadMessage = { provider: string };
+
+/** Queues the next fleet read of `provider` in `seconds` (none is queued twice). */
+export async function enqueueFleetRead(provider: string, seconds = 0): Promise<void> {
+  const boss = await queue();
+  await boss.send(FLEET_READ_QUEUE, { provider } satisfies FleetReadMessage, { singletonKey: provider, startAfter: seconds });
 }
 
 /** The process's queue client (started once; installs pg-boss's schema on first use). */
@@ -68,4 +98,18 @@ export async function enqueueAdvance(
 ): Promise<void> {
   const boss = await queue();
   await boss.send(ADVANCE_QUEUE, { jobId, urgent } satisfies AdvanceMessage, { singletonKey: jobId, startAfter: seconds, priority });
+}
+
+/**
+ * Brings a job's next step forward to now: a step already queued for later
+ * (a quiet job's next poll) is moved up, not queued twice. For what cannot
+ * wait for the poll plan: a cancel to confirm, a change a fleet read saw, a
+ * person who opened the job.
+ */
+export async function hurryAdvance(
+  jobId: string,
+  { priority = 0, urgent = false }: Partial<Omit<StepTiming, "seconds">> = {},
+): Promise<void> {
+  const boss = await queue();
+  await boss.upsert(ADVANCE_QUEUE, { jobId, urgent } satisfies AdvanceMessage, { singletonKey: jobId, startAfter: 0, priority });
 }

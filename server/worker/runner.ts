@@ -1,16 +1,25 @@
 import type { Db } from "../db";
 import { env } from "../env";
-import { ACTIVE_STATUSES } from "../finetuning/schema";
 import type { ProviderSource } from "../provider/types";
 import { startWorkerStep } from "../observations";
 import { withCallPriority } from "../provider/budget";
 import { advanceJob, cleanUpProviderSide } from "./advance";
 import { planAfterPoll, planAfterStep } from "./next-poll";
-import { QUIET_MAX_SECONDS, stepNow } from "./poll-plan";
+import { stepNow } from "./poll-plan";
 import type { Job, JobResult } from "pg-boss";
-import { ADVANCE_QUEUE, enqueueAdvance, queue, type AdvanceMessage } from "./queue";
+import {
+  ADVANCE_QUEUE,
+  enqueueAdvance,
+  enqueueFleetRead,
+  jobsWithoutStep,
+  FLEET_READ_QUEUE,
+  queue,
+  type AdvanceMessage,
+  type FleetReadMessage,
+} from "./queue";
+import { FLEET_READ_SECONDS, fleetProviders, readFleet } from "./fleet-read";
 import { startHeartbeat } from "./heartbeat";
-import { sweepGuardrails } from "../guardrails/sweep";
+import { recheckGuardrails } from "../guardrails/recheck";
 import { evaluateGuardrails, GUARDED_STATUSES } from "../guardrails/evaluate";
 import type { JobStatus } from "../finetuning/schema";
 
@@ -99,6 +108,17 @@ export async function startWorker({
         }),
       ),
   );
+  // Each provider's job list is read by one worker at a time, every FLEET_READ_SECONDS.
+  const fleet = fleetProviders(provider);
+  const fleetWorkerId = await boss.work<FleetReadMessage>(FLEET_READ_QUEUE, { pollingIntervalSeconds: 1 }, async ([message]) => {
+    const at = fleet.find((p) => p.name === message?.data.provider);
+    if (!at) return;
+    try {
+      await withCallPriority("urgent", () => readFleet({ db, provider: at }));
+    } finally {
+      await enqueueFleetRead(at.name, round(FLEET_READ_SECONDS * pollUnit));
+    }
+  });
   const heartbeat = await startHeartbeat(db);
 
   let reconciling = false;
@@ -106,21 +126,11 @@ export async function startWorker({
     if (reconciling) return;
     reconciling = true;
     try {
-      // A safety net, not the schedule: only jobs never read at their provider
-      // (still being prepared) or not read for far longer than the plan allows
-      // (their chain of steps was lost) are queued again; the queue dedupes.
-      const lost = new Date(Date.now() - 3 * QUIET_MAX_SECONDS * pollMs);
-      const active = await db.finetuningJob.findMany({
-        where: {
-          status: { in: [...ACTIVE_STATUSES] },
-          deletedAt: null,
-          OR: [{ providerPolledAt: null }, { providerPolledAt: { lt: lost } }],
-        },
-        select: { id: true },
-        orderBy: { providerPolledAt: { sort: "asc", nulls: "first" } },
-        take: 1_000,
-      });
-      for (const { id } of active) await enqueueAdvance(id);
+      // A safety net, not the schedule: only jobs never read at their
+      // provider (still being prepared) or whose chain of steps was lost are
+      // queued again; the queue dedupes.
+      for (const id of await jobsWithoutStep(db, 1_000)) await enqueueAdvance(id);
+      for (const { name } of fleet) await enqueueFleetRead(name);
       const unclean = await db.finetuningJob.findMany({
         where: {
           providerCleanedAt: null,
@@ -132,7 +142,7 @@ export async function startWorker({
       });
       for (const { id } of unclean) await cleanUpProviderSide({ db, provider, id });
       // A stalled or queued job sends no metrics: its guardrails are checked here.
-      await sweepGuardrails({ db, provider });
+      await recheckGuardrails({ db, provider });
     } catch (error) {
       console.error("worker reconcile failed; trying again shortly", error);
     } finally {
@@ -150,6 +160,7 @@ export async function startWorker({
     async stop({ timeoutMs = 10_000 } = {}) {
       clearInterval(timer);
       await sweeps.stop();
+      await boss.offWork(FLEET_READ_QUEUE, { id: fleetWorkerId, wait: false }).catch(() => undefined);
       await webhooks.stop();
       // Finish the steps in hand within the bound. One still running then is
       // released (failed back to the queue; steps are idempotent), so another

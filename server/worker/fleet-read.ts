@@ -1,0 +1,73 @@
+import type { Db } from "../db";
+import { ACTIVE_STATUSES } from "../finetuning/schema";
+import { providerViewChanged } from "../finetuning/sync";
+import { report } from "../observations";
+import type { ProviderName } from "../provider/capabilities";
+import type { FinetuningProvider } from "../provider/types";
+import { planOf } from "./poll-plan";
+import { hurryAdvance } from "./queue";
+
+// One list request reads the status of a hundred jobs (OpenAI) or of all of
+// them (Together), where polling each job costs a request or two. So every
+// FLEET_READ_SECONDS one worker lists a provider's jobs: a job the list shows
+// as it was is marked read (its staleness bound holds however many jobs
+// there are), and a job the list shows changed has its step brought forward,
+// to be read in full. The per-job polls, spread by the budget's floor
+// (poll-plan.ts), bring in what the list does not show: steps, losses,
+// checkpoints.
+
+/** How often a provider's jobs are listed, in poll units (WORKER_POLL_MS). */
+export const FLEET_READ_SECONDS = 20;
+/** The most pages one read goes through (10,000 jobs at OpenAI's 100 a page, and room for finished ones between them). */
+const MAX_PAGES = 300;
+
+type ActiveRow = { id: string; providerJobId: string; status: string; providerStatus: string | null; reportedPriceUsd: number | null };
+
+export type FleetRead = { pages: number; listed: number; unchanged: number; changed: number; unseen: number };
+
+export async function readFleet({ db, provider }: { db: Db; provider: FinetuningProvider }): Promise<FleetRead> {
+  const rows = await db.finetuningJob.findMany({
+    where: { modelProvider: provider.name, status: { in: [...ACTIVE_STATUSES] }, deletedAt: null, finetuningJobId: { not: null } },
+    select: { id: true, finetuningJobId: true, status: true, providerStatus: true, reportedPriceUsd: true },
+  });
+  const wanted = new Map<string, ActiveRow>(rows.map((r) => [r.finetuningJobId!, { ...r, providerJobId: r.finetuningJobId! }]));
+  const unchanged: string[] = [];
+  const changed: string[] = [];
+  let pages = 0;
+  let listed = 0;
+  if (wanted.size > 0) {
+    for await (const page of provider.listJobs()) {
+      pages += 1;
+      listed += page.length;
+      for (const providerJob of page) {
+        const row = wanted.get(providerJob.id);
+        if (!row) continue;
+        wanted.delete(providerJob.id);
+        (providerViewChanged(row as Parameters<typeof providerViewChanged>[0], providerJob) ? changed : unchanged).push(row.id);
+      }
+      if (wanted.size === 0 || pages >= MAX_PAGES) break;
+    }
+  }
+  await markRead(db, unchanged);
+  for (const id of changed) await hurryAdvance(id, planOf("changing", 0));
+  return { pages, listed, unchanged: unchanged.length, changed: changed.length, unseen: wanted.size };
+}
+
+/** Records that these jobs' status was read just now (still active: a job that ended meanwhile is left to its step). */
+async function markRead(db: Db, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const read = await db.$queryRaw<Array<{ id: string; previous: Date | null; polled_at: Date }>>`
+    UPDATE finetuning_jobs SET provider_polled_at = clock_timestamp()
+    WHERE id = ANY(${ids}::uuid[]) AND status::text = ANY(${[...ACTIVE_STATUSES]}::text[])
+    RETURNING id::text AS id, old.provider_polled_at AS previous, new.provider_polled_at AS polled_at`;
+  for (const row of read) {
+    if (row.previous)
+      report({ kind: "poll_staleness", jobId: row.id, need: "quiet", seconds: (row.polled_at.getTime() - row.previous.getTime()) / 1000 });
+  }
+}
+
+/** The providers a fleet read covers: those this process has. */
+export function fleetProviders(source: { readonly [K in ProviderName]?: FinetuningProvider } | FinetuningProvider): FinetuningProvider[] {
+  if ("createJob" in source) return [source];
+  return Object.values(source).filter((p): p is FinetuningProvider => p !== undefined);
+}
