@@ -135,7 +135,8 @@ const UNKNOWN_PACE_SECONDS = 45;
  * When, at its pace so far, a job's nearest growing limit comes `share` of the
  * way (the share at which the worker polls it urgently), in seconds from now:
  * 0 when it already has, Infinity when it has no such limit. Cost is assumed
- * to grow at its average rate since training started.
+ * to grow at its average rate since training started; a stall limit asks for
+ * a read every `share` of it.
  */
 export function secondsUntilShare(
   g: Guardrails,
@@ -145,6 +146,8 @@ export function secondsUntilShare(
   const etas = [Number.POSITIVE_INFINITY];
   const elapsed = f.runningSince ? (f.now.getTime() - f.runningSince.getTime()) / 1000 : 0;
   if (g.max_runtime_seconds && f.runningSince) etas.push(share * g.max_runtime_seconds.limit - elapsed);
+  // A stall is judged from the last step we have read: read it well within the limit, so a job that trains never looks stalled.
+  if (g.stall_after_seconds) etas.push(share * g.stall_after_seconds.limit);
   if (g.max_cost_usd) {
     const cost = f.costSoFarUsd ?? 0;
     etas.push(cost > 0 && elapsed > 0 ? elapsed * ((share * g.max_cost_usd.limit) / cost - 1) : UNKNOWN_PACE_SECONDS);

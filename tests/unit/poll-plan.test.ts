@@ -88,6 +88,8 @@ describe("when a guardrail comes near", () => {
     // The nearer of the two; 0 once past.
     expect(secondsUntilShare(g({ max_cost_usd: { limit: 10 }, max_runtime_seconds: { limit: 1_000 } }), pace, 0.8)).toBeCloseTo(300);
     expect(secondsUntilShare(g({ max_cost_usd: { limit: 2 } }), pace, 0.8)).toBe(0);
+    // A stall limit is judged from the last step read: read again within 80 % of it.
+    expect(secondsUntilShare(g({ stall_after_seconds: { limit: 600 } }), pace, 0.8)).toBeCloseTo(480);
   });
   it("a cost not yet known to grow is looked at again within 45 s; no limit, never", () => {
     expect(secondsUntilShare(g({ max_cost_usd: { limit: 10 } }), { ...pace, costSoFarUsd: null }, 0.8)).toBe(45);
