@@ -1,8 +1,7 @@
 import "server-only";
 import { EventEmitter } from "node:events";
-import pg from "pg";
 import { db } from "../db";
-import { env } from "../env";
+import { listenFor } from "../db/listen";
 import { report } from "../observations";
 import { JOB_CHANGED_CHANNEL, latestEventId, readChangesAfter, readChangesByIds, READ_BATCH, type LoggedChange } from "./change-log";
 
@@ -89,33 +88,12 @@ function startFeed(): Feed {
 
   feed.ready = (async () => {
     feed.position = await latestEventId(db());
-    listen(() => void pump(), feed.closing.signal);
+    listenFor(JOB_CHANGED_CHANNEL, () => void pump(), feed.closing.signal);
     const tick = setInterval(() => void pump(), SAFETY_TICK_MS);
     tick.unref();
     feed.closing.signal.addEventListener("abort", () => clearInterval(tick));
   })();
   return feed;
-}
-
-function listen(onNotify: () => void, closing: AbortSignal): void {
-  if (closing.aborted) return;
-  const client = new pg.Client({ connectionString: env().DATABASE_URL });
-  const retry = () => {
-    client.removeAllListeners();
-    client.on("error", () => {});
-    client.end().catch(() => {});
-    // The safety tick keeps the feed moving meanwhile.
-    setTimeout(() => listen(onNotify, closing), 1_000).unref();
-  };
-  client.on("error", retry);
-  client.on("notification", (message) => {
-    if (message.channel === JOB_CHANGED_CHANNEL) onNotify();
-  });
-  closing.addEventListener("abort", () => void client.end().catch(() => {}), { once: true });
-  client
-    .connect()
-    .then(() => client.query(`LISTEN ${JOB_CHANGED_CHANNEL}`))
-    .catch(retry);
 }
 
 function feed(): Feed {

@@ -1,6 +1,8 @@
 import type { PgBoss } from "pg-boss";
 import type { Db } from "../db";
+import { listenFor } from "../db/listen";
 import { env } from "../env";
+import { JOB_CHANGED_CHANNEL } from "../finetuning/change-log";
 import { queue } from "../worker/queue";
 import { attemptDelivery, type RetryPolicy } from "./attempt";
 
@@ -23,13 +25,15 @@ type DeliverMessage = { endpointId: string; jobId: string };
 export type DispatcherOptions = {
   db: Db;
   concurrency?: number;
-  // How often the outbox is looked at for due messages.
+  // The longest the outbox goes unlooked at (a change wakes it at once; a retry when it falls due).
   pumpMs?: number;
   allowPrivate?: boolean;
   retry?: Partial<RetryPolicy>;
 };
 export type RunningDispatcher = { stop(): Promise<void>; pump(): Promise<number> };
 
+// Notifications this close together lead to one look at the outbox.
+const WAKE_COALESCE_MS = 50;
 // A pass sends at most this many messages of one job, then lets others run.
 const MESSAGES_PER_PASS = 50;
 // The delivery log keeps finished messages this long.
@@ -60,7 +64,7 @@ async function duePairs(db: Db): Promise<DeliverMessage[]> {
 }
 
 export async function startWebhookDispatcher(options: DispatcherOptions): Promise<RunningDispatcher> {
-  const { db, concurrency = 16, pumpMs = 500 } = options;
+  const { db, concurrency = 16, pumpMs = 10_000 } = options;
   const e = env();
   const policy: RetryPolicy = {
     baseMs: options.retry?.baseMs ?? e.WEBHOOK_RETRY_BASE_MS,
@@ -84,12 +88,38 @@ export async function startWebhookDispatcher(options: DispatcherOptions): Promis
           }
         }),
       );
+      // A retry it scheduled, or messages it left for the next pass: plan the next look.
+      wake();
     },
   );
 
+  // The outbox is looked at when something may be due, not on a clock: a
+  // change to a job (whose transaction filled the outbox) wakes it through
+  // NOTIFY, and after each look the next is set for the earliest retry that
+  // falls due, or pumpMs at the longest (what a lost notification waits).
+  // An idle outbox costs one look every pumpMs.
   let pumping = false;
+  let stopped = false;
+  let next: NodeJS.Timeout | undefined;
+  let nextAt = Number.POSITIVE_INFINITY;
+  const lookAt = (at: number) => {
+    if (stopped || at >= nextAt) return;
+    clearTimeout(next);
+    nextAt = at;
+    next = setTimeout(
+      () => {
+        nextAt = Number.POSITIVE_INFINITY;
+        void pump();
+      },
+      Math.max(0, at - Date.now()),
+    );
+  };
+  const wake = () => lookAt(Date.now() + WAKE_COALESCE_MS);
   const pump = async (): Promise<number> => {
-    if (pumping) return 0;
+    if (pumping) {
+      wake();
+      return 0;
+    }
     pumping = true;
     try {
       const pairs = await duePairs(db);
@@ -99,15 +129,20 @@ export async function startWebhookDispatcher(options: DispatcherOptions): Promis
           pairs.map((data) => ({ data, singletonKey: `${data.endpointId}:${data.jobId}` })),
         );
       }
+      const [soonest] = await db.$queryRaw<Array<{ due: Date | null }>>`
+        SELECT min(next_attempt_at) AS due FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at > now()`;
+      lookAt(Math.min(Date.now() + pumpMs, soonest?.due ? soonest.due.getTime() + 1 : Number.POSITIVE_INFINITY));
       return pairs.length;
     } catch (error) {
       console.error("webhooks: looking at the outbox failed; trying again shortly", error);
+      lookAt(Date.now() + Math.min(pumpMs, 1_000));
       return 0;
     } finally {
       pumping = false;
     }
   };
-  const timer = setInterval(() => void pump(), pumpMs);
+  const closing = new AbortController();
+  listenFor(JOB_CHANGED_CHANNEL, wake, closing.signal);
   void pump();
   const purge = () =>
     db.$executeRaw`DELETE FROM webhook_deliveries WHERE state <> 'pending' AND created_at < now() - make_interval(days => ${DELIVERY_LOG_RETENTION_DAYS})`.catch(
@@ -120,7 +155,9 @@ export async function startWebhookDispatcher(options: DispatcherOptions): Promis
   return {
     pump,
     async stop() {
-      clearInterval(timer);
+      stopped = true;
+      clearTimeout(next);
+      closing.abort();
       clearInterval(purgeTimer);
       await boss.offWork(WEBHOOK_QUEUE, { id: workerId });
     },

@@ -1,0 +1,28 @@
+import pg from "pg";
+import { env } from "../env";
+
+/**
+ * Calls `onNotify` on each NOTIFY on `channel`, over a connection of its own
+ * (LISTEN needs one that stays open), until `closing` aborts. A lost
+ * connection is opened again after a second; the caller's own slow timer
+ * covers the notifications missed meanwhile.
+ */
+export function listenFor(channel: string, onNotify: () => void, closing: AbortSignal): void {
+  if (closing.aborted) return;
+  const client = new pg.Client({ connectionString: env().DATABASE_URL });
+  const retry = () => {
+    client.removeAllListeners();
+    client.on("error", () => {});
+    client.end().catch(() => {});
+    if (!closing.aborted) setTimeout(() => listenFor(channel, onNotify, closing), 1_000).unref();
+  };
+  client.on("error", retry);
+  client.on("notification", (message) => {
+    if (message.channel === channel) onNotify();
+  });
+  closing.addEventListener("abort", () => void client.end().catch(() => {}), { once: true });
+  client
+    .connect()
+    .then(() => client.query(`LISTEN ${channel}`))
+    .catch(retry);
+}
