@@ -15,6 +15,7 @@ import {
   type ProviderEvent,
   type ProviderJob,
   type ProviderMetrics,
+  accountOf,
 } from "./types";
 
 // Our job id rides in the provider job's metadata, so a create whose outcome
@@ -139,6 +140,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Finetuning
 
   return {
     name: "openai",
+    account: accountOf("openai", options.baseURL, options.apiKey),
     capabilities: PROVIDER_CAPABILITIES.openai,
 
     uploadTrainingFile({ jobId, jsonl, role = "training" }) {

@@ -22,6 +22,7 @@ import {
   type ProviderEvent,
   type ProviderJob,
   type ProviderMetrics,
+  accountOf,
 } from "./types";
 
 // Together AI's fine-tuning API through its official SDK (`together-ai`). Its
@@ -169,6 +170,7 @@ export function createTogetherProvider(options: TogetherProviderOptions): Finetu
 
   return {
     name: "together",
+    account: accountOf("together", options.baseURL, options.apiKey),
     capabilities: PROVIDER_CAPABILITIES.together,
 
     uploadTrainingFile({ jobId, jsonl, role = "training" }) {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { ModelParameters } from "../finetuning/schema";
 import type { ProviderCapabilities, ProviderName } from "./capabilities";
 import type { ProviderJobStatus } from "./statuses";
@@ -76,6 +77,11 @@ export type CreateProviderJobArgs = {
   fromCheckpoint?: string | null;
 };
 
+/** The `account` of a provider client: a digest, so the key itself is never stored. */
+export function accountOf(name: ProviderName, baseURL: string | undefined, apiKey: string): string {
+  return `${name}:${createHash("sha256").update(`${baseURL ?? ""}\n${apiKey}`).digest("hex").slice(0, 16)}`;
+}
+
 /** What an uploaded file is for: the examples trained on, or those held out to validate on. */
 export type FileRole = "training" | "validation";
 
@@ -88,6 +94,12 @@ export type FileState = { status: "processing" } | { status: "processed" } | { s
 
 export type FinetuningProvider = {
   readonly name: ProviderName;
+  /**
+   * Which account at the provider this client acts for (a digest of its base
+   * URL and key): what is uploaded under one account is not there under
+   * another, so files are shared only within one (server/worker/shared-files.ts).
+   */
+  readonly account: string;
   readonly capabilities: ProviderCapabilities;
   /** Uploads a fine-tuning file (`role` names it; training by default). */
   uploadTrainingFile(args: { jobId: string; jsonl: string; role?: FileRole }): Promise<{ fileId: string }>;

@@ -10,6 +10,7 @@ import {
   providerFor,
   ProviderNotFoundError,
   ProviderRejectedError,
+  type FileRole,
   type FinetuningProvider,
   type ProviderJob,
   type ProviderSource,
@@ -18,6 +19,16 @@ import { followCancel } from "./confirm-cancel";
 import { mirrorProviderEvents } from "./events";
 import { recordProviderProgress } from "./provider-progress";
 import { buildTrainingFiles } from "./training-file";
+import {
+  confirmShared,
+  contentKey,
+  findSharedFile,
+  forgetFile,
+  knownProcessed,
+  markProcessed,
+  releaseFile,
+  shareFile,
+} from "./shared-files";
 
 /** `polled`: the step read the job's state at its provider (the poll plan decides when it is read again). */
 export type StepResult = { next: "now" } | { next: "later"; seconds: number; polled?: true } | { next: "done" };
@@ -118,20 +129,30 @@ async function uploadTrainingFile(args: JobStep, job: JobRow): Promise<StepResul
     );
   }
   const files = await buildTrainingFiles({ db, jobId });
-  const uploaded: string[] = [];
+  const wanted: Array<{ role: FileRole; jsonl: string; sha256: string }> = [
+    { role: "training", jsonl: files.training, sha256: contentKey(files.training) },
+  ];
+  if (files.validation !== null) wanted.push({ role: "validation", jsonl: files.validation, sha256: contentKey(files.validation) });
+  // A file of the same content already at the provider is shared; the rest are uploaded, then offered to later jobs.
+  const found = await Promise.all(wanted.map((w) => findSharedFile(db, { provider: provider.account, sha256: w.sha256, role: w.role })));
+  const uploaded: Array<{ fileId: string; sha256: string; role: FileRole }> = [];
   try {
-    uploaded.push((await provider.uploadTrainingFile({ jobId, jsonl: files.training })).fileId);
-    if (files.validation !== null) {
-      uploaded.push((await provider.uploadTrainingFile({ jobId, jsonl: files.validation, role: "validation" })).fileId);
+    for (const [i, w] of wanted.entries()) {
+      if (found[i]) continue;
+      uploaded.push({ ...(await provider.uploadTrainingFile({ jobId, jsonl: w.jsonl, role: w.role })), sha256: w.sha256, role: w.role });
     }
   } catch (error) {
     // The job will not know of a file uploaded before the failure: it must not outlive this step.
-    await Promise.all(uploaded.map((id) => provider.deleteFile(id).catch(() => undefined)));
+    await Promise.all(uploaded.map((u) => provider.deleteFile(u.fileId).catch(() => undefined)));
     if (error instanceof ProviderRejectedError)
       return failJob(args, ["validating_files"], `The provider rejected the training file: ${error.message}`);
     throw error;
   }
-  const [fileId, validationFileId] = uploaded as [string, string | undefined];
+  for (const u of uploaded) await shareFile(db, { provider: provider.account, ...u });
+  const fileIdOf = (role: FileRole) =>
+    found[wanted.findIndex((w) => w.role === role)]?.fileId ?? uploaded.find((u) => u.role === role)?.fileId;
+  const fileId = fileIdOf("training")!;
+  const validationFileId = fileIdOf("validation");
   const trainingFileTokens = countTrainingFileTokens(files.training, job.modelName);
   const recorded = await transitionJob({
     db,
@@ -141,7 +162,19 @@ async function uploadTrainingFile(args: JobStep, job: JobRow): Promise<StepResul
     actor: worker,
     patch: { finetuningFileId: fileId, validationFileId, trainingFileTokens },
   });
-  if (!recorded) for (const id of uploaded) await provider.deleteFile(id); // cancelled while uploading
+  const mine = [fileId, validationFileId].filter((id): id is string => id !== undefined);
+  if (!recorded) {
+    // Cancelled while uploading: the files go unless another job uses them.
+    for (const id of mine) if (await releaseFile(db, { fileId: id, jobId })) await provider.deleteFile(id);
+    return NOW;
+  }
+  // A shared file whose last other user let it go meanwhile is being deleted: upload our own instead.
+  for (const id of mine) {
+    if (!(await confirmShared(db, id))) {
+      await db.finetuningJob.update({ where: { id: jobId }, data: { finetuningFileId: null, validationFileId: null } });
+      return NOW;
+    }
+  }
   return NOW;
 }
 
@@ -153,15 +186,19 @@ async function createProviderJob(args: JobStep, job: CreateInput, fileId: string
     [fileId, "training"],
     [job.validationFileId, "validation"],
   ] as const) {
-    if (id === null) continue;
+    if (id === null || (await knownProcessed(db, id))) continue;
     const file = await provider.fileState(id);
     if (file.status === "processing") return { next: "later", seconds: 1 };
     if (file.status === "error") return failJob(args, PREPARING, `The provider rejected the ${what} file: ${file.message}`);
+    await markProcessed(db, id);
   }
 
   const providerJob = await createOnce(args, job, fileId);
   if (providerJob === "wait") return { next: "later", seconds: 1 };
-  if (providerJob instanceof ProviderRejectedError) return failJob(args, PREPARING, providerJob.message);
+  if (providerJob instanceof ProviderRejectedError) {
+    if (await lostSharedFile(args, [fileId, job.validationFileId])) return NOW;
+    return failJob(args, PREPARING, providerJob.message);
+  }
   const recorded = await transitionJob({
     db,
     id: jobId,
@@ -178,6 +215,29 @@ async function createProviderJob(args: JobStep, job: CreateInput, fileId: string
     return NOW;
   }
   return NOW;
+}
+
+/**
+ * A shared file the provider no longer has (deleted there by hand, or a key
+ * for another account): it is offered no more and the job uploads its own.
+ */
+async function lostSharedFile(args: JobStep, fileIds: Array<string | null>): Promise<boolean> {
+  const { db, provider, jobId } = args;
+  for (const fileId of fileIds) {
+    if (!fileId) continue;
+    const gone = await provider.fileState(fileId).then(
+      () => false,
+      (error: unknown) => {
+        if (error instanceof ProviderNotFoundError) return true;
+        throw error;
+      },
+    );
+    if (gone && (await forgetFile(db, fileId))) {
+      await db.finetuningJob.update({ where: { id: jobId }, data: { finetuningFileId: null, validationFileId: null } });
+      return true;
+    }
+  }
+  return false;
 }
 
 /**
@@ -266,8 +326,10 @@ export async function cleanUpProviderSide(args: { db: Db; provider: ProviderSour
     });
     if (there && !isProviderTerminal(there.status)) await provider.cancelJob(job.finetuningJobId);
   }
-  if (job.finetuningFileId) await provider.deleteFile(job.finetuningFileId);
-  if (job.validationFileId) await provider.deleteFile(job.validationFileId);
+  // A file shared with jobs that still use it stays; the last user's clean-up deletes it.
+  for (const fileId of [job.finetuningFileId, job.validationFileId]) {
+    if (fileId && (await releaseFile(db, { fileId, jobId: id }))) await provider.deleteFile(fileId);
+  }
   // Bookkeeping, not a change of the job: updated_at stays as it was.
   await db.$executeRaw`UPDATE finetuning_jobs SET provider_cleaned_at = now() WHERE id = ${id}::uuid AND provider_cleaned_at IS NULL`;
 }

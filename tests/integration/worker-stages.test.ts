@@ -47,8 +47,23 @@ async function expectNothingLeftAtProvider(jobId: string) {
     async () => (await providerJobsFor(jobId)).map((j) => j.status),
     (statuses) => statuses.every((s) => s === "cancelled"),
   );
-  if (job.finetuningFileId) await fileDeleted(job.finetuningFileId);
-  for (const file of (await sandbox.files()).filter((f) => f.filename.includes(jobId))) await fileDeleted(file.id);
+  // Its files go, unless another job still uses them (jobs over the same examples share a file).
+  const usedElsewhere = async (fileId: string) =>
+    (await db().finetuningJob.count({
+      where: {
+        id: { not: jobId },
+        providerCleanedAt: null,
+        OR: [{ finetuningFileId: fileId }, { validationFileId: fileId }],
+        NOT: { status: { in: ["cancelled", "failed"] } },
+        deletedAt: null,
+      },
+    })) > 0;
+  const files = [
+    job.finetuningFileId,
+    job.validationFileId,
+    ...(await sandbox.files()).filter((f) => f.filename.includes(jobId)).map((f) => f.id),
+  ];
+  for (const fileId of new Set(files)) if (fileId && !(await usedElsewhere(fileId))) await fileDeleted(fileId);
 }
 
 describe("the worker takes a job to the end", () => {
@@ -174,8 +189,8 @@ describe("delete (the contract: the provider's file is cleaned up)", () => {
   it("a succeeded job's training file is deleted by the worker's clean-up step", async () => {
     const job = await newJob();
     await driveJob({ db: db(), provider, jobId: job.id });
-    const { status, finetuningFileId } = await row(job.id);
-    expect(status).toBe("succeeded");
+    const { status, finetuningFileId, error } = await row(job.id);
+    expect(status, error ?? "").toBe("succeeded");
     expect((await sandbox.files()).find((f) => f.id === finetuningFileId)?.deleted).toBe(false);
     await deleteJob({ db: db(), provider, actor: operator, id: job.id });
     await driveJob({ db: db(), provider, jobId: job.id });

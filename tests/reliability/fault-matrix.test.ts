@@ -107,10 +107,15 @@ it("the provider fault matrix during a load of creates and cancels", async () =>
     (all) => all.every((j) => terminal.has(j.status)),
     60_000,
   );
+  // Jobs over the same examples share a file: a succeeded job keeps it, for itself and the others.
+  const keptFor = (fileId: string) =>
+    rows.some((r) => r.status === "succeeded" && (r.finetuningFileId === fileId || r.validationFileId === fileId));
   await waitFor(
     async () =>
       (await sandbox.jobs()).filter((j) => !terminal.has(j.status)).length +
-      (await sandbox.files()).filter((f) => !f.deleted && rows.some((r) => r.status !== "succeeded" && r.finetuningFileId === f.id)).length,
+      (await sandbox.files()).filter(
+        (f) => !f.deleted && rows.some((r) => r.status !== "succeeded" && r.finetuningFileId === f.id) && !keptFor(f.id),
+      ).length,
     (n) => n === 0,
     30_000,
   ).catch(() => undefined);
@@ -132,7 +137,7 @@ it("the provider fault matrix during a load of creates and cancels", async () =>
         made.every((j) => terminal.has(j.status)),
         `job ${row.id}: cancelled here but ${made[0]?.status} at the provider`,
       );
-    if (row.status !== "succeeded" && row.finetuningFileId) {
+    if (row.status !== "succeeded" && row.finetuningFileId && !keptFor(row.finetuningFileId)) {
       report.check(
         (await sandbox.files()).find((f) => f.id === row.finetuningFileId)?.deleted === true,
         `job ${row.id}: training file left behind`,
