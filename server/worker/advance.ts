@@ -63,7 +63,7 @@ const PREPARING = ["queued", "validating_files"] as const satisfies readonly Job
  *
  * The step of an ended job (cancelled, failed or deleted) is its provider
  * clean-up, the one place that does it: cancel and delete enqueue this step,
- * the worker's own steps end in it, the sweep retries it.
+ * the worker's own steps end in it, the reconcile pass retries it.
  */
 export async function advanceJob(stepArgs: StepArgs): Promise<StepResult> {
   const job = await stepArgs.db.finetuningJob.findUnique({
@@ -298,7 +298,7 @@ async function followProviderJob(
 /**
  * After a job ended (cancelled, failed or deleted): make sure no provider job
  * for it keeps running and delete its training and validation files. Idempotent, and
- * bookkept in provider_cleaned_at, so the sweep can find what is left.
+ * bookkept in provider_cleaned_at, so the reconcile pass can find what is left.
  */
 export async function cleanUpProviderSide(args: { db: Db; provider: ProviderSource; id: string }): Promise<void> {
   const { db, id } = args;
