@@ -62,7 +62,7 @@ async function markRead(db: Db, ids: string[]): Promise<void> {
     RETURNING id::text AS id, old.provider_polled_at AS previous, new.provider_polled_at AS polled_at`;
   for (const row of read) {
     if (row.previous)
-      report({ kind: "poll_staleness", jobId: row.id, need: "quiet", seconds: (row.polled_at.getTime() - row.previous.getTime()) / 1000 });
+      report({ kind: "poll_staleness", jobId: row.id, need: "listed", seconds: (row.polled_at.getTime() - row.previous.getTime()) / 1000 });
   }
 }
 

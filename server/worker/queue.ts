@@ -68,6 +68,13 @@ export async function enqueueFleetRead(provider: string, seconds = 0): Promise<v
   await boss.send(FLEET_READ_QUEUE, { provider } satisfies FleetReadMessage, { singletonKey: provider, startAfter: seconds });
 }
 
+/** Starts `provider`'s chain of fleet reads unless one is queued or under way (each read queues the next). */
+export async function ensureFleetRead(db: Db, provider: string): Promise<void> {
+  const [chain] = await db.$queryRaw<Array<{ n: number }>>`
+    SELECT count(*)::int AS n FROM pgboss.job WHERE name = ${FLEET_READ_QUEUE} AND singleton_key = ${provider} AND state < 'completed'`;
+  if ((chain?.n ?? 0) === 0) await enqueueFleetRead(provider);
+}
+
 /** The process's queue client (started once; installs pg-boss's schema on first use). */
 export function queue(): Promise<PgBoss> {
   globalForBoss.controlRoomBoss ??= startBoss(env().DATABASE_URL).catch((error: unknown) => {

@@ -11,6 +11,7 @@ import {
   ADVANCE_QUEUE,
   enqueueAdvance,
   enqueueFleetRead,
+  ensureFleetRead,
   jobsWithoutStep,
   FLEET_READ_QUEUE,
   queue,
@@ -130,7 +131,7 @@ export async function startWorker({
       // provider (still being prepared) or whose chain of steps was lost are
       // queued again; the queue dedupes.
       for (const id of await jobsWithoutStep(db, 1_000)) await enqueueAdvance(id);
-      for (const { name } of fleet) await enqueueFleetRead(name);
+      for (const { name } of fleet) await ensureFleetRead(db, name);
       const unclean = await db.finetuningJob.findMany({
         where: {
           providerCleanedAt: null,

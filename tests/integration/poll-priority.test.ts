@@ -61,7 +61,8 @@ describe("the worker polls by need within the budget", () => {
     const polls = new Map<string, number>();
     const needs = new Set<string>();
     const stop = onObservation((o) => {
-      if (o.kind !== "poll_staleness") return;
+      // Reads of the job itself; the fleet read lists every job alike ("listed").
+      if (o.kind !== "poll_staleness" || o.need === "listed") return;
       polls.set(o.jobId, (polls.get(o.jobId) ?? 0) + 1);
       if (o.jobId === watched) needs.add(o.need);
     });
