@@ -18,9 +18,10 @@ export async function markWatched({ db, id }: { db: Db; id: string }): Promise<v
   const now = Date.now();
   if (now - (markedAt.get(key) ?? 0) < REMARK_AFTER_MS) return;
   markedAt.set(key, now);
-  const marked = await db.$executeRaw`
+  const [row] = await db.$queryRaw<Array<{ fresh: boolean }>>`
     UPDATE finetuning_jobs SET watched_until = clock_timestamp() + make_interval(secs => ${WATCH_FOR_SECONDS})
-    WHERE id = ${key}::uuid AND status IN ('running', 'cancelling', 'pausing')`;
-  // Its next poll may be minutes away (a quiet job in a busy fleet): it comes now.
-  if (marked > 0) await hurryAdvance(key, planOf("watched", 0)).catch(() => undefined);
+    WHERE id = ${key}::uuid AND status IN ('running', 'cancelling', 'pausing')
+    RETURNING (old.watched_until IS NULL OR old.watched_until < clock_timestamp()) AS fresh`;
+  // A watch that begins brings its next poll forward, once per watch across every app instance (the database decides).
+  if (row?.fresh) await hurryAdvance(key, planOf("watched", 0)).catch(() => undefined);
 }

@@ -79,7 +79,10 @@ export type CreateProviderJobArgs = {
 
 /** The `account` of a provider client: a digest, so the key itself is never stored. */
 export function accountOf(name: ProviderName, baseURL: string | undefined, apiKey: string): string {
-  return `${name}:${createHash("sha256").update(`${baseURL ?? ""}\n${apiKey}`).digest("hex").slice(0, 16)}`;
+  return `${name}:${createHash("sha256")
+    .update(`${baseURL ?? ""}\n${apiKey}`)
+    .digest("hex")
+    .slice(0, 16)}`;
 }
 
 /** What an uploaded file is for: the examples trained on, or those held out to validate on. */

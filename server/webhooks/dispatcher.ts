@@ -34,6 +34,8 @@ export type RunningDispatcher = { stop(): Promise<void>; pump(): Promise<number>
 
 // Notifications this close together lead to one look at the outbox.
 const WAKE_COALESCE_MS = 50;
+// Nor are two looks for a retry ever closer than this.
+const MIN_LOOK_APART_MS = 50;
 // A pass sends at most this many messages of one job, then lets others run.
 const MESSAGES_PER_PASS = 50;
 // The delivery log keeps finished messages this long.
@@ -129,9 +131,12 @@ export async function startWebhookDispatcher(options: DispatcherOptions): Promis
           pairs.map((data) => ({ data, singletonKey: `${data.endpointId}:${data.jobId}` })),
         );
       }
-      const [soonest] = await db.$queryRaw<Array<{ due: Date | null }>>`
-        SELECT min(next_attempt_at) AS due FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at > now()`;
-      lookAt(Math.min(Date.now() + pumpMs, soonest?.due ? soonest.due.getTime() + 1 : Number.POSITIVE_INFINITY));
+      // How long until the earliest retry falls due, by the database's clock (the one `due` is judged by).
+      const [soonest] = await db.$queryRaw<Array<{ in_ms: number | null }>>`
+        SELECT (EXTRACT(EPOCH FROM min(next_attempt_at) - now()) * 1000)::float8 AS in_ms
+        FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at > now()`;
+      const dueIn = soonest?.in_ms ?? Number.POSITIVE_INFINITY;
+      lookAt(Date.now() + Math.min(pumpMs, Math.max(MIN_LOOK_APART_MS, dueIn)));
       return pairs.length;
     } catch (error) {
       console.error("webhooks: looking at the outbox failed; trying again shortly", error);

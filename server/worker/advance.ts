@@ -169,13 +169,20 @@ async function uploadTrainingFile(args: JobStep, job: JobRow): Promise<StepResul
     return NOW;
   }
   // A shared file whose last other user let it go meanwhile is being deleted: upload our own instead.
-  for (const id of mine) {
-    if (!(await confirmShared(db, id))) {
-      await db.finetuningJob.update({ where: { id: jobId }, data: { finetuningFileId: null, validationFileId: null } });
-      return NOW;
-    }
-  }
+  for (const id of mine) if (!(await confirmShared(db, id))) await dropFile(args, id);
   return NOW;
+}
+
+/**
+ * The job lets go of its files because one is lost or being deleted: its next
+ * step takes them again, the one still at the provider as a shared file (by
+ * content), the other uploaded anew.
+ */
+async function dropFile({ db, jobId }: JobStep, fileId: string): Promise<void> {
+  await db.$executeRaw`
+    UPDATE finetuning_jobs SET finetuning_file_id = NULL, validation_file_id = NULL
+    WHERE id = ${jobId}::uuid AND ${fileId} IN (finetuning_file_id, validation_file_id)
+      AND status IN ('queued', 'validating_files') AND finetuning_job_id IS NULL`;
 }
 
 type CreateInput = JobRow & { providerCreateAttemptedAt: Date | null; validationFileId: string | null; fromCheckpoint: string | null };
@@ -189,7 +196,10 @@ async function createProviderJob(args: JobStep, job: CreateInput, fileId: string
     if (id === null || (await knownProcessed(db, id))) continue;
     const file = await provider.fileState(id);
     if (file.status === "processing") return { next: "later", seconds: 1 };
-    if (file.status === "error") return failJob(args, PREPARING, `The provider rejected the ${what} file: ${file.message}`);
+    if (file.status === "error") {
+      await forgetFile(db, id); // not offered to later jobs: they upload their own
+      return failJob(args, PREPARING, `The provider rejected the ${what} file: ${file.message}`);
+    }
     await markProcessed(db, id);
   }
 
@@ -222,7 +232,7 @@ async function createProviderJob(args: JobStep, job: CreateInput, fileId: string
  * for another account): it is offered no more and the job uploads its own.
  */
 async function lostSharedFile(args: JobStep, fileIds: Array<string | null>): Promise<boolean> {
-  const { db, provider, jobId } = args;
+  const { db, provider } = args;
   for (const fileId of fileIds) {
     if (!fileId) continue;
     const gone = await provider.fileState(fileId).then(
@@ -233,7 +243,7 @@ async function lostSharedFile(args: JobStep, fileIds: Array<string | null>): Pro
       },
     );
     if (gone && (await forgetFile(db, fileId))) {
-      await db.finetuningJob.update({ where: { id: jobId }, data: { finetuningFileId: null, validationFileId: null } });
+      await dropFile(args, fileId);
       return true;
     }
   }

@@ -4,7 +4,7 @@ import { env } from "../env";
 import { ACTIVE_STATUSES } from "../finetuning/schema";
 import { readGuardrails } from "../guardrails/schema";
 import { report } from "../observations";
-import { GUARDRAIL_NEAR_SHARE, planNextPoll, planOtherStep, pollFloorSeconds, type PollPlan } from "./poll-plan";
+import { GUARDRAIL_NEAR_SHARE, planNextPoll, planOtherStep, pollFloorSeconds, watchedPollCap, type PollPlan } from "./poll-plan";
 
 type PolledRow = {
   status: string;
@@ -18,21 +18,22 @@ type PolledRow = {
   model_provider: string;
 };
 
-// How many jobs are active at each provider, read at most every few seconds
-// per process: the routine poll floor follows it (poll-plan.ts).
+// How many jobs are active, and watched, at each provider, read at most
+// every few seconds per process: the routine poll floor and the share of
+// watched polls follow them (poll-plan.ts).
 const COUNT_EVERY_MS = 5_000;
-let activeCounts: { at: number; byProvider: Map<string, number> } | null = null;
+type Counts = { active: number; watched: number };
+let counts: { at: number; byProvider: Map<string, Counts> } | null = null;
 
-async function activeJobsAt(db: Db, provider: string): Promise<number> {
-  if (!activeCounts || Date.now() - activeCounts.at > COUNT_EVERY_MS) {
-    const rows = await db.finetuningJob.groupBy({
-      by: ["modelProvider"],
-      where: { status: { in: [...ACTIVE_STATUSES] }, deletedAt: null },
-      _count: true,
-    });
-    activeCounts = { at: Date.now(), byProvider: new Map(rows.map((r) => [r.modelProvider, r._count])) };
+async function jobsAt(db: Db, provider: string): Promise<Counts> {
+  if (!counts || Date.now() - counts.at > COUNT_EVERY_MS) {
+    const rows = await db.$queryRaw<Array<{ provider: string; active: number; watched: number }>>`
+      SELECT model_provider AS provider, count(*)::int AS active, count(*) FILTER (WHERE watched_until > now())::int AS watched
+      FROM finetuning_jobs WHERE status::text = ANY(${[...ACTIVE_STATUSES]}::text[]) AND deleted_at IS NULL
+      GROUP BY model_provider`;
+    counts = { at: Date.now(), byProvider: new Map(rows.map((r) => [r.provider, { active: r.active, watched: r.watched }])) };
   }
-  return activeCounts.byProvider.get(provider) ?? 0;
+  return counts.byProvider.get(provider) ?? { active: 0, watched: 0 };
 }
 
 function budgetOf(provider: string): number {
@@ -56,7 +57,9 @@ export async function planAfterPoll({ db, jobId, pollUnit = 1 }: { db: Db; jobId
   const guardrails = readGuardrails(row.guardrails);
   const pace = { now, runningSince: row.created_at, costSoFarUsd: row.sort_cost };
   // Both in real seconds; the plan counts in poll units (WORKER_POLL_MS).
-  const floor = pollFloorSeconds(await activeJobsAt(db, row.model_provider), budgetOf(row.model_provider));
+  const budget = budgetOf(row.model_provider);
+  const { active, watched } = await jobsAt(db, row.model_provider);
+  const floor = pollFloorSeconds(active, budget);
   const plan = planNextPoll({
     routineFloorSeconds: floor / pollUnit,
     secondsUntilGuardrailNear: secondsUntilShare(guardrails, pace, GUARDRAIL_NEAR_SHARE) / pollUnit,
@@ -68,6 +71,8 @@ export async function planAfterPoll({ db, jobId, pollUnit = 1 }: { db: Db; jobId
     watchedUntil: row.watched_until,
     guardrailShare: nearestLimitShare(guardrails, pace),
   });
+  // However many jobs people open at once, their polls keep to their share of the budget.
+  if (plan.need === "watched") plan.seconds *= Math.max(1, watched / watchedPollCap(budget, plan.seconds * pollUnit));
   if (row.previous_poll)
     report({ kind: "poll_staleness", jobId, need: plan.need, seconds: (now.getTime() - row.previous_poll.getTime()) / 1000 });
   return plan;

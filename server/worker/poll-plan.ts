@@ -32,6 +32,13 @@ const PLANS: Record<Exclude<PollNeed, "quiet">, Omit<PollPlan, "need">> = {
   changing: { seconds: 10, priority: 10, urgent: false },
 };
 
+/** The lowest priority of an urgent step (guardrail_near, watched, confirming_cancel): the worker keeps a lane for these. */
+export const URGENT_PRIORITY = Math.min(
+  ...Object.values(PLANS)
+    .filter((p) => p.urgent)
+    .map((p) => p.priority),
+);
+
 // A job counts as starting for its first minutes of training, and as
 // changing while its provider reported something new recently.
 const STARTING_FOR_MS = 3 * 60_000;
@@ -99,6 +106,14 @@ export function planOf(need: Exclude<PollNeed, "quiet">, seconds = PLANS[need].s
 export const CALLS_PER_POLL = 2;
 /** The share of a provider's budget routine polls plan to use; the rest is for urgent reads, fleet reads and new jobs. */
 export const ROUTINE_BUDGET_SHARE = 0.5;
+
+/** The share of a provider's budget polls of watched jobs may use together; past it, each is polled less often. */
+export const WATCHED_BUDGET_SHARE = 0.3;
+
+/** How many watched jobs a provider's budget polls every `seconds` within WATCHED_BUDGET_SHARE (at least 1). */
+export function watchedPollCap(ratePerSecond: number, seconds: number): number {
+  return Math.max(1, (WATCHED_BUDGET_SHARE * ratePerSecond * seconds) / CALLS_PER_POLL);
+}
 
 /** The routine poll floor for `activeJobs` jobs at a provider allowing `ratePerSecond` requests (PollFacts.routineFloorSeconds). */
 export function pollFloorSeconds(activeJobs: number, ratePerSecond: number): number {

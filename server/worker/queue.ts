@@ -42,17 +42,17 @@ async function startBoss(connectionString: string): Promise<PgBoss> {
 }
 
 /**
- * Active jobs with no step queued or running: those never read at their
- * provider yet, and those whose chain of steps was lost (a step that failed
- * past its retries). One indexed probe of the queue per job.
+ * Active jobs with no step queued or running: their chain of steps was lost
+ * (a step that failed past its retries, a queue restored from a backup). One
+ * indexed probe of the queue per job.
  */
 export async function jobsWithoutStep(db: Db, limit: number): Promise<string[]> {
   const rows = await db.$queryRaw<Array<{ id: string }>>`
     SELECT f.id::text AS id FROM finetuning_jobs f
     WHERE f.status::text = ANY(${[...ACTIVE_STATUSES]}::text[]) AND f.deleted_at IS NULL
-      AND (f.provider_polled_at IS NULL OR NOT EXISTS (
+      AND NOT EXISTS (
         SELECT 1 FROM pgboss.job j
-        WHERE j.name = ${ADVANCE_QUEUE} AND j.state <= 'active' AND j.policy = 'stately' AND COALESCE(j.singleton_key, '') = f.id::text))
+        WHERE j.name = ${ADVANCE_QUEUE} AND j.state <= 'active' AND j.policy = 'stately' AND COALESCE(j.singleton_key, '') = f.id::text)
     ORDER BY f.provider_polled_at ASC NULLS FIRST
     LIMIT ${limit}`;
   return rows.map((r) => r.id);
@@ -118,5 +118,16 @@ export async function hurryAdvance(
   { priority = 0, urgent = false }: Partial<Omit<StepTiming, "seconds">> = {},
 ): Promise<void> {
   const boss = await queue();
-  await boss.upsert(ADVANCE_QUEUE, { jobId, urgent } satisfies AdvanceMessage, { singletonKey: jobId, startAfter: 0, priority });
+  // Only ever sooner, more urgent, higher: a queued step already more urgent
+  // keeps its priority and its reserve; a step waiting out a retry's backoff
+  // is left to it.
+  const moved = await boss.getDb().executeSql(
+    `UPDATE pgboss.job SET start_after = LEAST(start_after, now()), priority = GREATEST(priority, $3),
+       data = jsonb_set(data, '{urgent}', to_jsonb(COALESCE((data->>'urgent')::boolean, false) OR $4))
+     WHERE name = $1 AND singleton_key = $2 AND state = 'created' RETURNING id`,
+    [ADVANCE_QUEUE, jobId, priority, urgent],
+  );
+  if (moved.rows.length === 0) {
+    await boss.send(ADVANCE_QUEUE, { jobId, urgent } satisfies AdvanceMessage, { singletonKey: jobId, priority });
+  }
 }

@@ -5,7 +5,7 @@ import { startWorkerStep } from "../observations";
 import { withCallPriority } from "../provider/budget";
 import { advanceJob, cleanUpProviderSide } from "./advance";
 import { planAfterPoll, planAfterStep } from "./next-poll";
-import { stepNow } from "./poll-plan";
+import { stepNow, URGENT_PRIORITY } from "./poll-plan";
 import type { Job, JobResult } from "pg-boss";
 import {
   ADVANCE_QUEUE,
@@ -90,24 +90,50 @@ export async function startWorker({
   // next at once. Each step settles on its own: one that fails is retried
   // without the rest of its batch.
   const { lanes, batchSize } = lanesFor(concurrency);
+  const takeBatch = (messages: Job<AdvanceMessage>[]) =>
+    Promise.all(
+      messages.map(async (message): Promise<JobResult> => {
+        active.add(message.id);
+        try {
+          await takeStep(message.data);
+          return { id: message.id, status: "completed" };
+        } catch (error) {
+          console.error(`step of job ${message.data.jobId} failed; it is retried`, error);
+          return { id: message.id, status: "failed", output: { message: error instanceof Error ? error.message : String(error) } };
+        } finally {
+          active.delete(message.id);
+        }
+      }),
+    );
   const workerId = await boss.work(
     ADVANCE_QUEUE,
-    { localConcurrency: lanes, batchSize, pollingIntervalSeconds: 0.5, burstWhenBatchFull: true, perJobResults: true },
-    (messages: Job<AdvanceMessage>[]) =>
-      Promise.all(
-        messages.map(async (message): Promise<JobResult> => {
-          active.add(message.id);
-          try {
-            await takeStep(message.data);
-            return { id: message.id, status: "completed" };
-          } catch (error) {
-            console.error(`step of job ${message.data.jobId} failed; it is retried`, error);
-            return { id: message.id, status: "failed", output: { message: error instanceof Error ? error.message : String(error) } };
-          } finally {
-            active.delete(message.id);
-          }
-        }),
-      ),
+    {
+      localConcurrency: lanes,
+      batchSize,
+      pollingIntervalSeconds: 0.5,
+      burstWhenBatchFull: true,
+      perJobResults: true,
+      maxPriority: URGENT_PRIORITY - 1,
+    },
+    takeBatch,
+  );
+  // Urgent steps (a cancel to confirm, a guardrail near its limit, a watched
+  // job) have lanes of their own. When the budget is tight the routine lanes
+  // are busy with steps waiting for it, and a batch settles only when its
+  // last step ends: an urgent step must neither wait for a routine lane to
+  // come free nor, done, stay unsettled behind routine steps (the job's next
+  // step cannot start until it is).
+  const urgentWorkerId = await boss.work(
+    ADVANCE_QUEUE,
+    {
+      localConcurrency: 2,
+      batchSize: 4,
+      pollingIntervalSeconds: 0.5,
+      burstWhenBatchFull: true,
+      minPriority: URGENT_PRIORITY,
+      perJobResults: true,
+    },
+    takeBatch,
   );
   // Each provider's job list is read by one worker at a time, every FLEET_READ_SECONDS.
   const fleet = fleetProviders(provider);
@@ -168,7 +194,7 @@ export async function startWorker({
       // worker takes it at once instead of after the heartbeat expires.
       let timeout: NodeJS.Timeout | undefined;
       const finished = await Promise.race([
-        boss.offWork(ADVANCE_QUEUE, { id: workerId, wait: true }).then(() => true),
+        Promise.all([workerId, urgentWorkerId].map((id) => boss.offWork(ADVANCE_QUEUE, { id, wait: true }))).then(() => true),
         new Promise<boolean>((resolve) => (timeout = setTimeout(() => resolve(false), timeoutMs))),
       ]);
       clearTimeout(timeout);
