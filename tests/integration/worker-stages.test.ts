@@ -28,7 +28,8 @@ beforeEach(async () => {
 async function newJob(goldenRecords = 12) {
   const { connection, goldenRecordIds } = await makeConnection(db(), { goldenRecords });
   // Examples of its own: jobs over the same examples would share their files, and these tests follow one job's.
-  await db().$executeRaw`UPDATE golden_records SET question = question || ' (' || ${connection.id} || ')' WHERE db_connection_id = ${connection.id}::uuid`;
+  await db()
+    .$executeRaw`UPDATE golden_records SET question = question || ' (' || ${connection.id} || ')' WHERE db_connection_id = ${connection.id}::uuid`;
   return makeJob(db(), { dbConnectionId: connection.id, goldenRecordIds, alias: "stage-test" });
 }
 
