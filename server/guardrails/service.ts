@@ -1,5 +1,7 @@
 import "server-only";
 import type { Db } from "../db";
+import { planOf } from "../worker/poll-plan";
+import { hurryAdvance } from "../worker/queue";
 import { AppError } from "../errors";
 import { actorLabel, type Actor } from "../auth/actor";
 import { announceJobChange } from "../finetuning/announce";
@@ -51,6 +53,8 @@ export async function setJobGuardrails(args: { db: Db; actor: Actor; id: string;
     throw ended(now);
   }
   announceJobChange(db, updated);
+  // Its next poll may be far off (a big fleet spreads routine polls): it is read soon and planned by its new limits.
+  await hurryAdvance(id, planOf("changing", 0)).catch((error: unknown) => console.error(`bringing job ${id}'s poll forward failed`, error));
   return { finetuning_id: id, guardrails: readGuardrails(updated.guardrails), trips: readTrips(updated.guardrailTrips) };
 }
 

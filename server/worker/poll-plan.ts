@@ -125,7 +125,15 @@ export function planOtherStep(status: string, seconds: number): PollPlan {
   return planOf(status === "cancelling" ? "confirming_cancel" : "starting", seconds);
 }
 
-/** A step to take at once: urgent when the step before it was. */
+/**
+ * The queue priority of a job being prepared (its files uploaded, its
+ * provider job created): above every routine poll, so a burst of new jobs
+ * reaches the provider at the budget's rate instead of queueing behind polls
+ * of the jobs already there; below every urgent read.
+ */
+export const PREPARING_PRIORITY = 25;
+
+/** A step to take at once: urgent when the step before it was; otherwise a job moving along, ahead of routine polls. */
 export function stepNow(urgent: boolean): PollPlan {
-  return planOtherStep(urgent ? "cancelling" : "", 0);
+  return urgent ? planOtherStep("cancelling", 0) : { ...planOtherStep("", 0), priority: PREPARING_PRIORITY };
 }

@@ -3,7 +3,7 @@ import { fromPrisma, PgBoss } from "pg-boss";
 import { env } from "../env";
 import type { Db, TxClient } from "../db";
 import { ACTIVE_STATUSES } from "../finetuning/schema";
-import type { PollPlan } from "./poll-plan";
+import { PREPARING_PRIORITY, type PollPlan } from "./poll-plan";
 
 /** One message a job: "look at this job and take its next step". */
 export const ADVANCE_QUEUE = "finetuning-advance";
@@ -93,7 +93,11 @@ export async function stopQueue(): Promise<void> {
 /** Enqueues inside the caller's transaction: the job row and its first step commit together. */
 export async function enqueueRun(tx: TxClient, jobId: string): Promise<void> {
   const boss = await queue();
-  await boss.send(ADVANCE_QUEUE, { jobId } satisfies AdvanceMessage, { singletonKey: jobId, db: fromPrisma(tx) });
+  await boss.send(ADVANCE_QUEUE, { jobId } satisfies AdvanceMessage, {
+    singletonKey: jobId,
+    priority: PREPARING_PRIORITY,
+    db: fromPrisma(tx),
+  });
 }
 
 /** When and how urgently a job's next step runs (server/worker/poll-plan.ts); at once and routine by default. */

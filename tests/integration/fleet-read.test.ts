@@ -48,6 +48,10 @@ async function runningJobs(n: number): Promise<Array<{ id: string; providerJobId
     }),
   );
   const file = await client.files.create({ file: await toFile(Buffer.from(lines.join("\n")), "fleet.jsonl"), purpose: "fine-tune" });
+  await waitFor(
+    async () => (await client.files.retrieve(file.id)).status,
+    (status) => status === "processed",
+  );
   const { connection } = await makeConnection(db(), { goldenRecords: 0 });
   const jobs: Array<{ id: string; providerJobId: string }> = [];
   for (let i = 0; i < n; i++) {
@@ -102,6 +106,19 @@ describe("the fleet read", () => {
         .map((s) => s.key)
         .sort(),
     ).toEqual(ended.map((j) => j.id).sort());
+  });
+
+  it("a guardrail set on a job whose next poll is far off brings that poll forward, and it alone", async () => {
+    const { setJobGuardrails } = await import("../../server/guardrails/service");
+    const { enqueueAdvance } = await import("../../server/worker/queue");
+    const { db } = await import("../../server/db");
+    const jobs = await runningJobs(2);
+    for (const { id } of jobs) await enqueueAdvance(id, { seconds: 3_600 });
+    const operator = { kind: "api_key", id: "k", name: "guard-setter", role: "operator" } as const;
+    await setJobGuardrails({ db: db(), actor: operator, id: jobs[0]!.id, guardrails: { max_cost_usd: { limit: 5, action: "cancel" } } });
+    const steps = await queuedSteps(jobs.map((j) => j.id));
+    expect(steps.filter((s) => s.due).map((s) => s.key)).toEqual([jobs[0]!.id]);
+    expect(steps).toHaveLength(2);
   });
 
   it("asks nothing of the provider when no job is active there", async () => {
