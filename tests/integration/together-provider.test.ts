@@ -77,6 +77,28 @@ describe("the Together provider over the together-ai SDK", () => {
     await provider.deleteFile(fileId); // already gone is fine
   });
 
+  it("draws the loss by the learning rate, as a sweep over it needs: too low learns slowly, too high diverges", async () => {
+    const fileId = await processedFile();
+    const lastLoss = async (learningRate: number) => {
+      const job = await provider.createJob({
+        jobId: crypto.randomUUID(),
+        fileId,
+        model: MODEL,
+        parameters: { n_epochs: 1, learning_rate: learningRate },
+        suffix: null,
+      });
+      await waitFor(
+        () => provider.retrieveJob(job.id),
+        (j) => j.status === "succeeded",
+      );
+      const losses = (await provider.listEvents(job.id)).flatMap((e) => (e.metrics?.trainLoss == null ? [] : [e.metrics.trainLoss]));
+      return losses.at(-1)!;
+    };
+    const [slow, usual, diverging] = [await lastLoss(1e-7), await lastLoss(1e-5), await lastLoss(1e-3)];
+    expect(usual).toBeLessThan(slow);
+    expect(diverging > usual || Number.isNaN(diverging)).toBe(true);
+  });
+
   it("cancels asynchronously: cancel_requested (cancelling) until the sandbox confirms, then cancelled", async () => {
     await sandbox.setTimings({ runningMs: 60_000, cancelConfirmMs: 1_000 });
     try {

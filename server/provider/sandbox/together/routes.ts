@@ -14,6 +14,9 @@ import type { Ctx, Route } from "../router";
 import { TERMINAL, type FileRecord, type JobRecord } from "../state";
 import { trainingTokens } from "../tokens";
 import type { EventJson } from "../types";
+
+/** Together's default learning rate, when a job names none. */
+const DEFAULT_LEARNING_RATE = 0.00001;
 import { checkFineTuneFile } from "../validate";
 import { view, type Core } from "../view";
 import { fullJob, metricSnapshots, outputName, togetherCheckpoint, togetherEvent, togetherFile, truncatedJob } from "./wire";
@@ -130,7 +133,7 @@ async function createJob(ctx: Ctx): Promise<Reply> {
   if (!SUPPORTED_MODELS.includes(model)) throw bad(`Model ${model} is not supported for fine-tuning.`, "model");
   const nEpochs = positiveInt(body, "n_epochs", 1, 20);
   const batch = body["batch_size"] === "max" ? 8 : positiveInt(body, "batch_size", 8, 256);
-  const learningRate = body["learning_rate"] ?? 0.00001;
+  const learningRate = body["learning_rate"] ?? DEFAULT_LEARNING_RATE;
   if (typeof learningRate !== "number" || !(learningRate > 0 && learningRate <= 1)) throw bad("Invalid learning_rate.", "learning_rate");
   const trainingType = body["training_type"];
   const lora =
@@ -154,7 +157,13 @@ async function createJob(ctx: Ctx): Promise<Reply> {
     validationFile,
     suffix,
     metadata: null,
-    hyperparameters: { n_epochs: nEpochs, batch_size: batch, learning_rate_multiplier: "auto" },
+    // The curve follows the learning rate as the OpenAI sandbox's follows its multiplier: Together's
+    // default (1e-5) draws the curve of OpenAI's "auto", ten times it diverges, a tenth learns slowly.
+    hyperparameters: {
+      n_epochs: nEpochs,
+      batch_size: batch,
+      learning_rate_multiplier: (life.AUTO.learning_rate_multiplier * learningRate) / DEFAULT_LEARNING_RATE,
+    },
     seed: typeof body["random_seed"] === "number" ? body["random_seed"] : 42,
     // FinetuneResponse types the id as a UUID (the path's description says it starts with "ft-"; the schema is what is checked).
     id: randomUUID(),
