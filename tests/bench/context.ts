@@ -4,9 +4,10 @@ import type pg from "pg";
 import type { JobPool } from "./harness";
 
 // Knobs (env): BENCH_DURATION_MS (10000), BENCH_WARMUP_MS (3000),
-// BENCH_UI_CANCELS (25), CHROMIUM_PATH (/usr/bin/chromium), BENCH_SKIP=ui,cold,floor,rest (comma list),
+// BENCH_UI_CANCELS (25), CHROMIUM_PATH (/usr/bin/chromium), BENCH_SKIP=ui,cold,floor,rest,scale (comma list),
 // BENCH_QUIET_MAX_WAIT_MS (60000: how long each case may wait for other work on the machine to stop),
-// BENCH_NOISE_RETRIES (2: how often a case disturbed by other work is run again), BENCH_JOBS (1000000).
+// BENCH_NOISE_RETRIES (2: how often a case disturbed by other work is run again), BENCH_JOBS (1000000);
+// the scale section's own (BENCH_SCALE_JOBS and friends) are in scale.ts.
 export const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000);
 export const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 3_000);
 export const UI_CANCELS = Number(process.env.BENCH_UI_CANCELS ?? 25);

@@ -1,8 +1,8 @@
 // What the benchmark and the profiler share: child processes (tracked, stopped
 // by pid), the load generator, Postgres CPU accounting and wait sampling, and
 // the bulk-loaded jobs.
-import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -83,6 +83,26 @@ export async function runBounded(name: string, minutes: number, main: () => Prom
     process.exit(130);
   });
   await main();
+}
+
+/**
+ * Builds the web app when .next/BUILD_ID is missing (the first run of a clone),
+ * after waiting (bounded) for another `next build` of this checkout to finish.
+ * Answers how long the build took, or null when none was needed.
+ */
+export function ensureNextBuild(log: (line: string) => void): number | null {
+  const deadline = Date.now() + 10 * 60_000;
+  if (existsSync(path.join(ROOT, ".next", "lock"))) log("another next build is running here (.next/lock); waiting for it…");
+  while (existsSync(path.join(ROOT, ".next", "lock")) && Date.now() < deadline) execFileSync("sleep", ["2"]);
+  if (existsSync(path.join(ROOT, ".next", "BUILD_ID"))) return null;
+  log("no .next/BUILD_ID: running next build (once)…");
+  const t0 = performance.now();
+  execFileSync(NODE, [path.join(ROOT, "node_modules/next/dist/bin/next"), "build"], {
+    cwd: ROOT,
+    stdio: "inherit",
+    env: childEnv({ NODE_ENV: "production" }),
+  });
+  return Math.round(performance.now() - t0);
 }
 
 // ---------- processes ----------

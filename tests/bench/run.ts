@@ -12,6 +12,9 @@
 //   cancel-load.ts  cancel under load against the floor, and where its time goes
 //   cold-start.ts   a cold `npm start`
 //   report.ts       the verdicts against the floor and the targets, and the table
+// and then, once all of that has stopped, the scale section (scale.ts; alone:
+// run-scale.ts): provider calls, staleness, idle CPU, submission, the live feed
+// and guardrails at BENCH_SCALE_JOBS running jobs, in environments of its own.
 // It writes bench-results/latest.json and stops everything it started. The
 // knobs (BENCH_* environment variables) are in context.ts; how one load case
 // is run and timed, in cases.ts.
@@ -59,7 +62,8 @@ import { freePort, round, rssOf, sleep } from "./lib";
 import { measureList } from "./list";
 import { measureMetrics } from "./training-curves";
 import { measureSweepDecisions } from "./sweeps";
-import { printTable, verdicts } from "./report";
+import { printTable, verdicts, type Target } from "./report";
+import { measureScale, printTargets, scaleTargets } from "./scale";
 import { measureUi } from "./ui";
 import { startCommandArgs } from "../helpers/start-command";
 
@@ -232,8 +236,30 @@ async function main(): Promise<void> {
     await stopChild(app);
     await stopChild(floor);
     await sandbox?.close();
+    // The product's queue client, if a call measured here started one (reading a job's curves hurries its next poll):
+    // left running, it would retry the stopped Postgres and keep this process alive.
+    const { stopQueue } = await import("../../server/worker/queue");
+    await stopQueue().catch(() => {});
     await tearDown({ admin, embedded, tmp });
+  }
+  if (!SKIP.has("scale") && !process.exitCode) await scaleSection(results);
+}
+
+/** The scale section, its verdicts added to the run's, and bench-results/latest.json written again with both. */
+async function scaleSection(results: Record<string, unknown>): Promise<void> {
+  try {
+    const scale = await measureScale();
+    const targets = scaleTargets(scale);
+    printTargets("scale targets", targets);
+    results.scale = scale;
+    results.targets = [...((results.targets as Target[] | undefined) ?? []), ...targets];
+    await mkdir(path.join(ROOT, "bench-results"), { recursive: true });
+    writeFileSync(path.join(ROOT, "bench-results", "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
+    log("wrote bench-results/latest.json (with the scale section)");
+  } catch (error) {
+    console.error(error);
+    process.exitCode = 1;
   }
 }
 
-await runBounded("bench", 30, main);
+await runBounded("bench", 45, main);
