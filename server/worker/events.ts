@@ -46,9 +46,24 @@ export async function ingestProviderEvents({
   );
   const latestValidLoss = points.findLast((p) => p.metrics.validLoss !== null)?.metrics.validLoss ?? null;
 
+  // Only messages not stored before are inserted: an insert skipped as a
+  // duplicate still uses up a job_events id, and the live feed waits at every
+  // gap in the ids for a transaction that might still fill it. A provider that
+  // lists every event at every read (Together) would leave gaps on every poll.
+  const known = messages.length
+    ? new Set(
+        (
+          await db.jobEvent.findMany({
+            where: { jobId, providerEventId: { in: messages.map((e) => e.id) } },
+            select: { providerEventId: true },
+          })
+        ).map((r) => r.providerEventId),
+      )
+    : new Set<string | null>();
+  const fresh = messages.filter((e) => !known.has(e.id));
   const [, inserted] = await db.$transaction([
     db.jobEvent.createMany({
-      data: messages.map((e) => ({
+      data: fresh.map((e) => ({
         jobId,
         kind: "provider_event" as const,
         actor: "provider",
