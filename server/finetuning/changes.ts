@@ -17,9 +17,10 @@ export { jobChangeSchema, type JobChange } from "./change-log";
 
 const SAFETY_TICK_MS = 1_000;
 // Ids are taken before commit, so a later id can commit first. A hole in the
-// ids is waited for this long before the feed moves past it (most holes are
-// rolled-back inserts); its ids are then still looked for, for a minute, and
-// an event that turns up late is delivered late rather than never.
+// ids is waited for this long from when it was first seen before the feed
+// moves past it (most holes are rolled-back inserts); its ids are then still
+// looked for, for a minute, and an event that turns up late is delivered late
+// rather than never.
 const HOLE_WAIT_MS = 2_000;
 const LATE_WINDOW_MS = 60_000;
 const MAX_LATE_IDS = 1_000;
@@ -40,7 +41,7 @@ function startFeed(): Feed {
   const feed: Feed = { emitter, position: 0n, closing: new AbortController(), ready: Promise.resolve() };
   let running = false;
   let again = false;
-  let holeSince: { at: bigint; since: number } | undefined;
+  const holesSince = new Map<bigint, number>(); // the first id of each hole ahead of the position → when it was first seen
   const late = new Map<bigint, number>(); // ids the feed moved past → when
 
   const deliverLate = async () => {
@@ -62,20 +63,27 @@ function startFeed(): Feed {
       do {
         again = false;
         const batch = await readChangesAfter(db(), feed.position);
+        // Every hole this read shows is first seen now: the holes of one read
+        // are waited for together, not one after another.
+        const now = Date.now();
+        let before = feed.position;
+        for (const item of batch) {
+          if (item.eventId !== before + 1n && !holesSince.has(before + 1n)) holesSince.set(before + 1n, now);
+          before = item.eventId;
+        }
         for (const item of batch) {
           const expected = feed.position + 1n;
           if (item.eventId !== expected) {
-            if (holeSince?.at !== expected) holeSince = { at: expected, since: Date.now() };
-            if (Date.now() - holeSince.since < HOLE_WAIT_MS) {
+            if (now - (holesSince.get(expected) ?? now) < HOLE_WAIT_MS) {
               setTimeout(() => void pump(), 200).unref();
               break;
             }
           }
-          holeSince = undefined;
           for (let id = expected; id < item.eventId && late.size < MAX_LATE_IDS; id++) late.set(id, Date.now());
           feed.position = item.eventId;
           emitter.emit("change", item);
         }
+        for (const start of holesSince.keys()) if (start <= feed.position) holesSince.delete(start);
         if (batch.length === READ_BATCH && feed.position === batch.at(-1)?.eventId) again = true;
       } while (again);
       await deliverLate();

@@ -121,6 +121,22 @@ describe("finetuning.onChange", () => {
     feed.close();
   });
 
+  it("many holes in the ids are waited for together, not one after another", async () => {
+    // 40 ids taken and never used (rolled-back inserts, skipped duplicates), each before a change:
+    // waited for one after another (2 s each) the last change would come after the test's time limit.
+    const { connection } = await makeConnection(db(), { goldenRecords: 0 });
+    const jobs = await Promise.all(Array.from({ length: 40 }, () => makeJob(db(), { status: "queued", dbConnectionId: connection.id })));
+    const feed = await subscribe({ db_connection_id: connection.id, lastEventId: await currentFeedPosition() });
+    for (const job of jobs) {
+      await db().$queryRaw`SELECT nextval('job_events_id_seq')`;
+      await transitionJob({ db: db(), id: job.id, from: ["queued"], to: "cancelled", actor: "operator" });
+    }
+    const seen = new Set<string>();
+    while (seen.size < jobs.length) seen.add((await feed.next()).data.id);
+    expect([...seen].sort()).toEqual(jobs.map((j) => j.id).sort());
+    feed.close();
+  });
+
   it("an event whose transaction commits long after later ones is delivered late rather than never", async () => {
     const { connection } = await makeConnection(db(), { goldenRecords: 0 });
     const slow = await makeJob(db(), { status: "queued", dbConnectionId: connection.id });
