@@ -18,8 +18,8 @@
 // It writes bench-results/latest.json and stops everything it started. The
 // knobs (BENCH_* environment variables) are in context.ts; how one load case
 // is run and timed, in cases.ts.
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -45,6 +45,7 @@ import {
 import {
   appEnv,
   childEnv,
+  ensureNextBuild,
   insertConnection,
   insertJobs,
   jobPool,
@@ -58,7 +59,7 @@ import {
   useProductHere,
   waitForHttp,
 } from "./harness";
-import { freePort, round, rssOf, sleep } from "./lib";
+import { freePort, round, rssOf } from "./lib";
 import { measureList } from "./list";
 import { measureMetrics } from "./training-curves";
 import { measureSweepDecisions } from "./sweeps";
@@ -81,19 +82,8 @@ async function main(): Promise<void> {
 
   try {
     // 1. Build (first run only). Another `next build` of this checkout may be running: wait for it (bounded).
-    const buildDeadline = Date.now() + 10 * 60_000;
-    if (existsSync(path.join(ROOT, ".next", "lock"))) log("another next build is running here (.next/lock); waiting for it…");
-    while (existsSync(path.join(ROOT, ".next", "lock")) && Date.now() < buildDeadline) await sleep(2_000);
-    if (!existsSync(path.join(ROOT, ".next", "BUILD_ID"))) {
-      log("no .next/BUILD_ID: running next build (once)…");
-      const t0 = performance.now();
-      execFileSync(NODE, [path.join(ROOT, "node_modules/next/dist/bin/next"), "build"], {
-        cwd: ROOT,
-        stdio: "inherit",
-        env: childEnv({ NODE_ENV: "production" }),
-      });
-      results.buildMs = round(performance.now() - t0, 0);
-    }
+    const buildMs = ensureNextBuild(log);
+    if (buildMs !== null) results.buildMs = buildMs;
 
     // 2. A fresh embedded Postgres; its start-up is timed (part of a first `npm start`).
     const pgDataDir = path.join(tmp, "pg");
