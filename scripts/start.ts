@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { launchEnv } from "../server/env";
 import { guardLogStreams } from "../server/launch/log-streams";
+import { tolerateUndiciCloseRace } from "../server/launch/known-races";
 import { takeOverShutdownSignals } from "../server/launch/signals";
 import { CUT_FAST_MS, CUT_IMMEDIATE_MS, DEADLINE_MARGIN_MS, EXIT, planShutdown, type ShutdownStage } from "../server/launch/shutdown";
 import { printableUrl } from "../server/launch/printable-url";
@@ -13,6 +14,7 @@ import { DatabaseOwnedElsewhereError } from "../server/launch/embedded";
 import { dataDir, ensureAuthSecret, migrate, openDatabase, ROOT, type Database } from "../server/launch/bootstrap";
 
 guardLogStreams();
+tolerateUndiciCloseRace();
 const dev = process.argv.includes("--dev");
 // Shutdown: first the web app and the worker finish what they hold, together;
 // then the rest, last-started first (metrics, the queue, the sandbox, Postgres).

@@ -2,11 +2,13 @@
 // the queue gives each job step to one of them at a time.
 import { launchEnv } from "../server/env";
 import { guardLogStreams } from "../server/launch/log-streams";
+import { tolerateUndiciCloseRace } from "../server/launch/known-races";
 import { takeOverShutdownSignals } from "../server/launch/signals";
 import { CUT_FAST_MS, CUT_IMMEDIATE_MS, DEADLINE_MARGIN_MS, EXIT, planShutdown, type ShutdownStage } from "../server/launch/shutdown";
 import { ensureAuthSecret, openDatabase, type Database } from "../server/launch/bootstrap";
 
 guardLogStreams();
+tolerateUndiciCloseRace();
 // Last-started first; until the worker runs there is little to finish.
 const stages: ShutdownStage[] = [];
 let database: Database | undefined;
