@@ -87,6 +87,12 @@ function withAuthSecret(parsed: Env): Env {
 }
 
 /** The session signing secret (always set once env() has been read). */
+/** The requests a second `provider` may be sent, by every process together (PROVIDER_MAX_RPS_*). */
+export function providerMaxRps(provider: string): number {
+  const e = env();
+  return provider === "together" ? e.PROVIDER_MAX_RPS_TOGETHER : e.PROVIDER_MAX_RPS_OPENAI;
+}
+
 export function authSecret(): string {
   const secret = env().BETTER_AUTH_SECRET;
   if (!secret) throw new Error("BETTER_AUTH_SECRET is not set");

@@ -1,6 +1,6 @@
 import "server-only";
 import { db } from "../db";
-import { env } from "../env";
+import { env, providerMaxRps } from "../env";
 import { budgetedFetch, requestBudget } from "./budget";
 import type { ProviderName } from "./capabilities";
 import { createOpenAIProvider } from "./openai";
@@ -19,13 +19,14 @@ export function provider(): Providers {
     const e = env();
     const timeouts = { timeoutMs: e.PROVIDER_TIMEOUT_MS, deadlineMs: e.PROVIDER_CANCEL_DEADLINE_MS };
     // Every request to a provider, from every process, keeps to its budget.
-    const budgeted = (provider: ProviderName, ratePerSecond: number) => budgetedFetch(requestBudget({ db: db(), provider, ratePerSecond }));
+    const budgeted = (provider: ProviderName) =>
+      budgetedFetch(requestBudget({ db: db(), provider, ratePerSecond: providerMaxRps(provider) }));
     globalForProvider.controlRoomProviders = {
       openai: createOpenAIProvider({
         apiKey: e.OPENAI_API_KEY ?? "sk-no-key-configured",
         baseURL: e.OPENAI_BASE_URL,
         ...timeouts,
-        fetch: budgeted("openai", e.PROVIDER_MAX_RPS_OPENAI),
+        fetch: budgeted("openai"),
       }),
       together:
         e.TOGETHER_API_KEY || e.TOGETHER_BASE_URL
@@ -33,7 +34,7 @@ export function provider(): Providers {
               apiKey: e.TOGETHER_API_KEY ?? "no-key-configured",
               baseURL: e.TOGETHER_BASE_URL,
               ...timeouts,
-              fetch: budgeted("together", e.PROVIDER_MAX_RPS_TOGETHER),
+              fetch: budgeted("together"),
             })
           : undefined,
     };

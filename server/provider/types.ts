@@ -165,6 +165,12 @@ export type Providers = { readonly [K in ProviderName]?: FinetuningProvider };
 /** What services take: the process's providers, or one provider alone (tests that use a single one). */
 export type ProviderSource = FinetuningProvider | Providers;
 
+/** Every provider in `source`. */
+export function providersIn(source: ProviderSource): FinetuningProvider[] {
+  if ("createJob" in source) return [source];
+  return Object.values(source).filter((p): p is FinetuningProvider => p !== undefined);
+}
+
 /** The provider a job of `name` is at; a 409 naming it when this process has none configured. */
 export function providerFor(source: ProviderSource, name: string): FinetuningProvider {
   const found = "createJob" in source ? (source.name === name ? source : undefined) : source[name as ProviderName];

@@ -1,7 +1,6 @@
 import type { Db } from "../db";
 import { ACTIVE_STATUSES } from "../finetuning/schema";
 import { report } from "../observations";
-import type { ProviderName } from "../provider/capabilities";
 import type { FinetuningProvider } from "../provider/types";
 import { planOf } from "./poll-plan";
 import { hurryAdvance } from "./queue";
@@ -70,10 +69,4 @@ async function markRead(db: Db, jobs: Array<{ id: string; reportedPriceUsd: numb
     if (row.previous)
       report({ kind: "poll_staleness", jobId: row.id, need: "listed", seconds: (row.polled_at.getTime() - row.previous.getTime()) / 1000 });
   }
-}
-
-/** The providers a fleet read covers: those this process has. */
-export function fleetProviders(source: { readonly [K in ProviderName]?: FinetuningProvider } | FinetuningProvider): FinetuningProvider[] {
-  if ("createJob" in source) return [source];
-  return Object.values(source).filter((p): p is FinetuningProvider => p !== undefined);
 }

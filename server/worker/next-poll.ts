@@ -1,6 +1,6 @@
 import type { Db } from "../db";
 import { nearestLimitShare, secondsUntilShare } from "../guardrails/rules";
-import { env } from "../env";
+import { providerMaxRps } from "../env";
 import { ACTIVE_STATUSES } from "../finetuning/schema";
 import { readGuardrails } from "../guardrails/schema";
 import { report } from "../observations";
@@ -36,11 +36,6 @@ async function jobsAt(db: Db, provider: string): Promise<Counts> {
   return counts.byProvider.get(provider) ?? { active: 0, watched: 0 };
 }
 
-function budgetOf(provider: string): number {
-  const e = env();
-  return provider === "together" ? e.PROVIDER_MAX_RPS_TOGETHER : e.PROVIDER_MAX_RPS_OPENAI;
-}
-
 /**
  * After a step that read the job at its provider: records the read (one
  * statement, which also answers what the plan needs), reports how stale the
@@ -57,7 +52,7 @@ export async function planAfterPoll({ db, jobId, pollUnit = 1 }: { db: Db; jobId
   const guardrails = readGuardrails(row.guardrails);
   const pace = { now, runningSince: row.created_at, costSoFarUsd: row.sort_cost };
   // Both in real seconds; the plan counts in poll units (WORKER_POLL_MS).
-  const budget = budgetOf(row.model_provider);
+  const budget = providerMaxRps(row.model_provider);
   const { active, watched } = await jobsAt(db, row.model_provider);
   const floor = pollFloorSeconds(active, budget);
   const plan = planNextPoll({

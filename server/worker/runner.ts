@@ -1,6 +1,6 @@
 import type { Db } from "../db";
 import { env } from "../env";
-import type { ProviderSource } from "../provider/types";
+import { providersIn, type ProviderSource } from "../provider/types";
 import { startWorkerStep } from "../observations";
 import { withCallPriority } from "../provider/budget";
 import { advanceJob, cleanUpProviderSide } from "./advance";
@@ -18,7 +18,7 @@ import {
   type AdvanceMessage,
   type FleetReadMessage,
 } from "./queue";
-import { FLEET_READ_SECONDS, fleetProviders, readFleet } from "./fleet-read";
+import { FLEET_READ_SECONDS, readFleet } from "./fleet-read";
 import { startHeartbeat } from "./heartbeat";
 import { recheckGuardrails } from "../guardrails/recheck";
 import { evaluateGuardrails, GUARDED_STATUSES } from "../guardrails/evaluate";
@@ -136,7 +136,7 @@ export async function startWorker({
     takeBatch,
   );
   // Each provider's job list is read by one worker at a time, every FLEET_READ_SECONDS.
-  const fleet = fleetProviders(provider);
+  const fleet = providersIn(provider);
   const fleetWorkerId = await boss.work<FleetReadMessage>(FLEET_READ_QUEUE, { pollingIntervalSeconds: 1 }, async ([message]) => {
     const at = fleet.find((p) => p.name === message?.data.provider);
     if (!at) return;

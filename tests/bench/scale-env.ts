@@ -11,7 +11,7 @@ import path from "node:path";
 import pg from "pg";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "../../server/launch/embedded";
 import { PROVIDER_CAPABILITIES } from "../../server/provider/capabilities";
-import type { FileRecord, JobRecord } from "../../server/provider/sandbox/state";
+import { NOT_STARTED, type FileRecord, type JobRecord } from "../../server/provider/sandbox/state";
 import type { EventJson } from "../../server/provider/sandbox/types";
 import { startCommandArgs } from "../helpers/start-command";
 import { log } from "./context";
@@ -530,14 +530,8 @@ export async function seedRunning(
         createdAt: wall(job.stageStartedMs - 1_000),
         status: "running",
         stageStartedMs: job.stageStartedMs,
-        runMs: 0,
+        ...NOT_STARTED,
         step: job.step,
-        lossShape: "normal",
-        shapeFromStep: 0,
-        finishedAt: null,
-        fineTunedModel: null,
-        trainedTokens: null,
-        error: null,
         ...(provider === "together" ? { together: { learningRate: 0.00001, lora: true, nEvals: 0, fromCheckpoint: null } } : {}),
       });
       events.push({

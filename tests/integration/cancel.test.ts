@@ -19,6 +19,12 @@ afterAll(async () => {
   await sandbox.close();
 });
 
+/** A job made at the sandbox through the provider module, as the worker makes one. */
+async function sandboxJob() {
+  const fileId = await uploadProcessedFile(provider);
+  return provider.createJob({ jobId: crypto.randomUUID(), fileId, model: "gpt-4o-mini-2024-07-18", parameters: null, suffix: null });
+}
+
 describe("finetuning.cancel: the contract's table", () => {
   it("answers NOT_FOUND for an unknown job", async () => {
     const caller = await callerAs("operator", provider);
@@ -65,14 +71,7 @@ describe("finetuning.cancel: the contract's table", () => {
   });
 
   it("a cancel OpenAI confirms at once records its status word, not the last one polled", async () => {
-    const file = await uploadProcessedFile(provider);
-    const providerJob = await provider.createJob({
-      jobId: crypto.randomUUID(),
-      fileId: file,
-      model: "gpt-4o-mini-2024-07-18",
-      parameters: null,
-      suffix: null,
-    });
+    const providerJob = await sandboxJob();
     const job = await makeJob(db(), { status: "running", finetuningJobId: providerJob.id });
     await db().finetuningJob.update({ where: { id: job.id }, data: { providerStatus: "running" } }); // as the worker last saw it
     const caller = await callerAs("operator", provider);
@@ -92,14 +91,7 @@ describe("finetuning.cancel: the contract's table", () => {
   });
 
   it("answers BAD_GATEWAY when the provider keeps answering 503, and the retry then succeeds", async () => {
-    const file = await uploadProcessedFile(provider);
-    const providerJob = await provider.createJob({
-      jobId: crypto.randomUUID(),
-      fileId: file,
-      model: "gpt-4o-mini-2024-07-18",
-      parameters: null,
-      suffix: null,
-    });
+    const providerJob = await sandboxJob();
     const job = await makeJob(db(), { status: "validating_files", finetuningJobId: providerJob.id });
     sandbox.addFault({ route: "POST /v1/fine_tuning/jobs/*/cancel", fault: { kind: "status", status: 503 }, times: 1_000 });
     const caller = await callerAs("operator", provider);

@@ -8,7 +8,7 @@ import { trainingJsonl } from "@/server/provider/sandbox/fixtures";
 import { parseJobSpec } from "@/server/provider/sandbox/job-params";
 import * as jobs from "@/server/provider/sandbox/jobs";
 import { cleanLoss, lossAt, metricsAt, VALID_EVERY } from "@/server/provider/sandbox/lifecycle";
-import { memoryStore, type JobRecord } from "@/server/provider/sandbox/state";
+import { memoryStore, NOT_STARTED, type JobRecord } from "@/server/provider/sandbox/state";
 import { DEFAULT_TIMINGS } from "@/server/provider/sandbox/types";
 import type { Core } from "@/server/provider/sandbox/view";
 
@@ -27,14 +27,8 @@ function record(lr: number, epochs: number, seed = 7): JobRecord {
     createdAt: 0,
     status: "running",
     stageStartedMs: 0,
-    runMs: 0,
+    ...NOT_STARTED,
     step: 0,
-    lossShape: "normal",
-    shapeFromStep: 0,
-    finishedAt: null,
-    fineTunedModel: null,
-    trainedTokens: null,
-    error: null,
   };
 }
 

@@ -7,7 +7,7 @@ import { ApiError, newId, nowSeconds } from "./http";
 import { trainingTokens } from "./tokens";
 import type { JobSpec } from "./job-params";
 import * as life from "./lifecycle";
-import { TERMINAL, type JobRecord } from "./state";
+import { NOT_STARTED, TERMINAL, type JobRecord } from "./state";
 import type { EventJson, JobJson, LossShape } from "./types";
 import { view, type Core, type View } from "./view";
 
@@ -100,14 +100,8 @@ export async function createJob(core: Core, spec: JobSpec): Promise<JobJson> {
     createdAt: nowSeconds(),
     status: "validating_files",
     stageStartedMs: at.clock.nowMs,
-    runMs: 0,
+    ...NOT_STARTED,
     step: 0,
-    lossShape: "normal",
-    shapeFromStep: 0,
-    finishedAt: null,
-    fineTunedModel: null,
-    trainedTokens: null,
-    error: null,
   };
   const created = (message: string): EventJson => ({
     id: newId("ftevent"),

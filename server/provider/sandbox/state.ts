@@ -22,6 +22,17 @@ export type FileRecord = {
 export type JobStatus = JobStatusJson | "cancel_requested";
 
 /** A job as the sandbox keeps it: what was asked for (JobSpec) and where it is. */
+/** What a job record holds before it has trained at all: no run time, no steps, no outcome. */
+export const NOT_STARTED = {
+  runMs: 0,
+  lossShape: "normal",
+  shapeFromStep: 0,
+  finishedAt: null,
+  fineTunedModel: null,
+  trainedTokens: null,
+  error: null,
+} as const satisfies Partial<JobRecord>;
+
 export type JobRecord = JobSpec & {
   id: string;
   /** From the training file, for steps and trained_tokens. */

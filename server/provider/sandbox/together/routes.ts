@@ -11,7 +11,7 @@ import { ApiError, json, nowSeconds, parseJsonBody, type Reply } from "../http";
 import { update } from "../jobs";
 import * as life from "../lifecycle";
 import type { Ctx, Route } from "../router";
-import { TERMINAL, type FileRecord, type JobRecord } from "../state";
+import { NOT_STARTED, TERMINAL, type FileRecord, type JobRecord } from "../state";
 import { trainingTokens } from "../tokens";
 import type { EventJson } from "../types";
 
@@ -172,14 +172,8 @@ async function createJob(ctx: Ctx): Promise<Reply> {
     createdAt: nowSeconds(),
     status: "validating_files",
     stageStartedMs: at.clock.nowMs,
-    runMs: 0,
+    ...NOT_STARTED,
     step: 0,
-    lossShape: "normal",
-    shapeFromStep: 0,
-    finishedAt: null,
-    fineTunedModel: null,
-    trainedTokens: null,
-    error: null,
     continuedFrom: parent,
     together: { learningRate, lora, nEvals, fromCheckpoint },
   };
