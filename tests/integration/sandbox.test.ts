@@ -165,6 +165,41 @@ describe.each([
       expect((await firstTwo.getNextPage()).data[0]?.id).toBe(events.data[2]?.id);
     });
 
+    it("lists jobs a page at a time, newest first, after a cursor and by metadata", async () => {
+      const trainingFile = await processedFile();
+      const made: string[] = [];
+      for (let i = 0; i < 5; i += 1) {
+        const job = await client.fineTuning.jobs.create({
+          model: "gpt-4o-mini",
+          training_file: trainingFile,
+          metadata: { batch: i % 2 ? "odd" : "even" },
+        });
+        made.push(job.id);
+      }
+      const newestFirst = [...made].reverse();
+      const first = await client.fineTuning.jobs.list({ limit: 2 });
+      expect(first.data.map((j) => j.id)).toEqual(newestFirst.slice(0, 2));
+      expect(first.has_more).toBe(true);
+      const seen: string[] = [];
+      for await (const job of client.fineTuning.jobs.list({ limit: 2 })) seen.push(job.id);
+      expect(seen).toEqual(newestFirst);
+      const last = await client.fineTuning.jobs.list({ limit: 2, after: newestFirst[2] });
+      expect(last.data.map((j) => j.id)).toEqual(newestFirst.slice(3));
+      expect(last.has_more).toBe(false);
+      // A cursor the sandbox never issued ends the list, as OpenAI's does.
+      expect((await client.fineTuning.jobs.list({ after: "ftjob-unknown" })).data).toEqual([]);
+      const even = await client.fineTuning.jobs.list({ limit: 1, metadata: { batch: "even" } });
+      expect(even.data.map((j) => j.id)).toEqual([made[4]]);
+      const evenRest = await client.fineTuning.jobs.list({ limit: 5, metadata: { batch: "even" }, after: made[4] });
+      expect(evenRest.data.map((j) => j.id)).toEqual([made[2], made[0]]);
+      // Each listed job is brought up to date by the list itself.
+      await sandbox.setTimings({ validatingMs: 0, queuedMs: 0, runningMs: 60_000 });
+      await waitFor(
+        () => client.fineTuning.jobs.list({ limit: 5 }),
+        (page) => page.data.every((j) => j.status === "running"),
+      );
+    });
+
     it("cancels a running job for good; a second cancel is refused", async () => {
       await sandbox.setTimings({ runningMs: Infinity });
       const job = await client.fineTuning.jobs.create({ model: "gpt-4o-mini", training_file: await processedFile() });

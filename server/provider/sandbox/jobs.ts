@@ -7,7 +7,7 @@ import { ApiError, newId, nowSeconds } from "./http";
 import { trainingTokens } from "./tokens";
 import type { JobSpec } from "./job-params";
 import * as life from "./lifecycle";
-import { NOT_STARTED, TERMINAL, type JobRecord } from "./state";
+import { NOT_STARTED, TERMINAL, type JobPage, type JobRecord, type Versioned } from "./state";
 import type { EventJson, JobJson, LossShape } from "./types";
 import { view, type Core, type View } from "./view";
 
@@ -55,15 +55,19 @@ async function fileUsable(core: Core, id: string): Promise<boolean> {
 
 export type Change = (job: JobRecord, at: View, out: life.Happened) => void;
 
+/** A job as a list read it, and the sandbox's view at that read: `update` starts from it instead of reading again. */
+export type Loaded = { stored: Versioned<JobRecord>; at: View };
+
 /**
- * Reads the job, brings it up to now, applies `change` (which may throw an
- * ApiError), and saves it if anything moved; on a lost race, starts over.
+ * Reads the job (or starts from `loaded`), brings it up to now, applies
+ * `change` (which may throw an ApiError), and saves it if anything moved; on a
+ * lost race, reads it again and starts over.
  */
-export async function update(core: Core, id: string, change?: Change): Promise<{ job: JobRecord; at: View }> {
+export async function update(core: Core, id: string, change?: Change, loaded?: Loaded): Promise<{ job: JobRecord; at: View }> {
   for (let attempt = 0; ; attempt += 1) {
-    const stored = await core.store.getJob(id);
+    const stored = attempt === 0 && loaded ? loaded.stored : await core.store.getJob(id);
     if (!stored) throw notFound(id);
-    const at = await view(core);
+    const at = attempt === 0 && loaded ? loaded.at : await view(core);
     const job = stored.value;
     if (TERMINAL.has(job.status) && !change) return { job, at };
     const before = JSON.stringify(job);
@@ -124,11 +128,16 @@ export async function getJob(core: Core, id: string): Promise<JobJson> {
   return jobJson(job, at);
 }
 
-/** Every job matching the metadata pairs, newest first, each brought up to date. */
-export async function jobsMatching(core: Core, metadata: Array<[string, string]>): Promise<JobJson[]> {
-  const stored = await core.store.listJobs(metadata);
+/** Brings each listed job up to date, starting from the row the list read. */
+export async function refreshListed(core: Core, rows: Array<Versioned<JobRecord>>): Promise<Array<{ job: JobRecord; at: View }>> {
   const at = await view(core);
-  return Promise.all(stored.map(async ({ value }) => (TERMINAL.has(value.status) ? jobJson(value, at) : getJob(core, value.id))));
+  return Promise.all(rows.map((row) => update(core, row.value.id, undefined, { stored: row, at })));
+}
+
+/** The jobs matching the metadata pairs (within `page`), newest first, each brought up to date. */
+export async function jobsMatching(core: Core, metadata: Array<[string, string]>, page?: JobPage): Promise<JobJson[]> {
+  const listed = await refreshListed(core, await core.store.listJobs(metadata, page));
+  return listed.map(({ job, at }) => jobJson(job, at));
 }
 
 const FINISHED: Partial<Record<JobRecord["status"], string>> = {

@@ -36,8 +36,11 @@ export function page<T extends { id: string }>(items: readonly T[], after: strin
   return { object: "list", data: rest.slice(0, limit), has_more: rest.length > limit };
 }
 
+/** One page of jobs: only that page is read and brought up to date (one more row tells `has_more`). */
 export async function listJobs(core: Core, query: URLSearchParams): Promise<ListPage<JobJson>> {
-  return page(await jobsMatching(core, metadataFilter(query)), query.get("after"), parseLimit(query));
+  const limit = parseLimit(query);
+  const jobs = await jobsMatching(core, metadataFilter(query), { after: query.get("after"), limit: limit + 1 });
+  return { object: "list", data: jobs.slice(0, limit), has_more: jobs.length > limit };
 }
 
 export async function listEvents(core: Core, id: string, query: URLSearchParams): Promise<ListPage<EventJson>> {

@@ -81,6 +81,9 @@ export type Clock = { nowMs: number; offsetMs: number };
 export type SharedConfig = { timings: SandboxTimings; offsetMs: number };
 
 /** Where the state lives: this process's memory, or Postgres (store-pg.ts). */
+/** A window of a newest-first job list: the jobs after `after` (from the start when null), at most `limit`. */
+export type JobPage = { after: string | null; limit: number };
+
 export type SandboxStore = {
   config(): Promise<SharedConfig>;
   setTimings(timings: SandboxTimings): Promise<void>;
@@ -92,8 +95,11 @@ export type SandboxStore = {
   markFileDeleted(id: string): Promise<void>;
   insertJob(job: JobRecord, events: EventJson[]): Promise<void>;
   getJob(id: string): Promise<Versioned<JobRecord> | null>;
-  /** Newest first; `metadata` pairs must all match. */
-  listJobs(metadata: Array<[string, string]>): Promise<Array<Versioned<JobRecord>>>;
+  /**
+   * Newest first; `metadata` pairs must all match. With `page`, only the jobs
+   * after the one named `after` (none when it is unknown), at most `limit`.
+   */
+  listJobs(metadata: Array<[string, string]>, page?: JobPage): Promise<Array<Versioned<JobRecord>>>;
   /** Compare-and-set on the version: false (and nothing written) when someone else moved the job first. */
   saveJob(job: JobRecord, version: number, events: EventJson[], checkpoints: CheckpointJson[]): Promise<boolean>;
   /** Oldest first. */
@@ -138,13 +144,14 @@ export function memoryStore(initialTimings: SandboxTimings): SandboxStore {
       return Promise.resolve();
     },
     getJob: (id) => Promise.resolve(jobs.has(id) ? copy(jobs.get(id)!) : null),
-    listJobs: (metadata) =>
-      Promise.resolve(
-        [...jobs.values()]
-          .filter((j) => metadata.every(([key, value]) => j.value.metadata?.[key] === value))
-          .reverse()
-          .map(copy),
-      ),
+    listJobs: (metadata, page) => {
+      let matching = [...jobs.values()].filter((j) => metadata.every(([key, value]) => j.value.metadata?.[key] === value)).reverse();
+      if (page?.after != null) {
+        const index = matching.findIndex((j) => j.value.id === page.after);
+        matching = index === -1 ? [] : matching.slice(index + 1);
+      }
+      return Promise.resolve(matching.slice(0, page?.limit ?? matching.length).map(copy));
+    },
     saveJob: (job, version, newEvents, newCheckpoints) => {
       const current = jobs.get(job.id);
       if (!current || current.version !== version) return Promise.resolve(false);

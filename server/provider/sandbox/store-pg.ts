@@ -138,14 +138,17 @@ export async function pgStore(args: {
       const { rows } = await q<{ data: JobRecord; version: number }>(`SELECT data, version FROM ${schema}.jobs WHERE id = $1`, [id]);
       return jobRows(rows)[0] ?? null;
     },
-    async listJobs(metadata) {
-      const filter = Object.fromEntries(metadata);
-      const { rows } = metadata.length
-        ? await q<{ data: JobRecord; version: number }>(
-            `SELECT data, version FROM ${schema}.jobs WHERE data -> 'metadata' @> $1::jsonb ORDER BY seq DESC`,
-            [JSON.stringify(filter)],
-          )
-        : await q<{ data: JobRecord; version: number }>(`SELECT data, version FROM ${schema}.jobs ORDER BY seq DESC`);
+    async listJobs(metadata, page) {
+      // The page is cut in SQL: a list call reads its page, not every job.
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (metadata.length) where.push(`data -> 'metadata' @> $${params.push(JSON.stringify(Object.fromEntries(metadata)))}::jsonb`);
+      if (page?.after != null) where.push(`seq < (SELECT seq FROM ${schema}.jobs WHERE id = $${params.push(page.after)})`);
+      const { rows } = await q<{ data: JobRecord; version: number }>(
+        `SELECT data, version FROM ${schema}.jobs ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+         ORDER BY seq DESC LIMIT $${params.push(page?.limit ?? null)}`,
+        params,
+      );
       return jobRows(rows);
     },
     async saveJob(job, version, events: EventJson[], checkpoints: CheckpointJson[]) {

@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { PROVIDER_CAPABILITIES } from "../../capabilities";
 import { usableTrainingFile } from "../files";
 import { ApiError, json, nowSeconds, parseJsonBody, type Reply } from "../http";
-import { update } from "../jobs";
+import { refreshListed, update } from "../jobs";
 import * as life from "../lifecycle";
 import type { Ctx, Route } from "../router";
 import { NOT_STARTED, TERMINAL, type FileRecord, type JobRecord } from "../state";
@@ -224,9 +224,9 @@ async function deleteJob(ctx: Ctx): Promise<Reply> {
 }
 
 async function listJobs(ctx: Ctx): Promise<Reply> {
-  const stored = await ctx.core.store.listJobs([]);
-  const jobs = await Promise.all(stored.filter(({ value }) => !value.deleted).map(({ value }) => current(ctx.core, value.id)));
-  return json(200, { data: jobs.map(({ job, at }) => truncatedJob(job, at)) });
+  // Together lists every job in one answer (no paging).
+  const stored = (await ctx.core.store.listJobs([])).filter(({ value }) => !value.deleted);
+  return json(200, { data: (await refreshListed(ctx.core, stored)).map(({ job, at }) => truncatedJob(job, at)) });
 }
 
 async function events(core: Core, id: string) {
