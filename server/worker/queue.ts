@@ -3,6 +3,7 @@ import { fromPrisma, PgBoss } from "pg-boss";
 import { env } from "../env";
 import type { Db, TxClient } from "../db";
 import { ACTIVE_STATUSES } from "../finetuning/schema";
+import { Prisma } from "../generated/prisma/client";
 import { PREPARING_PRIORITY, type PollPlan } from "./poll-plan";
 
 /** One message a job: "look at this job and take its next step". */
@@ -43,18 +44,23 @@ async function startBoss(connectionString: string): Promise<PgBoss> {
 
 /**
  * Active jobs with no step queued or running: their chain of steps was lost
- * (a step that failed past its retries, a queue restored from a backup). One
- * indexed probe of the queue per job.
+ * (a step that failed past its retries, a queue restored from a backup). The
+ * queue's live steps are read once, from pg-boss's partial index of them, and
+ * hashed: neither a probe per job nor the queue's completed history.
  */
-export async function jobsWithoutStep(db: Db, limit: number): Promise<string[]> {
-  const rows = await db.$queryRaw<Array<{ id: string }>>`
+export function withoutStepQuery(limit: number): Prisma.Sql {
+  return Prisma.sql`
     SELECT f.id::text AS id FROM finetuning_jobs f
     WHERE f.status::text = ANY(${[...ACTIVE_STATUSES]}::text[]) AND f.deleted_at IS NULL
-      AND NOT EXISTS (
-        SELECT 1 FROM pgboss.job j
-        WHERE j.name = ${ADVANCE_QUEUE} AND j.state <= 'active' AND j.policy = 'stately' AND COALESCE(j.singleton_key, '') = f.id::text)
+      AND f.id::text NOT IN (
+        SELECT COALESCE(j.singleton_key, '') FROM pgboss.job j
+        WHERE j.name = ${ADVANCE_QUEUE} AND j.state <= 'active' AND j.policy = 'stately')
     ORDER BY f.provider_polled_at ASC NULLS FIRST
     LIMIT ${limit}`;
+}
+
+export async function jobsWithoutStep(db: Db, limit: number): Promise<string[]> {
+  const rows = await db.$queryRaw<Array<{ id: string }>>(withoutStepQuery(limit));
   return rows.map((r) => r.id);
 }
 
