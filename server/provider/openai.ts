@@ -175,7 +175,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions): Finetuning
     },
 
     async createJob(args) {
-      const existing = await findJobFor(args.jobId);
+      const existing = args.firstAttempt ? null : await findJobFor(args.jobId);
       if (existing) return existing;
       try {
         const job = await client.fineTuning.jobs.create({

@@ -207,7 +207,7 @@ export function createTogetherProvider(options: TogetherProviderOptions): Finetu
     },
 
     async createJob(args) {
-      const existing = await findJobFor(args.jobId);
+      const existing = args.firstAttempt ? null : await findJobFor(args.jobId);
       if (existing) return existing;
       try {
         return toTogetherProviderJob(await client.fineTuning.create(createParams(args)));

@@ -75,6 +75,12 @@ export type CreateProviderJobArgs = {
   suffix: string | null;
   /** The provider's own checkpoint reference to train on from (Together's from_checkpoint); none: from `model`. */
   fromCheckpoint?: string | null;
+  /**
+   * No earlier ask to create this job was ever made: the look-up for a job
+   * an earlier ask may have created is skipped (one request fewer a job).
+   * Without it, the provider is asked first whether the job exists.
+   */
+  firstAttempt?: boolean;
 };
 
 /** The `account` of a provider client: a digest, so the key itself is never stored. */

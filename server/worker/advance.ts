@@ -17,6 +17,7 @@ import {
 } from "../provider/types";
 import { followCancel } from "./confirm-cancel";
 import { mirrorProviderEvents } from "./events";
+import { planOf } from "./poll-plan";
 import { recordProviderProgress } from "./provider-progress";
 import { buildTrainingFiles } from "./training-file";
 import {
@@ -224,7 +225,9 @@ async function createProviderJob(args: JobStep, job: CreateInput, fileId: string
     await provider.cancelJob(providerJob.id);
     return NOW;
   }
-  return NOW;
+  // Its first read comes after the creates of the other new jobs waiting:
+  // a job just created at the provider is only validating there.
+  return { next: "later", seconds: planOf("starting").seconds };
 }
 
 /**
@@ -261,7 +264,11 @@ async function createOnce(args: JobStep, job: CreateInput, fileId: string): Prom
   if (attempted && Date.now() - attempted.getTime() < (args.createSettleMs ?? DEFAULT_CREATE_SETTLE_MS)) {
     return (await provider.findJobFor(jobId)) ?? "wait";
   }
-  await db.$executeRaw`UPDATE finetuning_jobs SET provider_create_attempted_at = now() WHERE id = ${jobId}::uuid`;
+  // Claimed as a compare-and-set: of two steps that read the same attempt, one asks, the other looks up next time.
+  const claimed = await db.$executeRaw`
+    UPDATE finetuning_jobs SET provider_create_attempted_at = now()
+    WHERE id = ${jobId}::uuid AND provider_create_attempted_at IS NOT DISTINCT FROM ${attempted}::timestamptz`;
+  if (claimed === 0) return "wait";
   try {
     return await provider.createJob({
       jobId,
@@ -271,6 +278,7 @@ async function createOnce(args: JobStep, job: CreateInput, fileId: string): Prom
       model: job.modelName,
       parameters: job.modelParameters as Parameters<FinetuningProvider["createJob"]>[0]["parameters"],
       suffix: job.alias ? job.alias.replace(/[^a-zA-Z0-9-]/g, "-").slice(0, 18) : null,
+      firstAttempt: attempted === null,
     });
   } catch (error) {
     if (error instanceof ProviderRejectedError) return error;

@@ -27,6 +27,7 @@ beforeEach(async () => {
 const CREATE = "POST /v1/fine_tuning/jobs";
 const RETRIEVE = "GET /v1/fine_tuning/jobs/*";
 const UPLOAD = "POST /v1/files";
+const LIST = "GET /v1/fine_tuning/jobs";
 
 describe("provider faults: each ends in the right state, never with a duplicate provider job", () => {
   it.each<[string, string, Fault, number]>([
@@ -54,6 +55,44 @@ describe("provider faults: each ends in the right state, never with a duplicate 
 });
 
 describe("an unanswered create", () => {
+  it("a first ask is one request: no look-up before it, since no earlier ask can have made the job", async () => {
+    const { advanceJob } = await import("../../server/worker/advance");
+    const { uploadProcessedFile } = await import("../helpers/provider");
+    const { connection, goldenRecordIds } = await makeConnection(db(), { goldenRecords: 12 });
+    const fileId = await uploadProcessedFile(provider);
+    const job = await makeJob(db(), {
+      dbConnectionId: connection.id,
+      goldenRecordIds,
+      status: "validating_files",
+      finetuningFileId: fileId,
+    });
+    const count = (route: string) => sandbox.stats().byRoute[route] ?? 0;
+    const [creates, lists] = [count(CREATE), count(LIST)];
+    await advanceJob({ db: db(), provider, jobId: job.id, pollSeconds: 0, createSettleMs: 5_000 });
+    expect(count(CREATE) - creates).toBe(1);
+    expect(count(LIST) - lists).toBe(0);
+    expect((await db().finetuningJob.findUniqueOrThrow({ where: { id: job.id } })).finetuningJobId).toMatch(/^ftjob-/);
+  });
+
+  it("two steps that read the same job at once ask once: the other waits to look it up", async () => {
+    const { advanceJob } = await import("../../server/worker/advance");
+    const { uploadProcessedFile } = await import("../helpers/provider");
+    const { connection, goldenRecordIds } = await makeConnection(db(), { goldenRecords: 12 });
+    const fileId = await uploadProcessedFile(provider);
+    const job = await makeJob(db(), {
+      dbConnectionId: connection.id,
+      goldenRecordIds,
+      status: "validating_files",
+      finetuningFileId: fileId,
+    });
+    const before = sandbox.stats().byRoute[CREATE] ?? 0;
+    const step = () => advanceJob({ db: db(), provider, jobId: job.id, pollSeconds: 0, createSettleMs: 5_000 });
+    const results = await Promise.all([step(), step()]);
+    expect((sandbox.stats().byRoute[CREATE] ?? 0) - before).toBe(1);
+    expect(results).toContainEqual({ next: "later", seconds: 1 });
+    expect((await sandbox.jobs()).filter((j) => j.metadata?.controlroom_job_id === job.id)).toHaveLength(1);
+  });
+
   it("is not repeated while it may still land: the next steps only look it up", async () => {
     const { advanceJob } = await import("../../server/worker/advance");
     const { uploadProcessedFile } = await import("../helpers/provider");
@@ -73,7 +112,9 @@ describe("an unanswered create", () => {
     await expect(step()).rejects.toThrow(); // timed out: unclear whether it was made
     await expect(step()).resolves.toEqual({ next: "later", seconds: 1 }); // not found yet, and not asked again
     await new Promise((resolve) => setTimeout(resolve, 800));
-    await expect(step()).resolves.toEqual({ next: "now" }); // the late create is found and recorded
+    // The late create is found and recorded; its first read waits behind other jobs' creates.
+    await expect(step()).resolves.toEqual({ next: "later", seconds: expect.any(Number) });
+    expect((await db().finetuningJob.findUniqueOrThrow({ where: { id: job.id } })).finetuningJobId).toMatch(/^ftjob-/);
     expect(creates() - before).toBe(1);
     expect((await sandbox.jobs()).filter((j) => j.metadata?.controlroom_job_id === job.id)).toHaveLength(1);
   });
