@@ -2,6 +2,7 @@ import "server-only";
 import type { Db } from "../db";
 import { AppError } from "../errors";
 import { observeCancel } from "../observations";
+import { withCallPriority } from "../provider/budget";
 import {
   isProviderTerminal,
   providerFor,
@@ -183,7 +184,8 @@ async function cancelAtProvider(args: {
   }
   let providerJob;
   try {
-    providerJob = await provider.cancelJob(providerJobId);
+    // Someone waits for this answer: it goes ahead of the worker's reads in the provider's budget.
+    providerJob = await withCallPriority("action", () => provider.cancelJob(providerJobId));
   } catch (error) {
     // Gone at the provider: nothing runs there, so cancelling here is enough.
     if (error instanceof ProviderNotFoundError) return { kind: "cancelled_there", providerStatus: null };

@@ -1,6 +1,7 @@
 import "server-only";
 import type { Db } from "../db";
 import { AppError } from "../errors";
+import { withCallPriority } from "../provider/budget";
 import { cannotReason, capabilitiesOf } from "../provider/capabilities";
 import {
   providerFor,
@@ -98,7 +99,8 @@ async function moveAtProvider(args: PauseJobArgs, move: Move): Promise<Finetunin
 
 async function callProvider(job: JobRow, providerJobId: string, providerName: string, move: Move): Promise<ProviderJob> {
   try {
-    return await move.call(providerJobId, providerName);
+    // Someone waits for this answer: it goes ahead of the worker's reads in the provider's budget.
+    return await withCallPriority("action", () => move.call(providerJobId, providerName));
   } catch (error) {
     if (error instanceof ProviderRejectedError || error instanceof ProviderNotFoundError) {
       throw new AppError("CONFLICT", `The provider refused to ${move.verb} fine-tuning job ${job.id}: ${error.message}`, { cause: error });

@@ -11,8 +11,19 @@ import type { Db } from "../db";
 // retries and a method that pages through a list each count as the requests
 // they are.
 
-/** Urgent calls (confirming a cancel, a person's action) may use the reserve that routine polls leave. */
-export type CallPriority = "urgent" | "routine";
+/**
+ * What the request is for. `action`: a job is being stopped or moved (a
+ * person's cancel, pause or resume, a guardrail's or a sweep's cancel), and
+ * someone waits for the answer; `urgent`: the worker's urgent reads (a cancel
+ * being confirmed, a guardrail near its limit, a watched job, the fleet read);
+ * `routine`: every other poll. Each leaves a reserve to those above it, across
+ * every process: a routine call needs the whole reserve besides its own token,
+ * an urgent one half of it, an action only its token, so when the bucket
+ * refills an action is the first let through.
+ */
+export type CallPriority = "action" | "urgent" | "routine";
+
+const RANK: Record<CallPriority, number> = { action: 0, urgent: 1, routine: 2 };
 
 const priorityOfCall = new AsyncLocalStorage<CallPriority>();
 
@@ -31,7 +42,7 @@ export type BudgetOptions = {
   provider: string;
   /** Sustained requests a second, for every process together. */
   ratePerSecond: number;
-  /** Share of the burst that only urgent calls may use (0 to 1); 0.2 by default. */
+  /** Share of the burst that routine calls leave to urgent ones and actions (0 to 1); 0.2 by default. */
   urgentReserve?: number;
 };
 
@@ -54,9 +65,9 @@ const MAX_WAIT_MS = 5_000;
 export function requestBudget({ db, provider, ratePerSecond, urgentReserve = 0.2 }: BudgetOptions): RequestBudget {
   if (!(ratePerSecond > 0)) throw new Error(`The request budget of ${provider} must be above 0 a second.`);
   const { burst, refill } = bucketShape(ratePerSecond);
-  // Routine calls leave the reserve to urgent ones.
+  // Routine calls leave the reserve to urgent ones, urgent ones half of it to actions.
   const reserve = Math.min(burst - 1, burst * urgentReserve);
-  const needOf = (priority: CallPriority) => (priority === "urgent" ? 1 : 1 + reserve);
+  const needOf = (priority: CallPriority) => 1 + (reserve * RANK[priority]) / 2;
 
   const tryTake = async (priority: CallPriority): Promise<Grant> => {
     const [row] = await db.$queryRaw<
@@ -66,8 +77,8 @@ export function requestBudget({ db, provider, ratePerSecond, urgentReserve = 0.2
     return { ...row, available: Number(row.available), blocked_ms: row.blocked_ms === null ? null : Number(row.blocked_ms) };
   };
 
-  // This process's callers wait in one line, urgent ones ahead of routine
-  // ones and each kind first come, first served; only the head asks Postgres,
+  // This process's callers wait in one line, by priority and each kind first
+  // come, first served; only the head asks Postgres,
   // so nobody starves behind luckier callers and the waiting costs one
   // statement per grant or refill, not one per caller.
   const line: Waiter[] = [];
@@ -109,8 +120,8 @@ export function requestBudget({ db, provider, ratePerSecond, urgentReserve = 0.2
       return new Promise<Date>((granted, failed) => {
         if (signal?.aborted) return failed(abortReason(signal));
         const waiter: Waiter = { priority, granted, failed, signal };
-        // Urgent callers stand behind the urgent ones already waiting, ahead of every routine one.
-        const at = priority === "urgent" ? line.findIndex((w, i) => i > 0 && w.priority !== "urgent") : -1;
+        // A caller stands behind those of its priority or above, ahead of the rest (the head, being served, stays).
+        const at = line.findIndex((w, i) => i > 0 && RANK[w.priority] > RANK[priority]);
         if (at === -1) line.push(waiter);
         else line.splice(at, 0, waiter);
         void serve();

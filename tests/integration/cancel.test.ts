@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../../server/db";
 import { parseWireJob } from "../../server/finetuning/job-row";
 import { CANCELLED_BY_USER_ERROR } from "../../server/finetuning/schema";
+import { currentCallPriority } from "../../server/provider/budget";
 import type { Sandbox } from "../../server/provider/sandbox";
 import type { FinetuningProvider } from "../../server/provider/types";
 import { callerAs } from "../helpers/callers";
@@ -78,6 +79,22 @@ describe("finetuning.cancel: the contract's table", () => {
     const result = await caller.finetuning.cancel({ finetuning_id: job.id });
     expect(result).toMatchObject({ status: "cancelled", provider_status: "cancelled" });
     expect((await caller.finetuning.get({ finetuning_id: job.id })).provider_status).toBe("cancelled");
+  });
+
+  it("asks the provider as an action: ahead of the worker's reads in the provider's budget", async () => {
+    const providerJob = await sandboxJob();
+    const job = await makeJob(db(), { status: "running", finetuningJobId: providerJob.id });
+    const seen: string[] = [];
+    const watching: FinetuningProvider = {
+      ...provider,
+      cancelJob: (id) => {
+        seen.push(currentCallPriority());
+        return provider.cancelJob(id);
+      },
+    };
+    const caller = await callerAs("operator", watching);
+    await caller.finetuning.cancel({ finetuning_id: job.id });
+    expect(seen).toEqual(["action"]);
   });
 
   it("answers BAD_GATEWAY and changes nothing when the provider is unreachable", async () => {

@@ -81,6 +81,23 @@ describe("a provider's request budget", () => {
     // The urgent one is let through before most of the routine polls that were already waiting.
     expect(order.indexOf("urgent")).toBeLessThan(10);
   });
+
+  it("an action (a cancel someone waits for) goes ahead of another process's urgent reads", async () => {
+    const provider = bucket();
+    const [workerDb, appDb] = workers;
+    // A worker and an app on one bucket (4 a second: a burst of 2, refilled at 2 a second).
+    const [worker, app] = [workerDb!, appDb!].map((db) => requestBudget({ db, provider, ratePerSecond: 4, urgentReserve: 1 }));
+    await worker!.take("urgent"); // the bucket exists
+    // One token left: enough for an action, short of what an urgent read leaves to actions.
+    await workerDb!
+      .$executeRaw`UPDATE provider_request_budgets SET tokens = 1, refilled_at = clock_timestamp() WHERE provider = ${provider}`;
+    const order: string[] = [];
+    // The worker's urgent read asks first; the app's cancel a moment later.
+    const read = worker!.take("urgent").then(() => order.push("urgent"));
+    const action = app!.take("action").then(() => order.push("action"));
+    await Promise.all([read, action]);
+    expect(order).toEqual(["action", "urgent"]);
+  });
 });
 
 describe("a provider's 429", () => {
