@@ -10,8 +10,8 @@ import { mirrorProviderEvents } from "./events";
 import { recordProviderProgress } from "./provider-progress";
 
 // A cancel the provider accepted but has not confirmed (status cancelling) is
-// followed here until it has: polled first and often, since the job may still
-// train and bill. Past CANCEL_CONFIRM_TIMEOUT_MS it is marked stuck once (a
+// followed here until it has: its status polled first and often, since the
+// job may still train and bill. Past CANCEL_CONFIRM_TIMEOUT_MS it is marked stuck once (a
 // cancel_stuck event, hence the job.cancel_stuck webhook, and cancel_stuck_at
 // for the table and page) and the cancel is sent again, with backoff.
 
@@ -50,10 +50,16 @@ export async function followCancel(
     });
     return { next: "now" };
   }
-  const { newSteps } = await mirrorProviderEvents({ db, provider, jobId, providerJobId, lastProviderEventId: job.lastProviderEventId });
-  await recordProviderProgress({ db, provider, job, providerJob, newSteps });
+  // Waiting for the confirmation reads the status alone (one request, every
+  // second or two): the job's last steps, losses and cost are brought in once,
+  // when the provider confirms, and when the cancel is sent again.
+  const catchUp = async () => {
+    const { newSteps } = await mirrorProviderEvents({ db, provider, jobId, providerJobId, lastProviderEventId: job.lastProviderEventId });
+    await recordProviderProgress({ db, provider, job, providerJob, newSteps });
+  };
   if (isProviderTerminal(providerJob.status)) {
     // Confirmed (or it finished first): the next step cleans up.
+    await catchUp();
     await syncProviderStatus({ db, id: jobId, providerJob, actor: PROVIDER });
     return { next: "now" };
   }
@@ -77,7 +83,10 @@ export async function followCancel(
   if (now - since >= timeoutMs) {
     if (!job.cancelStuckAt) await markStuck(db, jobId, providerJob, Math.round((now - since) / 1000));
     const lastSent = job.cancelSentAt?.getTime() ?? since;
-    if (now - lastSent >= resendBackoffMs(timeoutMs, job.cancelSends)) await resend(db, provider, job, providerJobId);
+    if (now - lastSent >= resendBackoffMs(timeoutMs, job.cancelSends)) {
+      await catchUp();
+      await resend(db, provider, job, providerJobId);
+    }
   }
   return { next: "later", seconds: CONFIRM_POLL_SECONDS };
 }

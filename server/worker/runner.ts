@@ -126,8 +126,9 @@ export async function startWorker({
   const urgentWorkerId = await boss.work(
     ADVANCE_QUEUE,
     {
-      localConcurrency: 2,
-      batchSize: 4,
+      // Four lanes of two: a step waiting for one provider's budget holds up one other urgent step, not three.
+      localConcurrency: 4,
+      batchSize: 2,
       pollingIntervalSeconds: 0.5,
       burstWhenBatchFull: true,
       minPriority: URGENT_PRIORITY,

@@ -143,7 +143,12 @@ describe("Together jobs", () => {
       expect(again.status).toBe("cancelling");
       expect(cancelCalls()).toBe(before + 1);
 
+      const calls = (route: string) => together.stats().byRoute[route] ?? 0;
+      const [reads, eventReads] = [calls("GET /v1/fine-tunes/{id}"), calls("GET /v1/fine-tunes/{id}/events")];
       const done = await stepUntil(job.id, (r) => r.status === "cancelled");
+      // Waiting for the confirmation reads the status alone; the events once, when it came.
+      expect(calls("GET /v1/fine-tunes/{id}") - reads).toBeGreaterThanOrEqual(2);
+      expect(calls("GET /v1/fine-tunes/{id}/events") - eventReads).toBe(1);
       expect(done.providerStatus).toBe("cancelled");
       expect(done.error).toBe("Fine tuning cancelled by the user");
       expect(await operator.finetuning.get({ finetuning_id: job.id })).toMatchObject({ status: "cancelled", provider_status: "cancelled" });
