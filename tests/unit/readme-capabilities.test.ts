@@ -7,7 +7,8 @@ import { PROVIDER_CAPABILITIES, PROVIDER_NAMES, type ProviderCapabilities } from
 // server/provider/capabilities.ts declares: a row per yes-or-no capability,
 // its cell opening with ✓ or —, and the parameters each provider takes. A
 // capability added to the declaration needs its row here (the type says so)
-// and in the README.
+// and in the README. docs/CONTRACT.md's table says more in words; what of it
+// can be read off is held to the declaration too.
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const SECTION = "### Two providers: OpenAI and Together AI";
@@ -25,10 +26,10 @@ const ROWS: Record<YesOrNo, string> = {
   acceptsUnlistedModels: "models beyond its list",
 };
 
-/** The section's first table: header cells, then each row's cells by its first. */
-function readmeTable(): { header: string[]; rows: Map<string, string[]> } {
-  const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
-  const section = readme.split(`\n${SECTION}\n`)[1]?.split("\n#")[0] ?? "";
+/** The first table under `heading` in `file`: header cells, then each row's cells by its first. */
+function tableIn(file: string, heading: string): { header: string[]; rows: Map<string, string[]> } {
+  const text = readFileSync(path.join(ROOT, file), "utf8");
+  const section = text.split(`\n${heading}\n`)[1]?.split("\n#")[0] ?? "";
   const lines = section.split("\n").filter((line) => line.startsWith("|"));
   const cells = (line: string) =>
     line
@@ -40,7 +41,7 @@ function readmeTable(): { header: string[]; rows: Map<string, string[]> } {
 }
 
 describe("the README's provider table", () => {
-  const { header, rows } = readmeTable();
+  const { header, rows } = tableIn("README.md", SECTION);
 
   it("has a column per provider, in the declaration's order, under its label", () => {
     expect(header).toEqual(PROVIDER_NAMES.map((name) => PROVIDER_CAPABILITIES[name].label));
@@ -61,5 +62,28 @@ describe("the README's provider table", () => {
 
   it("has no row the declaration does not back", () => {
     expect([...rows.keys()].sort()).toEqual([...Object.values(ROWS), "parameters"].sort());
+  });
+});
+
+describe("docs/CONTRACT.md's provider table", () => {
+  const { header, rows } = tableIn("docs/CONTRACT.md", "## Providers (in place)");
+  const row = (label: string) => rows.get(label) ?? [];
+
+  it("has a column per provider, under its label", () => {
+    expect(header).toEqual(PROVIDER_NAMES.map((name) => PROVIDER_CAPABILITIES[name].label));
+  });
+
+  it("says yes to pause / resume where the provider can, and names the cancel's kind", () => {
+    expect(row("pause / resume").map((cell) => cell.startsWith("yes"))).toEqual(
+      PROVIDER_NAMES.map((n) => PROVIDER_CAPABILITIES[n].pauseResume),
+    );
+    expect(row("cancel").map((cell) => cell.startsWith("asynchronous"))).toEqual(
+      PROVIDER_NAMES.map((n) => PROVIDER_CAPABILITIES[n].asyncCancel),
+    );
+  });
+
+  it("lists the parameters each provider takes", () => {
+    const named = row("parameters").map((cell) => [...cell.matchAll(/`(\w+)`/g)].map((match) => match[1]));
+    expect(named).toEqual(PROVIDER_NAMES.map((name) => [...PROVIDER_CAPABILITIES[name].parameters]));
   });
 });
