@@ -22,9 +22,20 @@ function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
   ]);
 }
 
-// Error messages may carry a connection string or a key: those parts never leave.
-function redact(message: string): string {
-  return message.replace(/\/\/[^@\s/]*@/g, "//***@").replace(/\b(sk|ftcr)[-_][A-Za-z0-9_-]+/g, "$1-***");
+// Error messages may carry a connection string or a key: those parts never
+// leave. Keys by their shapes (OpenAI's sk-, ours ftcr_, Together's tgp_ and
+// its older 64 hex digits) and the configured provider keys as they are.
+export function redact(message: string, secrets: readonly string[] = configuredKeys()): string {
+  let out = message
+    .replace(/\/\/[^@\s/]*@/g, "//***@")
+    .replace(/\b(sk|ftcr|tgp)[-_][A-Za-z0-9_-]+/g, "$1-***")
+    .replace(/\b[0-9a-f]{40,}\b/gi, "***");
+  for (const secret of secrets) if (secret.length >= 8) out = out.split(secret).join("***");
+  return out;
+}
+
+function configuredKeys(): string[] {
+  return [process.env.OPENAI_API_KEY, process.env.TOGETHER_API_KEY].filter((key): key is string => Boolean(key));
 }
 
 const failed = (error: unknown): Check => ({
