@@ -26,7 +26,7 @@ export const GUARDRAIL_NEAR_SHARE = 0.8;
 
 const PLANS: Record<Exclude<PollNeed, "quiet">, Omit<PollPlan, "need">> = {
   confirming_cancel: { seconds: 2, priority: 40, urgent: true },
-  guardrail_near: { seconds: 3, priority: 30, urgent: true },
+  guardrail_near: { seconds: 2, priority: 30, urgent: true },
   watched: { seconds: 3, priority: 30, urgent: true },
   starting: { seconds: 5, priority: 20, urgent: false },
   changing: { seconds: 10, priority: 10, urgent: false },

@@ -63,7 +63,7 @@ describe("a busy fleet stays within its budget", () => {
       expect(planNextPoll({ ...routine, ...floor }).seconds).toBe(2_000);
     }
     expect(planNextPoll(facts({ ...floor, status: "cancelling" })).seconds).toBe(2);
-    expect(planNextPoll(facts({ ...floor, guardrailShare: 0.9 })).seconds).toBe(3);
+    expect(planNextPoll(facts({ ...floor, guardrailShare: 0.9 })).seconds).toBe(2);
     expect(planNextPoll(facts({ ...floor, watchedUntil: new Date(now.getTime() + 30_000) })).seconds).toBe(3);
     // Below the plan's own interval the floor changes nothing.
     expect(planNextPoll(facts({ routineFloorSeconds: 1 }))).toEqual(planNextPoll(facts()));
@@ -73,7 +73,7 @@ describe("a busy fleet stays within its budget", () => {
     const plan = planNextPoll(facts({ routineFloorSeconds: 2_000, secondsUntilGuardrailNear: 125.7 }));
     expect(plan).toMatchObject({ need: "guardrail_near", seconds: 125, urgent: true });
     // Never sooner than the urgent interval itself.
-    expect(planNextPoll(facts({ routineFloorSeconds: 2_000, secondsUntilGuardrailNear: 0 })).seconds).toBe(3);
+    expect(planNextPoll(facts({ routineFloorSeconds: 2_000, secondsUntilGuardrailNear: 0 })).seconds).toBe(2);
   });
 });
 
