@@ -55,7 +55,8 @@ describe("provider faults: each ends in the right state, never with a duplicate 
 });
 
 describe("an unanswered create", () => {
-  it("a first ask is one request: no look-up before it, since no earlier ask can have made the job", async () => {
+  /** A job whose file is at the provider, processed: its next step creates the provider job. */
+  async function readyToCreate() {
     const { advanceJob } = await import("../../server/worker/advance");
     const { uploadProcessedFile } = await import("../helpers/provider");
     const { connection, goldenRecordIds } = await makeConnection(db(), { goldenRecords: 12 });
@@ -66,27 +67,23 @@ describe("an unanswered create", () => {
       status: "validating_files",
       finetuningFileId: fileId,
     });
+    const step = () => advanceJob({ db: db(), provider, jobId: job.id, pollSeconds: 0, createSettleMs: 5_000 });
+    return { job, step };
+  }
+
+  it("a first ask is one request: no look-up before it, since no earlier ask can have made the job", async () => {
+    const { job, step } = await readyToCreate();
     const count = (route: string) => sandbox.stats().byRoute[route] ?? 0;
     const [creates, lists] = [count(CREATE), count(LIST)];
-    await advanceJob({ db: db(), provider, jobId: job.id, pollSeconds: 0, createSettleMs: 5_000 });
+    await step();
     expect(count(CREATE) - creates).toBe(1);
     expect(count(LIST) - lists).toBe(0);
     expect((await db().finetuningJob.findUniqueOrThrow({ where: { id: job.id } })).finetuningJobId).toMatch(/^ftjob-/);
   });
 
   it("two steps that read the same job at once ask once: the other waits to look it up", async () => {
-    const { advanceJob } = await import("../../server/worker/advance");
-    const { uploadProcessedFile } = await import("../helpers/provider");
-    const { connection, goldenRecordIds } = await makeConnection(db(), { goldenRecords: 12 });
-    const fileId = await uploadProcessedFile(provider);
-    const job = await makeJob(db(), {
-      dbConnectionId: connection.id,
-      goldenRecordIds,
-      status: "validating_files",
-      finetuningFileId: fileId,
-    });
+    const { job, step } = await readyToCreate();
     const before = sandbox.stats().byRoute[CREATE] ?? 0;
-    const step = () => advanceJob({ db: db(), provider, jobId: job.id, pollSeconds: 0, createSettleMs: 5_000 });
     const results = await Promise.all([step(), step()]);
     expect((sandbox.stats().byRoute[CREATE] ?? 0) - before).toBe(1);
     expect(results).toContainEqual({ next: "later", seconds: 1 });
@@ -94,20 +91,10 @@ describe("an unanswered create", () => {
   });
 
   it("is not repeated while it may still land: the next steps only look it up", async () => {
-    const { advanceJob } = await import("../../server/worker/advance");
-    const { uploadProcessedFile } = await import("../helpers/provider");
-    const { connection, goldenRecordIds } = await makeConnection(db(), { goldenRecords: 12 });
-    const fileId = await uploadProcessedFile(provider);
-    const job = await makeJob(db(), {
-      dbConnectionId: connection.id,
-      goldenRecordIds,
-      status: "validating_files",
-      finetuningFileId: fileId,
-    });
+    const { job, step } = await readyToCreate();
     const creates = () => sandbox.stats().byRoute[CREATE] ?? 0;
     const before = creates();
     sandbox.addFault({ route: CREATE, fault: { kind: "slow", delayMs: 800 } }); // lands after our 300 ms timeout
-    const step = () => advanceJob({ db: db(), provider, jobId: job.id, pollSeconds: 0, createSettleMs: 5_000 });
 
     await expect(step()).rejects.toThrow(); // timed out: unclear whether it was made
     await expect(step()).resolves.toEqual({ next: "later", seconds: 1 }); // not found yet, and not asked again
