@@ -3,11 +3,14 @@ import type { Db } from "../../server/db";
 import type { JobStatus } from "../../server/finetuning/schema";
 
 export async function makeConnection(db: Db, { goldenRecords = 12 }: { goldenRecords?: number } = {}) {
+  const alias = `warehouse-${randomUUID().slice(0, 8)}`;
   const connection = await db.dbConnection.create({
     data: {
-      alias: `warehouse-${randomUUID().slice(0, 8)}`,
+      alias,
       dialect: "postgresql",
-      schemaText: "CREATE TABLE orders (id int primary key, customer_id int, total numeric, created_at timestamptz);",
+      // Named in its schema, so that jobs over two connections never send the
+      // provider byte-identical files (which would share one upload).
+      schemaText: `-- ${alias}\nCREATE TABLE orders (id int primary key, customer_id int, total numeric, created_at timestamptz);`,
     },
   });
   const records = await db.goldenRecord.createManyAndReturn({
