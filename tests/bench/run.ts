@@ -79,6 +79,7 @@ async function main(): Promise<void> {
   let floor: ChildProcess | undefined;
   let admin: pg.Client | undefined;
   let sandbox: Awaited<ReturnType<typeof import("../../server/provider/sandbox/index").startSandbox>> | undefined;
+  let together: typeof sandbox;
 
   try {
     // 1. Build (first run only). Another `next build` of this checkout may be running: wait for it (bounded).
@@ -111,20 +112,27 @@ async function main(): Promise<void> {
     await createUser({ ...operator, role: "operator", name: "Bench operator" });
     const authorization = `Bearer ${key}`;
 
-    // 5. The product, as `npm start` runs it in production (built, NODE_ENV=production, a provider
-    // configured), and the floor. The provider is the local sandbox in this process: without
-    // OPENAI_API_KEY `npm start` would run it inside the app, and its tokenizer alone is
-    // ~70 MB of live heap (~150 MB of RSS while it loads) that no deployment with OpenAI carries.
-    // The cancels never reach it (no job has a provider job).
+    // 5. The product, as `npm start` runs it in production (built, NODE_ENV=production, both
+    // providers configured), and the floor. The providers are the local sandboxes in this
+    // process: without OPENAI_API_KEY or TOGETHER_API_KEY `npm start` would run that sandbox
+    // inside the app (the OpenAI one's tokenizer alone is ~70 MB of live heap, ~150 MB of RSS
+    // while it loads), which no deployment with the real providers carries.
+    // The cancels never reach them (no job has a provider job).
     const [port, sandboxPort, floorPort] = [await freePort(), await freePort(), await freePort()];
     const baseUrl = `http://127.0.0.1:${port}`;
     const { startSandbox } = await import("../../server/provider/sandbox/index");
     sandbox = await startSandbox({ port: sandboxPort });
+    together = await startSandbox({ port: await freePort(), flavor: "together" });
     t0 = performance.now();
     app = track(
       spawn(NODE, startCommandArgs(), {
         cwd: ROOT,
-        env: appEnv(embedded.url, port, { OPENAI_API_KEY: sandbox.apiKey, OPENAI_BASE_URL: sandbox.url }),
+        env: appEnv(embedded.url, port, {
+          OPENAI_API_KEY: sandbox.apiKey,
+          OPENAI_BASE_URL: sandbox.url,
+          TOGETHER_API_KEY: together.apiKey,
+          TOGETHER_BASE_URL: together.url,
+        }),
         stdio: ["ignore", "pipe", "pipe"],
       }),
       "app",
@@ -182,7 +190,7 @@ async function main(): Promise<void> {
       startedAt: started.toISOString(),
       command: "npx tsx tests/bench/run.ts",
       settings: {
-        provider: "OPENAI_BASE_URL: the local sandbox, in the bench process (not inside the app)",
+        provider: "OPENAI_BASE_URL and TOGETHER_BASE_URL: the local sandboxes, in the bench process (not inside the app)",
         durationMs: DURATION_MS,
         warmupMs: WARMUP_MS,
         jobs: JOBS,
@@ -226,6 +234,7 @@ async function main(): Promise<void> {
     await stopChild(app);
     await stopChild(floor);
     await sandbox?.close();
+    await together?.close();
     // The product's queue client, if a call measured here started one (reading a job's curves hurries its next poll):
     // left running, it would retry the stopped Postgres and keep this process alive.
     const { stopQueue } = await import("../../server/worker/queue");
