@@ -8,7 +8,7 @@
 // node flags and NAME=value environment settings; "" is node's defaults.
 //
 // For each set of Node flags, it starts the app as the benchmark does
-// (production build, WORKER=off, the sandbox outside the app) with an
+// (production build, WORKER=off, both providers' sandboxes outside the app) with an
 // inspector, reads process.memoryUsage() idle (before and after a full GC),
 // runs cancels at c=16 (tRPC, or REST with MEMORY_KIND=rest-cancel) for MEMORY_SECONDS (20) while sampling RSS, and
 // reads memory again. A heap snapshot's summary (self size by constructor)
@@ -126,6 +126,7 @@ async function main(): Promise<void> {
   let admin: pg.Client | undefined;
   let app: ChildProcess | undefined;
   let sandbox: Awaited<ReturnType<typeof import("../../server/provider/sandbox/index").startSandbox>> | undefined;
+  let together: typeof sandbox;
   const results: unknown[] = [];
   try {
     if (!existsSync(path.join(ROOT, ".next", "BUILD_ID")))
@@ -139,6 +140,7 @@ async function main(): Promise<void> {
     const { key } = await createApiKey({ name: "memory", role: "operator" });
     const { startSandbox } = await import("../../server/provider/sandbox/index");
     sandbox = await startSandbox({ port: await freePort() });
+    together = await startSandbox({ port: await freePort(), flavor: "together" });
 
     for (const [index, set] of FLAG_SETS.entries()) {
       // "--v8-flag" tokens go to node, "NAME=value" tokens into the app's environment (MALLOC_ARENA_MAX=2, say).
@@ -149,7 +151,13 @@ async function main(): Promise<void> {
       );
       const [port, inspectPort] = [await freePort(), await freePort()];
       const baseUrl = `http://127.0.0.1:${port}`;
-      const env = appEnv(embedded.url, port, { OPENAI_API_KEY: sandbox.apiKey, OPENAI_BASE_URL: sandbox.url, ...extraEnv });
+      const env = appEnv(embedded.url, port, {
+        OPENAI_API_KEY: sandbox.apiKey,
+        OPENAI_BASE_URL: sandbox.url,
+        TOGETHER_API_KEY: together.apiKey,
+        TOGETHER_BASE_URL: together.url,
+        ...extraEnv,
+      });
       app = track(
         spawn(NODE, [...flags, `--inspect=127.0.0.1:${inspectPort}`, "--import", "tsx", "scripts/start.ts"], {
           cwd: ROOT,
@@ -229,6 +237,7 @@ async function main(): Promise<void> {
   } finally {
     await stopChild(app);
     await sandbox?.close();
+    await together?.close();
     await tearDown({ admin, embedded, tmp });
   }
 }
