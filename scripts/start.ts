@@ -16,11 +16,6 @@ import { dataDir, ensureAuthSecret, migrate, openDatabase, ROOT, type Database }
 guardLogStreams();
 tolerateUndiciCloseRace();
 const dev = process.argv.includes("--dev");
-// In production, as under `next start`, Node keeps no source maps: tsx turns
-// them on for itself, and Node would then hold the map of every module loaded
-// (Next's server chunks among them) for the life of the process.
-// NODE_SOURCE_MAPS=on keeps them, for stack traces that point into the sources.
-if (!dev && process.env.NODE_SOURCE_MAPS !== "on") process.setSourceMapsEnabled(false);
 // Shutdown: first the web app and the worker finish what they hold, together;
 // then the rest, last-started first (metrics, the queue, the sandbox, Postgres).
 const drains: ShutdownStage[] = [];
@@ -28,6 +23,11 @@ const closes: ShutdownStage[] = [];
 let database: Database | undefined;
 
 async function main(settings: ReturnType<typeof launchEnv>): Promise<void> {
+  // In production, as under `next start`, Node keeps no source maps: tsx turns
+  // them on for itself, and Node would then hold the map of every module loaded
+  // (Next's server chunks among them) for the life of the process.
+  // NODE_SOURCE_MAPS=on keeps them, for stack traces that point into the sources.
+  if (!dev && settings.NODE_SOURCE_MAPS !== "on") process.setSourceMapsEnabled(false);
   database = await openDatabase({ exclusive: true, appPort: settings.PORT, notice: (line) => console.log(line) });
   const opened = database;
   closes.unshift({ name: "embedded Postgres", run: () => opened.stop(CUT_FAST_MS) });

@@ -37,6 +37,8 @@ const schema = z.object({
   METRICS_PORT: z.union([z.literal("off"), z.coerce.number().int().min(0).max(65535)]).default(9464),
   METRICS_HOST: z.string().min(1).default("127.0.0.1"),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  // `npm start` in production keeps Node's source maps only when "on" (scripts/start.ts).
+  NODE_SOURCE_MAPS: z.enum(["on", "off"]).default("off"),
   // Where the launchers keep local state (embedded Postgres, auth secret, sandbox token); relative to the checkout.
   DATA_DIR: z.string().min(1).default(".data"),
   SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(0),
@@ -131,6 +133,7 @@ export function launchEnv() {
       METRICS_PORT: true,
       METRICS_HOST: true,
       SHUTDOWN_TIMEOUT_MS: true,
+      NODE_SOURCE_MAPS: true,
       DATA_DIR: true,
       SANDBOX_PORT: true,
       SANDBOX_TIMINGS: true,
