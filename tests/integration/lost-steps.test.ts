@@ -40,11 +40,11 @@ describe("jobs whose chain of steps was lost", () => {
         ADVANCE_QUEUE,
         kept.slice(i, i + 1000).map((id) => ({ data: { jobId: id }, singletonKey: id, startAfter: 600 })),
       );
-    // Thirty finished steps a job: the history a day of polling leaves.
+    // Ten finished steps a job: the history hours of polling leave.
     await db().$executeRawUnsafe(`
       INSERT INTO pgboss.job (id, name, data, state, policy, singleton_key, completed_on)
       SELECT gen_random_uuid(), '${ADVANCE_QUEUE}', '{}'::jsonb, 'completed', 'stately', ids.a[(g % 10000) + 1], now()
-      FROM generate_series(1, 300000) g, (SELECT array_agg(id::text) AS a FROM finetuning_jobs) ids`);
+      FROM generate_series(1, 100000) g, (SELECT array_agg(id::text) AS a FROM finetuning_jobs) ids`);
     await db().$executeRawUnsafe("ANALYZE");
   }, 120_000);
 
