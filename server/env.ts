@@ -88,13 +88,13 @@ function withAuthSecret(parsed: Env): Env {
   return { ...parsed, BETTER_AUTH_SECRET: process.env.BETTER_AUTH_SECRET };
 }
 
-/** The session signing secret (always set once env() has been read). */
 /** The requests a second `provider` may be sent, by every process together (PROVIDER_MAX_RPS_*). */
 export function providerMaxRps(provider: string): number {
   const e = env();
   return provider === "together" ? e.PROVIDER_MAX_RPS_TOGETHER : e.PROVIDER_MAX_RPS_OPENAI;
 }
 
+/** The session signing secret (always set once env() has been read). */
 export function authSecret(): string {
   const secret = env().BETTER_AUTH_SECRET;
   if (!secret) throw new Error("BETTER_AUTH_SECRET is not set");

@@ -1,5 +1,6 @@
 import type { Db } from "../db";
 import { migrationNames, MIGRATIONS_DIR } from "../db/migrations-dir";
+import { env } from "../env";
 import { PROVIDER_NAMES, type ProviderName } from "../provider/capabilities";
 import { providerFor, type FinetuningProvider, type ProviderSource } from "../provider/types";
 
@@ -35,7 +36,8 @@ export function redact(message: string, secrets: readonly string[] = configuredK
 }
 
 function configuredKeys(): string[] {
-  return [process.env.OPENAI_API_KEY, process.env.TOGETHER_API_KEY].filter((key): key is string => Boolean(key));
+  const { OPENAI_API_KEY, TOGETHER_API_KEY } = env();
+  return [OPENAI_API_KEY, TOGETHER_API_KEY].filter((key): key is string => Boolean(key));
 }
 
 const failed = (error: unknown): Check => ({

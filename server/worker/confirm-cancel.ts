@@ -11,9 +11,10 @@ import { recordProviderProgress } from "./provider-progress";
 
 // A cancel the provider accepted but has not confirmed (status cancelling) is
 // followed here until it has: its status polled first and often, since the
-// job may still train and bill. Past CANCEL_CONFIRM_TIMEOUT_MS it is marked stuck once (a
-// cancel_stuck event, hence the job.cancel_stuck webhook, and cancel_stuck_at
-// for the table and page) and the cancel is sent again, with backoff.
+// job may still train and bill. Past CANCEL_CONFIRM_TIMEOUT_MS it is marked
+// stuck once (a cancel_stuck event, hence the job.cancel_stuck webhook, and
+// cancel_stuck_at for the table and page) and the cancel is sent again, with
+// backoff.
 
 type Step = { next: "now" } | { next: "later"; seconds: number };
 

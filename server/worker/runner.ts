@@ -154,9 +154,8 @@ export async function startWorker({
     if (reconciling) return;
     reconciling = true;
     try {
-      // A safety net, not the schedule: only jobs never read at their
-      // provider (still being prepared) or whose chain of steps was lost are
-      // queued again; the queue dedupes.
+      // A safety net, not the schedule: only active jobs whose chain of steps
+      // was lost (none queued or running) are queued again; the queue dedupes.
       for (const id of await jobsWithoutStep(db, 1_000)) await enqueueAdvance(id);
       for (const { name } of fleet) await ensureFleetRead(db, name);
       const unclean = await db.finetuningJob.findMany({

@@ -2,6 +2,7 @@
 // `after` = id of the last item of the previous page, `limit` ≤ 100.
 import { ApiError } from "./http";
 import { jobCheckpoints, jobEvents, jobsMatching } from "./jobs";
+import { itemsAfter } from "./state";
 import type { Core } from "./view";
 import type { CheckpointJson, EventJson, JobJson } from "./types";
 
@@ -28,11 +29,7 @@ export function metadataFilter(query: URLSearchParams): Array<[string, string]> 
 }
 
 export function page<T extends { id: string }>(items: readonly T[], after: string | null, limit: number): ListPage<T> {
-  let rest = items;
-  if (after !== null) {
-    const index = items.findIndex((item) => item.id === after);
-    rest = index === -1 ? [] : items.slice(index + 1);
-  }
+  const rest = itemsAfter(items, after, (item) => item.id);
   return { object: "list", data: rest.slice(0, limit), has_more: rest.length > limit };
 }
 

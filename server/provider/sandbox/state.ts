@@ -21,7 +21,6 @@ export type FileRecord = {
 /** cancel_requested: Together's accepted-but-unconfirmed cancel (the OpenAI front never enters it). */
 export type JobStatus = JobStatusJson | "cancel_requested";
 
-/** A job as the sandbox keeps it: what was asked for (JobSpec) and where it is. */
 /** What a job record holds before it has trained at all: no run time, no steps, no outcome. */
 export const NOT_STARTED = {
   runMs: 0,
@@ -33,6 +32,7 @@ export const NOT_STARTED = {
   error: null,
 } as const satisfies Partial<JobRecord>;
 
+/** A job as the sandbox keeps it: what was asked for (JobSpec) and where it is. */
 export type JobRecord = JobSpec & {
   id: string;
   /** From the training file, for steps and trained_tokens. */
@@ -80,10 +80,17 @@ export type Clock = { nowMs: number; offsetMs: number };
 
 export type SharedConfig = { timings: SandboxTimings; offsetMs: number };
 
-/** Where the state lives: this process's memory, or Postgres (store-pg.ts). */
 /** A window of a newest-first job list: the jobs after `after` (from the start when null), at most `limit`. */
 export type JobPage = { after: string | null; limit: number };
 
+/** The items after the one whose id is `after` (all of them when null; none when no item has that id), as a list cursor reads. */
+export function itemsAfter<T>(items: readonly T[], after: string | null, idOf: (item: T) => string): readonly T[] {
+  if (after === null) return items;
+  const index = items.findIndex((item) => idOf(item) === after);
+  return index === -1 ? [] : items.slice(index + 1);
+}
+
+/** Where the state lives: this process's memory, or Postgres (store-pg.ts). */
 export type SandboxStore = {
   config(): Promise<SharedConfig>;
   setTimings(timings: SandboxTimings): Promise<void>;
@@ -145,12 +152,9 @@ export function memoryStore(initialTimings: SandboxTimings): SandboxStore {
     },
     getJob: (id) => Promise.resolve(jobs.has(id) ? copy(jobs.get(id)!) : null),
     listJobs: (metadata, page) => {
-      let matching = [...jobs.values()].filter((j) => metadata.every(([key, value]) => j.value.metadata?.[key] === value)).reverse();
-      if (page?.after != null) {
-        const index = matching.findIndex((j) => j.value.id === page.after);
-        matching = index === -1 ? [] : matching.slice(index + 1);
-      }
-      return Promise.resolve(matching.slice(0, page?.limit ?? matching.length).map(copy));
+      const matching = [...jobs.values()].filter((j) => metadata.every(([key, value]) => j.value.metadata?.[key] === value)).reverse();
+      const after = itemsAfter(matching, page?.after ?? null, (j) => j.value.id);
+      return Promise.resolve(after.slice(0, page?.limit ?? after.length).map(copy));
     },
     saveJob: (job, version, newEvents, newCheckpoints) => {
       const current = jobs.get(job.id);

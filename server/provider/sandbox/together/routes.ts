@@ -14,12 +14,12 @@ import type { Ctx, Route } from "../router";
 import { NOT_STARTED, TERMINAL, type FileRecord, type JobRecord } from "../state";
 import { trainingTokens } from "../tokens";
 import type { EventJson } from "../types";
-
-/** Together's default learning rate, when a job names none. */
-const DEFAULT_LEARNING_RATE = 0.00001;
 import { checkFineTuneFile } from "../validate";
 import { view, type Core } from "../view";
 import { fullJob, metricSnapshots, outputName, togetherCheckpoint, togetherEvent, togetherFile, truncatedJob } from "./wire";
+
+/** Together's default learning rate, when a job names none. */
+const DEFAULT_LEARNING_RATE = 0.00001;
 
 /** The models the sandbox fine-tunes (GET /fine-tunes/models/supported). */
 export const SUPPORTED_MODELS: readonly string[] = PROVIDER_CAPABILITIES.together.models;
