@@ -3,7 +3,7 @@
 // the bulk-loaded jobs.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -309,4 +309,16 @@ export async function writeIds(dir: string, name: string, ids: string[]): Promis
   const file = path.join(dir, `${name}.ids`);
   await writeFile(file, `${ids.join("\n")}\n`);
   return file;
+}
+
+/** The machine a run measured on, and its load average when the run began. */
+export function machineFacts(loadAverageAtStart = os.loadavg()) {
+  return { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, loadAverageAtStart };
+}
+
+/** Writes a run's results to bench-results/`name` (JSON); answers the path written, relative to the checkout. */
+export async function writeResults(name: string, results: unknown): Promise<string> {
+  await mkdir(path.join(ROOT, "bench-results"), { recursive: true });
+  await writeFile(path.join(ROOT, "bench-results", name), `${JSON.stringify(results, null, 2)}\n`);
+  return `bench-results/${name}`;
 }

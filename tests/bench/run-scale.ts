@@ -6,12 +6,9 @@
 //
 //   npx tsx tests/bench/run-scale.ts                          → bench-results/scale.json
 //   BENCH_SCALE_JOBS=1000,10000 npx tsx tests/bench/run-scale.ts
-import { writeFileSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
 import os from "node:os";
-import path from "node:path";
 import { log } from "./context";
-import { ensureNextBuild, ROOT, runBounded, stopAll } from "./harness";
+import { ensureNextBuild, machineFacts, runBounded, stopAll, writeResults } from "./harness";
 import { measureScale, printTargets, scaleJobCounts, scaleTargets } from "./scale";
 
 async function main(): Promise<void> {
@@ -23,17 +20,15 @@ async function main(): Promise<void> {
     const scale = await measureScale(counts);
     const targets = scaleTargets(scale);
     printTargets("scale targets", targets);
-    await mkdir(path.join(ROOT, "bench-results"), { recursive: true });
     const results = {
       startedAt,
       command: `BENCH_SCALE_JOBS=${counts.join(",")} npx tsx tests/bench/run-scale.ts`,
       buildMs,
-      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, loadAverageAtStart },
+      machine: machineFacts(loadAverageAtStart),
       scale,
       targets,
     };
-    writeFileSync(path.join(ROOT, "bench-results", "scale.json"), `${JSON.stringify(results, null, 2)}\n`);
-    log("wrote bench-results/scale.json");
+    log(`wrote ${await writeResults("scale.json", results)}`);
   } catch (error) {
     console.error(error);
     process.exitCode = 1;

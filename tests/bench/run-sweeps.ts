@@ -4,15 +4,21 @@
 // its verdict against the target. No build, no app, no browser.
 //
 //   npx tsx tests/bench/run-sweeps.ts        → bench-results/sweeps.json
-import { writeFileSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
 import type pg from "pg";
 import type { EmbeddedPostgres } from "../../server/launch/embedded";
 import { JOBS, log } from "./context";
-import { insertConnection, insertJobs, makeRunDir, ROOT, runBounded, startRunDatabase, tearDown, useProductHere } from "./harness";
+import {
+  insertConnection,
+  insertJobs,
+  machineFacts,
+  makeRunDir,
+  runBounded,
+  startRunDatabase,
+  tearDown,
+  useProductHere,
+  writeResults,
+} from "./harness";
 import { sweepsTarget } from "./report";
 import { measureSweepDecisions } from "./sweeps";
 
@@ -37,17 +43,15 @@ async function main(): Promise<void> {
     const { db } = await import("../../server/db");
     await db().$disconnect();
 
-    await mkdir(path.join(ROOT, "bench-results"), { recursive: true });
     const results = {
       startedAt: new Date().toISOString(),
       command: "npx tsx tests/bench/run-sweeps.ts",
       jobs: JOBS,
-      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, loadAverageAtStart: os.loadavg() },
+      machine: machineFacts(),
       sweeps,
       targets: [target],
     };
-    writeFileSync(path.join(ROOT, "bench-results", "sweeps.json"), `${JSON.stringify(results, null, 2)}\n`);
-    log("wrote bench-results/sweeps.json");
+    log(`wrote ${await writeResults("sweeps.json", results)}`);
   } catch (error) {
     console.error(error);
     process.exitCode = 1;

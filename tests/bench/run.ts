@@ -19,8 +19,6 @@
 // knobs (BENCH_* environment variables) are in context.ts; how one load case
 // is run and timed, in cases.ts.
 import { spawn, type ChildProcess } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -49,6 +47,7 @@ import {
   insertConnection,
   insertJobs,
   jobPool,
+  machineFacts,
   makeRunDir,
   NODE,
   ROOT,
@@ -58,6 +57,7 @@ import {
   track,
   useProductHere,
   waitForHttp,
+  writeResults,
 } from "./harness";
 import { freePort, round, rssOf } from "./lib";
 import { measureList } from "./list";
@@ -200,13 +200,10 @@ async function main(): Promise<void> {
         uiCancels: UI_CANCELS,
       },
       machine: {
-        cpus: os.cpus().length,
-        cpuModel: os.cpus()[0]?.model,
+        ...machineFacts(),
         memoryGb: round(os.totalmem() / 2 ** 30, 1),
         kernel: os.release(),
-        node: process.version,
         postgres: pgVersion,
-        loadAverageAtStart: os.loadavg(),
         note: "load generator, app (or floor) and Postgres share the same 2 CPUs; the load generator runs in its own process",
       },
       cancel: cases,
@@ -223,9 +220,7 @@ async function main(): Promise<void> {
     });
 
     printTable(results, cases, listServer, listHttp, ui, targets, peakRss, floorRps, metrics);
-    await mkdir(path.join(ROOT, "bench-results"), { recursive: true });
-    writeFileSync(path.join(ROOT, "bench-results", "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
-    log("wrote bench-results/latest.json");
+    log(`wrote ${await writeResults("latest.json", results)}`);
   } catch (error) {
     console.error(error);
     if (appLog.length) console.error(`last lines of the app's output:\n${appLog.slice(-30).join("\n")}`);
@@ -252,9 +247,7 @@ async function scaleSection(results: Record<string, unknown>): Promise<void> {
     printTargets("scale targets", targets);
     results.scale = scale;
     results.targets = [...((results.targets as Target[] | undefined) ?? []), ...targets];
-    await mkdir(path.join(ROOT, "bench-results"), { recursive: true });
-    writeFileSync(path.join(ROOT, "bench-results", "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
-    log("wrote bench-results/latest.json (with the scale section)");
+    log(`wrote ${await writeResults("latest.json", results)} (with the scale section)`);
   } catch (error) {
     console.error(error);
     process.exitCode = 1;
